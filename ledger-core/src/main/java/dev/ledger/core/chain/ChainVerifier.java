@@ -1,0 +1,78 @@
+package dev.ledger.core.chain;
+
+import java.util.Arrays;
+
+/**
+ * Checks one tenant's entries as they stream past, in sequence order, holding only the previous link. Used by
+ * the API's verification, the offline verifier and both workers.
+ */
+public final class ChainVerifier {
+
+    /** Why a chain stopped verifying; the names are the API's {@code reason} values. */
+    public enum Reason {
+        hash_mismatch, broken_link, sequence_gap, checkpoint_mismatch
+    }
+
+    /** The first break found, or none. */
+    public record Break(long sequence, Reason reason, String detail) {
+    }
+
+    private long lastSequence;
+    private byte[] lastHash;
+    private long checked;
+    private Break firstBreak;
+
+    /** Starts at the beginning of a chain. */
+    public ChainVerifier() {
+        this(0, EntryFraming.genesis());
+    }
+
+    /** Starts after a known entry (ranged verification, or a worker resuming). */
+    public ChainVerifier(long lastSequence, byte[] lastHash) {
+        this.lastSequence = lastSequence;
+        this.lastHash = lastHash == null ? null : lastHash.clone();
+    }
+
+    /** Feeds the next entry; answers the first break (sticky once found). */
+    public Break accept(StoredEntry entry) {
+        if (firstBreak != null) {
+            return firstBreak;
+        }
+        long expected = lastSequence + 1;
+        if (entry.sequence() != expected) {
+            return fail(expected, Reason.sequence_gap,
+                    "expected sequence " + expected + " but found " + entry.sequence());
+        }
+        if (lastHash != null && !Arrays.equals(lastHash, entry.prevHash())) {
+            return fail(entry.sequence(), Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
+        }
+        if (!Arrays.equals(entry.recomputeHash(), entry.hash())) {
+            return fail(entry.sequence(), Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
+        }
+        checked++;
+        lastSequence = entry.sequence();
+        lastHash = entry.hash();
+        return null;
+    }
+
+    private Break fail(long sequence, Reason reason, String detail) {
+        firstBreak = new Break(sequence, reason, detail);
+        return firstBreak;
+    }
+
+    public Break firstBreak() {
+        return firstBreak;
+    }
+
+    public long checked() {
+        return checked;
+    }
+
+    public long lastSequence() {
+        return lastSequence;
+    }
+
+    public byte[] lastHash() {
+        return lastHash == null ? null : lastHash.clone();
+    }
+}

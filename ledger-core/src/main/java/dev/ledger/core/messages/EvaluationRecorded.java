@@ -1,0 +1,26 @@
+package dev.ledger.core.messages;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Optional;
+import org.axonframework.serialization.Revision;
+
+/** A gate decision: digests and metadata only, never the evaluated content. One unit of meter {@code evaluations}. */
+@Revision("1")
+public record EvaluationRecorded(@JsonProperty("tenant_id") String tenantId,
+                                 @JsonProperty("evaluation_id") String evaluationId,
+                                 @JsonProperty("policy_id") String policyId,
+                                 @JsonProperty("policy_version") String policyVersion,
+                                 String subject,
+                                 @JsonProperty("input_digest") String inputDigest,
+                                 @JsonProperty("terminal_state") TerminalState terminalState,
+                                 List<GateResult> gates,
+                                 @JsonProperty("occurred_at") String occurredAt) implements LedgerEvent {
+
+    public static final String METER = "evaluations";
+
+    @Override
+    public Optional<BillableUnits> billable() {
+        return Optional.of(new BillableUnits(METER, 1));
+    }
+}

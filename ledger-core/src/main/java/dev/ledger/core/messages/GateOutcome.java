@@ -1,0 +1,3 @@
+package dev.ledger.core.messages;
+
+public enum GateOutcome { PASS, FAIL, SKIP }

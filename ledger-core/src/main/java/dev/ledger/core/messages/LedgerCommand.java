@@ -1,0 +1,6 @@
+package dev.ledger.core.messages;
+
+/** Everything that asks a tenant's ledger to record something. */
+public sealed interface LedgerCommand permits RegisterTenant, AppendEntries {
+    String tenantId();
+}

@@ -1,0 +1,4 @@
+package dev.ledger.core.messages;
+
+/** ACTIVE, PAST_DUE (payment failed, inside the grace period) or SUSPENDED (writes refused). */
+public enum TenantStatus { ACTIVE, PAST_DUE, SUSPENDED }

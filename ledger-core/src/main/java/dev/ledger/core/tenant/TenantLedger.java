@@ -1,0 +1,98 @@
+package dev.ledger.core.tenant;
+
+import static org.axonframework.modelling.command.AggregateLifecycle.apply;
+
+import dev.ledger.core.messages.AppendEntries;
+import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantReactivated;
+import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.messages.TenantStatus;
+import dev.ledger.core.messages.TenantSuspended;
+import java.util.ArrayList;
+import java.util.List;
+import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.modelling.command.AggregateIdentifier;
+
+/**
+ * One tenant's chain. Every event it applies becomes the next entry (sequence 1, 2, 3, …); the storage layer
+ * links it into the hash chain in the same transaction. State is only what decisions need.
+ */
+public class TenantLedger {
+
+    @AggregateIdentifier
+    private String tenantId;
+    private TenantStatus status;
+    private String stripeCustomerId;
+    private long sequence;
+
+    protected TenantLedger() {
+        // for Axon
+    }
+
+    @CommandHandler
+    public TenantLedger(RegisterTenant command) {
+        apply(new TenantRegistered(command.tenantId(), command.name(), command.stripeCustomerId(), command.actor()));
+    }
+
+    @CommandHandler
+    public List<AppendOutcome> handle(AppendEntries command) {
+        List<AppendOutcome> outcomes = new ArrayList<>(command.entries().size());
+        for (LedgerEvent entry : command.entries()) {
+            String refusal = refusal(entry);
+            if (refusal != null) {
+                outcomes.add(AppendOutcome.rejected(refusal, refusalDetail(refusal)));
+                continue;
+            }
+            apply(entry);
+            outcomes.add(AppendOutcome.appended(sequence));
+        }
+        return outcomes;
+    }
+
+    private String refusal(LedgerEvent entry) {
+        return switch (entry) {
+            case TenantRegistered ignored -> "tenant_exists";
+            case StripeCustomerLinked linked when linked.stripeCustomerId().equals(stripeCustomerId) -> "already_linked";
+            default -> status == TenantStatus.SUSPENDED && entry.billable().isPresent() ? "tenant_suspended" : null;
+        };
+    }
+
+    private static String refusalDetail(String code) {
+        return switch (code) {
+            case "tenant_suspended" -> "The tenant is suspended; nothing billable is recorded until it is reactivated.";
+            case "tenant_exists" -> "The tenant is already registered.";
+            case "already_linked" -> "The tenant is already linked to that Stripe customer.";
+            default -> code;
+        };
+    }
+
+    @EventSourcingHandler
+    void on(LedgerEvent event) {
+        sequence++;
+        switch (event) {
+            case TenantRegistered registered -> {
+                tenantId = registered.tenantId();
+                status = TenantStatus.ACTIVE;
+                stripeCustomerId = registered.stripeCustomerId();
+            }
+            case StripeCustomerLinked linked -> stripeCustomerId = linked.stripeCustomerId();
+            case TenantSuspended ignored -> status = TenantStatus.SUSPENDED;
+            case TenantReactivated ignored -> status = TenantStatus.ACTIVE;
+            default -> {
+                // other entries change no decision state
+            }
+        }
+    }
+
+    long sequence() {
+        return sequence;
+    }
+
+    TenantStatus status() {
+        return status;
+    }
+}
