@@ -4,8 +4,7 @@ create table tenant (
     name               varchar(200) not null,
     status             varchar(16)  not null,
     stripe_customer_id varchar(255),
-    created_at         timestamptz  not null,
-    last_sequence      bigint       not null
+    created_at         timestamptz  not null
 );
 
 -- API keys: only a salted hash of the secret is stored. tenant_id is null for service keys.

@@ -1,0 +1,108 @@
+package dev.ledger.api.auth;
+
+import dev.ledger.api.config.LedgerProperties;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Issues and checks keys of the form {@code lk_<key_id>_<secret>}. Only HMAC-SHA-256(pepper, key_id ‖ secret) is
+ * stored, the pepper being a per-deployment secret; comparison is constant-time. No cache: a revoked key stops
+ * working with the next request.
+ */
+@Component
+public class ApiKeys {
+
+    public record Issued(String keyId, String key, List<String> scopes) {
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final HexFormat HEX = HexFormat.of();
+    private final JdbcTemplate jdbc;
+    private final byte[] pepper;
+    private final byte[] adminKeyHash;
+
+    public ApiKeys(JdbcTemplate jdbc, LedgerProperties props) {
+        this.jdbc = jdbc;
+        this.pepper = props.keyPepper().getBytes(StandardCharsets.UTF_8);
+        this.adminKeyHash = mac("admin", props.adminKey());
+    }
+
+    /** Stores a new key (in the caller's transaction) and answers it; the full key exists only in this answer. */
+    public Issued issue(String tenantId, Set<Scope> scopes) {
+        String keyId = randomHex(8);
+        String secret = randomHex(32);
+        String wireScopes = scopes.stream().map(Scope::wire).sorted().collect(Collectors.joining(" "));
+        jdbc.update("insert into api_key (key_id, tenant_id, secret_hash, scopes, created_at) values (?, ?, ?, ?, ?)",
+                keyId, tenantId, mac(keyId, secret), wireScopes, Timestamp.from(Instant.now()));
+        return new Issued(keyId, "lk_" + keyId + "_" + secret, List.of(wireScopes.split(" ")));
+    }
+
+    /** Marks a key revoked; answers false when the tenant has no such live key. */
+    public boolean revoke(String tenantId, String keyId) {
+        return jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id = ? and revoked_at is null",
+                Timestamp.from(Instant.now()), keyId, tenantId) == 1;
+    }
+
+    public Optional<Caller> authenticate(String presented) {
+        if (presented == null || !presented.startsWith("lk_")) {
+            return Optional.empty();
+        }
+        int split = presented.indexOf('_', 3);
+        if (split < 0) {
+            return Optional.empty();
+        }
+        String keyId = presented.substring(3, split);
+        String secret = presented.substring(split + 1);
+        if ("admin".equals(keyId)) {
+            return MessageDigest.isEqual(adminKeyHash, mac("admin", presented))
+                    ? Optional.of(new Caller(Caller.Kind.ADMIN, "admin", null, EnumSet.allOf(Scope.class)))
+                    : Optional.empty();
+        }
+        if (!keyId.matches("[0-9a-f]{16}")) {
+            return Optional.empty();
+        }
+        List<Caller> found = jdbc.query("select tenant_id, secret_hash, scopes from api_key where key_id = ? and revoked_at is null",
+                (rs, i) -> MessageDigest.isEqual(rs.getBytes(2), mac(keyId, secret)) ? toCaller(keyId, rs.getString(1), rs.getString(3)) : null,
+                keyId);
+        return found.stream().filter(c -> c != null).findFirst();
+    }
+
+    private static Caller toCaller(String keyId, String tenantId, String scopes) {
+        Set<Scope> set = EnumSet.noneOf(Scope.class);
+        Arrays.stream(scopes.split(" ")).map(Scope::fromWire).flatMap(Optional::stream).forEach(set::add);
+        return new Caller(tenantId == null ? Caller.Kind.SERVICE : Caller.Kind.TENANT, keyId, tenantId, set);
+    }
+
+    private byte[] mac(String keyId, String secret) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(pepper, "HmacSHA256"));
+            mac.update(keyId.getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            return mac.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return HEX.formatHex(b);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.ledger.api.billing;
+
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.chain.Receipt;
+import dev.ledger.api.chain.RequestDigest;
+import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.Validation;
+import dev.ledger.core.messages.UsageReported;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** What the meter-reader delivered to Stripe, written back so the chain shows what was billed. */
+@RestController
+public class UsageReportController {
+
+    public record UsageReportRequest(String meter, String windowStart, String windowEnd, Long quantity, String stripeIdentifier) {
+    }
+
+    private final LedgerWriter writer;
+    private final JdbcTemplate jdbc;
+
+    public UsageReportController(LedgerWriter writer, JdbcTemplate jdbc) {
+        this.writer = writer;
+        this.jdbc = jdbc;
+    }
+
+    @PostMapping("/v1/tenants/{tenantId}/usage-reports")
+    public ResponseEntity<Receipt> report(Caller caller, @PathVariable String tenantId, @RequestBody UsageReportRequest body) {
+        caller.require(Scope.BILLING_WRITE);
+        caller.requireTenant(tenantId);
+        if (jdbc.queryForObject("select count(*) from tenant where tenant_id = ?", Long.class, tenantId) == 0) {
+            throw ApiProblem.notFound("Tenant " + tenantId);
+        }
+        Validation v = new Validation().identifier("meter", body.meter(), 100)
+                .identifier("stripe_identifier", body.stripeIdentifier(), 255).required("quantity", body.quantity());
+        if (body.quantity() != null && body.quantity() < 0) {
+            v.error("quantity", "negative", "zero or a positive integer");
+        }
+        String start = v.timestamp("window_start", body.windowStart(), true);
+        String end = v.timestamp("window_end", body.windowEnd(), true);
+        v.throwIfInvalid();
+        UsageReported entry = new UsageReported(tenantId, body.meter(), start, end, body.quantity(), body.stripeIdentifier());
+        // the Stripe identifier is the idempotency key: the same report twice is one entry
+        LedgerWriter.Written written = writer.append(tenantId, entry, "usage-report:" + body.stripeIdentifier(),
+                RequestDigest.of(body), caller.actor());
+        return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.ledger.api.chain;
+
+import dev.ledger.core.chain.EntryFraming;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.axonframework.common.DateTimeUtils;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jdbc.statements.AppendEventsStatementBuilder;
+import org.axonframework.eventsourcing.eventstore.jdbc.statements.TimestampWriter;
+import org.axonframework.serialization.SerializedObject;
+import org.axonframework.serialization.Serializer;
+
+/**
+ * Axon's append, with each entry's chain link (prev_hash, hash) computed from the exact bytes being stored and
+ * written in the same statement, hence the same transaction. A fork cannot commit: the row for (tenant, sequence)
+ * is unique, so a writer that linked to a stale head fails and Axon retries the command on fresh state.
+ */
+public final class ChainedAppend implements AppendEventsStatementBuilder {
+
+    static final String INSERT = "insert into domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type,"
+            + " time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String HEAD = "select entry_hash from domain_event_entry where aggregate_identifier = ? and sequence_number = ?";
+
+    @Override
+    public PreparedStatement build(Connection connection, EventSchema schema, Class<?> dataType,
+                                   List<? extends EventMessage<?>> events, Serializer serializer, TimestampWriter timestampWriter)
+            throws SQLException {
+        Map<String, byte[]> heads = new HashMap<>();
+        PreparedStatement insert = connection.prepareStatement(INSERT);
+        for (EventMessage<?> event : events) {
+            if (!(event instanceof DomainEventMessage<?> entry)) {
+                throw new IllegalStateException("only tenant chain entries may be stored, not " + event.getPayloadType());
+            }
+            String tenant = entry.getAggregateIdentifier();
+            long sequence = entry.getSequenceNumber() + 1;
+            byte[] prev = heads.get(tenant);
+            if (prev == null) {
+                prev = head(connection, tenant, sequence - 1);
+            }
+            SerializedObject<byte[]> payload = entry.serializePayload(serializer, byte[].class);
+            SerializedObject<byte[]> metadata = entry.serializeMetaData(serializer, byte[].class);
+            String recordedAt = DateTimeUtils.formatInstant(entry.getTimestamp());
+            String type = payload.getType().getName();
+            String revision = payload.getType().getRevision();
+            byte[] hash = EntryFraming.hash(tenant, sequence, entry.getIdentifier(), type, revision, recordedAt,
+                    EntryFraming.sha256(payload.getData()), EntryFraming.sha256(metadata.getData()), prev);
+            heads.put(tenant, hash);
+
+            insert.setString(1, entry.getIdentifier());
+            insert.setString(2, tenant);
+            insert.setLong(3, entry.getSequenceNumber());
+            insert.setString(4, entry.getType());
+            insert.setString(5, recordedAt);
+            insert.setString(6, type);
+            insert.setString(7, revision);
+            insert.setBytes(8, payload.getData());
+            insert.setBytes(9, metadata.getData());
+            insert.setBytes(10, prev);
+            insert.setBytes(11, hash);
+            insert.addBatch();
+        }
+        return insert;
+    }
+
+    private static byte[] head(Connection connection, String tenant, long sequence) throws SQLException {
+        if (sequence == 0) {
+            return EntryFraming.genesis();
+        }
+        try (PreparedStatement select = connection.prepareStatement(HEAD)) {
+            select.setString(1, tenant);
+            select.setLong(2, sequence - 1);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("chain of " + tenant + " has no entry " + sequence + " to link to", "23505");
+                }
+                return rs.getBytes(1);
+            }
+        }
+    }
+}

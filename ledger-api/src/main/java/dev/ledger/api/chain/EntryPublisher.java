@@ -1,0 +1,89 @@
+package dev.ledger.api.chain;
+
+import dev.ledger.api.config.LedgerProperties;
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.messages.LedgerEvent;
+import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.springframework.stereotype.Component;
+
+/**
+ * The event store is the outbox: a tracking processor reads committed entries in order and publishes each, with
+ * its stored bytes and chain link, to Kafka (key = tenant id, idempotent producer). A batch's token only advances
+ * after Kafka acknowledged every record of it, so delivery is at least once; consumers dedupe on (tenant, sequence).
+ */
+@Component
+@ProcessingGroup(EntryPublisher.GROUP)
+public class EntryPublisher {
+
+    public static final String GROUP = "kafka-publisher";
+    private static final String BATCH = EntryPublisher.class.getName() + ".batch";
+
+    private final EntryReader reader;
+    private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
+
+    public EntryPublisher(EntryReader reader, LedgerProperties props) {
+        this.reader = reader;
+        this.topic = props.entriesTopic();
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 2,
+                ProducerConfig.CLIENT_ID_CONFIG, "ledger-api-publisher",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @EventHandler
+    void on(LedgerEvent event, EventMessage<?> message) {
+        UnitOfWork<?> batch = CurrentUnitOfWork.get().root();
+        List<String> ids = batch.getOrComputeResource(BATCH, k -> {
+            List<String> list = new ArrayList<>();
+            batch.onPrepareCommit(u -> publish(list));
+            return list;
+        });
+        ids.add(message.getIdentifier());
+    }
+
+    private void publish(List<String> eventIds) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(eventIds.size());
+        for (StoredEntry entry : reader.byEventIds(eventIds)) {
+            sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), EntryCodec.encode(entry))));
+        }
+        producer.flush();
+        try {
+            for (Future<RecordMetadata> f : sent) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing entries", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka did not acknowledge entries; the batch will be retried", e.getCause());
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        producer.close(java.time.Duration.ofSeconds(5));
+    }
+}

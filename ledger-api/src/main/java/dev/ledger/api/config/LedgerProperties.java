@@ -1,0 +1,22 @@
+package dev.ledger.api.config;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Typed settings of ledger-api (documented in the README table).
+ *
+ * @param adminKey      the admin key ({@code LEDGER_ADMIN_KEY})
+ * @param keyPepper     per-deployment secret mixed into every stored key hash ({@code LEDGER_KEY_PEPPER})
+ * @param production    production mode: refuses unsafe settings at start ({@code LEDGER_PRODUCTION})
+ * @param kafkaBootstrapServers Kafka to publish entries to ({@code KAFKA_BOOTSTRAP_SERVERS})
+ * @param entriesTopic  topic of published entries
+ * @param corsOrigins   allowed browser origins; never "*" in production
+ */
+@ConfigurationProperties(prefix = "ledger")
+public record LedgerProperties(String adminKey, String keyPepper, @DefaultValue("false") boolean production,
+                               @DefaultValue("127.0.0.1:19092") String kafkaBootstrapServers,
+                               @DefaultValue("ledger.entries") String entriesTopic,
+                               @DefaultValue List<String> corsOrigins) {
+}

@@ -1,0 +1,47 @@
+package dev.ledger.api.evaluation;
+
+import dev.ledger.api.web.Validation;
+import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.GateResult;
+import dev.ledger.core.messages.TerminalState;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The body of POST /v1/evaluations: digests and metadata only (unknown members, e.g. content, are refused). */
+public record EvaluationRequest(String evaluationId, String policyId, String policyVersion, String subject, String inputDigest,
+                                TerminalState terminalState, List<GateResult> gates, String occurredAt) {
+
+    static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+    static final int MAX_GATES = 64;
+
+    EvaluationRecorded validated(String tenantId) {
+        Validation v = new Validation()
+                .identifier("evaluation_id", evaluationId, 128)
+                .identifier("policy_id", policyId, 128)
+                .identifier("policy_version", policyVersion, 64)
+                .text("subject", subject, 256, true)
+                .matches("input_digest", inputDigest, DIGEST, "sha256: followed by 64 lowercase hex digits")
+                .required("terminal_state", terminalState);
+        if (gates == null) {
+            v.error("gates", "required", "is required (may be empty)");
+        } else if (gates.size() > MAX_GATES) {
+            v.error("gates", "too_many", "at most " + MAX_GATES + " gates");
+        } else {
+            for (int i = 0; i < gates.size(); i++) {
+                GateResult g = gates.get(i);
+                if (g == null) {
+                    v.error("gates[" + i + "]", "required", "is required");
+                    continue;
+                }
+                v.identifier("gates[" + i + "].gate", g.gate(), 64).required("gates[" + i + "].outcome", g.outcome());
+                if (g.reasonCode() != null) {
+                    v.identifier("gates[" + i + "].reason_code", g.reasonCode(), 64);
+                }
+            }
+        }
+        String at = v.timestamp("occurred_at", occurredAt, true);
+        v.throwIfInvalid();
+        return new EvaluationRecorded(tenantId, evaluationId, policyId, policyVersion, subject, inputDigest, terminalState,
+                List.copyOf(gates), at);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.ledger.api.health;
+
+import dev.ledger.api.config.LedgerProperties;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Liveness, and readiness = the database and Kafka answer. */
+@RestController
+public class HealthController implements AutoCloseable {
+
+    private final JdbcTemplate jdbc;
+    private final Admin kafka;
+
+    public HealthController(JdbcTemplate jdbc, LedgerProperties props) {
+        this.jdbc = jdbc;
+        this.kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-readiness",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000));
+    }
+
+    @GetMapping("/health")
+    public Map<String, String> health() {
+        return Map.of("status", "UP");
+    }
+
+    @GetMapping("/ready")
+    public ResponseEntity<Map<String, Object>> ready() {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        checks.put("database", check(() -> jdbc.queryForObject("select 1", Integer.class)));
+        checks.put("kafka", check(() -> kafka.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).clusterId()
+                .get(3, TimeUnit.SECONDS)));
+        boolean up = checks.values().stream().allMatch("UP"::equals);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("checks", checks);
+        return ResponseEntity.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
+    }
+
+    private interface Probe {
+        Object run() throws Exception;
+    }
+
+    private static String check(Probe probe) {
+        try {
+            probe.run();
+            return "UP";
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return "DOWN";
+        }
+    }
+
+    @Override
+    public void close() {
+        kafka.close();
+    }
+}

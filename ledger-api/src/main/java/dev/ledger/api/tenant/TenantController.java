@@ -1,0 +1,207 @@
+package dev.ledger.api.tenant;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ledger.api.auth.ApiKeys;
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.web.ApiProblem;
+import dev.ledger.core.messages.ApiKeyIssued;
+import dev.ledger.core.messages.ApiKeyRevoked;
+import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantReactivated;
+import dev.ledger.core.messages.TenantSuspended;
+import java.time.format.DateTimeFormatter;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Tenants and keys (admin). Every change here is also an entry in the tenant's chain, with its actor. */
+@RestController
+public class TenantController {
+
+    static final String TENANT_ID = "[a-z0-9][a-z0-9_-]{0,62}";
+
+    public record CreateTenant(@JsonProperty(required = true) String tenantId, @JsonProperty(required = true) String name,
+                               String stripeCustomerId) {
+    }
+
+    public record IssueKey(List<String> scopes) {
+    }
+
+    public record Reason(String reason) {
+    }
+
+    public record LinkCustomer(String stripeCustomerId) {
+    }
+
+    private final LedgerWriter writer;
+    private final ApiKeys keys;
+    private final JdbcTemplate jdbc;
+
+    public TenantController(LedgerWriter writer, ApiKeys keys, JdbcTemplate jdbc) {
+        this.writer = writer;
+        this.keys = keys;
+        this.jdbc = jdbc;
+    }
+
+    @PostMapping("/v1/tenants")
+    public ResponseEntity<TenantView> create(Caller caller, @RequestBody CreateTenant body) {
+        caller.requireAdmin();
+        List<Map<String, String>> errors = new ArrayList<>();
+        if (body.tenantId() == null || !body.tenantId().matches(TENANT_ID)) {
+            errors.add(Map.of("field", "tenant_id", "code", "invalid_format",
+                    "message", "1-63 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit"));
+        }
+        if (body.name() == null || body.name().isBlank() || body.name().length() > 200) {
+            errors.add(Map.of("field", "name", "code", "invalid_length", "message", "1-200 characters"));
+        }
+        if (body.stripeCustomerId() != null && !body.stripeCustomerId().matches("cus_[A-Za-z0-9]{1,250}")) {
+            errors.add(Map.of("field", "stripe_customer_id", "code", "invalid_format", "message", "a Stripe customer id, cus_…"));
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "The tenant is not valid.", errors);
+        }
+        if (find(body.tenantId()) != null) {
+            throw tenantExists(body.tenantId());
+        }
+        try {
+            writer.register(new RegisterTenant(body.tenantId(), body.name().strip(), body.stripeCustomerId(), caller.actor()));
+        } catch (RuntimeException e) {
+            if (find(body.tenantId()) != null) {
+                throw tenantExists(body.tenantId());
+            }
+            throw e;
+        }
+        return ResponseEntity.status(HttpStatus.CREATED).body(find(body.tenantId()));
+    }
+
+    private static ApiProblem tenantExists(String id) {
+        return new ApiProblem(HttpStatus.CONFLICT, "tenant_exists", "Tenant " + id + " already exists.");
+    }
+
+    @GetMapping("/v1/tenants/{tenantId}")
+    public TenantView get(Caller caller, @PathVariable String tenantId) {
+        caller.requireTenant(tenantId);
+        if (!caller.isAdmin() && caller.kind() != Caller.Kind.TENANT) {
+            throw ApiProblem.notFound("Tenant " + tenantId);
+        }
+        return existing(tenantId);
+    }
+
+    @PostMapping("/v1/tenants/{tenantId}/api-keys")
+    @Transactional
+    public ResponseEntity<ApiKeys.Issued> issueKey(Caller caller, @PathVariable String tenantId, @RequestBody IssueKey body) {
+        caller.requireAdmin();
+        existing(tenantId);
+        Set<Scope> scopes = scopes(body.scopes(), EnumSet.complementOf(EnumSet.of(Scope.BILLING_WRITE)));
+        ApiKeys.Issued issued = keys.issue(tenantId, scopes);
+        writer.appendAll(tenantId, List.of(new ApiKeyIssued(tenantId, issued.keyId(), issued.scopes(), caller.actor())), caller.actor());
+        return ResponseEntity.status(HttpStatus.CREATED).body(issued);
+    }
+
+    /** Service keys for the workers: not bound to a tenant, able only to add billing facts. */
+    @PostMapping("/v1/service-keys")
+    public ResponseEntity<ApiKeys.Issued> issueServiceKey(Caller caller) {
+        caller.requireAdmin();
+        return ResponseEntity.status(HttpStatus.CREATED).body(keys.issue(null, EnumSet.of(Scope.BILLING_WRITE)));
+    }
+
+    @DeleteMapping("/v1/tenants/{tenantId}/api-keys/{keyId}")
+    @Transactional
+    public ResponseEntity<Void> revokeKey(Caller caller, @PathVariable String tenantId, @PathVariable String keyId) {
+        caller.requireAdmin();
+        existing(tenantId);
+        if (!keys.revoke(tenantId, keyId)) {
+            throw ApiProblem.notFound("Key " + keyId);
+        }
+        writer.appendAll(tenantId, List.of(new ApiKeyRevoked(tenantId, keyId, caller.actor())), caller.actor());
+        return ResponseEntity.noContent().build();
+    }
+
+    @PostMapping("/v1/tenants/{tenantId}/suspend")
+    public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
+        caller.requireAdmin();
+        existing(tenantId);
+        writer.appendAll(tenantId, List.of(new TenantSuspended(tenantId, reason(body), caller.actor())), caller.actor());
+        return existing(tenantId);
+    }
+
+    @PostMapping("/v1/tenants/{tenantId}/reactivate")
+    public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
+        caller.requireAdmin();
+        existing(tenantId);
+        writer.appendAll(tenantId, List.of(new TenantReactivated(tenantId, reason(body), caller.actor())), caller.actor());
+        return existing(tenantId);
+    }
+
+    /** The meter-reader links the Stripe customer it created for a tenant (scope billing:write). */
+    @PutMapping("/v1/tenants/{tenantId}/stripe-customer")
+    public TenantView linkCustomer(Caller caller, @PathVariable String tenantId, @RequestBody LinkCustomer body) {
+        caller.require(Scope.BILLING_WRITE);
+        if (caller.kind() == Caller.Kind.TENANT) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Only service keys link Stripe customers.");
+        }
+        TenantView tenant = existing(tenantId);
+        if (body.stripeCustomerId() == null || !body.stripeCustomerId().matches("cus_[A-Za-z0-9]{1,250}")) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "stripe_customer_id must be cus_…");
+        }
+        if (body.stripeCustomerId().equals(tenant.stripeCustomerId())) {
+            return tenant;
+        }
+        writer.appendAll(tenantId, List.of(new StripeCustomerLinked(tenantId, body.stripeCustomerId(), caller.actor())), caller.actor());
+        return existing(tenantId);
+    }
+
+    private static String reason(Reason body) {
+        String r = body == null ? null : body.reason();
+        if (r == null || r.isBlank() || r.length() > 500) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "reason: 1-500 characters are required.");
+        }
+        return r;
+    }
+
+    private static Set<Scope> scopes(List<String> wire, Set<Scope> allowed) {
+        if (wire == null || wire.isEmpty()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "scopes: at least one scope is required.");
+        }
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        for (String s : wire) {
+            Scope scope = Scope.fromWire(s).filter(allowed::contains).orElseThrow(() -> new ApiProblem(
+                    HttpStatus.UNPROCESSABLE_ENTITY, "unknown_scope", "Unknown or not grantable scope: " + s));
+            scopes.add(scope);
+        }
+        return scopes;
+    }
+
+    private TenantView existing(String tenantId) {
+        TenantView t = find(tenantId);
+        if (t == null) {
+            throw ApiProblem.notFound("Tenant " + tenantId);
+        }
+        return t;
+    }
+
+    private TenantView find(String tenantId) {
+        List<TenantView> found = jdbc.query("select tenant_id, name, status, stripe_customer_id, created_at from tenant where tenant_id = ?",
+                (rs, i) -> new TenantView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        DateTimeFormatter.ISO_INSTANT.format(rs.getTimestamp(5).toInstant().atOffset(ZoneOffset.UTC))),
+                tenantId);
+        return found.isEmpty() ? null : found.get(0);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ledger.api.tenant;
+
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantReactivated;
+import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.messages.TenantStatus;
+import dev.ledger.core.messages.TenantSuspended;
+import java.time.Instant;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.SequenceNumber;
+import org.axonframework.eventhandling.Timestamp;
+import org.axonframework.messaging.annotation.MetaDataValue;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Read models that must agree with the chain at every commit: updated by a subscribing processor, inside the
+ * append's own transaction (a failure here rolls the append back).
+ */
+@Component
+@ProcessingGroup(TenantProjection.GROUP)
+public class TenantProjection {
+
+    public static final String GROUP = "tenant-projection";
+    private final JdbcTemplate jdbc;
+
+    public TenantProjection(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @EventHandler
+    void on(LedgerEvent event, @SequenceNumber Long sequenceNumber, @Timestamp Instant recordedAt,
+            @MetaDataValue(LedgerWriter.IDEMPOTENCY_KEY) String idempotencyKey,
+            @MetaDataValue(LedgerWriter.REQUEST_DIGEST) String requestDigest) {
+        switch (event) {
+            case TenantRegistered r -> jdbc.update(
+                    "insert into tenant (tenant_id, name, status, stripe_customer_id, created_at) values (?, ?, ?, ?, ?)",
+                    r.tenantId(), r.name(), TenantStatus.ACTIVE.name(), r.stripeCustomerId(), java.sql.Timestamp.from(recordedAt));
+            case StripeCustomerLinked l ->
+                    jdbc.update("update tenant set stripe_customer_id = ? where tenant_id = ?", l.stripeCustomerId(), l.tenantId());
+            case TenantSuspended s -> status(s.tenantId(), TenantStatus.SUSPENDED);
+            case TenantReactivated r -> status(r.tenantId(), TenantStatus.ACTIVE);
+            default -> {
+                // no tenant state in other entries
+            }
+        }
+        if (idempotencyKey != null) {
+            jdbc.update("insert into idempotency_record (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)",
+                    event.tenantId(), idempotencyKey, EntryFraming.unhex(requestDigest), sequenceNumber + 1);
+        }
+    }
+
+    private void status(String tenantId, TenantStatus status) {
+        jdbc.update("update tenant set status = ? where tenant_id = ?", status.name(), tenantId);
+    }
+}

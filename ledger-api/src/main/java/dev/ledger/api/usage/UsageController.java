@@ -1,0 +1,47 @@
+package dev.ledger.api.usage;
+
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.chain.Receipt;
+import dev.ledger.api.chain.RequestDigest;
+import dev.ledger.api.web.Validation;
+import dev.ledger.core.messages.UsageRecorded;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Usage records: {@code quantity} units of a meter. */
+@RestController
+public class UsageController {
+
+    public record UsageRequest(String usageId, String meter, Long quantity, String occurredAt) {
+    }
+
+    private final LedgerWriter writer;
+
+    public UsageController(LedgerWriter writer) {
+        this.writer = writer;
+    }
+
+    @PostMapping("/v1/usage")
+    public ResponseEntity<Receipt> record(Caller caller, @RequestHeader(value = "Idempotency-Key", required = false) String key,
+                                          @RequestBody UsageRequest body) {
+        caller.require(Scope.USAGE_WRITE);
+        String tenant = caller.writeTenant();
+        String idempotencyKey = Validation.idempotencyKey(key);
+        Validation v = new Validation().identifier("usage_id", body.usageId(), 128).identifier("meter", body.meter(), 100)
+                .required("quantity", body.quantity());
+        if (body.quantity() != null && body.quantity() <= 0) {
+            v.error("quantity", "not_positive", "a positive integer");
+        }
+        String at = v.timestamp("occurred_at", body.occurredAt(), true);
+        v.throwIfInvalid();
+        UsageRecorded entry = new UsageRecorded(tenant, body.usageId(), body.meter(), body.quantity(), at);
+        LedgerWriter.Written written = writer.append(tenant, entry, idempotencyKey, RequestDigest.of(body), caller.actor());
+        return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt().withUsageId(entry.usageId()));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.ledger.api.web;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
+/** A rejection with a stable machine {@code code} and a sentence a person can act on. */
+public class ApiProblem extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String code;
+    private final List<Map<String, String>> errors;
+
+    public ApiProblem(HttpStatus status, String code, String detail) {
+        this(status, code, detail, List.of());
+    }
+
+    public ApiProblem(HttpStatus status, String code, String detail, List<Map<String, String>> errors) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.errors = errors;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public List<Map<String, String>> errors() {
+        return errors;
+    }
+
+    public static ApiProblem notFound(String what) {
+        return new ApiProblem(HttpStatus.NOT_FOUND, "not_found", what + " was not found.");
+    }
+}

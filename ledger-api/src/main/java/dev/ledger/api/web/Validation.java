@@ -1,0 +1,106 @@
+package dev.ledger.api.web;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+
+/** Collects field errors of one request and answers them together as 422 validation_failed. */
+public final class Validation {
+
+    public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9._:@/-]+");
+    private final List<Map<String, String>> errors = new ArrayList<>();
+
+    public Validation identifier(String field, String value, int max) {
+        if (value == null || value.isEmpty()) {
+            return error(field, "required", "is required");
+        }
+        if (value.length() > max) {
+            return error(field, "too_long", "at most " + max + " characters");
+        }
+        if (!IDENTIFIER.matcher(value).matches()) {
+            return error(field, "invalid_format", "letters, digits and . _ : @ / - only");
+        }
+        return this;
+    }
+
+    public Validation text(String field, String value, int max, boolean required) {
+        if (value == null || value.isBlank()) {
+            return required ? error(field, "required", "is required") : this;
+        }
+        if (value.length() > max) {
+            return error(field, "too_long", "at most " + max + " characters");
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            return error(field, "invalid_format", "control characters are not allowed");
+        }
+        return this;
+    }
+
+    public Validation matches(String field, String value, Pattern pattern, String expected) {
+        if (value == null) {
+            return error(field, "required", "is required");
+        }
+        if (!pattern.matcher(value).matches()) {
+            return error(field, "invalid_format", expected);
+        }
+        return this;
+    }
+
+    public Validation required(String field, Object value) {
+        return value == null ? error(field, "required", "is required") : this;
+    }
+
+    /** RFC 3339 with an offset; answers the normalized UTC form, or null after recording the error. */
+    public String timestamp(String field, String value, boolean required) {
+        if (value == null) {
+            if (required) {
+                error(field, "required", "is required");
+            }
+            return null;
+        }
+        try {
+            Instant instant = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            return DateTimeFormatter.ISO_INSTANT.format(instant);
+        } catch (DateTimeParseException e) {
+            error(field, "invalid_timestamp", "an RFC 3339 timestamp such as 2026-11-21T10:00:00Z");
+            return null;
+        }
+    }
+
+    public Validation error(String field, String code, String message) {
+        errors.add(Map.of("field", field, "code", code, "message", message));
+        return this;
+    }
+
+    public boolean ok() {
+        return errors.isEmpty();
+    }
+
+    public void throwIfInvalid() {
+        if (!errors.isEmpty()) {
+            throw problem();
+        }
+    }
+
+    public ApiProblem problem() {
+        String first = errors.get(0).get("field") + " " + errors.get(0).get("message");
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "The request is not valid: " + first + ".", errors);
+    }
+
+    /** The Idempotency-Key header: 1–255 printable ASCII characters. */
+    public static String idempotencyKey(String header) {
+        if (header == null) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "idempotency_key_missing", "Writes need an Idempotency-Key header.");
+        }
+        if (header.isEmpty() || header.length() > 255 || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "idempotency_key_invalid", "Idempotency-Key must be 1-255 printable ASCII characters.");
+        }
+        return header;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.ledger.api;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** A real ledger-api (random port) against the shared infrastructure; close() stops it like a process stop. */
+public final class RunningLedger implements AutoCloseable {
+
+    public static final String ADMIN_KEY = "lk_admin_" + "0123456789abcdef".repeat(4);
+    private final ConfigurableApplicationContext context;
+
+    private RunningLedger(ConfigurableApplicationContext context) {
+        this.context = context;
+    }
+
+    public static RunningLedger start(SharedInfrastructure infra, Map<String, Object> extra) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("server.port", 0);
+        props.put("spring.datasource.url", infra.postgres.jdbcUrl());
+        props.put("ledger.admin-key", ADMIN_KEY);
+        props.put("ledger.key-pepper", "test-pepper-0123456789");
+        props.put("ledger.kafka-bootstrap-servers", infra.kafka.bootstrapServers());
+        props.putAll(extra);
+        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return new RunningLedger(new SpringApplicationBuilder(LedgerApiApplication.class).run(args));
+    }
+
+    public static RunningLedger start(SharedInfrastructure infra) {
+        return start(infra, Map.of());
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    public ConfigurableApplicationContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.ledger.api;
+
+import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.ops.stripe.StripeEmulator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The real servers every integration test of this JVM shares: PostgreSQL 17, a KRaft Kafka broker and the Stripe
+ * emulator, started once. Each test uses its own tenants, so tests never see each other's chains.
+ */
+public final class SharedInfrastructure {
+
+    private static SharedInfrastructure instance;
+
+    public final Path pgData;
+    public LocalPostgres postgres;
+    public final LocalKafka kafka;
+    public final StripeEmulator stripe;
+
+    private SharedInfrastructure() throws Exception {
+        pgData = Files.createTempDirectory("ledger-pg");
+        postgres = LocalPostgres.start(pgData, 0);
+        kafka = LocalKafka.start(null, 0);
+        stripe = StripeEmulator.start(0);
+    }
+
+    public static synchronized SharedInfrastructure get() {
+        if (instance == null) {
+            try {
+                instance = new SharedInfrastructure();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start the local infrastructure", e);
+            }
+        }
+        return instance;
+    }
+
+    /** Stops PostgreSQL and starts it again on the same data (same port), as an operator restart would. */
+    public synchronized void restartPostgres() throws Exception {
+        int port = postgres.port();
+        postgres.close();
+        postgres = LocalPostgres.start(pgData, port);
+    }
+}

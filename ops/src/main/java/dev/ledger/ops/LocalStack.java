@@ -1,0 +1,288 @@
+package dev.ledger.ops;
+
+import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.ops.stripe.StripeEmulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ./ledger up}: a real PostgreSQL, a real Kafka broker and the Stripe emulator, then ledger-api and both
+ * workers as separate processes; waits until each is ready, prints where everything is, and stops it all on
+ * Ctrl-C. Data stays under {@code .ledger/}, so a second start continues every chain where it stopped.
+ */
+public final class LocalStack {
+
+    record Service(String name, Process process, String readyUrl) {
+    }
+
+    private final Path home;
+    private final Path state;
+    private final List<Service> services = new ArrayList<>();
+    private LocalPostgres postgres;
+    private LocalKafka kafka;
+    private StripeEmulator stripe;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    LocalStack(Path home) {
+        this.home = home;
+        this.state = home.resolve(".ledger");
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        Path home = Path.of(System.getProperty("ledger.home", ".")).toAbsolutePath().normalize();
+        LocalStack stack = new LocalStack(home);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.stop();
+            stopped.countDown();
+        }, "ledger-stop"));
+        try {
+            stack.start();
+        } catch (Exception e) {
+            System.err.println("ledger: start failed: " + e.getMessage());
+            System.err.println("ledger: logs are in " + stack.state.resolve("logs"));
+            System.exit(1);
+        }
+        stopped.await();
+    }
+
+    void start() throws Exception {
+        long t0 = System.nanoTime();
+        Files.createDirectories(state.resolve("logs"));
+        Files.writeString(state.resolve("stack.pid"), Long.toString(ProcessHandle.current().pid()));
+        int pgPort = intEnv("LEDGER_PG_PORT", 15432);
+        int kafkaPort = intEnv("LEDGER_KAFKA_PORT", 19092);
+        int stripePort = intEnv("LEDGER_STRIPE_PORT", StripeEmulator.DEFAULT_PORT);
+        int apiPort = intEnv("LEDGER_API_PORT", 8080);
+        int meterPort = intEnv("METER_READER_PORT", 8081);
+        int invoicePort = intEnv("INVOICE_WORKER_PORT", 8082);
+
+        CompletableFuture<LocalPostgres> pg = CompletableFuture.supplyAsync(() -> call(() -> LocalPostgres.start(state.resolve("pg"), pgPort)));
+        CompletableFuture<LocalKafka> broker = CompletableFuture.supplyAsync(() -> call(() -> LocalKafka.start(state.resolve("kafka"), kafkaPort)));
+        stripe = StripeEmulator.start(stripePort);
+        postgres = pg.join();
+        kafka = broker.join();
+        say("PostgreSQL 17 ready on 127.0.0.1:" + postgres.port() + " (" + postgres.durabilitySettings() + ")");
+        say("Kafka ready on " + kafka.bootstrapServers());
+        say("Stripe emulator ready on " + stripe.url());
+
+        String adminKey = secret("admin-key", () -> "lk_admin_" + hex(32));
+        String pepper = secret("key-pepper", () -> hex(32));
+        String apiUrl = "http://127.0.0.1:" + apiPort;
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("DATABASE_URL", postgres.databaseUrl());
+        common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        common.put("STRIPE_API_BASE", stripe.url());
+        common.put("STRIPE_API_KEY", "sk_test_local_emulator");
+
+        Map<String, String> apiEnv = new LinkedHashMap<>(common);
+        apiEnv.put("LEDGER_ADMIN_KEY", adminKey);
+        apiEnv.put("LEDGER_KEY_PEPPER", pepper);
+        apiEnv.put("PORT", Integer.toString(apiPort));
+        launch("ledger-api", jar("ledger-api"), apiEnv, "-Xmx512m", apiUrl + "/ready");
+        awaitReady(services.get(services.size() - 1), Duration.ofSeconds(90));
+        say("ledger-api ready on " + apiUrl);
+
+        String serviceKey = serviceKey(apiUrl, adminKey);
+        Map<String, String> workerEnv = new LinkedHashMap<>(common);
+        workerEnv.put("LEDGER_API_URL", apiUrl);
+        workerEnv.put("LEDGER_SERVICE_KEY", serviceKey);
+        workerEnv.put("METER_READER_PORT", Integer.toString(meterPort));
+        workerEnv.put("INVOICE_WORKER_PORT", Integer.toString(invoicePort));
+        launch("meter-reader-worker", jar("meter-reader-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + meterPort + "/ready");
+        launch("invoice-worker", jar("invoice-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
+        for (Service s : services.subList(1, services.size())) {
+            awaitReady(s, Duration.ofSeconds(60));
+            say(s.name() + " ready (" + s.readyUrl().replace("/ready", "") + ")");
+        }
+
+        Files.writeString(state.resolve("stack.env"), String.join("\n",
+                "LEDGER_API_URL=" + apiUrl,
+                "LEDGER_ADMIN_KEY=" + adminKey,
+                "DATABASE_URL=" + postgres.databaseUrl(),
+                "KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers(),
+                "STRIPE_API_BASE=" + stripe.url(),
+                "METER_READER_URL=http://127.0.0.1:" + meterPort,
+                "INVOICE_WORKER_URL=http://127.0.0.1:" + invoicePort) + "\n");
+        restrict(state.resolve("stack.env"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println();
+        System.out.println("The ledger is up (ready in " + ms / 1000 + "." + (ms % 1000) / 100 + " s).");
+        System.out.println("  ledger API        " + apiUrl + "   (OpenAPI: " + apiUrl + "/v3/api-docs, metrics: " + apiUrl + "/actuator/prometheus)");
+        System.out.println("  admin key         " + adminKey + "   (also in .ledger/admin-key)");
+        System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators)");
+        System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
+        System.out.println("  Stripe emulator   " + stripe.url());
+        System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");
+        System.out.println("  logs              " + state.resolve("logs"));
+        System.out.println("  environment       " + state.resolve("stack.env"));
+        System.out.println("Ctrl-C stops everything" + (System.getenv("LEDGER_DETACHED") != null ? " (detached: ./ledger down)" : "") + ".");
+        System.out.flush();
+        Files.writeString(state.resolve("stack.ready"), Long.toString(ms));
+    }
+
+    synchronized void stop() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            Service s = services.get(i);
+            s.process().descendants().forEach(ProcessHandle::destroy);
+            s.process().destroy();
+        }
+        for (Service s : services) {
+            try {
+                if (!s.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    s.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                s.process().destroyForcibly();
+            }
+        }
+        services.clear();
+        quietly(() -> stripe.close(), stripe);
+        quietly(() -> kafka.close(), kafka);
+        quietly(() -> postgres.close(), postgres);
+        try {
+            Files.deleteIfExists(state.resolve("stack.pid"));
+            Files.deleteIfExists(state.resolve("stack.ready"));
+        } catch (IOException ignored) {
+            // best effort
+        }
+        System.out.println("ledger: stopped");
+    }
+
+    private void launch(String name, Path jar, Map<String, String> env, String heap, String readyUrl) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, heap, "-XX:+UseSerialGC", "-Dsun.net.httpserver.nodelay=true", "-jar", jar.toString());
+        pb.environment().putAll(env);
+        Path log = state.resolve("logs").resolve(name + ".log");
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        services.add(new Service(name, pb.start(), readyUrl));
+    }
+
+    private void awaitReady(Service s, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!s.process().isAlive()) {
+                throw new IllegalStateException(s.name() + " exited with code " + s.process().exitValue()
+                        + "; see .ledger/logs/" + s.name() + ".log");
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(s.readyUrl())).timeout(Duration.ofSeconds(3)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException(s.name() + " was not ready within " + timeout.toSeconds() + " s; see .ledger/logs/" + s.name() + ".log");
+    }
+
+    /** The workers' billing:write key: reused while the ledger still accepts it, otherwise issued anew. */
+    private String serviceKey(String apiUrl, String adminKey) throws Exception {
+        Path file = state.resolve("service-key");
+        if (Files.exists(file)) {
+            String key = Files.readString(file).strip();
+            HttpResponse<Void> probe = http.send(HttpRequest.newBuilder(URI.create(apiUrl + "/v1/tenants/-probe-"))
+                    .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.discarding());
+            if (probe.statusCode() != 401) {
+                return key;
+            }
+        }
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiUrl + "/v1/service-keys"))
+                .header("Authorization", "Bearer " + adminKey).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("could not issue the workers' service key: HTTP " + r.statusCode());
+        }
+        String key = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(r.body()).get("key").asText();
+        Files.writeString(file, key);
+        restrict(file);
+        return key;
+    }
+
+    private Path jar(String module) throws IOException {
+        Path target = home.resolve(module).resolve("target");
+        try (var files = Files.list(target)) {
+            return files.filter(p -> p.getFileName().toString().endsWith("-exec.jar")).findFirst()
+                    .orElseThrow(() -> new IOException("no executable jar in " + target + ": build first (./ledger build)"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("no executable jar in " + target + ": build first (./ledger build)");
+        }
+    }
+
+    private String secret(String name, java.util.function.Supplier<String> generate) throws IOException {
+        Path file = state.resolve(name);
+        if (Files.exists(file)) {
+            return Files.readString(file).strip();
+        }
+        String value = generate.get();
+        Files.writeString(file, value);
+        restrict(file);
+        return value;
+    }
+
+    private static void restrict(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static String hex(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static int intEnv(String name, int fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : Integer.parseInt(v.strip());
+    }
+
+    private static void say(String line) {
+        System.out.println("ledger: " + line);
+    }
+
+    private interface Step<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T call(Step<T> step) {
+        try {
+            return step.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private interface Closer {
+        void close() throws Exception;
+    }
+
+    private static void quietly(Closer closer, Object target) {
+        if (target == null) {
+            return;
+        }
+        try {
+            closer.close();
+        } catch (Exception e) {
+            System.err.println("ledger: while stopping: " + e.getMessage());
+        }
+    }
+}
