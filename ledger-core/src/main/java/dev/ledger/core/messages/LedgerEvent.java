@@ -6,7 +6,7 @@ package dev.ledger.core.messages;
  */
 public sealed interface LedgerEvent
         permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, ApiKeyIssued, ApiKeyRevoked,
-        EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported {
+        EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded {
 
     String tenantId();
 
