@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.axonframework.messaging.MetaData;
 import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
@@ -46,7 +45,7 @@ public class LedgerWriter {
 
     /** Appends entries without idempotency (admin actions the ledger takes itself, inside a caller's transaction). */
     public List<Receipt> appendAll(String tenantId, List<LedgerEvent> entries, String actor) {
-        List<AppendOutcome> outcomes = send(tenantId, entries, MetaData.with(ACTOR, actor));
+        List<AppendOutcome> outcomes = send(AppendEntries.of(tenantId, entries, Map.of(ACTOR, actor)));
         for (AppendOutcome o : outcomes) {
             if (!o.isAppended()) {
                 throw rejection(o);
@@ -65,10 +64,10 @@ public class LedgerWriter {
             if (earlier != null) {
                 return earlier;
             }
-            MetaData meta = MetaData.with(ACTOR, actor).and(IDEMPOTENCY_KEY, idempotencyKey)
-                    .and(REQUEST_DIGEST, EntryFraming.hex(requestDigest));
+            Map<String, String> meta = Map.of(ACTOR, actor, IDEMPOTENCY_KEY, idempotencyKey,
+                    REQUEST_DIGEST, EntryFraming.hex(requestDigest));
             try {
-                AppendOutcome outcome = send(tenantId, List.of(entry), meta).get(0);
+                AppendOutcome outcome = send(AppendEntries.of(tenantId, List.of(entry), meta)).get(0);
                 if (!outcome.isAppended()) {
                     throw rejection(outcome);
                 }
@@ -93,13 +92,11 @@ public class LedgerWriter {
     }
 
     @SuppressWarnings("unchecked")
-    private List<AppendOutcome> send(String tenantId, List<LedgerEvent> entries, MetaData meta) {
+    private List<AppendOutcome> send(AppendEntries command) {
         try {
-            return (List<AppendOutcome>) commands.sendAndWait(
-                    org.axonframework.commandhandling.GenericCommandMessage.asCommandMessage(new AppendEntries(tenantId, entries))
-                            .andMetaData(meta));
+            return (List<AppendOutcome>) commands.sendAndWait(command);
         } catch (AggregateNotFoundException e) {
-            throw ApiProblem.notFound("Tenant " + tenantId);
+            throw ApiProblem.notFound("Tenant " + command.tenantId());
         } catch (RuntimeException e) {
             Throwable t = e;
             while (t != null) {
@@ -130,9 +127,5 @@ public class LedgerWriter {
                 (rs, i) -> new Receipt(tenantId, null, null, sequence, EntryFraming.hex(rs.getBytes(2)),
                         EntryFraming.hex(rs.getBytes(1)), rs.getString(3)),
                 tenantId, sequence - 1);
-    }
-
-    public static Map<String, Object> metaOf(String actor) {
-        return Map.of(ACTOR, actor);
     }
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -27,6 +29,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /** The one mapper from failures to RFC 9457 problem+json. No stack trace, SQL or secret reaches a client. */
 @RestControllerAdvice
+@Order(Ordered.HIGHEST_PRECEDENCE)
 public class Problems {
 
     private static final Logger log = LoggerFactory.getLogger(Problems.class);

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.messaging.MetaData;
 import org.axonframework.modelling.command.AggregateIdentifier;
 
 /**
@@ -35,19 +36,21 @@ public class TenantLedger {
 
     @CommandHandler
     public TenantLedger(RegisterTenant command) {
-        apply(new TenantRegistered(command.tenantId(), command.name(), command.stripeCustomerId(), command.actor()));
+        apply(new TenantRegistered(command.tenantId(), command.name(), command.stripeCustomerId(), command.actor()),
+                MetaData.with("actor", command.actor()));
     }
 
     @CommandHandler
     public List<AppendOutcome> handle(AppendEntries command) {
         List<AppendOutcome> outcomes = new ArrayList<>(command.entries().size());
-        for (LedgerEvent entry : command.entries()) {
+        for (AppendEntries.NewEntry item : command.entries()) {
+            LedgerEvent entry = item.event();
             String refusal = refusal(entry);
             if (refusal != null) {
                 outcomes.add(AppendOutcome.rejected(refusal, refusalDetail(refusal)));
                 continue;
             }
-            apply(entry);
+            apply(entry, MetaData.from(item.metadata()));
             outcomes.add(AppendOutcome.appended(sequence));
         }
         return outcomes;

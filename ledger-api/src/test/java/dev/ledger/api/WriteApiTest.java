@@ -1,0 +1,210 @@
+package dev.ledger.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.api.LedgerClient.Answer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Writing and Tenants sections of API.md: every status and error code, isolation, idempotency. */
+class WriteApiTest {
+
+    private static final AtomicInteger TENANTS = new AtomicInteger();
+    private static RunningLedger ledger;
+    private static LedgerClient admin;
+
+    @BeforeAll
+    static void start() {
+        ledger = RunningLedger.start(SharedInfrastructure.get());
+        admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+    }
+
+    @AfterAll
+    static void stop() {
+        ledger.close();
+    }
+
+    record Tenant(String id, LedgerClient client, String keyId) {
+    }
+
+    static Tenant newTenant(String... scopes) {
+        String id = "w" + TENANTS.incrementAndGet() + "-" + System.nanoTime() % 100000;
+        assertThat(admin.post("/v1/tenants", Map.of("tenant_id", id, "name", "Tenant " + id)).status()).isEqualTo(201);
+        Answer key = admin.post("/v1/tenants/" + id + "/api-keys", Map.of("scopes", List.of(scopes.length == 0
+                ? new String[] {"evaluations:write", "usage:write", "audit:write", "audit:read"} : scopes)));
+        assertThat(key.status()).isEqualTo(201);
+        return new Tenant(id, admin.withKey(key.body().get("key").asText()), key.body().get("key_id").asText());
+    }
+
+    @Test
+    void registeringATenantTwiceAnswers409TenantExists() {
+        Tenant t = newTenant();
+        Answer again = admin.post("/v1/tenants", Map.of("tenant_id", t.id(), "name", "again"));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.code()).isEqualTo("tenant_exists");
+        assertThat(again.raw().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+
+    @Test
+    void aTenantShowsItsStatusAndTheFieldsOfTheContract() {
+        Tenant t = newTenant();
+        Answer got = t.client().get("/v1/tenants/" + t.id());
+        assertThat(got.status()).isEqualTo(200);
+        assertThat(got.body().get("status").asText()).isEqualTo("ACTIVE");
+        assertThat(got.body().has("created_at")).isTrue();
+        assertThat(got.body().has("stripe_customer_id")).isTrue();
+    }
+
+    @Test
+    void missingOrWrongKeysAnswer401AndKeysWithoutTheScopeAnswer403() {
+        Tenant t = newTenant("audit:read");
+        assertThat(new LedgerClient(ledger.url(), null).post("/v1/evaluations", LedgerClient.evaluation("e"), "k").status()).isEqualTo(401);
+        Answer wrong = t.client().withKey("lk_0123456789abcdef_" + "00".repeat(32)).post("/v1/evaluations", LedgerClient.evaluation("e"), "k");
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.code()).isEqualTo("unauthenticated");
+        Answer noScope = t.client().post("/v1/evaluations", LedgerClient.evaluation("e"), "k");
+        assertThat(noScope.status()).isEqualTo(403);
+        assertThat(noScope.code()).isEqualTo("insufficient_scope");
+        assertThat(t.client().post("/v1/tenants", Map.of("tenant_id", "x", "name", "x")).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aTenantKeyNeverSeesAnotherTenant() {
+        Tenant a = newTenant();
+        Tenant b = newTenant();
+        Answer other = a.client().get("/v1/tenants/" + b.id());
+        assertThat(other.status()).isEqualTo(404);
+        assertThat(a.client().get("/v1/tenants/does-not-exist").status()).isEqualTo(404);
+        assertThat(a.client().post("/v1/tenants/" + b.id() + "/api-keys", Map.of("scopes", List.of("audit:read"))).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aRevokedKeyStopsWorkingAtOnce() {
+        Tenant t = newTenant();
+        assertThat(t.client().post("/v1/evaluations", LedgerClient.evaluation("before"), "before").status()).isEqualTo(201);
+        assertThat(admin.delete("/v1/tenants/" + t.id() + "/api-keys/" + t.keyId()).status()).isEqualTo(204);
+        assertThat(t.client().post("/v1/evaluations", LedgerClient.evaluation("after"), "after").status()).isEqualTo(401);
+        assertThat(admin.delete("/v1/tenants/" + t.id() + "/api-keys/" + t.keyId()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theSameKeyAndBodyReplaysTheFirstReceiptAndAnotherBodyIsRefused() {
+        Tenant t = newTenant();
+        Answer first = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_1"), "key-1");
+        Answer again = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_1"), "key-1");
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(again.status()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.body()).isEqualTo(first.body());
+        Answer other = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_2"), "key-1");
+        assertThat(other.status()).isEqualTo(422);
+        assertThat(other.code()).isEqualTo("idempotency_key_reused");
+        Answer next = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_3"), "key-3");
+        assertThat(next.body().get("sequence").asLong()).isEqualTo(first.body().get("sequence").asLong() + 1);
+    }
+
+    @Test
+    void thirtyTwoParallelIdenticalRequestsRecordOneEntryAndGetOneAnswer() throws Exception {
+        Tenant t = newTenant();
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            List<Callable<Answer>> calls = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                calls.add(() -> t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_same"), "same-key"));
+            }
+            List<Answer> answers = new ArrayList<>();
+            for (Future<Answer> f : pool.invokeAll(calls)) {
+                answers.add(f.get());
+            }
+            assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.raw().body()).isEqualTo(201));
+            assertThat(answers.stream().map(Answer::body).distinct()).hasSize(1);
+            assertThat(answers.stream().filter(a -> a.header("Idempotent-Replayed") == null)).hasSize(1);
+            Answer next = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_next"), "next-key");
+            assertThat(next.body().get("sequence").asLong()).isEqualTo(answers.get(0).body().get("sequence").asLong() + 1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void writesWithoutAnIdempotencyKeyOrWithABadOneAre400() {
+        Tenant t = newTenant();
+        Answer missing = t.client().post("/v1/evaluations", LedgerClient.evaluation("e"), null);
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.code()).isEqualTo("idempotency_key_missing");
+        Answer tooLong = t.client().post("/v1/evaluations", LedgerClient.evaluation("e"), "k".repeat(256));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.code()).isEqualTo("idempotency_key_invalid");
+    }
+
+    @Test
+    void unknownMembersAndEvaluatedContentAreRefusedWith400UnknownField() {
+        Tenant t = newTenant();
+        for (String field : List.of("prompt", "input", "output", "content", "tenant_id", "sequence")) {
+            Map<String, Object> body = new HashMap<>(LedgerClient.evaluation("e"));
+            body.put(field, "something");
+            Answer a = t.client().post("/v1/evaluations", body, "k-" + field);
+            assertThat(a.status()).as(field).isEqualTo(400);
+            assertThat(a.code()).as(field).isEqualTo("unknown_field");
+        }
+    }
+
+    @Test
+    void invalidEvaluationsAnswer422WithTheFieldsThatAreWrong() {
+        Tenant t = newTenant();
+        Map<String, Object> body = new HashMap<>(LedgerClient.evaluation("e"));
+        body.put("terminal_state", "MAYBE");
+        Answer state = t.client().post("/v1/evaluations", body, "k1");
+        assertThat(state.status()).isEqualTo(422);
+        assertThat(state.code()).isEqualTo("validation_failed");
+        body = new HashMap<>(LedgerClient.evaluation("e"));
+        body.put("input_digest", "sha256:XYZ");
+        body.put("occurred_at", "yesterday");
+        Answer digest = t.client().post("/v1/evaluations", body, "k2");
+        assertThat(digest.status()).isEqualTo(422);
+        assertThat(digest.body().get("errors").findValuesAsText("field")).contains("input_digest", "occurred_at");
+        Answer malformed = t.client().post("/v1/evaluations", "{not json", "k3");
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.code()).isEqualTo("malformed_json");
+        Answer usage = t.client().post("/v1/usage", Map.of("usage_id", "u1", "meter", "tokens", "quantity", 0,
+                "occurred_at", "2026-11-21T10:00:00Z"), "k4");
+        assertThat(usage.status()).isEqualTo(422);
+    }
+
+    @Test
+    void aSuspendedTenantsWritesAnswer402UntilItIsReactivated() {
+        Tenant t = newTenant();
+        Answer suspended = admin.post("/v1/tenants/" + t.id() + "/suspend", Map.of("reason", "unpaid"));
+        assertThat(suspended.status()).isEqualTo(200);
+        assertThat(suspended.body().get("status").asText()).isEqualTo("SUSPENDED");
+        Answer refused = t.client().post("/v1/evaluations", LedgerClient.evaluation("e1"), "k1");
+        assertThat(refused.status()).isEqualTo(402);
+        assertThat(refused.code()).isEqualTo("tenant_suspended");
+        Answer reactivated = admin.post("/v1/tenants/" + t.id() + "/reactivate", Map.of("reason", "paid"));
+        assertThat(reactivated.body().get("status").asText()).isEqualTo("ACTIVE");
+        assertThat(t.client().post("/v1/evaluations", LedgerClient.evaluation("e1"), "k1").status()).isEqualTo(201);
+    }
+
+    @Test
+    void usageAndAdminActionsGetReceiptsInTheSameChain() {
+        Tenant t = newTenant();
+        Answer usage = t.client().post("/v1/usage", Map.of("usage_id", "u1", "meter", "tokens", "quantity", 1200,
+                "occurred_at", "2026-11-21T10:00:00Z"), "u1");
+        assertThat(usage.status()).isEqualTo(201);
+        assertThat(usage.body().get("usage_id").asText()).isEqualTo("u1");
+        Answer action = t.client().post("/v1/admin-actions", Map.of("actor", "alice@acme", "action", "policy.published",
+                "target", "pol_pii@7", "details", Map.of("note", "ok")), "a1");
+        assertThat(action.status()).isEqualTo(201);
+        assertThat(action.body().get("prev_hash").asText()).isEqualTo(usage.body().get("hash").asText());
+    }
+}
