@@ -13,6 +13,10 @@ import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
 import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
+import org.axonframework.eventsourcing.AggregateSnapshotter;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.GenericAggregateFactory;
+import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
@@ -28,6 +32,9 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration
 public class EventStoreConfig {
+
+    /** A cold tenant loads from its latest snapshot plus at most this many entries. */
+    static final int SNAPSHOT_EVERY = 1000;
 
     @Bean
     EventSchema eventSchema() {
@@ -83,6 +90,12 @@ public class EventStoreConfig {
     @Bean
     ConfigurerModule tenantLedgerAggregate(Cache tenantLedgerCache) {
         return configurer -> configurer.configureAggregate(
-                AggregateConfigurer.defaultConfiguration(TenantLedger.class).configureCache(c -> tenantLedgerCache));
+                AggregateConfigurer.defaultConfiguration(TenantLedger.class).configureCache(c -> tenantLedgerCache)
+                        .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(snapshotter(c), SNAPSHOT_EVERY)));
+    }
+
+    private static Snapshotter snapshotter(org.axonframework.config.Configuration c) {
+        return AggregateSnapshotter.builder().eventStore(c.eventStore()).transactionManager(c.getComponent(TransactionManager.class))
+                .aggregateFactories(new GenericAggregateFactory<>(TenantLedger.class)).build();
     }
 }

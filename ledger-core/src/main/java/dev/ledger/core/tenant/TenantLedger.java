@@ -2,6 +2,7 @@ package dev.ledger.core.tenant;
 
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
 import dev.ledger.core.messages.LedgerEvent;
@@ -22,6 +23,8 @@ import org.axonframework.modelling.command.AggregateIdentifier;
  * One tenant's chain. Every event it applies becomes the next entry (sequence 1, 2, 3, …); the storage layer
  * links it into the hash chain in the same transaction. State is only what decisions need.
  */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public class TenantLedger {
 
     @AggregateIdentifier
