@@ -1,0 +1,116 @@
+package dev.ledger.api.audit;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.web.ApiProblem;
+import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.VerificationRecorded;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** What auditors read: the entries as stored, and verification runs that are themselves recorded. */
+@RestController
+public class AuditController {
+
+    public record Entry(long sequence, String type, String recordedAt, JsonNode payload, String hash, String prevHash) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entries(List<Entry> entries, Long nextAfter) {
+    }
+
+    public record VerificationRequest(Long fromSequence, Long toSequence) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Verification(String status, long checked, Long firstBrokenSequence, String reason, String detail,
+                               long headSequence, String headHash) {
+    }
+
+    private final ChainAudit audit;
+    private final LedgerWriter writer;
+    private final JdbcTemplate jdbc;
+
+    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc) {
+        this.audit = audit;
+        this.writer = writer;
+        this.jdbc = jdbc;
+    }
+
+    /** Auditors: audit:read on their own tenant, or the admin key. */
+    static void requireAuditor(Caller caller, String tenantId, JdbcTemplate jdbc) {
+        if (caller.kind() == Caller.Kind.SERVICE) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Service keys cannot read entries.");
+        }
+        caller.require(Scope.AUDIT_READ);
+        caller.requireTenant(tenantId);
+        Long known = jdbc.queryForObject("select count(*) from tenant where tenant_id = ?", Long.class, tenantId);
+        if (known == null || known == 0) {
+            throw ApiProblem.notFound("Tenant " + tenantId);
+        }
+    }
+
+    @GetMapping("/v1/tenants/{tenantId}/entries")
+    public Entries entries(Caller caller, @PathVariable String tenantId, @RequestParam(defaultValue = "0") long after,
+                           @RequestParam(defaultValue = "100") int limit) {
+        requireAuditor(caller, tenantId, jdbc);
+        if (limit < 1 || limit > 1000 || after < 0) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000 and after >= 0.");
+        }
+        List<Entry> entries = new ArrayList<>(limit);
+        audit.stream(tenantId, after + 1, after + limit, e -> entries.add(new Entry(e.sequence(), LedgerJson.shortType(e.type()),
+                e.recordedAt(), payload(e.payload()), EntryFraming.hex(e.hash()), EntryFraming.hex(e.prevHash()))));
+        Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
+        return new Entries(entries, next);
+    }
+
+    @PostMapping("/v1/tenants/{tenantId}/verifications")
+    public Verification verify(Caller caller, @PathVariable String tenantId, @RequestBody(required = false) VerificationRequest body) {
+        requireAuditor(caller, tenantId, jdbc);
+        ChainAudit.Head head = audit.head(tenantId);
+        long from = body == null || body.fromSequence() == null ? 1 : body.fromSequence();
+        long to = body == null || body.toSequence() == null ? head.sequence() : body.toSequence();
+        if (from < 1 || to < from - 1 || to > head.sequence()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
+                    "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
+        }
+        ChainVerifier verifier = audit.verify(tenantId, from, to);
+        ChainVerifier.Break broken = verifier.firstBreak();
+        if (broken == null && verifier.lastSequence() < to) {
+            // the rows ended early: the entry after the last good one is missing
+            broken = new ChainVerifier.Break(verifier.lastSequence() + 1, ChainVerifier.Reason.sequence_gap,
+                    "entry " + (verifier.lastSequence() + 1) + " is missing");
+        }
+        Verification result = new Verification(broken == null ? "VALID" : "BROKEN", verifier.checked(),
+                broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
+                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : EntryFraming.hex(head.hash()));
+        writer.appendAll(tenantId, List.of(new VerificationRecorded(tenantId, from, to, result.status(), result.checked(),
+                result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
+        return result;
+    }
+
+    private static JsonNode payload(byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return LedgerJson.mapper().readTree(bytes);
+        } catch (IOException e) {
+            return LedgerJson.mapper().getNodeFactory().textNode("<unreadable payload>");
+        }
+    }
+}
