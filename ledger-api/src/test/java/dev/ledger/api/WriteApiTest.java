@@ -207,4 +207,24 @@ class WriteApiTest {
         assertThat(action.status()).isEqualTo(201);
         assertThat(action.body().get("prev_hash").asText()).isEqualTo(usage.body().get("hash").asText());
     }
+
+    @Test
+    void anEvaluationIdIsUniqueForeverAndARepeatWithOtherContentIs409() {
+        Tenant t = newTenant();
+        Answer first = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_once"), "key-a");
+        Answer sameContent = t.client().post("/v1/evaluations", LedgerClient.evaluation("ev_once"), "key-b");
+        assertThat(sameContent.status()).isEqualTo(201);
+        assertThat(sameContent.body()).isEqualTo(first.body());
+        Map<String, Object> other = new HashMap<>(LedgerClient.evaluation("ev_once"));
+        other.put("terminal_state", "APPROVED");
+        Answer conflict = t.client().post("/v1/evaluations", other, "key-c");
+        assertThat(conflict.status()).isEqualTo(409);
+        assertThat(conflict.code()).isEqualTo("duplicate_evaluation_id");
+        Map<String, Object> usage = Map.of("usage_id", "u1", "meter", "tokens", "quantity", 5, "occurred_at", "2026-11-21T10:00:00Z");
+        assertThat(t.client().post("/v1/usage", usage, "u-a").status()).isEqualTo(201);
+        Answer usageConflict = t.client().post("/v1/usage", Map.of("usage_id", "u1", "meter", "tokens", "quantity", 6,
+                "occurred_at", "2026-11-21T10:00:00Z"), "u-b");
+        assertThat(usageConflict.status()).isEqualTo(409);
+        assertThat(usageConflict.code()).isEqualTo("duplicate_usage_id");
+    }
 }

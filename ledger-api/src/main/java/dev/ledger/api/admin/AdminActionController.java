@@ -42,7 +42,8 @@ public class AdminActionController {
         v.throwIfInvalid();
         AdminActionRecorded entry = new AdminActionRecorded(tenant, body.actor(), body.action(), body.target(),
                 body.details() == null ? Map.of() : body.details());
-        LedgerWriter.Written written = writer.append(tenant, entry, idempotencyKey, RequestDigest.of(body), caller.actor());
+        LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
+                caller.actor(), null, null));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt());
     }
 }

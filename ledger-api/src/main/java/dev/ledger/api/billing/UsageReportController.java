@@ -48,8 +48,8 @@ public class UsageReportController {
         v.throwIfInvalid();
         UsageReported entry = new UsageReported(tenantId, body.meter(), start, end, body.quantity(), body.stripeIdentifier());
         // the Stripe identifier is the idempotency key: the same report twice is one entry
-        LedgerWriter.Written written = writer.append(tenantId, entry, "usage-report:" + body.stripeIdentifier(),
-                RequestDigest.of(body), caller.actor());
+        LedgerWriter.Written written = writer.append(tenantId, new LedgerWriter.Write(entry, "usage-report:" + body.stripeIdentifier(),
+                RequestDigest.of(body), caller.actor(), null, null));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt());
     }
 }

@@ -53,6 +53,7 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             byte[] hash = EntryFraming.hash(tenant, sequence, entry.getIdentifier(), type, revision, recordedAt,
                     EntryFraming.sha256(payload.getData()), EntryFraming.sha256(metadata.getData()), prev);
             heads.put(tenant, hash);
+            ChainLinks.remember(tenant, sequence, new ChainLinks.Link(prev, hash, recordedAt));
 
             insert.setString(1, entry.getIdentifier());
             insert.setString(2, tenant);

@@ -7,8 +7,13 @@ import dev.ledger.core.messages.AppendOutcome;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.RegisterTenant;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.springframework.dao.DuplicateKeyException;
@@ -17,25 +22,40 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The one write path: entries go to the tenant's aggregate as a command and come back as receipts read from the
- * committed chain. Idempotency is decided by the database constraint on (tenant, key) inside the append.
+ * The one write path: entries go to the tenant's aggregate as commands (grouped per tenant by the
+ * {@link AppendBatcher}) and come back as receipts carrying the committed links. Which of two racing requests
+ * records an entry is decided by the database's uniqueness constraints inside the append, never by a prior read.
  */
 @Component
 public class LedgerWriter {
 
     public static final String IDEMPOTENCY_KEY = "idempotency_key";
+    public static final String ENTITY_KEY = "entity_key";
     public static final String REQUEST_DIGEST = "request_digest";
     public static final String ACTOR = "actor";
+    /** Client keys and entity keys share one table; the prefix keeps a client key from posing as an entity key. */
+    public static final String CLIENT_KEY_PREFIX = "k:";
+    private static final long APPEND_TIMEOUT_SECONDS = 20;
 
     /** A receipt, and whether it is the replay of an earlier answer. */
     public record Written(Receipt receipt, boolean replayed) {
     }
 
+    /**
+     * One write: the entry, the request's idempotency key and digest, and optionally a key that must be unique for
+     * the tenant forever (e.g. "evaluation_id:ev_1") with the error code for a conflicting repeat.
+     */
+    public record Write(LedgerEvent entry, String idempotencyKey, byte[] requestDigest, String actor, String entityKey,
+                        String entityConflictCode) {
+    }
+
     private final CommandGateway commands;
+    private final AppendBatcher batcher;
     private final JdbcTemplate jdbc;
 
-    public LedgerWriter(CommandGateway commands, JdbcTemplate jdbc) {
+    public LedgerWriter(CommandGateway commands, AppendBatcher batcher, JdbcTemplate jdbc) {
         this.commands = commands;
+        this.batcher = batcher;
         this.jdbc = jdbc;
     }
 
@@ -43,89 +63,136 @@ public class LedgerWriter {
         commands.sendAndWait(command);
     }
 
-    /** Appends entries without idempotency (admin actions the ledger takes itself, inside a caller's transaction). */
+    /** Appends entries the ledger records itself (admin actions), in the caller's transaction when there is one. */
     public List<Receipt> appendAll(String tenantId, List<LedgerEvent> entries, String actor) {
-        List<AppendOutcome> outcomes = send(AppendEntries.of(tenantId, entries, Map.of(ACTOR, actor)));
-        for (AppendOutcome o : outcomes) {
+        AppendResult result = send(AppendEntries.of(tenantId, entries, Map.of(ACTOR, actor)));
+        List<Receipt> receipts = new ArrayList<>();
+        for (AppendOutcome o : result.outcomes()) {
             if (!o.isAppended()) {
                 throw rejection(o);
             }
+            ChainLinks.Link link = result.link(tenantId, o.sequence());
+            receipts.add(link != null ? receipt(tenantId, o.sequence(), link) : receipt(tenantId, o.sequence()));
         }
-        return outcomes.stream().map(o -> receipt(tenantId, o.sequence())).toList();
+        return receipts;
     }
 
-    /**
-     * Appends one entry under an idempotency key: the same key and request answer the first receipt again; the same
-     * key with another request is refused.
-     */
-    public Written append(String tenantId, LedgerEvent entry, String idempotencyKey, byte[] requestDigest, String actor) {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Written earlier = replay(tenantId, idempotencyKey, requestDigest);
+    /** Appends one client write: the same key and request answer the first receipt again. */
+    public Written append(String tenantId, Write write) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Written earlier = earlier(tenantId, write);
             if (earlier != null) {
                 return earlier;
             }
-            Map<String, String> meta = Map.of(ACTOR, actor, IDEMPOTENCY_KEY, idempotencyKey,
-                    REQUEST_DIGEST, EntryFraming.hex(requestDigest));
             try {
-                AppendOutcome outcome = send(AppendEntries.of(tenantId, List.of(entry), meta)).get(0);
-                if (!outcome.isAppended()) {
-                    throw rejection(outcome);
+                AppendBatcher.Appended appended = batcher.submit(tenantId, write.entry(), metadata(write))
+                        .get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (!appended.outcome().isAppended()) {
+                    throw rejection(appended.outcome());
                 }
-                return new Written(receipt(tenantId, outcome.sequence()), false);
-            } catch (DuplicateKeyException raced) {
-                // another request with this key committed first: answer what it recorded
+                long sequence = appended.outcome().sequence();
+                return new Written(appended.link() != null ? receipt(tenantId, sequence, appended.link()) : receipt(tenantId, sequence), false);
+            } catch (ExecutionException e) {
+                if (!isDuplicate(e.getCause())) {
+                    throw translate(tenantId, e.getCause());
+                }
+                // another request with the same key committed first: the next round answers what it recorded
+            } catch (TimeoutException e) {
+                throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "append_timeout",
+                        "The entry was not confirmed in time; retry with the same Idempotency-Key to learn its fate.");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "shutting_down", "The service is stopping; retry.");
             }
         }
         throw new ApiProblem(HttpStatus.CONFLICT, "concurrent_request", "The same Idempotency-Key is in flight; retry.");
     }
 
-    private Written replay(String tenantId, String key, byte[] digest) {
-        List<Written> found = jdbc.query("select request_digest, sequence from idempotency_record where tenant_id = ? and idempotency_key = ?",
-                (rs, i) -> {
-                    if (!MessageDigest.isEqual(rs.getBytes(1), digest)) {
-                        throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                                "This Idempotency-Key was used with a different request body.");
-                    }
-                    return new Written(receipt(tenantId, rs.getLong(2)), true);
-                }, tenantId, key);
-        return found.isEmpty() ? null : found.get(0);
+    private static Map<String, String> metadata(Write w) {
+        Map<String, String> m = new HashMap<>();
+        m.put(ACTOR, w.actor());
+        m.put(IDEMPOTENCY_KEY, w.idempotencyKey());
+        m.put(REQUEST_DIGEST, EntryFraming.hex(w.requestDigest()));
+        if (w.entityKey() != null) {
+            m.put(ENTITY_KEY, w.entityKey());
+        }
+        return m;
     }
 
-    @SuppressWarnings("unchecked")
-    private List<AppendOutcome> send(AppendEntries command) {
-        try {
-            return (List<AppendOutcome>) commands.sendAndWait(command);
-        } catch (AggregateNotFoundException e) {
-            throw ApiProblem.notFound("Tenant " + command.tenantId());
-        } catch (RuntimeException e) {
-            Throwable t = e;
-            while (t != null) {
-                if (t instanceof DuplicateKeyException dup) {
-                    throw dup;
+    /** The answer already recorded for this key or this entity, or null when there is none. */
+    private Written earlier(String tenantId, Write write) {
+        List<Object[]> rows = jdbc.query("select idempotency_key, request_digest, sequence from idempotency_record"
+                        + " where tenant_id = ? and idempotency_key in (?, ?)",
+                (rs, i) -> new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)},
+                tenantId, CLIENT_KEY_PREFIX + write.idempotencyKey(), write.entityKey() == null ? "" : write.entityKey());
+        for (Object[] row : rows) {
+            if (row[0].equals(CLIENT_KEY_PREFIX + write.idempotencyKey())) {
+                if (!MessageDigest.isEqual((byte[]) row[1], write.requestDigest())) {
+                    throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                            "This Idempotency-Key was used with a different request body.");
                 }
-                if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
-                    throw new DuplicateKeyException("duplicate", sql);
-                }
-                t = t.getCause();
+                return new Written(receipt(tenantId, (Long) row[2]), true);
             }
-            throw e;
+        }
+        for (Object[] row : rows) {
+            if (!MessageDigest.isEqual((byte[]) row[1], write.requestDigest())) {
+                throw new ApiProblem(HttpStatus.CONFLICT, write.entityConflictCode(),
+                        "Already recorded with other content: " + write.entityKey().replace(':', ' ') + ".");
+            }
+            return new Written(receipt(tenantId, (Long) row[2]), true);
+        }
+        return null;
+    }
+
+    private AppendResult send(AppendEntries command) {
+        try {
+            return commands.sendAndWait(command);
+        } catch (RuntimeException e) {
+            throw translate(command.tenantId(), e);
         }
     }
 
+    private static RuntimeException translate(String tenantId, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AggregateNotFoundException) {
+                return ApiProblem.notFound("Tenant " + tenantId);
+            }
+            if (t instanceof ApiProblem problem) {
+                return problem;
+            }
+        }
+        if (isDuplicate(e)) {
+            return new DuplicateKeyException("a concurrent append won", e);
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+
+    static boolean isDuplicate(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DuplicateKeyException
+                    || t instanceof org.axonframework.modelling.command.ConcurrencyException
+                    || t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static ApiProblem rejection(AppendOutcome o) {
-        HttpStatus status = switch (o.rejection()) {
-            case "tenant_suspended" -> HttpStatus.PAYMENT_REQUIRED;
-            default -> HttpStatus.CONFLICT;
-        };
+        HttpStatus status = "tenant_suspended".equals(o.rejection()) ? HttpStatus.PAYMENT_REQUIRED : HttpStatus.CONFLICT;
         return new ApiProblem(status, o.rejection(), o.detail());
     }
 
-    /** The committed link of one entry. */
+    private static Receipt receipt(String tenantId, long sequence, ChainLinks.Link link) {
+        return new Receipt(tenantId, null, null, sequence, EntryFraming.hex(link.hash()), EntryFraming.hex(link.prevHash()),
+                link.recordedAt());
+    }
+
+    /** The committed link of one entry, read back. */
     public Receipt receipt(String tenantId, long sequence) {
         return jdbc.queryForObject("select prev_hash, entry_hash, time_stamp from domain_event_entry"
                         + " where aggregate_identifier = ? and sequence_number = ?",
-                (rs, i) -> new Receipt(tenantId, null, null, sequence, EntryFraming.hex(rs.getBytes(2)),
-                        EntryFraming.hex(rs.getBytes(1)), rs.getString(3)),
+                (rs, i) -> receipt(tenantId, sequence, new ChainLinks.Link(rs.getBytes(1), rs.getBytes(2), rs.getString(3))),
                 tenantId, sequence - 1);
     }
 }

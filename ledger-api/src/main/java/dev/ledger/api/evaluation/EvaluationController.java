@@ -31,7 +31,8 @@ public class EvaluationController {
         String tenant = caller.writeTenant();
         String idempotencyKey = Validation.idempotencyKey(key);
         EvaluationRecorded entry = body.validated(tenant);
-        LedgerWriter.Written written = writer.append(tenant, entry, idempotencyKey, RequestDigest.of(body), caller.actor());
+        LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
+                caller.actor(), "evaluation_id:" + entry.evaluationId(), "duplicate_evaluation_id"));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt().withEvaluationId(entry.evaluationId()));
     }
 }

@@ -35,7 +35,8 @@ public class TenantProjection {
     @EventHandler
     void on(LedgerEvent event, @SequenceNumber Long sequenceNumber, @Timestamp Instant recordedAt,
             @MetaDataValue(LedgerWriter.IDEMPOTENCY_KEY) String idempotencyKey,
-            @MetaDataValue(LedgerWriter.REQUEST_DIGEST) String requestDigest) {
+            @MetaDataValue(LedgerWriter.REQUEST_DIGEST) String requestDigest,
+            @MetaDataValue(LedgerWriter.ENTITY_KEY) String entityKey) {
         switch (event) {
             case TenantRegistered r -> jdbc.update(
                     "insert into tenant (tenant_id, name, status, stripe_customer_id, created_at) values (?, ?, ?, ?, ?)",
@@ -48,10 +49,18 @@ public class TenantProjection {
                 // no tenant state in other entries
             }
         }
+        // the request's key, and the entity's key that stays unique forever: either conflict rolls the append back
         if (idempotencyKey != null) {
-            jdbc.update("insert into idempotency_record (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)",
-                    event.tenantId(), idempotencyKey, EntryFraming.unhex(requestDigest), sequenceNumber + 1);
+            remember(event.tenantId(), LedgerWriter.CLIENT_KEY_PREFIX + idempotencyKey, requestDigest, sequenceNumber + 1);
         }
+        if (entityKey != null) {
+            remember(event.tenantId(), entityKey, requestDigest, sequenceNumber + 1);
+        }
+    }
+
+    private void remember(String tenantId, String key, String digest, long sequence) {
+        jdbc.update("insert into idempotency_record (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)",
+                tenantId, key, EntryFraming.unhex(digest), sequence);
     }
 
     private void status(String tenantId, TenantStatus status) {

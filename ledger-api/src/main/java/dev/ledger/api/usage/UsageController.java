@@ -41,7 +41,8 @@ public class UsageController {
         String at = v.timestamp("occurred_at", body.occurredAt(), true);
         v.throwIfInvalid();
         UsageRecorded entry = new UsageRecorded(tenant, body.usageId(), body.meter(), body.quantity(), at);
-        LedgerWriter.Written written = writer.append(tenant, entry, idempotencyKey, RequestDigest.of(body), caller.actor());
+        LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
+                caller.actor(), "usage_id:" + entry.usageId(), "duplicate_usage_id"));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt().withUsageId(entry.usageId()));
     }
 }

@@ -1,0 +1,121 @@
+package dev.ledger.api.chain;
+
+import dev.ledger.core.messages.AppendEntries;
+import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.messages.LedgerEvent;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.stereotype.Component;
+
+/**
+ * Group commit per tenant: while one append transaction of a tenant is in flight, that tenant's further entries
+ * queue up, and the next transaction takes all of them (up to {@link #MAX_BATCH}) as one command, one chain-head
+ * update, one fsync. Nobody waits on a timer: batches form exactly while the previous commit is being flushed.
+ * A batch that fails as a whole is retried item by item, so one bad item never fails its neighbours.
+ */
+@Component
+public class AppendBatcher {
+
+    static final int MAX_BATCH = 1000;
+
+    /** One item's fate: its outcome, and its committed link when appended. */
+    public record Appended(AppendOutcome outcome, ChainLinks.Link link) {
+    }
+
+    private record Item(LedgerEvent event, Map<String, String> metadata, CompletableFuture<Appended> done) {
+    }
+
+    private static final class Lane {
+        final Queue<Item> queue = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean draining = new AtomicBoolean();
+    }
+
+    private final CommandGateway commands;
+    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final ExecutorService drainers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("append-", 0).factory());
+    private final DistributionSummary batchSizes;
+
+    public AppendBatcher(CommandGateway commands, MeterRegistry metrics) {
+        this.commands = commands;
+        this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
+                .register(metrics);
+    }
+
+    public CompletableFuture<Appended> submit(String tenantId, LedgerEvent event, Map<String, String> metadata) {
+        Item item = new Item(event, metadata, new CompletableFuture<>());
+        Lane lane = lanes.computeIfAbsent(tenantId, t -> new Lane());
+        lane.queue.add(item);
+        if (lane.draining.compareAndSet(false, true)) {
+            drainers.execute(() -> drain(tenantId, lane));
+        }
+        return item.done();
+    }
+
+    private void drain(String tenantId, Lane lane) {
+        while (true) {
+            List<Item> batch = new ArrayList<>();
+            Item next;
+            while (batch.size() < MAX_BATCH && (next = lane.queue.poll()) != null) {
+                batch.add(next);
+            }
+            if (!batch.isEmpty()) {
+                append(tenantId, batch);
+                continue;
+            }
+            lane.draining.set(false);
+            // an item may have arrived between the last poll and the release: take the lane back if so
+            if (lane.queue.isEmpty() || !lane.draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    private void append(String tenantId, List<Item> batch) {
+        batchSizes.record(batch.size());
+        try {
+            complete(tenantId, batch, send(tenantId, batch));
+        } catch (RuntimeException batchFailed) {
+            if (batch.size() == 1) {
+                batch.get(0).done().completeExceptionally(batchFailed);
+                return;
+            }
+            for (Item item : batch) {
+                try {
+                    complete(tenantId, List.of(item), send(tenantId, List.of(item)));
+                } catch (RuntimeException itemFailed) {
+                    item.done().completeExceptionally(itemFailed);
+                }
+            }
+        }
+    }
+
+    private AppendResult send(String tenantId, List<Item> batch) {
+        List<AppendEntries.NewEntry> entries = batch.stream().map(i -> new AppendEntries.NewEntry(i.event(), i.metadata())).toList();
+        return commands.sendAndWait(new AppendEntries(tenantId, entries));
+    }
+
+    private static void complete(String tenantId, List<Item> batch, AppendResult result) {
+        for (int i = 0; i < batch.size(); i++) {
+            AppendOutcome outcome = result.outcomes().get(i);
+            ChainLinks.Link link = outcome.isAppended() ? result.link(tenantId, outcome.sequence()) : null;
+            batch.get(i).done().complete(new Appended(outcome, link));
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        drainers.shutdown();
+    }
+}
