@@ -227,4 +227,38 @@ class WriteApiTest {
         assertThat(usageConflict.status()).isEqualTo(409);
         assertThat(usageConflict.code()).isEqualTo("duplicate_usage_id");
     }
+
+    @Test
+    void aBatchAnswersEachItemOnItsOwnAndOneBadItemFailsNoNeighbour() {
+        Tenant t = newTenant();
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Map<String, Object> item = new HashMap<>(LedgerClient.evaluation("b_" + i));
+            item.put("idempotency_key", "bk-" + i);
+            items.add(item);
+        }
+        Map<String, Object> bad = new HashMap<>(LedgerClient.evaluation("b_bad"));
+        bad.put("idempotency_key", "bk-bad");
+        bad.put("prompt", "secret content");
+        items.add(150, bad);
+        Answer batch = t.client().post("/v1/evaluations:batch", Map.of("items", items));
+        assertThat(batch.status()).isEqualTo(200);
+        var results = batch.body().get("results");
+        assertThat(results.size()).isEqualTo(301);
+        assertThat(results.get(150).get("status").asInt()).isEqualTo(400);
+        assertThat(results.get(150).get("error").get("code").asText()).isEqualTo("unknown_field");
+        long previous = 0;
+        for (int i = 0; i < 301; i++) {
+            if (i == 150) {
+                continue;
+            }
+            assertThat(results.get(i).get("status").asInt()).isEqualTo(201);
+            long seq = results.get(i).get("receipt").get("sequence").asLong();
+            assertThat(seq).isGreaterThan(previous);
+            previous = seq;
+        }
+        Answer again = t.client().post("/v1/evaluations:batch", Map.of("items", items.subList(0, 3)));
+        assertThat(again.body().get("results").get(1).get("status").asInt()).isEqualTo(200);
+        assertThat(again.body().get("results").get(1).get("receipt")).isEqualTo(results.get(1).get("receipt"));
+    }
 }

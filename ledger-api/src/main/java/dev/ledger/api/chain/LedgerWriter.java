@@ -108,6 +108,76 @@ public class LedgerWriter {
         throw new ApiProblem(HttpStatus.CONFLICT, "concurrent_request", "The same Idempotency-Key is in flight; retry.");
     }
 
+    /**
+     * Many independent writes of one tenant (the batch endpoint): one read for all their keys, one group commit for
+     * the new ones. Each answer is the receipt or the ApiProblem of that write alone.
+     */
+    public List<Object> appendMany(String tenantId, List<Write> writes) {
+        List<Object> answers = new ArrayList<>(java.util.Collections.nCopies(writes.size(), null));
+        Map<String, Object[]> known = new HashMap<>();
+        List<String> keys = new ArrayList<>();
+        for (Write w : writes) {
+            keys.add(CLIENT_KEY_PREFIX + w.idempotencyKey());
+            if (w.entityKey() != null) {
+                keys.add(w.entityKey());
+            }
+        }
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("select idempotency_key, request_digest, sequence from idempotency_record"
+                    + " where tenant_id = ? and idempotency_key = any(?)");
+            ps.setString(1, tenantId);
+            ps.setArray(2, con.createArrayOf("varchar", keys.toArray()));
+            return ps;
+        }, (java.sql.ResultSet rs) -> {
+            known.put(rs.getString(1), new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)});
+        });
+        List<java.util.concurrent.CompletableFuture<AppendBatcher.Appended>> pending = new ArrayList<>();
+        java.util.Set<String> inThisBatch = new java.util.HashSet<>();
+        for (int i = 0; i < writes.size(); i++) {
+            Write w = writes.get(i);
+            pending.add(null);
+            try {
+                Written earlier = earlier(tenantId, w, known);
+                if (earlier != null) {
+                    answers.set(i, earlier);
+                } else if (!inThisBatch.add(CLIENT_KEY_PREFIX + w.idempotencyKey())
+                        || w.entityKey() != null && !inThisBatch.add(w.entityKey())) {
+                    answers.set(i, Boolean.FALSE); // a repeat inside this batch: settled after the first one
+                } else {
+                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w)));
+                }
+            } catch (ApiProblem problem) {
+                answers.set(i, problem);
+            }
+        }
+        for (int i = 0; i < writes.size(); i++) {
+            if (pending.get(i) == null) {
+                continue;
+            }
+            try {
+                AppendBatcher.Appended a = pending.get(i).get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (!a.outcome().isAppended()) {
+                    answers.set(i, rejection(a.outcome()));
+                } else {
+                    long seq = a.outcome().sequence();
+                    answers.set(i, new Written(a.link() != null ? receipt(tenantId, seq, a.link()) : receipt(tenantId, seq), false));
+                }
+            } catch (Exception e) {
+                answers.set(i, Boolean.FALSE);
+            }
+        }
+        for (int i = 0; i < writes.size(); i++) {
+            if (Boolean.FALSE.equals(answers.get(i))) {
+                try {
+                    answers.set(i, append(tenantId, writes.get(i)));
+                } catch (ApiProblem problem) {
+                    answers.set(i, problem);
+                }
+            }
+        }
+        return answers;
+    }
+
     private static Map<String, String> metadata(Write w) {
         Map<String, String> m = new HashMap<>();
         m.put(ACTOR, w.actor());
@@ -121,25 +191,32 @@ public class LedgerWriter {
 
     /** The answer already recorded for this key or this entity, or null when there is none. */
     private Written earlier(String tenantId, Write write) {
-        List<Object[]> rows = jdbc.query("select idempotency_key, request_digest, sequence from idempotency_record"
+        Map<String, Object[]> known = new HashMap<>();
+        jdbc.query("select idempotency_key, request_digest, sequence from idempotency_record"
                         + " where tenant_id = ? and idempotency_key in (?, ?)",
-                (rs, i) -> new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)},
+                (java.sql.ResultSet rs) -> {
+                    known.put(rs.getString(1), new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)});
+                },
                 tenantId, CLIENT_KEY_PREFIX + write.idempotencyKey(), write.entityKey() == null ? "" : write.entityKey());
-        for (Object[] row : rows) {
-            if (row[0].equals(CLIENT_KEY_PREFIX + write.idempotencyKey())) {
-                if (!MessageDigest.isEqual((byte[]) row[1], write.requestDigest())) {
-                    throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                            "This Idempotency-Key was used with a different request body.");
-                }
-                return new Written(receipt(tenantId, (Long) row[2]), true);
+        return earlier(tenantId, write, known);
+    }
+
+    private Written earlier(String tenantId, Write write, Map<String, Object[]> known) {
+        Object[] byKey = known.get(CLIENT_KEY_PREFIX + write.idempotencyKey());
+        if (byKey != null) {
+            if (!MessageDigest.isEqual((byte[]) byKey[1], write.requestDigest())) {
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request body.");
             }
+            return new Written(receipt(tenantId, (Long) byKey[2]), true);
         }
-        for (Object[] row : rows) {
-            if (!MessageDigest.isEqual((byte[]) row[1], write.requestDigest())) {
+        Object[] byEntity = write.entityKey() == null ? null : known.get(write.entityKey());
+        if (byEntity != null) {
+            if (!MessageDigest.isEqual((byte[]) byEntity[1], write.requestDigest())) {
                 throw new ApiProblem(HttpStatus.CONFLICT, write.entityConflictCode(),
                         "Already recorded with other content: " + write.entityKey().replace(':', ' ') + ".");
             }
-            return new Written(receipt(tenantId, (Long) row[2]), true);
+            return new Written(receipt(tenantId, (Long) byEntity[2]), true);
         }
         return null;
     }

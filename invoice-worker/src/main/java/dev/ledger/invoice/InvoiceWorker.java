@@ -1,0 +1,215 @@
+package dev.ledger.invoice;
+
+import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.StoredEntry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The invoice-worker as it stands: consumes {@code ledger.entries} (group {@code invoice-worker}, read_committed),
+ * re-verifies every tenant's chain links in memory and counts entries. Chain state lives only in memory, so it
+ * commits no offsets and re-reads its partitions from the beginning whenever it is assigned them. Invoices and
+ * dunning are not built yet.
+ */
+public final class InvoiceWorker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InvoiceWorker.class);
+
+    private final InvoiceWorkerConfig config;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Admin admin;
+    private final ChainWatch chains = new ChainWatch();
+    /** Which partition carries each tenant, to forget the right tenants when a partition moves away. */
+    private final Map<String, Integer> tenantPartition = new HashMap<>();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicLong verified = new AtomicLong();
+    private final AtomicLong broken = new AtomicLong();
+    private final AtomicLong tenants = new AtomicLong();
+    private final AtomicLong lag = new AtomicLong();
+    private final Thread thread;
+    private final ProbeServer probes;
+    private volatile boolean running = true;
+    private volatile boolean failed;
+
+    private InvoiceWorker(InvoiceWorkerConfig config) {
+        this.config = config;
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "invoice-worker-" + UUID.randomUUID().toString().substring(0, 8));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness"));
+        Gauge.builder("invoice_worker_verified_entries", verified, AtomicLong::get)
+                .description("entries whose chain link re-verified").register(registry);
+        Gauge.builder("invoice_worker_broken_chains", broken, AtomicLong::get)
+                .description("tenants whose chain failed verification").register(registry);
+        Gauge.builder("invoice_worker_tenants", tenants, AtomicLong::get).register(registry);
+        Gauge.builder("invoice_worker_consumer_lag", lag, AtomicLong::get).register(registry);
+        this.thread = new Thread(this::consume, "invoice-worker-consumer");
+        try {
+            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, registry::scrape);
+        } catch (RuntimeException e) {
+            consumer.close();
+            admin.close();
+            throw e;
+        }
+        thread.start();
+        log.info("invoice-worker started: kafka={} topic={} group={} port={}", config.kafkaBootstrapServers(),
+                config.topic(), config.consumerGroup(), probes.port());
+    }
+
+    public static InvoiceWorker start(InvoiceWorkerConfig config) {
+        return new InvoiceWorker(config);
+    }
+
+    /** The consumer thread is running. */
+    public boolean isHealthy() {
+        return thread.isAlive() && !failed;
+    }
+
+    /** Kafka answers. */
+    public boolean isReady() {
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(2_000)).clusterId().get(3, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
+    public int port() {
+        return probes.port();
+    }
+
+    /** Entries whose link re-verified since start (each counted once). */
+    public long verifiedEntries() {
+        return verified.get();
+    }
+
+    public long brokenChains() {
+        return broken.get();
+    }
+
+    private void consume() {
+        try {
+            consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    List<Integer> gone = partitions.stream().map(TopicPartition::partition).toList();
+                    tenantPartition.entrySet().removeIf(e -> {
+                        if (gone.contains(e.getValue())) {
+                            chains.forget(e.getKey());
+                            return true;
+                        }
+                        return false;
+                    });
+                    publishGauges();
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    consumer.seekToBeginning(partitions); // chain state is in memory: verify from the first entry
+                }
+            });
+            while (running) {
+                try {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
+                        accept(r);
+                    }
+                    publishGauges();
+                } catch (WakeupException e) {
+                    // close() was called
+                }
+            }
+        } catch (RuntimeException e) {
+            failed = true;
+            log.error("invoice-worker consumer stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> r) {
+        StoredEntry entry;
+        try {
+            entry = EntryCodec.decode(r.value());
+        } catch (RuntimeException e) {
+            count("unreadable");
+            log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
+            return;
+        }
+        tenantPartition.put(entry.tenantId(), r.partition());
+        ChainWatch.Outcome outcome = chains.accept(entry);
+        count(outcome.name().toLowerCase());
+        if (outcome == ChainWatch.Outcome.BROKEN) {
+            ChainVerifier.Break b = chains.breakOf(entry.tenantId());
+            Counter.builder("invoice_worker_chain_breaks").tag("reason", b.reason().name()).register(registry).increment();
+            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", entry.tenantId(), b.sequence(), b.reason(),
+                    b.detail());
+        }
+    }
+
+    private void count(String outcome) {
+        Counter.builder("invoice_worker_entries").tag("outcome", outcome).register(registry).increment();
+    }
+
+    private void publishGauges() {
+        verified.set(chains.verifiedEntries());
+        broken.set(chains.brokenChains());
+        tenants.set(chains.tenants());
+        long total = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent()) {
+                total += l.getAsLong();
+            }
+        }
+        lag.set(total);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        probes.close();
+        admin.close();
+        log.info("invoice-worker stopped");
+    }
+}

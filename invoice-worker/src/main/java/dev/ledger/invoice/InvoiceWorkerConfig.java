@@ -1,0 +1,42 @@
+package dev.ledger.invoice;
+
+import java.util.Map;
+
+/**
+ * The invoice-worker's settings, validated at start-up.
+ *
+ * @param httpPort 0 for any free port (tests)
+ */
+public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, String consumerGroup, int httpPort) {
+
+    public static final String TOPIC = "ledger.entries";
+    public static final String GROUP = "invoice-worker";
+
+    public InvoiceWorkerConfig {
+        if (kafkaBootstrapServers == null || kafkaBootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("KAFKA_BOOTSTRAP_SERVERS is required");
+        }
+        if (topic == null || topic.isBlank() || consumerGroup == null || consumerGroup.isBlank()) {
+            throw new IllegalArgumentException("topic and consumer group are required");
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new IllegalArgumentException("INVOICE_WORKER_PORT must be a port number: " + httpPort);
+        }
+    }
+
+    /**
+     * KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082), INVOICE_WORKER_TOPIC (ledger.entries),
+     * INVOICE_WORKER_GROUP (invoice-worker).
+     */
+    public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
+        String port = env.getOrDefault("INVOICE_WORKER_PORT", "8082");
+        int httpPort;
+        try {
+            httpPort = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("INVOICE_WORKER_PORT must be a whole number: " + port);
+        }
+        return new InvoiceWorkerConfig(env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),
+                env.getOrDefault("INVOICE_WORKER_GROUP", GROUP), httpPort);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.ledger.api.evaluation;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
+import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.chain.Receipt;
+import dev.ledger.api.chain.RequestDigest;
+import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.Problems;
+import dev.ledger.api.web.Validation;
+import dev.ledger.core.messages.EvaluationRecorded;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Up to 1,000 independent evaluations in one request, through the same group-commit path as single writes. */
+@RestController
+public class EvaluationBatchController {
+
+    static final int MAX_ITEMS = 1000;
+
+    public record BatchRequest(List<JsonNode> items) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ItemResult(int status, Receipt receipt, ProblemDetail error) {
+    }
+
+    public record BatchResponse(List<ItemResult> results) {
+    }
+
+    private final LedgerWriter writer;
+    private final ObjectMapper json;
+
+    public EvaluationBatchController(LedgerWriter writer, ObjectMapper json) {
+        this.writer = writer;
+        this.json = json;
+    }
+
+    @PostMapping("/v1/evaluations:batch")
+    public BatchResponse record(Caller caller, @RequestBody BatchRequest body) {
+        caller.require(Scope.EVALUATIONS_WRITE);
+        String tenant = caller.writeTenant();
+        if (body.items() == null || body.items().isEmpty() || body.items().size() > MAX_ITEMS) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "items: 1 to " + MAX_ITEMS + " evaluations.");
+        }
+        List<ItemResult> results = new ArrayList<>(body.items().size());
+        List<LedgerWriter.Write> writes = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (JsonNode item : body.items()) {
+            try {
+                LedgerWriter.Write w = write(tenant, item, caller);
+                positions.add(results.size());
+                writes.add(w);
+                results.add(null);
+            } catch (ApiProblem problem) {
+                results.add(failed(problem));
+            }
+        }
+        List<Object> answers = writes.isEmpty() ? List.of() : writer.appendMany(tenant, writes);
+        for (int i = 0; i < answers.size(); i++) {
+            Object a = answers.get(i);
+            LedgerWriter.Write w = writes.get(i);
+            results.set(positions.get(i), a instanceof LedgerWriter.Written written
+                    ? new ItemResult(written.replayed() ? 200 : 201,
+                            written.receipt().withEvaluationId(((EvaluationRecorded) w.entry()).evaluationId()), null)
+                    : failed((ApiProblem) a));
+        }
+        return new BatchResponse(results);
+    }
+
+    private LedgerWriter.Write write(String tenant, JsonNode item, Caller caller) {
+        if (!(item instanceof ObjectNode object)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "Each item is a JSON object.");
+        }
+        ObjectNode copy = object.deepCopy();
+        JsonNode key = copy.remove("idempotency_key");
+        String idempotencyKey = Validation.idempotencyKey(key == null || !key.isTextual() ? null : key.asText());
+        EvaluationRequest request;
+        try {
+            request = json.treeToValue(copy, EvaluationRequest.class);
+        } catch (UnrecognizedPropertyException unknown) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_field", "Unknown member '" + unknown.getPropertyName() + "'.");
+        } catch (Exception bad) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "The item has a value of the wrong type or an unknown enum value.");
+        }
+        EvaluationRecorded entry = request.validated(tenant);
+        return new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(request), caller.actor(),
+                "evaluation_id:" + entry.evaluationId(), "duplicate_evaluation_id");
+    }
+
+    private static ItemResult failed(ApiProblem p) {
+        return new ItemResult(p.status().value(), null, Problems.body(p.status(), p.code(), p.getMessage(), p.errors()));
+    }
+}

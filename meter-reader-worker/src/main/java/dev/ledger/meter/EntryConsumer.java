@@ -1,0 +1,475 @@
+package dev.ledger.meter;
+
+import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.messages.UsageRecorded;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads {@code ledger.entries}, re-verifies each tenant's chain and sums billable units into usage windows. Each
+ * polled batch is applied in one database transaction together with the consumed offsets (table
+ * meter_reader_offset), so a restart or a rebalance resumes exactly after the last committed batch. Kafka's own
+ * committed offsets are never used.
+ */
+final class EntryConsumer implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(EntryConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final long HOUSEKEEPING_MILLIS = 250;
+
+    private final MeterReaderConfig config;
+    private final MeterReaderStore store;
+    private final MeterReaderMetrics metrics;
+    private final KafkaConsumer<String, byte[]> consumer;
+    /** Partition → the next offset stored for it (null value: no row yet). Consumer thread only. */
+    private final Map<Integer, Long> stored = new HashMap<>();
+    /** Superset of the tenants that have held entries; reloaded whenever it might have gone stale. */
+    private Set<String> tenantsWithHeld = new HashSet<>();
+    private volatile Set<Integer> owned = Set.of();
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private boolean needsRewind = true;
+    private long nextHousekeeping;
+
+    EntryConsumer(MeterReaderConfig config, MeterReaderStore store, MeterReaderMetrics metrics) {
+        this.config = config;
+        this.store = store;
+        this.metrics = metrics;
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "meter-reader-" + UUID.randomUUID().toString().substring(0, 8));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Partitions this instance consumes now; only their tenants' windows are closed and reported here. */
+    Set<Integer> ownedPartitions() {
+        return owned;
+    }
+
+    boolean healthy() {
+        return !failed;
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        int failures = 0;
+        try {
+            consumer.subscribe(List.of(config.topic()), new Rebalance());
+            while (running) {
+                try {
+                    if (needsRewind) {
+                        rewind(consumer.assignment());
+                    }
+                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    if (needsRewind) {
+                        continue; // a seek failed during the rebalance: these records may start at the wrong place
+                    }
+                    if (!records.isEmpty()) {
+                        applyBatch(records);
+                    }
+                    metrics.consumerLag(lag());
+                    long now = System.currentTimeMillis();
+                    if (now >= nextHousekeeping) {
+                        housekeeping();
+                        nextHousekeeping = now + HOUSEKEEPING_MILLIS;
+                    }
+                    failures = 0;
+                } catch (WakeupException e) {
+                    // stop() was called
+                } catch (SQLException | RuntimeException e) {
+                    failures++;
+                    needsRewind = true;
+                    log.warn("meter-reader batch not applied ({}); resuming from the stored offsets", describe(e));
+                    pause(Math.min(200L << Math.min(failures, 5), 5_000));
+                }
+            }
+        } catch (Throwable t) {
+            failed = true;
+            log.error("meter-reader consumer stopped", t);
+        } finally {
+            owned = Set.of();
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.debug("consumer close", e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ positions
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> stored.remove(tp.partition()));
+            owned = partitionsOf(consumer.assignment(), partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            onPartitionsRevoked(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            try {
+                rewind(partitions);
+            } catch (SQLException | RuntimeException e) {
+                needsRewind = true;
+                log.warn("cannot read stored offsets on assignment ({}); will retry", describe(e));
+            }
+            owned = partitionsOf(consumer.assignment(), List.of());
+        }
+    }
+
+    private static Set<Integer> partitionsOf(Set<TopicPartition> assignment, Collection<TopicPartition> leaving) {
+        Set<Integer> parts = new TreeSet<>();
+        assignment.stream().filter(tp -> !leaving.contains(tp)).forEach(tp -> parts.add(tp.partition()));
+        return Set.copyOf(parts);
+    }
+
+    /** Seeks the partitions to their stored offsets (the beginning when none) and reloads the held-entry tenants. */
+    private void rewind(Collection<TopicPartition> partitions) throws SQLException {
+        tenantsWithHeld = store.tenantsWithHeldEntries();
+        if (!partitions.isEmpty()) {
+            Map<Integer, Long> offsets = store.storedOffsets(config.topic(), partitions.stream().map(TopicPartition::partition).toList());
+            for (TopicPartition tp : partitions) {
+                Long next = offsets.get(tp.partition());
+                if (next != null) {
+                    consumer.seek(tp, next);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
+                stored.put(tp.partition(), next);
+            }
+        }
+        needsRewind = false;
+    }
+
+    private long lag() {
+        long total = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent()) {
+                total += l.getAsLong();
+            }
+        }
+        return total;
+    }
+
+    // ------------------------------------------------------------------ a batch
+
+    private void applyBatch(ConsumerRecords<String, byte[]> records) throws SQLException {
+        Instant now = Instant.now();
+        List<Consumed> consumed = new ArrayList<>();
+        Set<String> tenants = new LinkedHashSet<>();
+        Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            StoredEntry entry = null;
+            try {
+                entry = EntryCodec.decode(r.value());
+            } catch (RuntimeException e) {
+                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
+            }
+            String tenant = entry != null ? entry.tenantId() : r.key();
+            if (tenant != null) {
+                tenants.add(tenant);
+            }
+            consumed.add(new Consumed(r.partition(), r.key(), entry, r.value()));
+            nextOffsets.put(r.partition(), r.offset() + 1);
+        }
+        for (Integer p : nextOffsets.keySet()) {
+            if (!stored.containsKey(p)) {
+                throw new IllegalStateException("records for partition " + p + " without a known stored offset");
+            }
+        }
+        try (Connection c = store.transaction()) {
+            try {
+                Batch batch = new Batch(c, store.lockTenants(c, tenants), now);
+                for (Consumed item : consumed) {
+                    batch.accept(item);
+                }
+                batch.finish();
+                for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
+                    if (!store.advanceOffset(c, config.topic(), e.getKey(), stored.get(e.getKey()), e.getValue())) {
+                        throw new IllegalStateException("partition " + e.getKey() + " was consumed elsewhere meanwhile");
+                    }
+                }
+                c.commit();
+                stored.putAll(nextOffsets);
+                batch.countAfterCommit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw) {
+    }
+
+    private record ChainBreak(String tenantId, long sequence, String reason, String detail) {
+    }
+
+    /** One transaction's worth of entries: tenant positions, units per window, outcomes to count after commit. */
+    private final class Batch {
+        private final Connection c;
+        private final Map<String, TenantPosition> positions;
+        private final Instant now;
+        private final Map<String, TenantPosition> touched = new LinkedHashMap<>();
+        private final Map<UsageWindow, Long> units = new LinkedHashMap<>();
+        private final Map<String, Integer> outcomes = new HashMap<>();
+        private final List<ChainBreak> breaks = new ArrayList<>();
+        private int closed;
+
+        Batch(Connection c, Map<String, TenantPosition> positions, Instant now) {
+            this.c = c;
+            this.positions = positions;
+            this.now = now;
+        }
+
+        void accept(Consumed item) throws SQLException {
+            String tenantId = item.entry() != null ? item.entry().tenantId() : item.key();
+            if (tenantId == null) {
+                outcome("unreadable");
+                return;
+            }
+            TenantPosition t = positions.computeIfAbsent(tenantId, TenantPosition::new);
+            t.partition = item.partition();
+            touched.put(tenantId, t);
+            if (t.broken()) {
+                outcome("after_break");
+                return;
+            }
+            if (item.entry() == null) {
+                breakChain(t, t.lastSequence + 1, "unreadable_entry", "the record is not an entry");
+                return;
+            }
+            StoredEntry entry = item.entry();
+            if (entry.sequence() <= t.lastSequence) {
+                outcome("duplicate");
+                return;
+            }
+            if (entry.sequence() > t.lastSequence + 1) {
+                // Entries of a tenant arrive in order; one ahead of its predecessor waits (bounded) for it.
+                store.hold(c, tenantId, entry.sequence(), item.raw(), now);
+                tenantsWithHeld.add(tenantId);
+                outcome("held");
+                log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, entry.sequence(), t.lastSequence + 1);
+                return;
+            }
+            apply(t, entry);
+            if (tenantsWithHeld.contains(tenantId)) {
+                byte[] next;
+                while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
+                    apply(t, EntryCodec.decode(next));
+                }
+            }
+        }
+
+        private void apply(TenantPosition t, StoredEntry entry) {
+            ChainVerifier.Break broken = new ChainVerifier(t.lastSequence, t.lastHash).accept(entry);
+            if (broken != null) {
+                breakChain(t, broken.sequence(), broken.reason().name(), broken.detail());
+                return;
+            }
+            Instant at;
+            Optional<LedgerEvent.BillableUnits> billable;
+            LedgerEvent event = null;
+            try {
+                at = Instant.parse(entry.recordedAt());
+                if (entry.payload() != null) {
+                    event = LedgerJson.readEvent(entry.type(), entry.payload());
+                    billable = event.billable();
+                } else {
+                    billable = redactedBillable(entry.type());
+                }
+                billable.ifPresent(b -> {
+                    if (b.meter() == null || b.meter().isBlank() || b.meter().length() > UsageWindow.MAX_IDENTIFIER) {
+                        throw new IllegalArgumentException("meter name unusable in Stripe");
+                    }
+                });
+            } catch (DateTimeParseException | IllegalArgumentException | java.io.UncheckedIOException e) {
+                // Verified but not understood: billing it wrongly is worse than stopping this tenant with an alert.
+                breakChain(t, entry.sequence(), "unreadable_entry", e.getMessage());
+                return;
+            }
+            t.lastSequence = entry.sequence();
+            t.lastHash = entry.hash();
+            if (t.lastRecordedAt == null || at.isAfter(t.lastRecordedAt)) {
+                t.lastRecordedAt = at;
+            }
+            // A late entry (ledger time before an already closed window's end) counts in the first open window.
+            Instant effective = t.closedThrough != null && at.isBefore(t.closedThrough) ? t.closedThrough : at;
+            // The chain has passed every window ending at or before this entry's window start.
+            t.closeThrough(UsageWindow.startOf(at, config.windowLength()));
+            if (event instanceof TenantRegistered r) {
+                t.tenantName = r.name();
+                if (r.stripeCustomerId() != null && !r.stripeCustomerId().isBlank()) {
+                    t.stripeCustomerId = r.stripeCustomerId();
+                    t.customerWanted = false;
+                } else if (t.stripeCustomerId == null) {
+                    t.customerWanted = true;
+                }
+            } else if (event instanceof StripeCustomerLinked l) {
+                t.stripeCustomerId = l.stripeCustomerId();
+                t.customerWanted = false;
+            }
+            billable.filter(b -> b.quantity() > 0).ifPresent(b -> units.merge(
+                    UsageWindow.containing(t.tenantId, b.meter(), effective, config.windowLength()), b.quantity(), Long::sum));
+            outcome("applied");
+        }
+
+        /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
+        private Optional<LedgerEvent.BillableUnits> redactedBillable(String type) {
+            if (type.equals(EvaluationRecorded.class.getName())) {
+                return Optional.of(new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1));
+            }
+            if (type.equals(UsageRecorded.class.getName())) {
+                throw new IllegalArgumentException("usage record payload was redacted");
+            }
+            return Optional.empty();
+        }
+
+        private void breakChain(TenantPosition t, long sequence, String reason, String detail) {
+            t.brokenSequence = sequence;
+            t.brokenReason = reason;
+            breaks.add(new ChainBreak(t.tenantId, sequence, reason, detail));
+        }
+
+        void finish() throws SQLException {
+            store.saveTenants(c, touched.values());
+            if (!units.isEmpty()) {
+                store.addUnits(c, units);
+            }
+            for (TenantPosition t : touched.values()) {
+                if (t.closedThrough != null) {
+                    closed += store.closeWindows(c, t.tenantId, t.closedThrough);
+                }
+            }
+        }
+
+        void countAfterCommit() {
+            outcomes.forEach(metrics::entries);
+            if (closed > 0) {
+                metrics.windowsClosed(closed);
+            }
+            for (ChainBreak b : breaks) {
+                metrics.chainBroken(b.reason());
+                log.error("ALERT chain broken: tenant {} at sequence {} ({}: {}); its usage is no longer reported",
+                        b.tenantId(), b.sequence(), b.reason(), b.detail());
+            }
+        }
+
+        private void outcome(String o) {
+            outcomes.merge(o, 1, Integer::sum);
+        }
+    }
+
+    // ------------------------------------------------------------------ idle close and gap expiry
+
+    private void housekeeping() throws SQLException {
+        Set<Integer> parts = owned;
+        if (parts.isEmpty()) {
+            return;
+        }
+        Set<Integer> caughtUp = new TreeSet<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent() && l.getAsLong() == 0) {
+                caughtUp.add(tp.partition());
+            }
+        }
+        Instant now = Instant.now();
+        List<MeterReaderStore.ExpiredGap> gaps;
+        int closed = 0;
+        try (Connection c = store.transaction()) {
+            try {
+                if (!caughtUp.isEmpty()) {
+                    // Nothing of these tenants waits in Kafka: windows ending idleClose ago will get no more entries.
+                    Instant boundary = UsageWindow.startOf(now.minus(config.idleClose()), config.windowLength());
+                    closed = store.closeIdleWindows(c, caughtUp, boundary);
+                }
+                gaps = store.expiredGaps(c, parts, now.minus(config.gapWait()));
+                for (MeterReaderStore.ExpiredGap g : gaps) {
+                    store.markBroken(c, g.tenantId(), g.missingSequence(), ChainVerifier.Reason.sequence_gap.name());
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        if (closed > 0) {
+            metrics.windowsClosed(closed);
+        }
+        for (MeterReaderStore.ExpiredGap g : gaps) {
+            metrics.chainBroken(ChainVerifier.Reason.sequence_gap.name());
+            log.error("ALERT chain broken: tenant {} never delivered sequence {} within {}; its usage is no longer reported",
+                    g.tenantId(), g.missingSequence(), config.gapWait());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void pause(long millis) {
+        long until = System.currentTimeMillis() + millis;
+        while (running && System.currentTimeMillis() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Error class and message only: never a stack trace or statement in the log line. */
+    static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+}

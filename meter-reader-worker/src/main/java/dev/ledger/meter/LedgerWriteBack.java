@@ -1,0 +1,100 @@
+package dev.ledger.meter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ledger.core.messages.LedgerJson;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The ledger's write-back endpoints, called with the service key: link a created Stripe customer, and record a
+ * usage report per delivered window (idempotent on the Stripe identifier). 2xx is done; 429, 5xx and network
+ * trouble retry later; any other 4xx is refused for good.
+ */
+final class LedgerWriteBack {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final URI base;
+    private final String serviceKey;
+    private final MeterReaderMetrics metrics;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    LedgerWriteBack(MeterReaderConfig config, MeterReaderMetrics metrics) {
+        this.base = config.ledgerApiUrl();
+        this.serviceKey = config.ledgerServiceKey();
+        this.metrics = metrics;
+    }
+
+    Delivery linkCustomer(String tenantId, String stripeCustomerId) {
+        HttpRequest request = request(tenantPath(tenantId, "stripe-customer"))
+                .method("PUT", body(Map.of("stripe_customer_id", stripeCustomerId)))
+                .build();
+        return send("link_customer", request);
+    }
+
+    Delivery reportUsage(MeterReport report) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("meter", report.window().meter());
+        body.put("window_start", report.window().start().toString());
+        body.put("window_end", report.window().end().toString());
+        body.put("quantity", report.quantity());
+        body.put("stripe_identifier", report.identifier());
+        HttpRequest request = request(tenantPath(report.window().tenantId(), "usage-reports"))
+                .header("Idempotency-Key", report.identifier())
+                .POST(body(body))
+                .build();
+        return send("usage_report", request);
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + serviceKey)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json");
+    }
+
+    private Delivery send(String operation, HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                return Delivery.DONE;
+            }
+            metrics.ledgerError(operation, String.valueOf(status));
+            String reason = "ledger " + operation + " HTTP " + status + ": " + abbreviate(response.body());
+            return status == 429 || status >= 500 ? new Delivery.Retry(reason) : new Delivery.Park(reason);
+        } catch (IOException e) {
+            metrics.ledgerError(operation, "connection");
+            return new Delivery.Retry("ledger " + operation + " unreachable: " + e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Delivery.Retry("ledger " + operation + " interrupted");
+        }
+    }
+
+    private static String tenantPath(String tenantId, String resource) {
+        return "/v1/tenants/" + URLEncoder.encode(tenantId, StandardCharsets.UTF_8).replace("+", "%20") + "/" + resource;
+    }
+
+    private static HttpRequest.BodyPublisher body(Map<String, ?> body) {
+        try {
+            return HttpRequest.BodyPublishers.ofByteArray(LedgerJson.mapper().writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String abbreviate(String body) {
+        String b = body == null ? "" : body.replaceAll("\\s+", " ").trim();
+        return b.length() > 200 ? b.substring(0, 200) + "..." : b;
+    }
+}

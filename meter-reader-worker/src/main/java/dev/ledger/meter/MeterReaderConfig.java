@@ -1,0 +1,157 @@
+package dev.ledger.meter;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the meter-reader needs, validated once at start-up. {@link #toString()} never shows a secret.
+ *
+ * @param jdbcUrl        PostgreSQL holding the worker's own tables
+ * @param stripeApiBase  null for the real Stripe, else the emulator's URL
+ * @param windowLength   usage window length in ledger time (whole seconds)
+ * @param idleClose      a window closes at most this long after its end when no more of the tenant's entries wait
+ * @param gapWait        how long entries ahead of a missing sequence wait for it before the tenant is marked broken
+ * @param retryBase      first backoff after a failed Stripe or write-back call; doubles per attempt
+ * @param retryMax       backoff ceiling
+ */
+public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword,
+                                String kafkaBootstrapServers, String topic, String consumerGroup,
+                                String stripeApiKey, String stripeApiBase, Duration stripeTimeout,
+                                URI ledgerApiUrl, String ledgerServiceKey,
+                                int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
+                                Duration retryBase, Duration retryMax) {
+
+    public static final String TOPIC = "ledger.entries";
+    public static final String GROUP = "meter-reader";
+
+    public MeterReaderConfig {
+        require(jdbcUrl, "DATABASE_URL");
+        require(kafkaBootstrapServers, "KAFKA_BOOTSTRAP_SERVERS");
+        require(topic, "METER_READER_TOPIC");
+        require(consumerGroup, "METER_READER_GROUP");
+        require(stripeApiKey, "STRIPE_API_KEY");
+        require(ledgerServiceKey, "LEDGER_SERVICE_KEY");
+        Objects.requireNonNull(ledgerApiUrl, "LEDGER_API_URL is required");
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new IllegalArgumentException("METER_READER_PORT must be a port number: " + httpPort);
+        }
+        if (windowLength.isNegative() || windowLength.toSeconds() < 1 || windowLength.toNanosPart() != 0) {
+            throw new IllegalArgumentException("METER_WINDOW_SECONDS must be a whole number of seconds >= 1");
+        }
+        positive(idleClose, "METER_IDLE_CLOSE_SECONDS");
+        positive(gapWait, "METER_GAP_WAIT_SECONDS");
+        positive(stripeTimeout, "STRIPE_TIMEOUT_SECONDS");
+        positive(retryBase, "retry base");
+        positive(retryMax, "retry max");
+        if (stripeApiBase == null && stripeApiKey.equals(LOCAL_STRIPE_KEY)) {
+            throw new IllegalArgumentException("STRIPE_API_KEY is the local placeholder but STRIPE_API_BASE is unset "
+                    + "(that would call the real Stripe)");
+        }
+    }
+
+    static final String LOCAL_STRIPE_KEY = "sk_test_local";
+
+    /**
+     * Reads the settings from environment variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, STRIPE_API_KEY,
+     * STRIPE_API_BASE, LEDGER_API_URL, LEDGER_SERVICE_KEY, METER_READER_PORT (8081), METER_WINDOW_SECONDS (60),
+     * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
+     * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader).
+     */
+    public static MeterReaderConfig fromEnv(Map<String, String> env) {
+        String databaseUrl = env.get("DATABASE_URL");
+        require(databaseUrl, "DATABASE_URL");
+        String[] jdbc = toJdbc(databaseUrl);
+        String stripeBase = blankToNull(env.get("STRIPE_API_BASE"));
+        String stripeKey = blankToNull(env.get("STRIPE_API_KEY"));
+        if (stripeKey == null && stripeBase != null) {
+            stripeKey = LOCAL_STRIPE_KEY;
+        }
+        String ledgerUrl = env.get("LEDGER_API_URL");
+        require(ledgerUrl, "LEDGER_API_URL");
+        return new MeterReaderConfig(jdbc[0], jdbc[1], jdbc[2],
+                env.get("KAFKA_BOOTSTRAP_SERVERS"),
+                env.getOrDefault("METER_READER_TOPIC", TOPIC),
+                env.getOrDefault("METER_READER_GROUP", GROUP),
+                stripeKey, stripeBase, seconds(env, "STRIPE_TIMEOUT_SECONDS", 20),
+                URI.create(ledgerUrl.endsWith("/") ? ledgerUrl.substring(0, ledgerUrl.length() - 1) : ledgerUrl),
+                env.get("LEDGER_SERVICE_KEY"),
+                (int) number(env, "METER_READER_PORT", 8081),
+                seconds(env, "METER_WINDOW_SECONDS", 60),
+                seconds(env, "METER_IDLE_CLOSE_SECONDS", 15),
+                seconds(env, "METER_GAP_WAIT_SECONDS", 60),
+                Duration.ofMillis(200), Duration.ofSeconds(60));
+    }
+
+    /** The same settings with another retry backoff (tests use a short ceiling). */
+    public MeterReaderConfig withRetry(Duration base, Duration max) {
+        return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
+                stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
+                idleClose, gapWait, base, max);
+    }
+
+    /** [jdbc url, user or null, password or null] from a libpq-style URL or a jdbc: URL. */
+    static String[] toJdbc(String databaseUrl) {
+        if (databaseUrl.startsWith("jdbc:")) {
+            return new String[] {databaseUrl, null, null};
+        }
+        URI uri = URI.create(databaseUrl.replaceFirst("^postgres(ql)?://", "http://"));
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        int port = uri.getPort() > 0 ? uri.getPort() : 5432;
+        String url = "jdbc:postgresql://" + uri.getHost() + ":" + port + uri.getRawPath() + query;
+        String user = null;
+        String password = null;
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+            if (parts.length > 1) {
+                password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+            }
+        }
+        return new String[] {url, user, password};
+    }
+
+    private static Duration seconds(Map<String, String> env, String name, long fallback) {
+        return Duration.ofSeconds(number(env, name, fallback));
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number: " + v);
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static void require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " is required");
+        }
+    }
+
+    private static void positive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MeterReaderConfig[jdbcUrl=" + jdbcUrl.replaceAll("password=[^&]*", "password=***") + ", dbUser=" + dbUser
+                + ", kafka=" + kafkaBootstrapServers + ", topic=" + topic + ", group=" + consumerGroup
+                + ", stripe=" + (stripeApiBase == null ? "api.stripe.com" : stripeApiBase)
+                + ", ledgerApiUrl=" + ledgerApiUrl + ", httpPort=" + httpPort + ", window=" + windowLength
+                + ", idleClose=" + idleClose + ", gapWait=" + gapWait + "]";
+    }
+}

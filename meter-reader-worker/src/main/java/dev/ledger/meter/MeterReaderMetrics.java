@@ -1,0 +1,88 @@
+package dev.ledger.meter;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The meter-reader's Prometheus metrics. Window and broken-chain gauges are read from the database at scrape. */
+final class MeterReaderMetrics {
+
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicLong consumerLag = new AtomicLong();
+    private final AtomicLong brokenChains = new AtomicLong();
+    private final Map<MeterReport.Status, AtomicLong> windowsByStatus = new EnumMap<>(MeterReport.Status.class);
+
+    MeterReaderMetrics() {
+        Gauge.builder("meter_reader_consumer_lag", consumerLag, AtomicLong::get)
+                .description("records on the assigned partitions not yet consumed").register(registry);
+        Gauge.builder("meter_reader_broken_chains", brokenChains, AtomicLong::get)
+                .description("tenants whose chain failed verification; their usage is not reported").register(registry);
+        for (MeterReport.Status s : MeterReport.Status.values()) {
+            AtomicLong n = new AtomicLong();
+            windowsByStatus.put(s, n);
+            Gauge.builder("meter_reader_windows", n, AtomicLong::get).tag("status", s.name())
+                    .description("usage windows by status").register(registry);
+        }
+    }
+
+    void consumerLag(long lag) {
+        consumerLag.set(lag);
+    }
+
+    void brokenChains(long n) {
+        brokenChains.set(n);
+    }
+
+    void windows(Map<MeterReport.Status, Long> counts) {
+        windowsByStatus.forEach((status, n) -> n.set(counts.getOrDefault(status, 0L)));
+    }
+
+    /** applied, duplicate, held, after_break, unreadable. */
+    void entries(String outcome, long n) {
+        Counter.builder("meter_reader_entries").tag("outcome", outcome).register(registry).increment(n);
+    }
+
+    void windowsClosed(long n) {
+        Counter.builder("meter_reader_windows_closed").register(registry).increment(n);
+    }
+
+    void windowReported() {
+        Counter.builder("meter_reader_windows_reported").register(registry).increment();
+    }
+
+    void windowWrittenBack() {
+        Counter.builder("meter_reader_windows_written_back").register(registry).increment();
+    }
+
+    void windowParked(String stage) {
+        Counter.builder("meter_reader_windows_parked").tag("stage", stage).register(registry).increment();
+    }
+
+    void chainBroken(String reason) {
+        Counter.builder("meter_reader_chain_breaks").tag("reason", reason).register(registry).increment();
+    }
+
+    void stripeCall(String operation, Duration took) {
+        Timer.builder("meter_reader_stripe_latency").tag("operation", operation).register(registry).record(took);
+    }
+
+    void stripeError(String operation, String code) {
+        Counter.builder("meter_reader_stripe_errors").tag("operation", operation).tag("code", code).register(registry)
+                .increment();
+    }
+
+    void ledgerError(String operation, String code) {
+        Counter.builder("meter_reader_ledger_errors").tag("operation", operation).tag("code", code).register(registry)
+                .increment();
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}

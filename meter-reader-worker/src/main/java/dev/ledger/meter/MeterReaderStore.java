@@ -1,0 +1,459 @@
+package dev.ledger.meter;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The meter-reader's own tables (schema module, {@code db/meter-reader}). Methods taking a {@link Connection} run
+ * inside the caller's transaction; the others use their own short one.
+ */
+final class MeterReaderStore implements AutoCloseable {
+
+    private final HikariDataSource dataSource;
+
+    private MeterReaderStore(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Opens a small pool and brings the worker's tables up to date. */
+    static MeterReaderStore open(MeterReaderConfig config) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.jdbcUrl());
+        if (config.dbUser() != null) {
+            hc.setUsername(config.dbUser());
+        }
+        if (config.dbPassword() != null) {
+            hc.setPassword(config.dbPassword());
+        }
+        hc.setPoolName("meter-reader");
+        hc.setMaximumPoolSize(4);
+        hc.setConnectionTimeout(5_000);
+        HikariDataSource ds = new HikariDataSource(hc);
+        try {
+            // Own history table, baseline 0: the database already carries the API's Flyway history.
+            Flyway.configure().dataSource(ds).locations("classpath:db/meter-reader").table("flyway_meter_reader_history")
+                    .baselineOnMigrate(true).baselineVersion("0").load().migrate();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+        return new MeterReaderStore(ds);
+    }
+
+    Connection transaction() throws SQLException {
+        Connection c = dataSource.getConnection();
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    boolean reachable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    // ------------------------------------------------------------------ consumed positions
+
+    /** Stored next offsets of these partitions; absent ones were never consumed. */
+    Map<Integer, Long> storedOffsets(String topic, Collection<Integer> partitions) throws SQLException {
+        Map<Integer, Long> offsets = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "select partition, next_offset from meter_reader_offset where topic = ? and partition = any(?)")) {
+            ps.setString(1, topic);
+            ps.setArray(2, c.createArrayOf("integer", partitions.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    offsets.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+        }
+        return offsets;
+    }
+
+    /**
+     * Moves a partition's stored offset from {@code expected} (null: no row yet) to {@code next}. False when another
+     * consumer moved it meanwhile (a rebalance we have not noticed yet): the caller must roll back.
+     */
+    boolean advanceOffset(Connection c, String topic, int partition, Long expected, long next) throws SQLException {
+        if (expected == null) {
+            try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_offset (topic, partition, next_offset) "
+                    + "values (?, ?, ?) on conflict (topic, partition) do nothing")) {
+                ps.setString(1, topic);
+                ps.setInt(2, partition);
+                ps.setLong(3, next);
+                return ps.executeUpdate() == 1;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_offset set next_offset = ? "
+                + "where topic = ? and partition = ? and next_offset = ?")) {
+            ps.setLong(1, next);
+            ps.setString(2, topic);
+            ps.setInt(3, partition);
+            ps.setLong(4, expected);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    // ------------------------------------------------------------------ tenants
+
+    /** Loads and locks the rows of these tenants for the rest of the transaction. */
+    Map<String, TenantPosition> lockTenants(Connection c, Set<String> tenantIds) throws SQLException {
+        Map<String, TenantPosition> found = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_hash, last_recorded_at, "
+                + "stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, tenant_name, "
+                + "customer_wanted from meter_reader_tenant where tenant_id = any(?) for update")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TenantPosition t = new TenantPosition(rs.getString(1));
+                    t.lastSequence = rs.getLong(2);
+                    t.lastHash = rs.getBytes(3);
+                    t.lastRecordedAt = instant(rs.getTimestamp(4));
+                    t.stripeCustomerId = rs.getString(5);
+                    long broken = rs.getLong(6);
+                    t.brokenSequence = rs.wasNull() ? null : broken;
+                    t.brokenReason = rs.getString(7);
+                    int partition = rs.getInt(8);
+                    t.partition = rs.wasNull() ? null : partition;
+                    t.closedThrough = instant(rs.getTimestamp(9));
+                    t.tenantName = rs.getString(10);
+                    t.customerWanted = rs.getBoolean(11);
+                    found.put(t.tenantId, t);
+                }
+            }
+        }
+        return found;
+    }
+
+    void saveTenants(Connection c, Collection<TenantPosition> tenants) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_tenant (tenant_id, last_sequence, last_hash, "
+                + "last_recorded_at, stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, "
+                + "tenant_name, customer_wanted) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (tenant_id) do update set "
+                + "last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, "
+                + "last_recorded_at = excluded.last_recorded_at, stripe_customer_id = excluded.stripe_customer_id, "
+                + "broken_sequence = excluded.broken_sequence, broken_reason = excluded.broken_reason, "
+                + "kafka_partition = excluded.kafka_partition, closed_through = excluded.closed_through, "
+                + "tenant_name = excluded.tenant_name, customer_wanted = excluded.customer_wanted")) {
+            for (TenantPosition t : tenants) {
+                ps.setString(1, t.tenantId);
+                ps.setLong(2, t.lastSequence);
+                ps.setBytes(3, t.lastHash);
+                ps.setTimestamp(4, timestamp(t.lastRecordedAt));
+                ps.setString(5, t.stripeCustomerId);
+                ps.setObject(6, t.brokenSequence);
+                ps.setString(7, t.brokenReason);
+                ps.setObject(8, t.partition);
+                ps.setTimestamp(9, timestamp(t.closedThrough));
+                ps.setString(10, t.tenantName);
+                ps.setBoolean(11, t.customerWanted);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    record CustomerWanted(String tenantId, String name) {
+    }
+
+    /** Registered tenants without a Stripe customer whose chains are intact, on these partitions. */
+    List<CustomerWanted> tenantsWantingCustomer(Set<Integer> partitions) throws SQLException {
+        List<CustomerWanted> wanted = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select tenant_id, tenant_name from meter_reader_tenant "
+                     + "where customer_wanted and stripe_customer_id is null and broken_sequence is null "
+                     + "and kafka_partition = any(?) order by tenant_id limit 100")) {
+            ps.setArray(1, intArray(c, partitions));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    wanted.add(new CustomerWanted(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return wanted;
+    }
+
+    /** Records a customer the worker created and the ledger accepted, unless a linked one arrived first. */
+    void linkCreatedCustomer(String tenantId, String customerId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_tenant set stripe_customer_id = ?, "
+                     + "customer_wanted = false where tenant_id = ? and stripe_customer_id is null")) {
+            ps.setString(1, customerId);
+            ps.setString(2, tenantId);
+            ps.executeUpdate();
+        }
+    }
+
+    record ExpiredGap(String tenantId, long missingSequence) {
+    }
+
+    /** Tenants on these partitions whose oldest held entry has waited since before {@code heldBefore}. */
+    List<ExpiredGap> expiredGaps(Connection c, Set<Integer> partitions, Instant heldBefore) throws SQLException {
+        List<ExpiredGap> gaps = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1 from meter_reader_tenant t "
+                + "where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
+                + "meter_reader_held_entry h where h.tenant_id = t.tenant_id and h.held_since < ?)")) {
+            ps.setArray(1, intArray(c, partitions));
+            ps.setTimestamp(2, Timestamp.from(heldBefore));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        return gaps;
+    }
+
+    void markBroken(Connection c, String tenantId, long sequence, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_tenant set broken_sequence = ?, broken_reason = ? "
+                + "where tenant_id = ? and broken_sequence is null")) {
+            ps.setLong(1, sequence);
+            ps.setString(2, reason);
+            ps.setString(3, tenantId);
+            ps.executeUpdate();
+        }
+    }
+
+    // ------------------------------------------------------------------ held entries (gaps)
+
+    void hold(Connection c, String tenantId, long sequence, byte[] entry, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_held_entry (tenant_id, sequence, entry, "
+                + "held_since) values (?, ?, ?, ?) on conflict (tenant_id, sequence) do nothing")) {
+            ps.setString(1, tenantId);
+            ps.setLong(2, sequence);
+            ps.setBytes(3, entry);
+            ps.setTimestamp(4, Timestamp.from(now));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Removes and answers the held entry with this sequence, or null; drops held entries already passed. */
+    byte[] takeHeld(Connection c, String tenantId, long sequence) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "delete from meter_reader_held_entry where tenant_id = ? and sequence <= ? returning sequence, entry")) {
+            ps.setString(1, tenantId);
+            ps.setLong(2, sequence);
+            byte[] found = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getLong(1) == sequence) {
+                        found = rs.getBytes(2);
+                    }
+                }
+            }
+            return found;
+        }
+    }
+
+    Set<String> tenantsWithHeldEntries() throws SQLException {
+        Set<String> tenants = new HashSet<>();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select distinct tenant_id from meter_reader_held_entry")) {
+            while (rs.next()) {
+                tenants.add(rs.getString(1));
+            }
+        }
+        return tenants;
+    }
+
+    // ------------------------------------------------------------------ windows
+
+    /** Adds units to open windows (creating them). A window that is no longer open is a bug: fail the batch. */
+    void addUnits(Connection c, Map<UsageWindow, Long> units) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_window (tenant_id, meter, window_start, "
+                + "window_end, quantity, status, identifier) values (?, ?, ?, ?, ?, 'OPEN', ?) "
+                + "on conflict (tenant_id, meter, window_start) do update set quantity = meter_reader_window.quantity "
+                + "+ excluded.quantity where meter_reader_window.status = 'OPEN'")) {
+            List<UsageWindow> order = new ArrayList<>();
+            for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
+                UsageWindow w = e.getKey();
+                ps.setString(1, w.tenantId());
+                ps.setString(2, w.meter());
+                ps.setTimestamp(3, Timestamp.from(w.start()));
+                ps.setTimestamp(4, Timestamp.from(w.end()));
+                ps.setLong(5, e.getValue());
+                ps.setString(6, w.identifier());
+                ps.addBatch();
+                order.add(w);
+            }
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 0) {
+                    throw new IllegalStateException("units for a window that is already closed: " + order.get(i));
+                }
+            }
+        }
+    }
+
+    /** Closes the tenant's open windows ending at or before {@code through}; answers how many. */
+    int closeWindows(Connection c, String tenantId, Instant through) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = 'CLOSED' "
+                + "where tenant_id = ? and status = 'OPEN' and window_end <= ?")) {
+            ps.setString(1, tenantId);
+            ps.setTimestamp(2, Timestamp.from(through));
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Idle close on partitions whose entries are all consumed: closes every open window there ending at or before
+     * {@code boundary} and moves each tenant's closing boundary to the latest end it closed. Answers how many closed.
+     */
+    int closeIdleWindows(Connection c, Set<Integer> partitions, Instant boundary) throws SQLException {
+        Array parts = intArray(c, partitions);
+        Timestamp b = Timestamp.from(boundary);
+        try (PreparedStatement tenants = c.prepareStatement("update meter_reader_tenant t set closed_through = w.last_end "
+                + "from (select tenant_id, max(window_end) as last_end from meter_reader_window "
+                + "where status = 'OPEN' and window_end <= ? group by tenant_id) w "
+                + "where t.tenant_id = w.tenant_id and t.kafka_partition = any(?) "
+                + "and (t.closed_through is null or t.closed_through < w.last_end)");
+             PreparedStatement windows = c.prepareStatement("update meter_reader_window w set status = 'CLOSED' "
+                     + "from meter_reader_tenant t where t.tenant_id = w.tenant_id and t.kafka_partition = any(?) "
+                     + "and w.status = 'OPEN' and w.window_end <= ?")) {
+            tenants.setTimestamp(1, b);
+            tenants.setArray(2, parts);
+            tenants.executeUpdate();
+            windows.setArray(1, parts);
+            windows.setTimestamp(2, b);
+            return windows.executeUpdate();
+        }
+    }
+
+    /**
+     * Closed or delivered windows on these partitions that are due: delivered ones (write-back pending) always, closed
+     * ones only for tenants with a customer and an intact chain.
+     */
+    List<MeterReport> dueReports(Set<Integer> partitions, Instant now, int limit) throws SQLException {
+        List<MeterReport> due = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select w.tenant_id, w.meter, w.window_start, w.window_end, "
+                     + "w.quantity, w.identifier, w.status, w.attempts, t.stripe_customer_id "
+                     + "from meter_reader_window w join meter_reader_tenant t on t.tenant_id = w.tenant_id "
+                     + "where w.status in ('CLOSED', 'DELIVERED') and t.kafka_partition = any(?) "
+                     + "and (w.next_attempt_at is null or w.next_attempt_at <= ?) "
+                     + "and (w.status = 'DELIVERED' or (t.broken_sequence is null and t.stripe_customer_id is not null)) "
+                     + "order by w.window_end, w.tenant_id, w.meter limit ?")) {
+            ps.setArray(1, intArray(c, partitions));
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UsageWindow w = new UsageWindow(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)),
+                            instant(rs.getTimestamp(4)));
+                    due.add(new MeterReport(w, rs.getLong(5), rs.getString(6), MeterReport.Status.valueOf(rs.getString(7)),
+                            rs.getInt(8), rs.getString(9)));
+                }
+            }
+        }
+        return due;
+    }
+
+    /** Moves a report from one status to the next; false when someone else moved it first. */
+    boolean advance(MeterReport r, MeterReport.Status to, Instant now) throws SQLException {
+        String stamp = to == MeterReport.Status.DELIVERED ? ", reported_at = ?" : ", written_back_at = ?";
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = ?, attempts = 0, "
+                     + "next_attempt_at = null, last_error = null" + stamp
+                     + " where tenant_id = ? and meter = ? and window_start = ? and status = ?")) {
+            ps.setString(1, to.name());
+            ps.setTimestamp(2, Timestamp.from(now));
+            bindKey(ps, 3, r);
+            ps.setString(6, r.status().name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    void retryLater(MeterReport r, Instant next, String error) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set attempts = attempts + 1, "
+                     + "next_attempt_at = ?, last_error = ? where tenant_id = ? and meter = ? and window_start = ? "
+                     + "and status = ?")) {
+            ps.setTimestamp(1, Timestamp.from(next));
+            ps.setString(2, truncate(error));
+            bindKey(ps, 3, r);
+            ps.setString(6, r.status().name());
+            ps.executeUpdate();
+        }
+    }
+
+    void park(MeterReport r, String error) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = 'PARKED', "
+                     + "attempts = attempts + 1, next_attempt_at = null, last_error = ? where tenant_id = ? and meter = ? "
+                     + "and window_start = ? and status = ?")) {
+            ps.setString(1, truncate(error));
+            bindKey(ps, 2, r);
+            ps.setString(5, r.status().name());
+            ps.executeUpdate();
+        }
+    }
+
+    // ------------------------------------------------------------------ gauges
+
+    Map<MeterReport.Status, Long> windowCounts() throws SQLException {
+        Map<MeterReport.Status, Long> counts = new EnumMap<>(MeterReport.Status.class);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select status, count(*) from meter_reader_window group by status")) {
+            while (rs.next()) {
+                counts.put(MeterReport.Status.valueOf(rs.getString(1)), rs.getLong(2));
+            }
+        }
+        return counts;
+    }
+
+    long brokenChains() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from meter_reader_tenant where broken_sequence is not null")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void bindKey(PreparedStatement ps, int first, MeterReport r) throws SQLException {
+        ps.setString(first, r.window().tenantId());
+        ps.setString(first + 1, r.window().meter());
+        ps.setTimestamp(first + 2, Timestamp.from(r.window().start()));
+    }
+
+    private static Array intArray(Connection c, Set<Integer> values) throws SQLException {
+        return c.createArrayOf("integer", values.toArray());
+    }
+
+    private static Timestamp timestamp(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 500 ? s : s.substring(0, 497) + "...";
+    }
+}

@@ -1,0 +1,183 @@
+package dev.ledger.meter;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers closed windows of the tenants on this instance's partitions: one Stripe meter event each, then a usage
+ * report back to the ledger. Also creates the Stripe customer of a tenant registered without one. Progress lives in
+ * the window rows, so a restart or another instance picks up where this one stopped.
+ */
+final class MeterReporter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(MeterReporter.class);
+    private static final int BATCH = 100;
+    private static final long IDLE_MILLIS = 200;
+
+    private final MeterReaderStore store;
+    private final StripeMeters stripe;
+    private final LedgerWriteBack ledger;
+    private final MeterReaderMetrics metrics;
+    private final Backoff backoff;
+    private final Supplier<Set<Integer>> ownedPartitions;
+    /** Customer provisioning backoff is per instance: losing it on restart only means one early retry. */
+    private final Map<String, Instant> customerRetryAt = new HashMap<>();
+    private final Map<String, Integer> customerAttempts = new HashMap<>();
+    /** Customers created in Stripe whose link to the ledger has not been accepted yet. */
+    private final Map<String, String> createdCustomers = new HashMap<>();
+    private volatile boolean running = true;
+
+    MeterReporter(MeterReaderStore store, StripeMeters stripe, LedgerWriteBack ledger, MeterReaderMetrics metrics,
+                  Backoff backoff, Supplier<Set<Integer>> ownedPartitions) {
+        this.store = store;
+        this.stripe = stripe;
+        this.ledger = ledger;
+        this.metrics = metrics;
+        this.backoff = backoff;
+        this.ownedPartitions = ownedPartitions;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                if (!reportOnce()) {
+                    pause(IDLE_MILLIS);
+                }
+            } catch (SQLException | RuntimeException e) {
+                log.warn("meter reports paused ({})", EntryConsumer.describe(e));
+                pause(1_000);
+            }
+        }
+    }
+
+    /** One pass; answers whether there was anything to do. */
+    boolean reportOnce() throws SQLException {
+        Set<Integer> partitions = ownedPartitions.get();
+        if (partitions.isEmpty()) {
+            return false;
+        }
+        provisionCustomers(partitions);
+        List<MeterReport> due = store.dueReports(partitions, Instant.now(), BATCH);
+        for (MeterReport report : due) {
+            if (!running) {
+                break;
+            }
+            deliver(report);
+        }
+        return !due.isEmpty();
+    }
+
+    private void deliver(MeterReport report) throws SQLException {
+        MeterReport current = report;
+        if (report.status() == MeterReport.Status.CLOSED) {
+            Delivery sent = stripe.sendMeterEvent(report, Instant.now());
+            if (!(sent instanceof Delivery.Done)) {
+                failed(report, sent, "stripe");
+                return;
+            }
+            if (!store.advance(report, MeterReport.Status.DELIVERED, Instant.now())) {
+                return; // another instance moved it on meanwhile
+            }
+            metrics.windowReported();
+            log.info("reported {} = {} for tenant {} window {} to Stripe", report.window().meter(), report.quantity(),
+                    report.window().tenantId(), report.window().start());
+            current = new MeterReport(report.window(), report.quantity(), report.identifier(),
+                    MeterReport.Status.DELIVERED, 0, report.stripeCustomerId());
+        }
+        Delivery written = ledger.reportUsage(current);
+        if (!(written instanceof Delivery.Done)) {
+            failed(current, written, "write_back");
+            return;
+        }
+        if (store.advance(current, MeterReport.Status.WRITTEN_BACK, Instant.now())) {
+            metrics.windowWrittenBack();
+        }
+    }
+
+    private void failed(MeterReport report, Delivery outcome, String stage) throws SQLException {
+        int attempt = report.attempts() + 1;
+        switch (outcome) {
+            case Delivery.Retry retry -> {
+                store.retryLater(report, Instant.now().plus(backoff.after(attempt)), retry.reason());
+                if (attempt == 1 || attempt % 10 == 0) {
+                    log.warn("window {} not yet {} (attempt {}): {}", report.identifier(),
+                            stage.equals("stripe") ? "reported" : "written back", attempt, retry.reason());
+                }
+            }
+            case Delivery.Park park -> {
+                store.park(report, park.reason());
+                metrics.windowParked(stage);
+                log.error("window {} PARKED at {} after {} attempt(s): {}", report.identifier(), stage, attempt,
+                        park.reason());
+            }
+            case Delivery.Done done -> throw new IllegalArgumentException("not a failure");
+        }
+    }
+
+    private void provisionCustomers(Set<Integer> partitions) throws SQLException {
+        for (MeterReaderStore.CustomerWanted wanted : store.tenantsWantingCustomer(partitions)) {
+            String tenant = wanted.tenantId();
+            Instant due = customerRetryAt.get(tenant);
+            if (due != null && Instant.now().isBefore(due)) {
+                continue;
+            }
+            String customerId = createdCustomers.get(tenant);
+            Delivery outcome;
+            if (customerId == null) {
+                StripeMeters.CustomerCreation created = stripe.createCustomer(tenant, wanted.name());
+                outcome = created.outcome();
+                customerId = created.customerId();
+                if (customerId != null) {
+                    createdCustomers.put(tenant, customerId);
+                }
+            } else {
+                outcome = Delivery.DONE;
+            }
+            if (outcome instanceof Delivery.Done) {
+                outcome = ledger.linkCustomer(tenant, customerId);
+            }
+            if (outcome instanceof Delivery.Done) {
+                store.linkCreatedCustomer(tenant, customerId);
+                createdCustomers.remove(tenant);
+                customerRetryAt.remove(tenant);
+                customerAttempts.remove(tenant);
+                log.info("created Stripe customer {} for tenant {} and linked it in the ledger", customerId, tenant);
+                continue;
+            }
+            int attempt = customerAttempts.merge(tenant, 1, Integer::sum);
+            boolean refused = outcome instanceof Delivery.Park;
+            // A refusal needs a person; retry it rarely rather than never, so a fixed configuration heals itself.
+            customerRetryAt.put(tenant, Instant.now().plus(refused ? backoff.max() : backoff.after(attempt)));
+            String reason = outcome instanceof Delivery.Retry r ? r.reason() : ((Delivery.Park) outcome).reason();
+            if (refused) {
+                log.error("cannot set up the Stripe customer of tenant {}: {}", tenant, reason);
+            } else if (attempt == 1 || attempt % 10 == 0) {
+                log.warn("Stripe customer of tenant {} not set up yet (attempt {}): {}", tenant, attempt, reason);
+            }
+        }
+    }
+
+    private void pause(long millis) {
+        long until = System.currentTimeMillis() + millis;
+        while (running && System.currentTimeMillis() < until) {
+            try {
+                Thread.sleep(Math.min(50, Math.max(1, until - System.currentTimeMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ledger.meter;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** {@code GET /health} (the process works), {@code GET /ready} (its database and Kafka answer), {@code GET /metrics}. */
+final class ProbeServer implements AutoCloseable {
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private ProbeServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    static ProbeServer start(int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+            ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "meter-reader-http");
+                t.setDaemon(true);
+                return t;
+            });
+            server.setExecutor(executor);
+            server.createContext("/health", ex -> status(ex, healthy.getAsBoolean()));
+            server.createContext("/ready", ex -> status(ex, ready.getAsBoolean()));
+            server.createContext("/metrics", ex -> {
+                if (!allowGet(ex)) {
+                    return;
+                }
+                send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+            });
+            server.start();
+            return new ProbeServer(server, executor);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on port " + port, e);
+        }
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static void status(HttpExchange ex, boolean up) throws IOException {
+        if (!allowGet(ex)) {
+            return;
+        }
+        send(ex, up ? 200 : 503, "application/json", up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+    }
+
+    private static boolean allowGet(HttpExchange ex) throws IOException {
+        if (ex.getRequestMethod().equals("GET") || ex.getRequestMethod().equals("HEAD")) {
+            return true;
+        }
+        send(ex, 405, "application/json", "{\"status\":\"method not allowed\"}");
+        return false;
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        try (ex) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", type);
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            ex.sendResponseHeaders(status, head ? -1 : bytes.length);
+            if (!head) {
+                ex.getResponseBody().write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

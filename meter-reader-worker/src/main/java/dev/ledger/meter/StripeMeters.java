@@ -1,0 +1,170 @@
+package dev.ledger.meter;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.exception.StripeException;
+import com.stripe.model.Customer;
+import com.stripe.model.billing.Meter;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.billing.MeterCreateParams;
+import com.stripe.param.billing.MeterEventCreateParams;
+import com.stripe.param.billing.MeterListParams;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The meter-reader's Stripe calls through stripe-java: one v1 meter event per closed window, plus the billing meters
+ * and customers those events need. Every outcome is a {@link Delivery}; no call retries inline.
+ */
+final class StripeMeters {
+
+    /** Stripe accepts meter event timestamps from 35 days ago to 5 minutes ahead; keep a margin on both sides. */
+    private static final Duration OLDEST = Duration.ofDays(35).minusHours(1);
+    private static final Duration NEWEST = Duration.ofMinutes(4);
+
+    private final StripeClient client;
+    private final MeterReaderMetrics metrics;
+    private final Set<String> knownMeters = ConcurrentHashMap.newKeySet();
+
+    StripeMeters(MeterReaderConfig config, MeterReaderMetrics metrics) {
+        StripeClient.StripeClientBuilder builder = StripeClient.builder()
+                .setApiKey(config.stripeApiKey())
+                .setMaxNetworkRetries(0)
+                .setConnectTimeout((int) Math.min(config.stripeTimeout().toMillis(), 10_000))
+                .setReadTimeout((int) config.stripeTimeout().toMillis());
+        if (config.stripeApiBase() != null) {
+            builder.setApiBase(config.stripeApiBase()).setMeterEventsBase(config.stripeApiBase());
+        }
+        this.client = builder.build();
+        this.metrics = metrics;
+    }
+
+    /** Sends the window as one meter event; an identifier Stripe already holds means it was delivered before. */
+    Delivery sendMeterEvent(MeterReport report, Instant now) {
+        Delivery meter = ensureMeter(report.window().meter());
+        if (!(meter instanceof Delivery.Done)) {
+            return meter;
+        }
+        Instant at = report.window().start();
+        if (at.isBefore(now.minus(OLDEST))) {
+            at = now.minus(OLDEST);
+        } else if (at.isAfter(now.plus(NEWEST))) {
+            at = now.plus(NEWEST);
+        }
+        MeterEventCreateParams params = MeterEventCreateParams.builder()
+                .setEventName(report.window().meter())
+                .setIdentifier(report.identifier())
+                .setTimestamp(at.getEpochSecond())
+                .putPayload("stripe_customer_id", report.stripeCustomerId())
+                .putPayload("value", Long.toString(report.quantity()))
+                .build();
+        long started = System.nanoTime();
+        try {
+            client.v1().billing().meterEvents().create(params);
+            return Delivery.DONE;
+        } catch (StripeException e) {
+            if (isDuplicateIdentifier(e)) {
+                return Delivery.DONE;
+            }
+            if (e.getStatusCode() != null && e.getStatusCode() == 400 && String.valueOf(e.getStripeError() == null
+                    ? e.getMessage() : e.getStripeError().getMessage()).startsWith("No active meter found")) {
+                // The meter was deactivated or deleted behind our back: look it up again on the next attempt.
+                knownMeters.remove(report.window().meter());
+                metrics.stripeError("meter_event", "no_active_meter");
+                return new Delivery.Retry("stripe: no active meter " + report.window().meter());
+            }
+            return failure("meter_event", e);
+        } finally {
+            metrics.stripeCall("meter_event", Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /** Creates the tenant's Stripe customer, idempotent per tenant; answers the customer id or the failure. */
+    CustomerCreation createCustomer(String tenantId, String name) {
+        CustomerCreateParams.Builder params = CustomerCreateParams.builder().putMetadata("tenant_id", tenantId);
+        if (name != null && !name.isBlank()) {
+            params.setName(name);
+        }
+        RequestOptions options = RequestOptions.builder().setIdempotencyKey("ledger-customer-" + tenantId).build();
+        long started = System.nanoTime();
+        try {
+            Customer customer = client.v1().customers().create(params.build(), options);
+            return new CustomerCreation(customer.getId(), Delivery.DONE);
+        } catch (StripeException e) {
+            return new CustomerCreation(null, failure("create_customer", e));
+        } finally {
+            metrics.stripeCall("create_customer", Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    record CustomerCreation(String customerId, Delivery outcome) {
+    }
+
+    /** Makes sure an active sum meter with this event name exists (looked up once, created when missing). */
+    Delivery ensureMeter(String meter) {
+        if (knownMeters.contains(meter)) {
+            return Delivery.DONE;
+        }
+        long started = System.nanoTime();
+        try {
+            MeterListParams active = MeterListParams.builder().setStatus(MeterListParams.Status.ACTIVE).setLimit(100L).build();
+            for (Meter m : client.v1().billing().meters().list(active).autoPagingIterable()) {
+                knownMeters.add(m.getEventName());
+            }
+            if (knownMeters.contains(meter)) {
+                return Delivery.DONE;
+            }
+            client.v1().billing().meters().create(MeterCreateParams.builder()
+                    .setDisplayName(meter)
+                    .setEventName(meter)
+                    .setDefaultAggregation(MeterCreateParams.DefaultAggregation.builder()
+                            .setFormula(MeterCreateParams.DefaultAggregation.Formula.SUM).build())
+                    .setCustomerMapping(MeterCreateParams.CustomerMapping.builder()
+                            .setEventPayloadKey("stripe_customer_id")
+                            .setType(MeterCreateParams.CustomerMapping.Type.BY_ID).build())
+                    .setValueSettings(MeterCreateParams.ValueSettings.builder().setEventPayloadKey("value").build())
+                    .build(), RequestOptions.builder().setIdempotencyKey("ledger-meter-" + meter).build());
+            knownMeters.add(meter);
+            return Delivery.DONE;
+        } catch (StripeException e) {
+            if ("resource_already_exists".equals(e.getCode())) {
+                knownMeters.add(meter); // another instance created it first
+                return Delivery.DONE;
+            }
+            return failure("ensure_meter", e);
+        } finally {
+            metrics.stripeCall("ensure_meter", Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /** 400 resource_already_exists on the identifier: Stripe already holds this window's event. */
+    private static boolean isDuplicateIdentifier(StripeException e) {
+        return e.getStatusCode() != null && e.getStatusCode() == 400 && "resource_already_exists".equals(e.getCode())
+                && e.getMessage() != null && e.getMessage().contains("An event already exists with identifier");
+    }
+
+    /** 429, 5xx, 409 (concurrent idempotent request) and network trouble are worth retrying; other 4xx are not. */
+    private Delivery failure(String operation, StripeException e) {
+        Integer status = e.getStatusCode();
+        String code = e instanceof ApiConnectionException ? "connection"
+                : e.getCode() != null ? e.getCode() : status != null ? String.valueOf(status) : "unknown";
+        metrics.stripeError(operation, code);
+        String reason = "stripe " + operation + " " + (status == null || status == 0 ? "" : status + " ") + code + ": "
+                + message(e);
+        if (e instanceof ApiConnectionException || status == null || status == 0 || status == 429 || status == 409
+                || status >= 500) {
+            return new Delivery.Retry(reason);
+        }
+        return new Delivery.Park(reason);
+    }
+
+    /** Stripe's own error message (it masks keys); never the request. */
+    private static String message(StripeException e) {
+        String m = e.getStripeError() != null && e.getStripeError().getMessage() != null
+                ? e.getStripeError().getMessage() : e.getClass().getSimpleName();
+        return m.length() > 300 ? m.substring(0, 300) : m;
+    }
+}

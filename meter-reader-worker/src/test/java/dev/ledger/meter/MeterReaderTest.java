@@ -1,0 +1,462 @@
+package dev.ledger.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.stripe.StripeClient;
+import com.stripe.model.Customer;
+import com.stripe.param.CustomerCreateParams;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.ops.stripe.StripeEmulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The meter-reader against a real PostgreSQL, a real Kafka broker and the Stripe emulator, with a recording fake
+ * of the ledger's write-back endpoints. Windows are 2 s of ledger time; entries are recorded some 40 s in the past,
+ * so every window can close as soon as the reader has caught up.
+ */
+class MeterReaderTest {
+
+    private static final long WINDOW_SECONDS = 2;
+    private static final String SERVICE_KEY = "svc-test-key";
+    private static final Duration DEADLINE = Duration.ofSeconds(45);
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    private static LocalPostgres postgres;
+    private static LocalKafka kafka;
+    private static Admin admin;
+    private static KafkaProducer<String, byte[]> producer;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<MeterReader> readers = new ArrayList<>();
+    private String topic;
+    private String group;
+    private String jdbcUrl;
+    private StripeEmulator stripe;
+    private StripeClient stripeClient;
+    private FakeLedger ledger;
+    private Instant base;
+
+    @BeforeAll
+    static void startInfrastructure() throws Exception {
+        postgres = LocalPostgres.start(null, 0);
+        kafka = LocalKafka.start(null, 0);
+        admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+        // Transactional like the ledger's publisher: a read_committed reader sees each send() whole or not at all.
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
+                "enable.idempotence", "true", "transactional.id", "meter-reader-test"), new StringSerializer(),
+                new ByteArraySerializer());
+        producer.initTransactions();
+    }
+
+    @AfterAll
+    static void stopInfrastructure() throws Exception {
+        producer.close();
+        admin.close();
+        kafka.close();
+        postgres.close();
+    }
+
+    @BeforeEach
+    void freshWorld() throws Exception {
+        int run = RUNS.incrementAndGet();
+        topic = "ledger.entries.run" + run;
+        group = "meter-reader-run" + run;
+        admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+        String database = "meter_run" + run;
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("create database " + database);
+        }
+        jdbcUrl = "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/" + database + "?user=postgres";
+        stripe = StripeEmulator.start(0);
+        stripeClient = StripeClient.builder().setApiKey("sk_test_local").setApiBase(stripe.url())
+                .setMeterEventsBase(stripe.url()).build();
+        ledger = new FakeLedger();
+        long now = Instant.now().getEpochSecond();
+        base = Instant.ofEpochSecond(Math.floorDiv(now - 40, WINDOW_SECONDS) * WINDOW_SECONDS);
+    }
+
+    @AfterEach
+    void closeWorld() {
+        readers.forEach(MeterReader::close);
+        stripe.close();
+        ledger.close();
+    }
+
+    // ------------------------------------------------------------------ scenarios
+
+    @Test
+    void givenTwoTenantsWithUsageOverSeveralWindows_thenStripeHoldsTheSumsWithOneEventAndOneWriteBackPerWindow()
+            throws Exception {
+        String cusA = customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cusA, at(0)));
+        entries.add(b.registered("Tenant B", null, at(0))); // no customer: the reader must create and link one
+        entries.addAll(usage(a, b, 0, 30));
+        Expected expected = Expected.of(entries);
+
+        MeterReader reader = start();
+        send(entries);
+
+        awaitWrittenBack(expected);
+        String cusB = customerLinkedFor("tenant-b");
+        Customer createdB = stripeClient.v1().customers().retrieve(cusB);
+        assertThat(createdB.getMetadata()).containsEntry("tenant_id", "tenant-b");
+        assertThat(createdB.getName()).isEqualTo("Tenant B");
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", cusB));
+        assertThat(stripe.meterEventCalls()).isEqualTo(expected.windows.size());
+        assertWriteBacksMatch(expected);
+        assertThat(ledger.calls()).allSatisfy(c -> assertThat(c.authorization()).isEqualTo("Bearer " + SERVICE_KEY));
+
+        assertThat(get(reader, "/health")).isEqualTo(200);
+        assertThat(get(reader, "/ready")).isEqualTo(200);
+        String metrics = body(reader, "/metrics");
+        assertThat(gauge(metrics, "meter_reader_windows{status=\"WRITTEN_BACK\"}")).isEqualTo(expected.windows.size());
+        assertThat(gauge(metrics, "meter_reader_broken_chains")).isZero();
+        assertThat(metrics).contains("meter_reader_stripe_latency_seconds_count", "meter_reader_consumer_lag");
+    }
+
+    @Test
+    void givenRedeliveredAndOutOfOrderEntries_thenEveryUnitCountsOnce() throws Exception {
+        String cusA = customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cusA, at(0)));
+        for (int i = 0; i < 20; i++) {
+            entries.add(i % 3 == 0 ? a.usage("tokens", i + 1, at(i * 500L)) : a.evaluation(at(i * 500L)));
+        }
+        Expected expected = Expected.of(entries);
+
+        start();
+        List<StoredEntry> delivery = new ArrayList<>(entries.subList(0, 4));
+        delivery.add(entries.get(5)); // sequence 6 ahead of 5: held until 5 arrives
+        delivery.add(entries.get(4));
+        delivery.addAll(entries.subList(2, 12)); // an at-least-once publisher redelivering a stretch
+        delivery.addAll(entries.subList(6, entries.size()));
+        delivery.addAll(entries); // and everything once more
+        send(delivery);
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, Map.of("tenant-a", cusA));
+        assertThat(stripe.meterEventCalls()).isEqualTo(expected.windows.size());
+        assertWriteBacksMatch(expected);
+        assertThat(queryLong("select count(*) from meter_reader_held_entry")).isZero();
+    }
+
+    @Test
+    void givenATamperedEntryForOneTenant_thenThatTenantStopsWithAnAlertAndTheOtherCarriesOn() throws Exception {
+        String cusA = customer("tenant-a");
+        String cusB = customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cusA, at(0)));
+        entries.add(b.registered("Tenant B", cusB, at(0)));
+        StoredEntry genuine = a.usage("tokens", 5, at(100));
+        // Someone edits the stored quantity: the bytes no longer hash to the stored hash.
+        entries.add(TenantChain.tampered(genuine, new UsageRecorded("tenant-a", "us-x", "tokens", 5000, at(100).toString())));
+        entries.addAll(usage(a, b, 1, 20));
+        Expected expectedB = Expected.of(entries.stream().filter(e -> e.tenantId().equals("tenant-b")).toList());
+
+        MeterReader reader = start();
+        send(entries);
+
+        awaitWrittenBack(expectedB);
+        assertStripeTotals(expectedB, Map.of("tenant-b", cusB));
+        assertThat(stripe.meterEventTotal(cusA, "tokens")).isZero();
+        assertThat(stripe.meterEventTotal(cusA, "evaluations")).isZero();
+        assertThat(ledger.usageReports()).allSatisfy(c -> assertThat(c.path()).contains("/tenant-b/"));
+        assertThat(queryString("select broken_sequence || ':' || broken_reason from meter_reader_tenant "
+                + "where tenant_id = 'tenant-a'")).isEqualTo("2:hash_mismatch");
+        assertThat(gauge(body(reader, "/metrics"), "meter_reader_broken_chains")).isEqualTo(1);
+    }
+
+    @Test
+    void givenAnEntryThatNeverArrives_thenTheTenantIsMarkedBrokenAfterTheBoundedWait() throws Exception {
+        String cusA = customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> entries = new ArrayList<>(List.of(a.registered("Tenant A", cusA, at(0)), a.evaluation(at(10))));
+        a.evaluation(at(20)); // sequence 3 is lost on the way
+        entries.add(a.evaluation(at(30)));
+
+        MeterReader reader = start(Map.of("METER_GAP_WAIT_SECONDS", "1"));
+        send(entries);
+
+        await(() -> "3:sequence_gap".equals(queryString("select broken_sequence || ':' || broken_reason "
+                + "from meter_reader_tenant where tenant_id = 'tenant-a'")), "the gap to expire");
+        assertThat(gauge(body(reader, "/metrics"), "meter_reader_broken_chains")).isEqualTo(1);
+    }
+
+    @Test
+    void givenTheReaderRestartsMidStream_thenTotalsAreExact() throws Exception {
+        String cusA = customer("tenant-a");
+        String cusB = customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> first = new ArrayList<>();
+        first.add(a.registered("Tenant A", cusA, at(0)));
+        first.add(b.registered("Tenant B", cusB, at(0)));
+        first.addAll(usage(a, b, 0, 15));
+        // Later windows than any of the first part; the two halves of the second part split at a window boundary.
+        List<StoredEntry> whileStopped = usage(a, b, 20, 30);
+        List<StoredEntry> afterRestart = usage(a, b, 30, 40);
+        List<StoredEntry> all = new ArrayList<>(first);
+        all.addAll(whileStopped);
+        all.addAll(afterRestart);
+        Expected expected = Expected.of(all);
+
+        MeterReader reader = start();
+        send(first);
+        await(() -> !ledger.usageReports().isEmpty(), "a first window written back");
+        reader.close();
+        readers.remove(reader);
+        send(whileStopped);
+
+        start();
+        send(afterRestart);
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", cusB));
+        assertWriteBacksMatch(expected);
+    }
+
+    @Test
+    void givenStripeFailsAThirdOfAllCalls_thenTotalsAreStillExact() throws Exception {
+        stripe.setFaultTimeout(Duration.ofMillis(1500)); // longer than the reader's 1 s Stripe timeout below
+        String cusA = customer("tenant-a");
+        stripe.injectFaults(1.0 / 3, 7);
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cusA, at(0)));
+        entries.add(b.registered("Tenant B", null, at(0)));
+        entries.addAll(usage(a, b, 0, 24));
+        Expected expected = Expected.of(entries);
+
+        start(Map.of("STRIPE_TIMEOUT_SECONDS", "1"));
+        send(entries);
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", customerLinkedFor("tenant-b")));
+        assertWriteBacksMatch(expected);
+        assertThat(stripe.meterEventCalls()).isGreaterThan(expected.windows.size());
+        assertThat(queryLong("select count(*) from meter_reader_window where status = 'PARKED'")).isZero();
+    }
+
+    @Test
+    void givenTwoReadersInOneGroup_thenTheyShareThePartitionsAndTotalsAreExact() throws Exception {
+        Map<String, String> customers = new LinkedHashMap<>();
+        List<StoredEntry> entries = new ArrayList<>();
+        List<TenantChain> chains = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            String id = "tenant-" + t;
+            customers.put(id, customer(id));
+            TenantChain chain = new TenantChain(id);
+            chains.add(chain);
+            entries.add(chain.registered("Tenant " + t, customers.get(id), at(0)));
+        }
+        for (int i = 0; i < 60; i++) {
+            TenantChain chain = chains.get(i % chains.size());
+            entries.add(i % 4 == 0 ? chain.usage("tokens", i, at(i * 150L)) : chain.evaluation(at(i * 150L)));
+        }
+        Expected expected = Expected.of(entries);
+
+        start();
+        start();
+        send(entries);
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, customers);
+        assertWriteBacksMatch(expected);
+    }
+
+    // ------------------------------------------------------------------ fixtures
+
+    private MeterReader start() {
+        return start(Map.of());
+    }
+
+    private MeterReader start(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "DATABASE_URL", jdbcUrl,
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "STRIPE_API_BASE", stripe.url(),
+                "LEDGER_API_URL", ledger.url(),
+                "LEDGER_SERVICE_KEY", SERVICE_KEY,
+                "METER_READER_PORT", "0",
+                "METER_WINDOW_SECONDS", String.valueOf(WINDOW_SECONDS),
+                "METER_IDLE_CLOSE_SECONDS", "1",
+                "METER_READER_TOPIC", topic,
+                "METER_READER_GROUP", group));
+        env.putAll(overrides);
+        MeterReader reader = MeterReader.start(MeterReaderConfig.fromEnv(env)
+                .withRetry(Duration.ofMillis(50), Duration.ofSeconds(1)));
+        readers.add(reader);
+        return reader;
+    }
+
+    private Instant at(long millisAfterBase) {
+        return base.plusMillis(millisAfterBase);
+    }
+
+    /** Evaluations for both tenants every 400 ms of ledger time, usage every third step, steps [from, to). */
+    private List<StoredEntry> usage(TenantChain a, TenantChain b, int from, int to) {
+        List<StoredEntry> entries = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            Instant t = at(i * 400L + 50);
+            entries.add(a.evaluation(t));
+            entries.add(i % 3 == 0 ? b.usage("tokens", i % 7 + 1, t) : b.evaluation(t));
+            if (i % 3 == 1) {
+                entries.add(a.usage("tokens", 10 + i, t));
+            }
+        }
+        return entries;
+    }
+
+    private String customer(String tenant) throws Exception {
+        return stripeClient.v1().customers().create(CustomerCreateParams.builder().setName(tenant)
+                .putMetadata("tenant_id", tenant).build()).getId();
+    }
+
+    /** Publishes the entries in one Kafka transaction. */
+    private void send(List<StoredEntry> entries) {
+        producer.beginTransaction();
+        for (StoredEntry e : entries) {
+            producer.send(new ProducerRecord<>(topic, e.tenantId(), TenantChain.encode(e)));
+        }
+        producer.commitTransaction();
+    }
+
+    private String customerLinkedFor(String tenant) {
+        return ledger.customerLinks().stream().filter(c -> c.path().equals("/v1/tenants/" + tenant + "/stripe-customer"))
+                .map(c -> c.body().get("stripe_customer_id").asText()).findFirst().orElseThrow();
+    }
+
+    private void awaitWrittenBack(Expected expected) throws Exception {
+        await(() -> ledger.usageReports().size() >= expected.windows.size(),
+                expected.windows.size() + " windows written back");
+        await(() -> queryLong("select count(*) from meter_reader_window where status = 'WRITTEN_BACK'")
+                >= expected.windows.size(), "windows marked WRITTEN_BACK");
+    }
+
+    private void assertStripeTotals(Expected expected, Map<String, String> customers) {
+        expected.totals().forEach((tenantMeter, total) -> {
+            String[] tm = tenantMeter.split("\\|");
+            assertThat(stripe.meterEventTotal(customers.get(tm[0]), tm[1])).as("Stripe total of " + tenantMeter)
+                    .isEqualTo(total);
+        });
+    }
+
+    /** One first-time write-back per expected window, each with that window's quantity and times. */
+    private void assertWriteBacksMatch(Expected expected) {
+        Map<String, Long> written = new HashMap<>();
+        for (FakeLedger.Call c : ledger.usageReports()) {
+            assertThat(c.idempotencyKey()).isEqualTo(c.body().get("stripe_identifier").asText());
+            Instant start = Instant.parse(c.body().get("window_start").asText());
+            assertThat(Instant.parse(c.body().get("window_end").asText())).isEqualTo(start.plusSeconds(WINDOW_SECONDS));
+            String tenant = c.path().split("/")[3];
+            written.put(tenant + "|" + c.body().get("meter").asText() + "|" + start.getEpochSecond(),
+                    c.body().get("quantity").asLong());
+        }
+        assertThat(written).isEqualTo(expected.windows);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private long queryLong(String sql) {
+        return Long.parseLong(queryString(sql));
+    }
+
+    private String queryString(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int get(MeterReader reader, String path) throws Exception {
+        return http.send(request(reader, path), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private String body(MeterReader reader, String path) throws Exception {
+        return http.send(request(reader, path), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static HttpRequest request(MeterReader reader, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reader.port() + path)).build();
+    }
+
+    private static double gauge(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        assertThat(m.find()).as("series " + series).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** What the ledger entries bill, computed independently: "tenant|meter|windowStartEpoch" → units. */
+    private record Expected(Map<String, Long> windows) {
+
+        static Expected of(List<StoredEntry> entries) {
+            Map<String, Long> windows = new HashMap<>();
+            for (StoredEntry e : entries) {
+                LedgerEvent event = LedgerJson.readEvent(e.type(), e.payload());
+                event.billable().ifPresent(units -> {
+                    long second = Instant.parse(e.recordedAt()).getEpochSecond();
+                    long start = Math.floorDiv(second, WINDOW_SECONDS) * WINDOW_SECONDS;
+                    windows.merge(e.tenantId() + "|" + units.meter() + "|" + start, units.quantity(), Long::sum);
+                });
+            }
+            return new Expected(windows);
+        }
+
+        Map<String, Long> totals() {
+            Map<String, Long> totals = new HashMap<>();
+            windows.forEach((k, v) -> totals.merge(k.substring(0, k.lastIndexOf('|')), v, Long::sum));
+            return totals;
+        }
+    }
+}

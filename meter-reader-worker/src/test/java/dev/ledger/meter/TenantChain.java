@@ -1,0 +1,97 @@
+package dev.ledger.meter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.GateOutcome;
+import dev.ledger.core.messages.GateResult;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.messages.UsageRecorded;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Test fixture: one tenant's hash chain built the way the ledger stores it (payload = the shared mapper's bytes,
+ * metadata "{}", type = event class name, revision "1"), so a reader re-verifies it exactly as it would the real one.
+ */
+public final class TenantChain {
+
+    private static final byte[] METADATA = "{}".getBytes(StandardCharsets.UTF_8);
+
+    private final String tenantId;
+    private long sequence;
+    private byte[] lastHash = EntryFraming.genesis();
+
+    public TenantChain(String tenantId) {
+        this.tenantId = tenantId;
+    }
+
+    public String tenantId() {
+        return tenantId;
+    }
+
+    /** Appends the event as the next entry, recorded at {@code recordedAt} (kept to milliseconds, ISO-8601). */
+    public synchronized StoredEntry append(LedgerEvent event, Instant recordedAt) {
+        long next = sequence + 1;
+        StoredEntry entry = entry(tenantId, next, event, recordedAt, lastHash);
+        sequence = next;
+        lastHash = entry.hash();
+        return entry;
+    }
+
+    public StoredEntry registered(String name, String stripeCustomerId, Instant at) {
+        return append(new TenantRegistered(tenantId, name, stripeCustomerId, "test"), at);
+    }
+
+    /** One unit of meter {@code evaluations}. */
+    public StoredEntry evaluation(Instant at) {
+        return append(new EvaluationRecorded(tenantId, "ev-" + UUID.randomUUID(), "policy-1", "1", "subject-1",
+                "sha256:" + "0".repeat(64), TerminalState.APPROVED, List.of(new GateResult("g1", GateOutcome.PASS, "ok")),
+                at.toString()), at);
+    }
+
+    /** {@code quantity} units of {@code meter}. */
+    public StoredEntry usage(String meter, long quantity, Instant at) {
+        return append(new UsageRecorded(tenantId, "us-" + UUID.randomUUID(), meter, quantity, at.toString()), at);
+    }
+
+    /** A correctly hashed entry after {@code prevHash}. */
+    public static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash) {
+        byte[] payload;
+        try {
+            payload = LedgerJson.mapper().writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        String type = event.getClass().getName();
+        String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
+        String eventId = UUID.randomUUID().toString();
+        byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, type, "1", at, EntryFraming.sha256(payload),
+                EntryFraming.sha256(METADATA), prevHash);
+        return StoredEntry.of(tenantId, sequence, eventId, type, "1", at, payload, METADATA, prevHash, hash);
+    }
+
+    /** The same entry with other payload bytes but the original hash: what tampering in the store looks like. */
+    public static StoredEntry tampered(StoredEntry e, LedgerEvent replacement) {
+        try {
+            byte[] payload = LedgerJson.mapper().writeValueAsBytes(replacement);
+            return StoredEntry.of(e.tenantId(), e.sequence(), e.eventId(), e.type(), e.revision(), e.recordedAt(), payload,
+                    e.metadata(), e.prevHash(), e.hash());
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** The Kafka record value. */
+    public static byte[] encode(StoredEntry e) {
+        return EntryCodec.encode(e);
+    }
+}
