@@ -1,0 +1,133 @@
+package dev.ledger.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.stripe.StripeClient;
+import com.stripe.model.billing.Meter;
+import com.stripe.model.billing.MeterEventSummary;
+import com.stripe.param.billing.MeterEventSummaryListParams;
+import com.stripe.param.billing.MeterListParams;
+import dev.ledger.api.LedgerClient.Answer;
+import dev.ledger.invoice.InvoiceWorker;
+import dev.ledger.invoice.InvoiceWorkerConfig;
+import dev.ledger.meter.MeterReader;
+import dev.ledger.meter.MeterReaderConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The walking skeleton, end to end on real PostgreSQL, Kafka and the Stripe emulator: tenant and key, 100
+ * evaluations with chained receipts, and the same 100 units visible in Stripe's meter event summaries.
+ */
+class EndToEndTest {
+
+    @Test
+    void evaluationsPostedToTheApiArriveAsUsageInStripe() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        String topic = "e2e.entries." + System.nanoTime();
+        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic))) {
+            LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+            String serviceKey = admin.post("/v1/service-keys", Map.of()).body().get("key").asText();
+            Map<String, String> env = new HashMap<>();
+            env.put("DATABASE_URL", infra.postgres.jdbcUrl());
+            env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka.bootstrapServers());
+            env.put("STRIPE_API_BASE", infra.stripe.url());
+            env.put("LEDGER_API_URL", ledger.url());
+            env.put("LEDGER_SERVICE_KEY", serviceKey);
+            env.put("METER_READER_PORT", "0");
+            env.put("METER_READER_TOPIC", topic);
+            env.put("METER_WINDOW_SECONDS", "5");
+            env.put("METER_IDLE_CLOSE_SECONDS", "2");
+            env.put("INVOICE_WORKER_PORT", "0");
+            env.put("INVOICE_WORKER_TOPIC", topic);
+            try (var meterReader = MeterReader.start(MeterReaderConfig.fromEnv(env));
+                 var invoiceWorker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(env))) {
+
+                String tenant = "e2e-" + System.nanoTime() % 100000;
+                assertThat(admin.post("/v1/tenants", Map.of("tenant_id", tenant, "name", "End to End")).status()).isEqualTo(201);
+                // a tenant registered without a Stripe customer gets one, and the ledger shows it
+                String customer = eventually(Duration.ofSeconds(60), () -> {
+                    String c = admin.get("/v1/tenants/" + tenant).body().path("stripe_customer_id").asText(null);
+                    return c == null || c.isEmpty() ? null : c;
+                });
+                assertThat(customer).startsWith("cus_");
+
+                Answer key = admin.post("/v1/tenants/" + tenant + "/api-keys", Map.of("scopes", List.of("evaluations:write")));
+                LedgerClient client = admin.withKey(key.body().get("key").asText());
+
+                List<Answer> receipts = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    Answer r = client.post("/v1/evaluations", LedgerClient.evaluation("ev_" + i), "e2e-" + i);
+                    assertThat(r.status()).isEqualTo(201);
+                    receipts.add(r);
+                }
+                for (int i = 1; i < receipts.size(); i++) {
+                    assertThat(seq(receipts.get(i))).isEqualTo(seq(receipts.get(i - 1)) + 1);
+                    assertThat(receipts.get(i).body().get("prev_hash").asText()).isEqualTo(receipts.get(i - 1).body().get("hash").asText());
+                }
+
+
+                StripeClient stripe = StripeClient.builder().setApiKey("sk_test_e2e").setApiBase(infra.stripe.url())
+                        .setMeterEventsBase(infra.stripe.url()).build();
+                long total = eventually(Duration.ofSeconds(90), () -> {
+                    long sum = summaryTotal(stripe, customer);
+                    return sum == 100 ? sum : null;
+                });
+                assertThat(total).isEqualTo(100);
+                assertThat(meterReader.isHealthy()).isTrue();
+                assertThat(status(invoiceWorker.port())).isEqualTo(200);
+            }
+        }
+    }
+
+    private static long seq(Answer a) {
+        return a.body().get("sequence").asLong();
+    }
+
+    private static long summaryTotal(StripeClient stripe, String customer) {
+        try {
+            long sum = 0;
+            for (Meter meter : stripe.v1().billing().meters().list(MeterListParams.builder().build()).getData()) {
+                if (!"evaluations".equals(meter.getEventName())) {
+                    continue;
+                }
+                long now = Instant.now().getEpochSecond() / 60 * 60 + 120;
+                for (MeterEventSummary s : stripe.v1().billing().meters().eventSummaries().list(meter.getId(),
+                        MeterEventSummaryListParams.builder().setCustomer(customer).setStartTime(now - 3600 * 24)
+                                .setEndTime(now).build()).getData()) {
+                    sum += s.getAggregatedValue().longValue();
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static int status(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    static <T> T eventually(Duration timeout, Supplier<T> probe) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("not within " + timeout.toSeconds() + " s");
+    }
+}
