@@ -56,7 +56,10 @@ public final class LocalStack {
         try {
             stack.start();
         } catch (Exception e) {
-            System.err.println("ledger: start failed: " + e.getMessage());
+            System.err.println("ledger: start failed: " + e);
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                System.err.println("ledger:   caused by " + c);
+            }
             System.err.println("ledger: logs are in " + stack.state.resolve("logs"));
             System.exit(1);
         }
@@ -75,10 +78,10 @@ public final class LocalStack {
         int invoicePort = intEnv("INVOICE_WORKER_PORT", 8082);
 
         CompletableFuture<LocalPostgres> pg = CompletableFuture.supplyAsync(() -> call(() -> LocalPostgres.start(state.resolve("pg"), pgPort)));
-        CompletableFuture<LocalKafka> broker = CompletableFuture.supplyAsync(() -> call(() -> LocalKafka.start(state.resolve("kafka"), kafkaPort)));
+        // Kafka starts on this thread: it loads classes through the context class loader, which pool threads lack
+        kafka = LocalKafka.start(state.resolve("kafka"), kafkaPort);
         stripe = StripeEmulator.start(stripePort);
         postgres = pg.join();
-        kafka = broker.join();
         say("PostgreSQL 17 ready on 127.0.0.1:" + postgres.port() + " (" + postgres.durabilitySettings() + ")");
         say("Kafka ready on " + kafka.bootstrapServers());
         say("Stripe emulator ready on " + stripe.url());
