@@ -65,7 +65,7 @@ class TenantLedgerTest {
                 .expectResultMessagePayloadMatching(org.hamcrest.Matchers.contains(
                         org.hamcrest.Matchers.hasProperty("rejection", org.hamcrest.Matchers.equalTo("tenant_suspended")),
                         org.hamcrest.Matchers.hasProperty("rejection", org.hamcrest.Matchers.equalTo("tenant_suspended")),
-                        org.hamcrest.Matchers.equalTo(AppendOutcome.appended(4))));
+                        org.hamcrest.Matchers.equalTo(AppendOutcome.appended(3))));
     }
 
     @Test
