@@ -46,7 +46,7 @@ class EndToEndTest {
             env.put("LEDGER_SERVICE_KEY", serviceKey);
             env.put("METER_READER_PORT", "0");
             env.put("METER_READER_TOPIC", topic);
-            env.put("METER_WINDOW_SECONDS", "5");
+            env.put("METER_WINDOW_SECONDS", "20");
             env.put("METER_IDLE_CLOSE_SECONDS", "2");
             env.put("INVOICE_WORKER_PORT", "0");
             env.put("INVOICE_WORKER_TOPIC", topic);
@@ -65,6 +65,8 @@ class EndToEndTest {
                 Answer key = admin.post("/v1/tenants/" + tenant + "/api-keys", Map.of("scopes", List.of("evaluations:write")));
                 LedgerClient client = admin.withKey(key.body().get("key").asText());
 
+                // start at a window boundary, so no usage report is written back into this chain while we post
+                Thread.sleep(20_000 - System.currentTimeMillis() % 20_000 + 200);
                 List<Answer> receipts = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
                     Answer r = client.post("/v1/evaluations", LedgerClient.evaluation("ev_" + i), "e2e-" + i);

@@ -25,7 +25,7 @@ class WriteApiTest {
 
     @BeforeAll
     static void start() {
-        ledger = RunningLedger.start(SharedInfrastructure.get());
+        ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of("ledger.rate-limit.tenants.rl-tenant", 3));
         admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
     }
 
@@ -260,5 +260,21 @@ class WriteApiTest {
         Answer again = t.client().post("/v1/evaluations:batch", Map.of("items", items.subList(0, 3)));
         assertThat(again.body().get("results").get(1).get("status").asInt()).isEqualTo(200);
         assertThat(again.body().get("results").get(1).get("receipt")).isEqualTo(results.get(1).get("receipt"));
+    }
+
+    @Test
+    void aTenantOverItsRateLimitGets429WithRetryAfterAndOtherTenantsAreUnaffected() {
+        assertThat(admin.post("/v1/tenants", Map.of("tenant_id", "rl-tenant", "name", "Rate limited")).status()).isEqualTo(201);
+        String key = admin.post("/v1/tenants/rl-tenant/api-keys", Map.of("scopes", List.of("audit:read"))).body().get("key").asText();
+        LedgerClient limited = admin.withKey(key);
+        List<Answer> answers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            answers.add(limited.get("/v1/tenants/rl-tenant"));
+        }
+        Answer refused = answers.stream().filter(a -> a.status() == 429).findFirst().orElseThrow();
+        assertThat(refused.code()).isEqualTo("rate_limited");
+        assertThat(Integer.parseInt(refused.header("Retry-After"))).isPositive();
+        Tenant other = newTenant();
+        assertThat(other.client().get("/v1/tenants/" + other.id()).status()).isEqualTo(200);
     }
 }

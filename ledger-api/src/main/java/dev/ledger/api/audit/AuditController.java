@@ -6,7 +6,11 @@ import dev.ledger.api.auth.Caller;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.Checkpoint;
+import dev.ledger.core.chain.CheckpointKeys;
+import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.VerificationRecorded;
@@ -26,6 +30,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class AuditController {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditController.class);
+
     public record Entry(long sequence, String type, String recordedAt, JsonNode payload, String hash, String prevHash) {
     }
 
@@ -44,15 +50,72 @@ public class AuditController {
     private final ChainAudit audit;
     private final LedgerWriter writer;
     private final JdbcTemplate jdbc;
+    private final CheckpointService checkpoints;
 
-    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc) {
+    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints) {
         this.audit = audit;
         this.writer = writer;
         this.jdbc = jdbc;
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * Holds streamed entry hashes against signed checkpoints: each checkpoint's root must equal the RFC 6962 root of
+     * the first {@code size} hashes. The first mismatch lies after the last checkpoint that still matches.
+     */
+    static final class CheckpointCheck {
+        private final List<Checkpoint> signed;
+        private final CheckpointKeys keys;
+        private final MerkleTree.Builder tree = new MerkleTree.Builder();
+        private int next;
+        private long lastMatching;
+        private ChainVerifier.Break mismatch;
+
+        CheckpointCheck(List<Checkpoint> signed, CheckpointKeys keys) {
+            this.signed = signed;
+            this.keys = keys;
+        }
+
+        void accept(byte[] entryHash) {
+            tree.append(entryHash);
+            while (next < signed.size() && signed.get(next).size() == tree.size()) {
+                compare(signed.get(next++), tree.root());
+            }
+        }
+
+        private void compare(Checkpoint c, byte[] root) {
+            if (mismatch != null) {
+                return;
+            }
+            if (!keys.verify(c)) {
+                mismatch = new ChainVerifier.Break(lastMatching + 1, ChainVerifier.Reason.checkpoint_mismatch,
+                        "the checkpoint of size " + c.size() + " does not carry a valid signature");
+            } else if (!java.util.Arrays.equals(c.rootHash(), root)) {
+                mismatch = new ChainVerifier.Break(lastMatching + 1, ChainVerifier.Reason.checkpoint_mismatch,
+                        "history differs from the signed checkpoint of size " + c.size() + " within entries "
+                                + (lastMatching + 1) + ".." + c.size());
+            } else {
+                lastMatching = c.size();
+            }
+        }
+
+        ChainVerifier.Break finish() {
+            if (mismatch == null) {
+                while (next < signed.size() && signed.get(next).size() == 0) {
+                    next++;
+                }
+                if (next < signed.size()) {
+                    Checkpoint c = signed.get(next);
+                    mismatch = new ChainVerifier.Break(tree.size() + 1, ChainVerifier.Reason.checkpoint_mismatch,
+                            "a signed checkpoint covers " + c.size() + " entries but only " + tree.size() + " remain: the tail was cut off");
+                }
+            }
+            return mismatch;
+        }
     }
 
     /** Auditors: audit:read on their own tenant, or the admin key. */
-    static void requireAuditor(Caller caller, String tenantId, JdbcTemplate jdbc) {
+    public static void requireAuditor(Caller caller, String tenantId, JdbcTemplate jdbc) {
         if (caller.kind() == Caller.Kind.SERVICE) {
             throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Service keys cannot read entries.");
         }
@@ -88,18 +151,35 @@ public class AuditController {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
                     "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
         }
-        ChainVerifier verifier = audit.verify(tenantId, from, to);
+        // a full run also holds the history against every signed checkpoint (a cut-off tail or rewritten past shows)
+        List<Checkpoint> signed = from == 1 ? checkpoints.upTo(tenantId, Long.MAX_VALUE) : List.of();
+        CheckpointKeys keys = checkpoints.keys();
+        CheckpointCheck check = new CheckpointCheck(signed, keys);
+        ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, audit.hashAt(tenantId, from - 1));
+        audit.stream(tenantId, from, to, entry -> {
+            verifier.accept(entry);
+            check.accept(entry.hash());
+        });
         ChainVerifier.Break broken = verifier.firstBreak();
         if (broken == null && verifier.lastSequence() < to) {
             // the rows ended early: the entry after the last good one is missing
             broken = new ChainVerifier.Break(verifier.lastSequence() + 1, ChainVerifier.Reason.sequence_gap,
                     "entry " + (verifier.lastSequence() + 1) + " is missing");
         }
+        ChainVerifier.Break checkpointBreak = check.finish();
+        if (checkpointBreak != null && (broken == null || checkpointBreak.sequence() < broken.sequence())) {
+            broken = checkpointBreak;
+        }
         Verification result = new Verification(broken == null ? "VALID" : "BROKEN", verifier.checked(),
                 broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
                 broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : EntryFraming.hex(head.hash()));
-        writer.appendAll(tenantId, List.of(new VerificationRecorded(tenantId, from, to, result.status(), result.checked(),
-                result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
+        try {
+            writer.appendAll(tenantId, List.of(new VerificationRecorded(tenantId, from, to, result.status(), result.checked(),
+                    result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
+        } catch (RuntimeException e) {
+            // a chain damaged below its head may refuse the append; the verdict is still the auditor's to have
+            log.error("verification of {} ({}) could not be recorded in its chain: {}", tenantId, result.status(), e.getClass().getSimpleName());
+        }
         return result;
     }
 

@@ -1,6 +1,5 @@
 package dev.ledger.api.audit;
 
-import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.StoredEntry;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,12 +51,5 @@ public class ChainAudit {
     }
 
     public record Head(long sequence, byte[] hash) {
-    }
-
-    /** Verifies [from, to] against the stored links; ranged runs start from the stored hash before {@code from}. */
-    public ChainVerifier verify(String tenantId, long from, long to) {
-        ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, hashAt(tenantId, from - 1));
-        stream(tenantId, Math.max(1, from), to, entry -> verifier.accept(entry));
-        return verifier;
     }
 }

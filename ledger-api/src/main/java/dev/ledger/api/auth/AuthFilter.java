@@ -9,12 +9,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /** Every /v1 call needs a valid key, except the public checkpoint keys and Stripe's signed webhooks. */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class AuthFilter extends OncePerRequestFilter {
 
     private final ApiKeys keys;

@@ -1,6 +1,7 @@
 package dev.ledger.api.tenant;
 
 import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
@@ -27,9 +28,11 @@ public class TenantProjection {
 
     public static final String GROUP = "tenant-projection";
     private final JdbcTemplate jdbc;
+    private final CheckpointService checkpoints;
 
-    public TenantProjection(JdbcTemplate jdbc) {
+    public TenantProjection(JdbcTemplate jdbc, CheckpointService checkpoints) {
         this.jdbc = jdbc;
+        this.checkpoints = checkpoints;
     }
 
     @EventHandler
@@ -49,6 +52,7 @@ public class TenantProjection {
                 // no tenant state in other entries
             }
         }
+        checkpoints.touch(event.tenantId(), sequenceNumber + 1);
         // the request's key, and the entity's key that stays unique forever: either conflict rolls the append back
         if (idempotencyKey != null) {
             remember(event.tenantId(), LedgerWriter.CLIENT_KEY_PREFIX + idempotencyKey, requestDigest, sequenceNumber + 1);

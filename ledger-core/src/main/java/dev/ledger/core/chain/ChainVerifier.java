@@ -1,6 +1,7 @@
 package dev.ledger.core.chain;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * Checks one tenant's entries as they stream past, in sequence order, holding only the previous link. Used by
@@ -35,23 +36,34 @@ public final class ChainVerifier {
 
     /** Feeds the next entry; answers the first break (sticky once found). */
     public Break accept(StoredEntry entry) {
+        return check(entry.sequence(), entry.prevHash(), entry.hash(), entry::recomputeHash);
+    }
+
+    /**
+     * Feeds the next entry whose hash was already recomputed from its stored bytes elsewhere (the offline verifier
+     * hashes entries on several threads); the same checks in the same order as {@link #accept(StoredEntry)}.
+     */
+    public Break accept(long sequence, byte[] prevHash, byte[] storedHash, byte[] recomputedHash) {
+        return check(sequence, prevHash, storedHash, () -> recomputedHash);
+    }
+
+    private Break check(long sequence, byte[] prevHash, byte[] storedHash, Supplier<byte[]> recomputedHash) {
         if (firstBreak != null) {
             return firstBreak;
         }
         long expected = lastSequence + 1;
-        if (entry.sequence() != expected) {
-            return fail(expected, Reason.sequence_gap,
-                    "expected sequence " + expected + " but found " + entry.sequence());
+        if (sequence != expected) {
+            return fail(expected, Reason.sequence_gap, "expected sequence " + expected + " but found " + sequence);
         }
-        if (lastHash != null && !Arrays.equals(lastHash, entry.prevHash())) {
-            return fail(entry.sequence(), Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
+        if (lastHash != null && !Arrays.equals(lastHash, prevHash)) {
+            return fail(sequence, Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
         }
-        if (!Arrays.equals(entry.recomputeHash(), entry.hash())) {
-            return fail(entry.sequence(), Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
+        if (!Arrays.equals(recomputedHash.get(), storedHash)) {
+            return fail(sequence, Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
         }
         checked++;
-        lastSequence = entry.sequence();
-        lastHash = entry.hash();
+        lastSequence = sequence;
+        lastHash = storedHash;
         return null;
     }
 

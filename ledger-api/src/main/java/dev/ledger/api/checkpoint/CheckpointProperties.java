@@ -1,0 +1,16 @@
+package dev.ledger.api.checkpoint;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * @param privateKey   Ed25519 signing key, base64 PKCS#8 ({@code LEDGER_CHECKPOINT_PRIVATE_KEY})
+ * @param publicKey    its public key, base64 X.509 ({@code LEDGER_CHECKPOINT_PUBLIC_KEY})
+ * @param everyEntries a tenant gets a checkpoint once this many entries follow its latest one
+ * @param interval     and at least this often while it has entries after its latest one
+ */
+@ConfigurationProperties(prefix = "ledger.checkpoint")
+public record CheckpointProperties(String privateKey, String publicKey, @DefaultValue("10000") long everyEntries,
+                                   @DefaultValue("60s") Duration interval) {
+}

@@ -1,0 +1,63 @@
+package dev.ledger.api.ratelimit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.api.auth.Caller;
+import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.Problems;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/** A token bucket per tenant (Bucket4j); over it: 429 rate_limited with Retry-After. The admin is not limited. */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
+class RateLimitFilter extends OncePerRequestFilter {
+
+    private final RateLimitProperties props;
+    private final ObjectMapper json;
+    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    RateLimitFilter(RateLimitProperties props, ObjectMapper json) {
+        this.props = props;
+        this.json = json;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Caller caller = (Caller) request.getAttribute(Caller.ATTRIBUTE);
+        if (caller == null || caller.tenantId() == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Bucket bucket = buckets.computeIfAbsent(caller.tenantId(), this::bucketFor);
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        if (probe.isConsumed()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        long seconds = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
+        response.setHeader("Retry-After", Long.toString(seconds));
+        Problems.write(response, json, new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "rate_limited",
+                "This tenant's request rate is above its limit; retry after " + seconds + " s."));
+    }
+
+    private Bucket bucketFor(String tenantId) {
+        long rate = Math.max(1, props.rateOf(tenantId));
+        return Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(Math.max(rate, props.burstOf(tenantId))).refillGreedy(rate, Duration.ofSeconds(1)).build())
+                .build();
+    }
+}

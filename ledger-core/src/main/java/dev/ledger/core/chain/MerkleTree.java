@@ -1,0 +1,278 @@
+package dev.ledger.core.chain;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The RFC 6962 / RFC 9162 Merkle Tree Hash over a tenant's entries (spec: docs/chain.md).
+ *
+ * <pre>
+ * MTH({})      = SHA-256("")
+ * MTH({d0})    = SHA-256(0x00 ‖ d0)                                   leaf
+ * MTH(D[0:n])  = SHA-256(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n]))            node, k = largest power of two &lt; n
+ * </pre>
+ * The ledger's leaf data are the 32-byte entry hashes, in sequence order (leaf index = sequence − 1). The
+ * {@code ...OfLeafData}/{@code ...OfLeafHash} variants work one level lower so that the published RFC 6962 test
+ * vectors, whose leaves are arbitrary bytes, can be checked exactly.
+ */
+public final class MerkleTree {
+
+    private static final byte LEAF_PREFIX = 0x00;
+    private static final byte NODE_PREFIX = 0x01;
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(MerkleTree::newDigest);
+    private static final byte[] EMPTY_ROOT = newDigest().digest();
+
+    private MerkleTree() {
+    }
+
+    /** Root of the tree of no leaves: SHA-256 of the empty string. */
+    public static byte[] emptyRoot() {
+        return EMPTY_ROOT.clone();
+    }
+
+    /** SHA-256(0x00 ‖ leaf data). */
+    public static byte[] leafHash(byte[] leafData) {
+        return leafHash(SHA256.get(), leafData);
+    }
+
+    /** SHA-256(0x01 ‖ left ‖ right). */
+    public static byte[] nodeHash(byte[] left, byte[] right) {
+        return nodeHash(SHA256.get(), left, right);
+    }
+
+    /** Root over entry hashes (each 32 bytes), in sequence order. */
+    public static byte[] root(List<byte[]> entryHashes) {
+        Builder builder = new Builder();
+        entryHashes.forEach(builder::append);
+        return builder.root();
+    }
+
+    /** Root over arbitrary leaf data: the RFC 6962 test vectors' level. */
+    public static byte[] rootOfLeafData(List<byte[]> leafData) {
+        Builder builder = new Builder();
+        leafData.forEach(builder::appendLeafData);
+        return builder.root();
+    }
+
+    /**
+     * RFC 6962 PATH(index, D[0:size]) over entry hashes, deepest sibling first. Hashes every one of the first
+     * {@code size} leaves; to answer many proofs over the same entries build a {@link ProofIndex} once.
+     */
+    public static List<byte[]> inclusionProof(List<byte[]> entryHashes, int index, int size) {
+        requireSize(entryHashes, size);
+        if (index < 0 || index >= size) {
+            throw new IllegalArgumentException("leaf index " + index + " is outside a tree of size " + size);
+        }
+        return ProofIndex.over(entryHashes.subList(0, size)).inclusionProof(index, size);
+    }
+
+    /** RFC 6962 PROOF(m, D[0:n]) = SUBPROOF(m, D[0:n], true) over entry hashes; empty when m is 0 or m equals n. */
+    public static List<byte[]> consistencyProof(List<byte[]> entryHashes, int m, int n) {
+        requireSize(entryHashes, n);
+        if (m < 0 || m > n) {
+            throw new IllegalArgumentException("cannot prove size " + m + " consistent with size " + n);
+        }
+        return ProofIndex.over(entryHashes.subList(0, n)).consistencyProof(m, n);
+    }
+
+    /** Whether {@code path} proves the entry hash is leaf {@code index} of the tree of {@code size} with {@code root}. */
+    public static boolean verifyInclusion(byte[] entryHash, long index, long size, List<byte[]> path, byte[] root) {
+        return isHash(entryHash) && verifyInclusionOfLeafHash(leafHash(entryHash), index, size, path, root);
+    }
+
+    /** RFC 9162 §2.1.3.2, given the leaf hash itself. */
+    public static boolean verifyInclusionOfLeafHash(byte[] leafHash, long index, long size, List<byte[]> path, byte[] root) {
+        if (!isHash(leafHash) || !isHash(root) || !allHashes(path) || index < 0 || index >= size) {
+            return false;
+        }
+        MessageDigest md = SHA256.get();
+        long fn = index;
+        long sn = size - 1;
+        byte[] r = leafHash;
+        for (byte[] p : path) {
+            if (sn == 0) {
+                return false;
+            }
+            if ((fn & 1) == 1 || fn == sn) {
+                r = nodeHash(md, p, r);
+                while ((fn & 1) == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            } else {
+                r = nodeHash(md, r, p);
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return sn == 0 && MessageDigest.isEqual(r, root);
+    }
+
+    /**
+     * RFC 9162 §2.1.4.2: whether {@code proof} shows the tree of size {@code n} with {@code newRoot} extends the tree of
+     * size {@code m} with {@code oldRoot}. Degenerate cases: m = n holds with an empty proof and equal roots; m = 0
+     * holds with an empty proof when {@code oldRoot} is the empty root.
+     */
+    public static boolean verifyConsistency(long m, long n, byte[] oldRoot, byte[] newRoot, List<byte[]> proof) {
+        if (!isHash(oldRoot) || !isHash(newRoot) || !allHashes(proof) || m < 0 || m > n) {
+            return false;
+        }
+        if (m == n) {
+            return proof.isEmpty() && MessageDigest.isEqual(oldRoot, newRoot);
+        }
+        if (m == 0) {
+            return proof.isEmpty() && MessageDigest.isEqual(oldRoot, EMPTY_ROOT);
+        }
+        if (proof.isEmpty()) {
+            return false;
+        }
+        List<byte[]> path = proof;
+        if (Long.bitCount(m) == 1) {
+            path = new ArrayList<>(proof.size() + 1);
+            path.add(oldRoot);
+            path.addAll(proof);
+        }
+        MessageDigest md = SHA256.get();
+        long fn = m - 1;
+        long sn = n - 1;
+        while ((fn & 1) == 1) {
+            fn >>= 1;
+            sn >>= 1;
+        }
+        byte[] fr = path.get(0);
+        byte[] sr = path.get(0);
+        for (int i = 1; i < path.size(); i++) {
+            byte[] c = path.get(i);
+            if (sn == 0) {
+                return false;
+            }
+            if ((fn & 1) == 1 || fn == sn) {
+                fr = nodeHash(md, c, fr);
+                sr = nodeHash(md, c, sr);
+                while ((fn & 1) == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            } else {
+                sr = nodeHash(md, sr, c);
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return sn == 0 && MessageDigest.isEqual(fr, oldRoot) && MessageDigest.isEqual(sr, newRoot);
+    }
+
+    /** The split point k of a tree of n &gt; 1 leaves: the largest power of two smaller than n. */
+    static long split(long n) {
+        return Long.highestOneBit(n - 1);
+    }
+
+    static byte[] leafHash(MessageDigest md, byte[] leafData) {
+        md.reset();
+        md.update(LEAF_PREFIX);
+        return md.digest(leafData);
+    }
+
+    static byte[] nodeHash(MessageDigest md, byte[] left, byte[] right) {
+        md.reset();
+        md.update(NODE_PREFIX);
+        md.update(left);
+        return md.digest(right);
+    }
+
+    static byte[] requireHash(byte[] hash, String what) {
+        if (!isHash(hash)) {
+            throw new IllegalArgumentException(what + " must be " + EntryFraming.HASH_BYTES + " bytes");
+        }
+        return hash;
+    }
+
+    /** This thread's SHA-256, for callers that hash many nodes in a row. */
+    static MessageDigest threadDigest() {
+        return SHA256.get();
+    }
+
+    static MessageDigest newDigest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static boolean isHash(byte[] h) {
+        return h != null && h.length == EntryFraming.HASH_BYTES;
+    }
+
+    private static boolean allHashes(List<byte[]> hashes) {
+        if (hashes == null) {
+            return false;
+        }
+        for (byte[] h : hashes) {
+            if (!isHash(h)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void requireSize(List<byte[]> entryHashes, int size) {
+        Objects.requireNonNull(entryHashes, "entryHashes");
+        if (size < 0 || size > entryHashes.size()) {
+            throw new IllegalArgumentException("tree size " + size + " is outside 0.." + entryHashes.size());
+        }
+    }
+
+    /**
+     * Streams leaves in and answers the root at any moment, holding one hash per set bit of the size (at most 64):
+     * the roots of the perfect subtrees the tree is made of, largest first. Not thread-safe.
+     */
+    public static final class Builder {
+
+        private final MessageDigest md = newDigest();
+        private final byte[][] stack = new byte[64][];
+        private int depth;
+        private long size;
+
+        /** Appends an entry hash (32 bytes) as the next leaf. */
+        public Builder append(byte[] entryHash) {
+            return appendLeafHash(leafHash(md, requireHash(entryHash, "entry hash")));
+        }
+
+        /** Appends arbitrary leaf data as the next leaf. */
+        public Builder appendLeafData(byte[] leafData) {
+            return appendLeafHash(leafHash(md, Objects.requireNonNull(leafData, "leafData")));
+        }
+
+        /** Appends a leaf already hashed as SHA-256(0x00 ‖ data), e.g. by another thread. */
+        public Builder appendLeafHash(byte[] leafHash) {
+            byte[] h = requireHash(leafHash, "leaf hash");
+            // Each trailing 1-bit of the old size is a perfect subtree the new leaf completes a twin of.
+            for (long s = size; (s & 1) == 1; s >>= 1) {
+                h = nodeHash(md, stack[--depth], h);
+            }
+            stack[depth++] = h;
+            size++;
+            return this;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        /** MTH of the leaves appended so far. */
+        public byte[] root() {
+            if (depth == 0) {
+                return emptyRoot();
+            }
+            byte[] r = stack[depth - 1];
+            for (int i = depth - 2; i >= 0; i--) {
+                r = nodeHash(md, stack[i], r);
+            }
+            return r == stack[depth - 1] ? r.clone() : r;
+        }
+    }
+}

@@ -1,0 +1,495 @@
+package dev.ledger.core.verify;
+
+import com.fasterxml.jackson.core.Base64Variant;
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.messages.LedgerJson;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Parses a block of whole bundle lines on a worker thread and does the expensive part of verification there:
+ * decoding base64 straight into SHA-256, recomputing each entry's hash and its Merkle leaf hash. What needs order
+ * (links, the tree, checkpoints) is left to {@link BundleVerifier}.
+ *
+ * <p>Entry lines exactly as {@link BundleWriter} writes them (kind first, no whitespace, no escapes, ASCII text
+ * fields, each member once) take a direct path over the bytes. Any other line, or anything that path does not
+ * recognise, is parsed by Jackson, whose reading is the reference: the direct path only ever accepts lines Jackson
+ * reads the same way, and hands everything else over.
+ */
+final class BlockParser {
+
+    /** Lines parsed, then the failure that stopped parsing (relative line), if any; {@code lineCount} lines consumed. */
+    record ParsedBlock(List<BundleLine> lines, int lineCount, BundleFormatException failure) {
+    }
+
+    private static final ObjectMapper MAPPER = LedgerJson.mapper();
+    // What java.util.Base64's basic encoder writes and its decoder reads: RFC 4648 alphabet, padding optional.
+    private static final Base64Variant BASE64 = Base64Variants.MIME_NO_LINEFEEDS.withPaddingAllowed();
+    private static final ThreadLocal<Worker> WORKER = ThreadLocal.withInitial(Worker::new);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private BlockParser() {
+    }
+
+    static ParsedBlock parse(byte[] data, int length) {
+        Worker w = WORKER.get();
+        List<BundleLine> lines = new ArrayList<>(Math.max(16, length / 512));
+        int pos = 0;
+        int line = 0;
+        try {
+            while (pos < length) {
+                line++;
+                BundleLine.EntryLine fast = w.canonicalEntry(data, pos, length);
+                if (fast != null) {
+                    lines.add(fast);
+                    pos = w.next;
+                    continue;
+                }
+                int end = indexOf(data, pos, length, (byte) '\n');
+                if (end < 0) {
+                    end = length;
+                }
+                BundleLine parsed = w.anyLine(data, pos, end);
+                if (parsed != null) {
+                    lines.add(parsed instanceof BundleLine.RecordLine r ? new BundleLine.RecordLine(line, r.kind(), r.node()) : parsed);
+                }
+                pos = end + 1;
+            }
+            return new ParsedBlock(lines, line, null);
+        } catch (LineException | IllegalArgumentException e) {
+            return new ParsedBlock(lines, 0, new BundleFormatException(line, e.getMessage()));
+        }
+    }
+
+    /** Index of the first {@code '"'} in [from, to), or -1: eight bytes per step, since base64 payloads are long. */
+    static int indexOfQuote(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i) ^ 0x2222222222222222L;
+            long found = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] == '"') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static int indexOf(byte[] b, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A malformed line; carries no stack trace because it is a verdict on input, not a fault. */
+    static final class LineException extends IOException {
+
+        LineException(String message) {
+            super(message, null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** One parsing thread's reusable state. */
+    private static final class Worker extends OutputStream {
+
+        private static final byte[] ENTRY_PREFIX = "{\"kind\":\"entry\"".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[][] NAMES = {
+            bytes("tenant_id"), bytes("sequence"), bytes("event_id"), bytes("type"), bytes("revision"), bytes("recorded_at"),
+            bytes("payload_b64"), bytes("payload_sha256"), bytes("metadata_b64"), bytes("prev_hash"), bytes("hash")};
+        private static final int TENANT = 0;
+        private static final int SEQUENCE = 1;
+        private static final int EVENT = 2;
+        private static final int TYPE = 3;
+        private static final int REVISION = 4;
+        private static final int RECORDED_AT = 5;
+        private static final int PAYLOAD = 6;
+        private static final int PAYLOAD_SHA256 = 7;
+        private static final int METADATA = 8;
+        private static final int PREV_HASH = 9;
+        private static final int HASH = 10;
+        private static final int REQUIRED = 1 << TENANT | 1 << SEQUENCE | 1 << EVENT | 1 << TYPE | 1 << RECORDED_AT | 1 << METADATA
+                | 1 << PREV_HASH | 1 << HASH;
+        private static final byte[] HEX = new byte[128];
+
+        static {
+            Arrays.fill(HEX, (byte) -1);
+            for (int i = 0; i < 10; i++) {
+                HEX['0' + i] = (byte) i;
+            }
+            for (int i = 0; i < 6; i++) {
+                HEX['a' + i] = (byte) (10 + i);
+                HEX['A' + i] = (byte) (10 + i);
+            }
+        }
+
+        private final MessageDigest md;
+        private final Base64.Decoder base64 = Base64.getDecoder();
+        private final Object[] values = new Object[NAMES.length];
+        private byte[] lastMetadata = new byte[0];
+        private int lastMetadataLength = -1;
+        private byte[] lastMetadataDigest;
+        /** Just past the line the last canonical entry ended on. */
+        int next;
+
+        Worker() {
+            try {
+                md = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JDK has no SHA-256", e);
+            }
+        }
+
+        /** The entry on the line at {@code p} when it is in BundleWriter's exact form, else null (Jackson decides). */
+        BundleLine.EntryLine canonicalEntry(byte[] b, int p, int limit) {
+            if (limit - p < ENTRY_PREFIX.length || !Arrays.equals(b, p, p + ENTRY_PREFIX.length, ENTRY_PREFIX, 0, ENTRY_PREFIX.length)) {
+                return null;
+            }
+            p += ENTRY_PREFIX.length;
+            Object[] v = values;
+            Arrays.fill(v, null);
+            long sequence = 0;
+            int seen = 0;
+            while (true) {
+                if (p >= limit) {
+                    return null;
+                }
+                if (b[p] == '}') {
+                    p++;
+                    break;
+                }
+                if (b[p] != ',' || p + 1 >= limit || b[p + 1] != '"') {
+                    return null;
+                }
+                int nameStart = p + 2;
+                int nameEnd = indexOfQuote(b, nameStart, limit);
+                int field = nameEnd < 0 ? -1 : field(b, nameStart, nameEnd);
+                if (field < 0 || (seen & 1 << field) != 0 || nameEnd + 2 >= limit || b[nameEnd + 1] != ':') {
+                    return null;
+                }
+                seen |= 1 << field;
+                p = nameEnd + 2;
+                if (b[p] == 'n') {
+                    // null: only where the writer may put it, and then it means absent
+                    if (field != REVISION && field != PAYLOAD && field != PAYLOAD_SHA256 || limit - p < 4 || b[p + 1] != 'u'
+                            || b[p + 2] != 'l' || b[p + 3] != 'l') {
+                        return null;
+                    }
+                    p += 4;
+                    continue;
+                }
+                if (field == SEQUENCE) {
+                    int start = p;
+                    while (p < limit && b[p] >= '0' && b[p] <= '9' && p - start < 18) {
+                        sequence = sequence * 10 + (b[p++] - '0');
+                    }
+                    if (p == start || b[start] == '0' && p - start > 1) {
+                        return null;
+                    }
+                    continue;
+                }
+                if (b[p] != '"') {
+                    return null;
+                }
+                int vs = p + 1;
+                int ve = indexOfQuote(b, vs, limit);
+                if (ve < 0) {
+                    return null;
+                }
+                p = ve + 1;
+                // A value this path cannot read exactly (escapes, non-ASCII, bad base64 or hex) is Jackson's to judge.
+                Object value = switch (field) {
+                    case PAYLOAD -> base64Digest(b, vs, ve);
+                    case METADATA -> metadataDigest(b, vs, ve);
+                    case PAYLOAD_SHA256, PREV_HASH, HASH -> hex32(b, vs, ve);
+                    default -> ascii(b, vs, ve);
+                };
+                if (value == null) {
+                    return null;
+                }
+                v[field] = value;
+            }
+            // The line must end here; anything else after the object is for Jackson to judge.
+            if (p < limit && b[p] == '\r') {
+                p++;
+            }
+            if (p < limit && b[p] != '\n' || (seen & REQUIRED) != REQUIRED || v[PAYLOAD] == null && v[PAYLOAD_SHA256] == null) {
+                return null;
+            }
+            next = p + 1;
+            byte[] digest = (byte[]) (v[PAYLOAD] != null ? v[PAYLOAD] : v[PAYLOAD_SHA256]);
+            String tenant = (String) v[TENANT];
+            byte[] prevHash = (byte[]) v[PREV_HASH];
+            byte[] hash = (byte[]) v[HASH];
+            byte[] recomputed = EntryFraming.hash(tenant, sequence, (String) v[EVENT], (String) v[TYPE], (String) v[REVISION],
+                    (String) v[RECORDED_AT], digest, (byte[]) v[METADATA], prevHash);
+            return new BundleLine.EntryLine(sequence, tenant, prevHash, hash, recomputed, leafHash(hash));
+        }
+
+        private static int field(byte[] b, int start, int end) {
+            int length = end - start;
+            for (int i = 0; i < NAMES.length; i++) {
+                if (NAMES[i].length == length && Arrays.equals(b, start, end, NAMES[i], 0, length)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Printable ASCII without escapes reads the same as bytes and as JSON; anything else goes to Jackson. */
+        private static String ascii(byte[] b, int start, int end) {
+            for (int i = start; i < end; i++) {
+                if (b[i] < 0x20 || b[i] == '\\' || b[i] == 0x7f) {
+                    return null;
+                }
+            }
+            return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
+        }
+
+        /** Most entries of a tenant carry the same metadata, so the last one's digest is kept. */
+        private byte[] metadataDigest(byte[] b, int start, int end) {
+            int length = end - start;
+            if (length == lastMetadataLength && lastMetadataDigest != null && Arrays.equals(b, start, end, lastMetadata, 0, length)) {
+                return lastMetadataDigest;
+            }
+            byte[] digest = base64Digest(b, start, end);
+            if (digest != null && length <= 256) {
+                lastMetadata = Arrays.copyOfRange(b, start, end);
+                lastMetadataLength = length;
+                lastMetadataDigest = digest;
+            }
+            return digest;
+        }
+
+        private byte[] base64Digest(byte[] b, int start, int end) {
+            try {
+                ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, start, end - start));
+                md.reset();
+                md.update(decoded);
+                return md.digest();
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+
+        private static byte[] hex32(byte[] b, int start, int end) {
+            if (end - start != 2 * EntryFraming.HASH_BYTES) {
+                return null;
+            }
+            byte[] out = new byte[EntryFraming.HASH_BYTES];
+            for (int i = 0; i < out.length; i++) {
+                int hi = b[start + 2 * i];
+                int lo = b[start + 2 * i + 1];
+                if ((hi | lo) < 0 || HEX[hi] < 0 || HEX[lo] < 0) {
+                    return null;
+                }
+                out[i] = (byte) (HEX[hi] << 4 | HEX[lo]);
+            }
+            return out;
+        }
+
+        private byte[] leafHash(byte[] entryHash) {
+            md.reset();
+            md.update((byte) 0x00);
+            return md.digest(entryHash);
+        }
+
+        // --- any line, through Jackson ---
+
+        /** The line in [start, end), or null when it is blank. */
+        BundleLine anyLine(byte[] data, int start, int end) throws LineException {
+            try (JsonParser p = MAPPER.createParser(data, start, end - start)) {
+                // Two members of one name would let two readers of the same line disagree about what it says.
+                p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+                JsonToken t = p.nextToken();
+                if (t == null) {
+                    return null;
+                }
+                if (t != JsonToken.START_OBJECT) {
+                    throw new LineException("each line must be one JSON object");
+                }
+                BundleLine line = object(p);
+                if (p.nextToken() != null) {
+                    throw new LineException("each line must be one JSON object");
+                }
+                return line;
+            } catch (JsonProcessingException e) {
+                throw new LineException("not JSON: " + e.getOriginalMessage());
+            } catch (LineException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new LineException("unreadable: " + e.getMessage());
+            }
+        }
+
+        private BundleLine object(JsonParser p) throws IOException {
+            String first = p.nextFieldName();
+            if (first == null) {
+                throw new LineException("a line must have a kind");
+            }
+            if (first.equals("kind")) {
+                if (p.nextToken() != JsonToken.VALUE_STRING) {
+                    throw new LineException("kind must be a string");
+                }
+                String kind = p.getText();
+                if (kind.equals(BundleLine.ENTRY)) {
+                    return entry(p);
+                }
+                ObjectNode node = MAPPER.createObjectNode().put("kind", kind);
+                return new BundleLine.RecordLine(0, kind, rest(p, node));
+            }
+            // A writer that does not put kind first: read the whole object, then decide.
+            ObjectNode node = MAPPER.createObjectNode();
+            p.nextToken();
+            node.set(first, MAPPER.readTree(p));
+            rest(p, node);
+            JsonNode kind = node.get("kind");
+            if (kind == null || !kind.isTextual()) {
+                throw new LineException("a line must have a kind");
+            }
+            if (kind.asText().equals(BundleLine.ENTRY)) {
+                StoredEntry e = EntryCodec.fromJson(node);
+                return new BundleLine.EntryLine(e.sequence(), e.tenantId(), e.prevHash(), e.hash(), e.recomputeHash(), leafHash(e.hash()));
+            }
+            return new BundleLine.RecordLine(0, kind.asText(), node);
+        }
+
+        private static ObjectNode rest(JsonParser p, ObjectNode node) throws IOException {
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                p.nextToken();
+                node.set(name, MAPPER.readTree(p));
+            }
+            return node;
+        }
+
+        private BundleLine entry(JsonParser p) throws IOException {
+            String tenant = null;
+            String eventId = null;
+            String type = null;
+            String revision = null;
+            String recordedAt = null;
+            long sequence = 0;
+            boolean hasSequence = false;
+            byte[] payloadDigest = null;
+            byte[] retainedDigest = null;
+            byte[] metadataDigest = null;
+            byte[] prevHash = null;
+            byte[] hash = null;
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "tenant_id" -> tenant = string(p, v, name);
+                    case "sequence" -> {
+                        if (v != JsonToken.VALUE_NUMBER_INT) {
+                            throw new LineException("entry sequence must be an integer");
+                        }
+                        sequence = p.getLongValue();
+                        hasSequence = true;
+                    }
+                    case "event_id" -> eventId = string(p, v, name);
+                    case "type" -> type = string(p, v, name);
+                    case "revision" -> revision = v == JsonToken.VALUE_NULL ? null : string(p, v, name);
+                    case "recorded_at" -> recordedAt = string(p, v, name);
+                    case "payload_b64" -> payloadDigest = v == JsonToken.VALUE_NULL ? null : digestBase64(p, v, name);
+                    case "payload_sha256" -> retainedDigest = v == JsonToken.VALUE_NULL ? null : hex32(p, v, name);
+                    case "metadata_b64" -> metadataDigest = digestBase64(p, v, name);
+                    case "prev_hash" -> prevHash = hex32(p, v, name);
+                    case "hash" -> hash = hex32(p, v, name);
+                    default -> p.skipChildren();
+                }
+            }
+            if (tenant == null || !hasSequence || eventId == null || type == null || recordedAt == null || metadataDigest == null
+                    || prevHash == null || hash == null) {
+                throw new LineException("entry lacks one of tenant_id, sequence, event_id, type, recorded_at, metadata_b64, prev_hash, hash");
+            }
+            // As in StoredEntry: the payload, when present, is what the hash is checked against; else its retained digest.
+            byte[] digest = payloadDigest != null ? payloadDigest : retainedDigest;
+            if (digest == null) {
+                throw new LineException("entry needs payload_b64 or, once redacted, payload_sha256");
+            }
+            byte[] recomputed = EntryFraming.hash(tenant, sequence, eventId, type, revision, recordedAt, digest, metadataDigest, prevHash);
+            return new BundleLine.EntryLine(sequence, tenant, prevHash, hash, recomputed, leafHash(hash));
+        }
+
+        private static String string(JsonParser p, JsonToken v, String name) throws IOException {
+            if (v != JsonToken.VALUE_STRING) {
+                throw new LineException(name + " must be a string");
+            }
+            return p.getText();
+        }
+
+        private static byte[] hex32(JsonParser p, JsonToken v, String name) throws IOException {
+            byte[] out = v == JsonToken.VALUE_STRING ? hex32(p.getText().getBytes(StandardCharsets.ISO_8859_1)) : null;
+            if (out == null) {
+                throw new LineException(name + " must be " + 2 * EntryFraming.HASH_BYTES + " hex digits");
+            }
+            return out;
+        }
+
+        private static byte[] hex32(byte[] text) {
+            return hex32(text, 0, text.length);
+        }
+
+        /** Base64 decoded by the parser straight into SHA-256, so that a payload is never held whole. */
+        private byte[] digestBase64(JsonParser p, JsonToken v, String name) throws IOException {
+            if (v != JsonToken.VALUE_STRING) {
+                throw new LineException(name + " must be a base64 string");
+            }
+            md.reset();
+            try {
+                p.readBinaryValue(BASE64, this);
+            } catch (JsonProcessingException e) {
+                throw new LineException(name + " is not base64");
+            }
+            return md.digest();
+        }
+
+        @Override
+        public void write(int b) {
+            md.update((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            md.update(b, off, len);
+        }
+
+        private static byte[] bytes(String s) {
+            return s.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+}

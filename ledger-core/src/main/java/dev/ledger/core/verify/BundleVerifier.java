@@ -1,0 +1,510 @@
+package dev.ledger.core.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.ChainVerifier.Reason;
+import dev.ledger.core.chain.Checkpoint;
+import dev.ledger.core.chain.CheckpointKey;
+import dev.ledger.core.chain.CheckpointKeys;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.verify.BlockParser.ParsedBlock;
+import dev.ledger.core.verify.BundleLine.EntryLine;
+import dev.ledger.core.verify.BundleLine.RecordLine;
+import dev.ledger.core.verify.BundleVerification.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+
+/**
+ * Verifies a ledger-export/v1 bundle without a database (format and rules: docs/chain.md). The bundle is streamed:
+ * worker threads parse blocks of lines and recompute entry and leaf hashes; this thread checks, in order, every
+ * entry with a {@link ChainVerifier}, grows the Merkle tree one leaf at a time with {@link MerkleTree.Builder}, and
+ * checks each checkpoint as soon as the tree reaches its size. Memory stays bounded by a few blocks, whatever the
+ * bundle's length.
+ *
+ * <p>The first problem met wins. A checkpoint that fails makes {@code first_broken_sequence} the first entry no
+ * verified checkpoint vouches for (the size of the largest smaller checkpoint that verified, plus one); a checkpoint
+ * larger than the entries present means the tail was cut off, and names the first missing entry.
+ */
+public final class BundleVerifier {
+
+    public static final long DEFAULT_PROGRESS_EVERY = 100_000;
+    static final int DEFAULT_BLOCK_BYTES = 1 << 20;
+
+    private final CheckpointKeys trustedKeys;
+    private final long progressEvery;
+    private final LongConsumer progress;
+    private final int workers;
+    private final int blockBytes;
+
+    public BundleVerifier() {
+        this(null, DEFAULT_PROGRESS_EVERY, checked -> { }, Runtime.getRuntime().availableProcessors(), DEFAULT_BLOCK_BYTES);
+    }
+
+    private BundleVerifier(CheckpointKeys trustedKeys, long progressEvery, LongConsumer progress, int workers, int blockBytes) {
+        this.trustedKeys = trustedKeys;
+        this.progressEvery = progressEvery;
+        this.progress = progress;
+        this.workers = workers;
+        this.blockBytes = blockBytes;
+    }
+
+    /**
+     * Checks checkpoint signatures against these keys only (e.g. GET /v1/checkpoint-keys, fetched independently),
+     * ignoring the keys the bundle carries: a bundle's own keys prove only that it is consistent with itself.
+     */
+    public BundleVerifier trustingOnly(CheckpointKeys keys) {
+        return new BundleVerifier(Objects.requireNonNull(keys, "keys"), progressEvery, progress, workers, blockBytes);
+    }
+
+    /** Calls {@code listener} with the number of entries verified so far, every {@code every} entries. */
+    public BundleVerifier reportingProgress(long every, LongConsumer listener) {
+        if (every < 1) {
+            throw new IllegalArgumentException("progress interval must be positive");
+        }
+        return new BundleVerifier(trustedKeys, every, Objects.requireNonNull(listener, "listener"), workers, blockBytes);
+    }
+
+    /** Parsing threads and block size; tests use small blocks to cross block boundaries often. */
+    BundleVerifier withParallelism(int parsingThreads, int blockSize) {
+        return new BundleVerifier(trustedKeys, progressEvery, progress, Math.max(1, parsingThreads), Math.max(64, blockSize));
+    }
+
+    /**
+     * Verifies a bundle file. A checkpoint line placed after the entries it covers is checked by reading the entries a
+     * second time; the file must not change meanwhile.
+     *
+     * @throws BundleFormatException when the file is not a readable ledger-export/v1 bundle
+     */
+    public BundleVerification verify(Path bundle) throws IOException {
+        return run(() -> Files.newInputStream(bundle), true);
+    }
+
+    /**
+     * Verifies a bundle read once from {@code bundle} (left open). A checkpoint placed after the entries it covers
+     * cannot be checked this way and is counted as skipped, which the result's detail says.
+     */
+    public BundleVerification verify(InputStream bundle) throws IOException {
+        Objects.requireNonNull(bundle, "bundle");
+        return run(() -> bundle, false);
+    }
+
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    private BundleVerification run(Opener opener, boolean reopenable) throws IOException {
+        Checks checks = new Checks();
+        stream(opener, reopenable, checks::consume);
+        return checks.finish(reopenable ? opener : null);
+    }
+
+    /** Feeds parsed blocks, in order, to {@code sink} until it answers false or the input ends. */
+    private void stream(Opener opener, boolean close, BlockSink sink) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "bundle-verifier");
+            t.setDaemon(true);
+            return t;
+        });
+        InputStream in = opener.open();
+        try {
+            BlockReader reader = new BlockReader(in, blockBytes);
+            ArrayDeque<Future<ParsedBlock>> inFlight = new ArrayDeque<>();
+            int maxInFlight = 2 * workers + 1;
+            boolean more = true;
+            BlockReader.Block block;
+            while (more && (block = reader.next()) != null) {
+                BlockReader.Block b = block;
+                inFlight.add(pool.submit(() -> BlockParser.parse(b.data(), b.length())));
+                if (inFlight.size() >= maxInFlight) {
+                    more = sink.accept(await(inFlight.poll()));
+                }
+            }
+            while (more && !inFlight.isEmpty()) {
+                more = sink.accept(await(inFlight.poll()));
+            }
+        } finally {
+            pool.shutdownNow();
+            if (close) {
+                in.close();
+            }
+        }
+    }
+
+    private interface BlockSink {
+        boolean accept(ParsedBlock block) throws IOException;
+    }
+
+    private static ParsedBlock await(Future<ParsedBlock> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("verification interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new UncheckedIOException(new IOException(e.getCause()));
+        }
+    }
+
+    private record Failure(long sequence, Reason reason, String detail) {
+    }
+
+    /** The ordered checks of one verification. */
+    private final class Checks {
+
+        private BundleHeader header;
+        private CheckpointKeys bundleKeys = CheckpointKeys.of();
+        private boolean bodyStarted;
+        private long anchorSequence = -1;
+        private byte[] anchorHash;
+        private ChainVerifier chain;
+        private MerkleTree.Builder tree;
+        private final PriorityQueue<Checkpoint> pending = new PriorityQueue<>(Comparator.comparingLong(Checkpoint::size));
+        private final List<Checkpoint> late = new ArrayList<>();
+        private final TreeSet<Long> vouched = new TreeSet<>();
+        private final List<String> notes = new ArrayList<>();
+        private int checkpointsVerified;
+        private int checkpointsSkipped;
+        private long linesBefore;
+        private long nextProgress = progressEvery;
+        private Failure failure;
+
+        boolean consume(ParsedBlock block) throws BundleFormatException {
+            for (BundleLine line : block.lines()) {
+                if (failure != null) {
+                    return false;
+                }
+                switch (line) {
+                    case EntryLine e -> entry(e);
+                    case RecordLine r -> record(r, linesBefore + r.line());
+                }
+            }
+            if (failure != null) {
+                return false;
+            }
+            if (block.failure() != null) {
+                BundleFormatException f = block.failure();
+                throw f.line() > 0 ? f.atLine(linesBefore + f.line()) : f;
+            }
+            linesBefore += block.lineCount();
+            return true;
+        }
+
+        private void record(RecordLine r, long line) throws BundleFormatException {
+            if (header == null) {
+                if (!r.kind().equals(BundleLine.HEADER)) {
+                    throw new BundleFormatException(line, "the first line must be the header (kind \"header\")");
+                }
+                header = header(r.node(), line);
+                if (!header.ranged()) {
+                    tree = new MerkleTree.Builder();
+                }
+                return;
+            }
+            switch (r.kind()) {
+                case BundleLine.HEADER -> throw new BundleFormatException(line, "a bundle has one header");
+                case BundleLine.KEY -> {
+                    if (bodyStarted) {
+                        throw new BundleFormatException(line, "key lines must directly follow the header");
+                    }
+                    try {
+                        bundleKeys = bundleKeys.with(CheckpointKey.fromJson(r.node()));
+                    } catch (IllegalArgumentException e) {
+                        throw new BundleFormatException(line, e.getMessage());
+                    }
+                }
+                case BundleLine.ANCHOR -> anchor(r.node(), line);
+                case BundleLine.CHECKPOINT -> {
+                    bodyStarted = true;
+                    try {
+                        checkpoint(Checkpoint.fromJson(r.node()));
+                    } catch (IllegalArgumentException e) {
+                        throw new BundleFormatException(line, e.getMessage());
+                    }
+                }
+                default -> throw new BundleFormatException(line, "unknown line kind \"" + r.kind() + "\"");
+            }
+        }
+
+        private BundleHeader header(ObjectNode n, long line) throws BundleFormatException {
+            if (!BundleHeader.FORMAT_V1.equals(n.path("format").asText(null))) {
+                throw new BundleFormatException(line, "not a " + BundleHeader.FORMAT_V1 + " bundle (format is "
+                        + n.path("format").asText("missing") + ")");
+            }
+            JsonNode tenant = n.get("tenant_id");
+            JsonNode from = n.get("from_sequence");
+            JsonNode to = n.get("to_sequence");
+            if (tenant == null || !tenant.isTextual() || from == null || !from.isIntegralNumber() || to == null
+                    || !to.isIntegralNumber()) {
+                throw new BundleFormatException(line, "the header needs tenant_id, from_sequence and to_sequence");
+            }
+            try {
+                return new BundleHeader(tenant.asText(), from.asLong(), to.asLong(), n.path("exported_at").asText(""));
+            } catch (IllegalArgumentException e) {
+                throw new BundleFormatException(line, e.getMessage());
+            }
+        }
+
+        private void anchor(ObjectNode n, long line) throws BundleFormatException {
+            bodyStarted = true;
+            if (!header.ranged()) {
+                throw new BundleFormatException(line, "a bundle from sequence 1 has no anchor: its chain starts at the genesis hash");
+            }
+            if (anchorHash != null || chain != null) {
+                throw new BundleFormatException(line, "one anchor line comes before the entries");
+            }
+            JsonNode sequence = n.get("sequence");
+            if (sequence == null || !sequence.isIntegralNumber() || sequence.asLong() != header.fromSequence() - 1) {
+                throw new BundleFormatException(line, "the anchor's sequence must be from_sequence − 1 = " + (header.fromSequence() - 1));
+            }
+            try {
+                byte[] hash = EntryFraming.unhex(n.path("hash").asText(""));
+                if (hash.length != EntryFraming.HASH_BYTES) {
+                    throw new IllegalArgumentException("wrong length");
+                }
+                anchorSequence = sequence.asLong();
+                anchorHash = hash;
+            } catch (IllegalArgumentException e) {
+                throw new BundleFormatException(line, "the anchor's hash must be " + 2 * EntryFraming.HASH_BYTES + " hex digits");
+            }
+        }
+
+        private void entry(EntryLine e) throws BundleFormatException {
+            if (header == null) {
+                throw new BundleFormatException(linesBefore + 1, "the first line must be the header (kind \"header\")");
+            }
+            if (chain == null) {
+                startChain(linesBefore + 1);
+            }
+            if (!header.tenantId().equals(e.tenantId())) {
+                long at = chain.lastSequence() + 1;
+                failure = new Failure(at, Reason.hash_mismatch, "the entry at sequence " + at + " belongs to tenant " + e.tenantId()
+                        + ", the bundle to " + header.tenantId());
+                return;
+            }
+            ChainVerifier.Break broken = chain.accept(e.sequence(), e.prevHash(), e.hash(), e.recomputedHash());
+            if (broken != null) {
+                failure = new Failure(broken.sequence(), broken.reason(), broken.detail());
+                return;
+            }
+            if (tree != null) {
+                tree.appendLeafHash(e.leafHash());
+                checkPendingAtTreeSize();
+            }
+            if (chain.checked() >= nextProgress) {
+                progress.accept(chain.checked());
+                nextProgress += progressEvery;
+            }
+        }
+
+        private void startChain(long line) throws BundleFormatException {
+            bodyStarted = true;
+            if (header.ranged()) {
+                if (anchorHash == null) {
+                    throw new BundleFormatException(line, "a bundle from sequence " + header.fromSequence()
+                            + " needs an anchor line (the hash of entry " + (header.fromSequence() - 1) + ") before its entries");
+                }
+                chain = new ChainVerifier(anchorSequence, anchorHash);
+            } else {
+                chain = new ChainVerifier();
+            }
+        }
+
+        private void checkpoint(Checkpoint cp) {
+            if (failure != null) {
+                return;
+            }
+            if (header.ranged()) {
+                checkpointsSkipped++;
+                return;
+            }
+            if (cp.size() < tree.size()) {
+                late.add(cp);
+                return;
+            }
+            pending.add(cp);
+            checkPendingAtTreeSize();
+        }
+
+        private void checkPendingAtTreeSize() {
+            byte[] root = null;
+            while (failure == null && !pending.isEmpty() && pending.peek().size() == tree.size()) {
+                if (root == null) {
+                    root = tree.root();
+                }
+                check(pending.poll(), root);
+            }
+        }
+
+        private void check(Checkpoint cp, byte[] root) {
+            String problem = signatureProblem(cp);
+            if (problem == null && !MessageDigest.isEqual(root, cp.rootHash())) {
+                problem = "the checkpoint for the first " + cp.size() + " entries has root_hash " + EntryFraming.hex(cp.rootHash())
+                        + " but those entries have Merkle root " + EntryFraming.hex(root);
+            }
+            if (problem != null) {
+                failCheckpoint(cp, problem);
+                return;
+            }
+            vouched.add(cp.size());
+            checkpointsVerified++;
+        }
+
+        private String signatureProblem(Checkpoint cp) {
+            CheckpointKeys keys = trustedKeys != null ? trustedKeys : bundleKeys;
+            String whose = trustedKeys != null ? "the trusted keys" : "the bundle's keys";
+            if (!keys.contains(cp.keyId())) {
+                return "the checkpoint for " + cp.size() + " entries is signed with key " + cp.keyId() + ", which is not among " + whose;
+            }
+            if (!keys.verify(cp)) {
+                return "the signature of the checkpoint for " + cp.size() + " entries does not verify with key " + cp.keyId();
+            }
+            if (!cp.tenantId().equals(header.tenantId())) {
+                return "the checkpoint for " + cp.size() + " entries is for tenant " + cp.tenantId() + ", the bundle for "
+                        + header.tenantId();
+            }
+            return null;
+        }
+
+        private void failCheckpoint(Checkpoint cp, String problem) {
+            Long lower = vouched.lower(cp.size());
+            long first = lower == null ? 1 : lower + 1;
+            String vouchedNote = lower == null ? "" : "; entries 1.." + lower + " are vouched for by a checkpoint that verified";
+            failure = new Failure(first, Reason.checkpoint_mismatch, problem + vouchedNote);
+        }
+
+        BundleVerification finish(Opener reopen) throws IOException {
+            if (header == null) {
+                throw new BundleFormatException(0, "the bundle is empty");
+            }
+            if (chain == null) {
+                startChain(linesBefore);
+            }
+            if (failure == null && !late.isEmpty()) {
+                lateCheckpoints(reopen);
+            }
+            if (failure == null && tree != null) {
+                tailCheckpoints();
+            }
+            if (failure == null) {
+                headerRange();
+            }
+            return result();
+        }
+
+        /** Checkpoints larger than the entries present: a cut-off tail, once their signature holds. */
+        private void tailCheckpoints() {
+            long present = tree.size();
+            while (failure == null && !pending.isEmpty()) {
+                Checkpoint cp = pending.poll();
+                String problem = signatureProblem(cp);
+                if (problem != null) {
+                    failCheckpoint(cp, problem);
+                } else {
+                    failure = new Failure(present + 1, Reason.checkpoint_mismatch, "a checkpoint vouches for " + cp.size()
+                            + " entries but the bundle holds " + present + ": entries " + (present + 1) + ".." + cp.size()
+                            + " are missing (the tail was cut off)");
+                }
+            }
+        }
+
+        /** Checkpoints that came after the entries they cover: a second reading rebuilds the tree up to them. */
+        private void lateCheckpoints(Opener reopen) throws IOException {
+            if (reopen == null) {
+                checkpointsSkipped += late.size();
+                notes.add(late.size() + " checkpoint(s) not checked: they follow the entries they cover and the input cannot be read twice");
+                return;
+            }
+            late.sort(Comparator.comparingLong(Checkpoint::size));
+            MerkleTree.Builder again = new MerkleTree.Builder();
+            int[] next = {0};
+            Predicate<byte[]> atLateSizes = leafHash -> {
+                if (leafHash != null) {
+                    again.appendLeafHash(leafHash);
+                }
+                byte[] root = null;
+                while (failure == null && next[0] < late.size() && late.get(next[0]).size() == again.size()) {
+                    root = root == null ? again.root() : root;
+                    check(late.get(next[0]++), root);
+                }
+                return failure == null;
+            };
+            atLateSizes.test(null);
+            stream(reopen, true, block -> {
+                if (block.failure() != null) {
+                    throw new BundleFormatException(0, "the bundle changed while it was being verified");
+                }
+                for (BundleLine line : block.lines()) {
+                    if (line instanceof EntryLine e && !atLateSizes.test(e.leafHash())) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            if (failure == null && (again.size() != tree.size() || !MessageDigest.isEqual(again.root(), tree.root()))) {
+                throw new BundleFormatException(0, "the bundle changed while it was being verified");
+            }
+        }
+
+        private void headerRange() {
+            long last = chain.lastSequence();
+            if (last < header.toSequence()) {
+                failure = new Failure(last + 1, Reason.sequence_gap, "the header declares entries up to " + header.toSequence()
+                        + " but the bundle ends after " + last);
+            } else if (last > header.toSequence()) {
+                failure = new Failure(header.toSequence() + 1, Reason.sequence_gap, "entry " + (header.toSequence() + 1)
+                        + " lies beyond the header's to_sequence " + header.toSequence());
+            }
+        }
+
+        private BundleVerification result() {
+            long headSequence = chain.lastSequence();
+            byte[] headHash = chain.lastHash();
+            if (failure != null) {
+                return new BundleVerification(Status.BROKEN, header.tenantId(), header.fromSequence(), header.toSequence(),
+                        chain.checked(), failure.sequence(), failure.reason(), failure.detail(), headSequence, EntryFraming.hex(headHash),
+                        checkpointsVerified, checkpointsSkipped);
+            }
+            StringBuilder detail = new StringBuilder();
+            detail.append(chain.checked()).append(" entries verified; ").append(checkpointsVerified).append(" checkpoint(s) verified");
+            if (checkpointsVerified > 0) {
+                detail.append(trustedKeys != null ? " with the trusted keys" : " with the bundle's own keys");
+            }
+            if (header.ranged() && checkpointsSkipped > 0) {
+                detail.append("; ").append(checkpointsSkipped).append(" checkpoint(s) not checked: each covers entries before sequence ")
+                        .append(header.fromSequence()).append(", which this ranged bundle does not hold");
+            }
+            notes.forEach(n -> detail.append("; ").append(n));
+            if (!header.ranged() && checkpointsVerified == 0) {
+                detail.append("; no checkpoint was checked, so nothing shows this is the history that was signed");
+            }
+            return new BundleVerification(Status.VALID, header.tenantId(), header.fromSequence(), header.toSequence(), chain.checked(),
+                    null, null, detail.toString(), headSequence, EntryFraming.hex(headHash), checkpointsVerified, checkpointsSkipped);
+        }
+    }
+}

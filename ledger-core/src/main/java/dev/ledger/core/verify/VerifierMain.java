@@ -1,0 +1,75 @@
+package dev.ledger.core.verify;
+
+import dev.ledger.core.chain.CheckpointKeys;
+import dev.ledger.core.messages.LedgerJson;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The offline verifier's command line:
+ *
+ * <pre>
+ * verify &lt;bundle.ndjson&gt; [--keys &lt;checkpoint-keys.json&gt;]
+ * </pre>
+ * Prints progress to stderr, then one line for a person and one JSON line (the result) to stdout. Exit status:
+ * 0 VALID, 1 BROKEN, 2 unreadable input or usage error. {@code --keys} takes the answer of GET /v1/checkpoint-keys,
+ * fetched independently, and trusts only those keys instead of the ones the bundle carries.
+ */
+public final class VerifierMain {
+
+    static final int VALID = 0;
+    static final int BROKEN = 1;
+    static final int UNUSABLE = 2;
+    private static final String USAGE = "usage: verify <bundle.ndjson> [--keys <checkpoint-keys.json>]";
+
+    private VerifierMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 2 && args.length != 4 || !args[0].equals("verify") || args.length == 4 && !args[2].equals("--keys")) {
+            err.println(USAGE);
+            return UNUSABLE;
+        }
+        Path bundle = Path.of(args[1]);
+        try {
+            BundleVerifier verifier = new BundleVerifier();
+            if (args.length == 4) {
+                verifier = verifier.trustingOnly(readKeys(Path.of(args[3])));
+            }
+            long started = System.nanoTime();
+            verifier = verifier.reportingProgress(BundleVerifier.DEFAULT_PROGRESS_EVERY, checked -> err.printf(Locale.ROOT,
+                    "verified %,d entries (%,.0f entries/s)%n", checked, checked / seconds(started)));
+            BundleVerification result = verifier.verify(bundle);
+            err.printf(Locale.ROOT, "done in %.2f s%n", seconds(started));
+            out.println(result.summary());
+            out.println(LedgerJson.mapper().writeValueAsString(result.toJson()));
+            return result.valid() ? VALID : BROKEN;
+        } catch (NoSuchFileException e) {
+            err.println("cannot verify: no such file " + e.getFile());
+            return UNUSABLE;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("cannot verify " + bundle + ": " + e.getMessage());
+            return UNUSABLE;
+        }
+    }
+
+    private static CheckpointKeys readKeys(Path file) throws IOException {
+        try {
+            return CheckpointKeys.fromJson(LedgerJson.mapper().readTree(Files.readAllBytes(file)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the keys file " + file + " is not a checkpoint-keys answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static double seconds(long startedNanos) {
+        return Math.max(1e-9, (System.nanoTime() - startedNanos) / 1e9);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.ledger.core.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.core.verify.BundleHeader;
+import dev.ledger.core.verify.BundleVerification;
+import dev.ledger.core.verify.BundleVerifier;
+import dev.ledger.core.verify.BundleWriter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worked examples of docs/chain.md, computed here and asserted both against fixed values (so the framing cannot
+ * change unnoticed) and against the document (so the document cannot drift from the code).
+ */
+class ChainSpecVectorsTest {
+
+    static final String EVALUATION = "dev.ledger.core.messages.EvaluationRecorded";
+    static final String USAGE = "dev.ledger.core.messages.UsageRecorded";
+    static final byte[] PAYLOAD_1 = utf8("{\"evaluation_id\":\"ev-1\",\"terminal_state\":\"APPROVED\"}");
+    static final byte[] PAYLOAD_2 = utf8("{\"evaluation_id\":\"ev-2\",\"terminal_state\":\"REJECTED\"}");
+    static final byte[] PAYLOAD_3 = utf8("{\"evaluation_id\":\"ev-3\",\"terminal_state\":\"APPROVED\"}");
+    static final byte[] METADATA_EMPTY = utf8("{}");
+    static final byte[] METADATA_OPS = utf8("{\"actor\":\"key:ops\"}");
+    /** RFC 8032 §7.1 TEST 1 key pair, in the JDK's PKCS#8 and X.509 encodings. */
+    static final String PRIVATE_PKCS8 = "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g";
+    static final String PUBLIC_X509 = "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+    static final String PAYLOAD_1_SHA256 = "6c448a60b56e56919af8b417cb1f6d3bf253b745bddc70c9e7adbc808d4f65cd";
+    static final String METADATA_EMPTY_SHA256 = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    static final String PAYLOAD_2_SHA256 = "4d2d925dad1cf434912afc141ad5c8990590bf3f41fb4aa4f2901d5c3dc85768";
+    static final String METADATA_OPS_SHA256 = "84b92b2eecb7946088fbf291600458edf3deb0f147688c54bb2b7ce1afd7cee5";
+    static final String HASH_1 = "ce0ae2c96fd6467f478cba2f4cf5958718d99e6614e2bff8bee998b56dd471b4";
+    static final String HASH_2 = "bb74ebf6f12f6214cf13e3e7b34ae41db676fb229eaeb8855a1f5c357995c878";
+    static final String HASH_3 = "2a671b1b253b294374ce91c5ae1e11cb8e696a814af5ecc8ec7b877139e4aa95";
+    static final String LEAF_1 = "957bbab3bb2463a213d8d7324bee547eaf934b2dc858fa3715e6318da02ebd6e";
+    static final String LEAF_2 = "e176b48e0592c57168d809ec0e3f4cf049527ca7da5b4219862d7950998aab7f";
+    static final String LEAF_3 = "b38ac91f9951511ef1fcb7c8f344dfe9400e12400ddacab325690d319aa0225d";
+    static final String ROOT_2 = "fd985070d0f89ceba95b48768dfafdeac78bfb979d750a5de92f1b60815caaf9";
+    static final String ROOT_3 = "c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f48";
+    static final String KEY_ID = "06e3fd8fda29bb60";
+    static final String SIGNED_MESSAGE = "000000146c65646765722d636865636b706f696e742f76310000000461636d650000000800000000000000030000"
+            + "0020c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f4800000018323032362d31312d32315431323a30303a30302e"
+            + "3030305a";
+    static final String SIGNATURE = "IPKzclIfSWvjzoAMy2RHB9+xxZdJKT8nHgIZAnvaBWDF9ZHHSQEK9StmD3YOr6H/34RJlT7S2E6eWa++qZzzCA==";
+
+    private final String doc = readDoc();
+
+    @Test
+    void givenTheDocumentedEntriesWhenHashedThenTheHashesAreTheDocumentedOnes() {
+        // when
+        StoredEntry[] e = entries();
+        // then
+        assertVector(EntryFraming.hex(EntryFraming.sha256(PAYLOAD_1)), PAYLOAD_1_SHA256);
+        assertVector(EntryFraming.hex(EntryFraming.sha256(METADATA_EMPTY)), METADATA_EMPTY_SHA256);
+        assertVector(EntryFraming.hex(EntryFraming.sha256(PAYLOAD_2)), PAYLOAD_2_SHA256);
+        assertVector(EntryFraming.hex(EntryFraming.sha256(METADATA_OPS)), METADATA_OPS_SHA256);
+        assertVector(EntryFraming.hex(e[0].hash()), HASH_1);
+        assertVector(EntryFraming.hex(e[1].hash()), HASH_2);
+        assertVector(EntryFraming.hex(e[2].hash()), HASH_3);
+    }
+
+    @Test
+    void givenEntryOneWhenFramedByTheLetterOfTheSpecThenItsSha256IsItsHash() {
+        // given the frame written out field by field, independently of EntryFraming
+        String frame = frameOfEntryOne();
+        // then
+        assertVector(frame, frameOfEntryOne());
+        assertThat(EntryFraming.hex(EntryFraming.sha256(EntryFraming.unhex(frame)))).isEqualTo(HASH_1);
+        assertThat(doc.replaceAll("\\s+", "")).contains(frame);
+    }
+
+    @Test
+    void givenTheDocumentedEntriesWhenTreedThenLeavesRootsAndProofsAreTheDocumentedOnes() {
+        // given
+        List<byte[]> hashes = List.of(EntryFraming.unhex(HASH_1), EntryFraming.unhex(HASH_2), EntryFraming.unhex(HASH_3));
+        // then
+        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(0))), LEAF_1);
+        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(1))), LEAF_2);
+        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(2))), LEAF_3);
+        assertVector(EntryFraming.hex(MerkleTree.root(hashes.subList(0, 2))), ROOT_2);
+        assertVector(EntryFraming.hex(MerkleTree.root(hashes)), ROOT_3);
+        assertThat(MerkleTree.inclusionProof(hashes, 0, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_2, LEAF_3);
+        assertThat(MerkleTree.inclusionProof(hashes, 2, 3).stream().map(EntryFraming::hex)).containsExactly(ROOT_2);
+        assertThat(MerkleTree.consistencyProof(hashes, 2, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_3);
+        assertThat(MerkleTree.consistencyProof(hashes, 1, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_2, LEAF_3);
+        assertThat(MerkleTree.verifyInclusion(hashes.get(0), 0, 3, List.of(EntryFraming.unhex(LEAF_2), EntryFraming.unhex(LEAF_3)),
+                EntryFraming.unhex(ROOT_3))).isTrue();
+        assertThat(MerkleTree.verifyConsistency(2, 3, EntryFraming.unhex(ROOT_2), EntryFraming.unhex(ROOT_3),
+                List.of(EntryFraming.unhex(LEAF_3)))).isTrue();
+    }
+
+    @Test
+    void givenTheRfc8032TestKeyWhenTheCheckpointIsSignedThenMessageKeyIdAndSignatureAreTheDocumentedOnes() {
+        // given
+        CheckpointSigner signer = CheckpointSigner.fromBase64(PRIVATE_PKCS8, PUBLIC_X509);
+        // when
+        Checkpoint cp = checkpoint(signer);
+        // then
+        assertVector(signer.keyId(), KEY_ID);
+        assertVector(EntryFraming.hex(cp.signedMessage()), SIGNED_MESSAGE);
+        assertVector(Base64.getEncoder().encodeToString(cp.signature()), SIGNATURE);
+        assertThat(doc).contains(PUBLIC_X509).contains(PRIVATE_PKCS8);
+        assertThat(CheckpointKeys.of(CheckpointKey.fromBase64(PUBLIC_X509)).verify(cp)).isTrue();
+    }
+
+    @Test
+    void givenTheDocumentedBundleWhenVerifiedThenItIsValidAndEachOfItsLinesIsInTheDocument() throws IOException {
+        // given
+        String bundle = exampleBundle();
+        // when
+        BundleVerification result = new BundleVerifier().verify(new ByteArrayInputStream(bundle.getBytes(StandardCharsets.UTF_8)));
+        // then
+        assertThat(result.valid()).isTrue();
+        assertThat(result.checkpointsVerified()).isEqualTo(1);
+        for (String line : bundle.split("\n")) {
+            assertThat(doc).as("docs/chain.md shows the example bundle line by line").contains(line);
+        }
+    }
+
+    static StoredEntry[] entries() {
+        StoredEntry one = entry(1, "3f1c2a4e-0b7d-4c55-9a8e-6d2f1b0c9e71", EVALUATION, "1", "2026-11-21T10:00:00.000Z", PAYLOAD_1,
+                METADATA_EMPTY, EntryFraming.genesis());
+        StoredEntry two = entry(2, "9b2e7d10-5c3a-4f8e-b1d4-0a6c2e8f3b57", USAGE, null, "2026-11-21T10:00:01.250Z", PAYLOAD_2,
+                METADATA_OPS, one.hash());
+        StoredEntry three = entry(3, "c4d5e6f7-1a2b-4c3d-8e9f-0a1b2c3d4e5f", EVALUATION, "1", "2026-11-21T10:00:02.500Z", PAYLOAD_3,
+                METADATA_EMPTY, two.hash());
+        return new StoredEntry[] {one, two, three};
+    }
+
+    private static StoredEntry entry(long sequence, String eventId, String type, String revision, String recordedAt, byte[] payload,
+                                     byte[] metadata, byte[] prev) {
+        byte[] hash = EntryFraming.hash("acme", sequence, eventId, type, revision, recordedAt, EntryFraming.sha256(payload),
+                EntryFraming.sha256(metadata), prev);
+        return StoredEntry.of("acme", sequence, eventId, type, revision, recordedAt, payload, metadata, prev, hash);
+    }
+
+    private static Checkpoint checkpoint(CheckpointSigner signer) {
+        return signer.sign("acme", 3, EntryFraming.unhex(ROOT_3), Instant.parse("2026-11-21T12:00:00Z"));
+    }
+
+    /** The bundle of the three entries with entry 2's payload redacted, and the checkpoint over them. */
+    static String exampleBundle() throws IOException {
+        StoredEntry[] e = entries();
+        StoredEntry two = e[1];
+        StoredEntry redacted = new StoredEntry(two.tenantId(), two.sequence(), two.eventId(), two.type(), two.revision(), two.recordedAt(),
+                null, EntryFraming.sha256(two.payload()), two.metadata(), two.prevHash(), two.hash());
+        CheckpointSigner signer = CheckpointSigner.fromBase64(PRIVATE_PKCS8, PUBLIC_X509);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BundleWriter.write(out, new BundleHeader("acme", 1, 3, "2026-11-21T12:05:00.000Z"), List.of(signer.key()), null,
+                List.of(checkpoint(signer)), List.of(e[0], redacted, e[2]).iterator());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String frameOfEntryOne() {
+        ByteBuffer f = ByteBuffer.allocate(512);
+        field(f, utf8("ledger-entry/v1"));
+        field(f, utf8("acme"));
+        f.putInt(8).putLong(1);
+        field(f, utf8("3f1c2a4e-0b7d-4c55-9a8e-6d2f1b0c9e71"));
+        field(f, utf8(EVALUATION));
+        field(f, utf8("1"));
+        field(f, utf8("2026-11-21T10:00:00.000Z"));
+        field(f, EntryFraming.unhex(PAYLOAD_1_SHA256));
+        field(f, EntryFraming.unhex(METADATA_EMPTY_SHA256));
+        field(f, new byte[32]);
+        byte[] frame = new byte[f.position()];
+        f.flip().get(frame);
+        return EntryFraming.hex(frame);
+    }
+
+    private static void field(ByteBuffer f, byte[] value) {
+        f.putInt(value.length).put(value);
+    }
+
+    private void assertVector(String computed, String documented) {
+        assertThat(computed).isEqualTo(documented);
+        assertThat(doc.replaceAll("\\s+", "")).as("docs/chain.md states %s", documented).contains(documented);
+    }
+
+    private static String readDoc() {
+        try {
+            return Files.readString(Path.of("..", "docs", "chain.md"));
+        } catch (IOException e) {
+            throw new IllegalStateException("docs/chain.md is the spec these vectors belong to", e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
