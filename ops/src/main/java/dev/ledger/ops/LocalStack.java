@@ -88,6 +88,7 @@ public final class LocalStack {
 
         String adminKey = secret("admin-key", () -> "lk_admin_" + hex(32));
         String pepper = secret("key-pepper", () -> hex(32));
+        String[] checkpointKey = secret("checkpoint-key", LocalStack::ed25519).split("\n");
         String apiUrl = "http://127.0.0.1:" + apiPort;
         Map<String, String> common = new LinkedHashMap<>();
         common.put("DATABASE_URL", postgres.databaseUrl());
@@ -98,6 +99,8 @@ public final class LocalStack {
         Map<String, String> apiEnv = new LinkedHashMap<>(common);
         apiEnv.put("LEDGER_ADMIN_KEY", adminKey);
         apiEnv.put("LEDGER_KEY_PEPPER", pepper);
+        apiEnv.put("LEDGER_CHECKPOINT_PRIVATE_KEY", checkpointKey[0]);
+        apiEnv.put("LEDGER_CHECKPOINT_PUBLIC_KEY", checkpointKey[1]);
         apiEnv.put("PORT", Integer.toString(apiPort));
         launch("ledger-api", jar("ledger-api"), apiEnv, "-Xmx512m", apiUrl + "/ready");
         awaitReady(services.get(services.size() - 1), Duration.ofSeconds(90));
@@ -134,6 +137,7 @@ public final class LocalStack {
         System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
         System.out.println("  Stripe emulator   " + stripe.url());
         System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");
+        System.out.println("  checkpoint keys   " + checkpointKeys(apiUrl));
         System.out.println("  logs              " + state.resolve("logs"));
         System.out.println("  environment       " + state.resolve("stack.env"));
         System.out.println("Ctrl-C stops everything" + (System.getenv("LEDGER_DETACHED") != null ? " (detached: ./ledger down)" : "") + ".");
@@ -220,6 +224,32 @@ public final class LocalStack {
         Files.writeString(file, key);
         restrict(file);
         return key;
+    }
+
+    /** "key_id=public key" of every key that signed checkpoints, as the API serves them. */
+    private String checkpointKeys(String apiUrl) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(apiUrl + "/v1/checkpoint-keys")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            List<String> keys = new ArrayList<>();
+            for (var k : com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(r.body()).get("keys")) {
+                keys.add(k.get("key_id").asText() + " Ed25519 " + k.get("public_key").asText());
+            }
+            return String.join("\n                    ", keys) + "   (" + apiUrl + "/v1/checkpoint-keys)";
+        } catch (Exception e) {
+            return apiUrl + "/v1/checkpoint-keys";
+        }
+    }
+
+    /** A fresh Ed25519 checkpoint signing key: base64 PKCS#8 private key, newline, base64 X.509 public key. */
+    private static String ed25519() {
+        try {
+            java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            return b64.encodeToString(pair.getPrivate().getEncoded()) + "\n" + b64.encodeToString(pair.getPublic().getEncoded());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no Ed25519", e);
+        }
     }
 
     private Path jar(String module) throws IOException {
