@@ -158,6 +158,8 @@ final class BlockParser {
         private final MessageDigest md;
         private final Base64.Decoder base64 = Base64.getDecoder();
         private final Object[] values = new Object[NAMES.length];
+        private final byte[][] lastBytes = new byte[NAMES.length][];
+        private final String[] lastStrings = new String[NAMES.length];
         private byte[] lastMetadata = new byte[0];
         private int lastMetadataLength = -1;
         private byte[] lastMetadataDigest;
@@ -182,6 +184,7 @@ final class BlockParser {
             Arrays.fill(v, null);
             long sequence = 0;
             int seen = 0;
+            int expected = 0;
             while (true) {
                 if (p >= limit) {
                     return null;
@@ -195,7 +198,8 @@ final class BlockParser {
                 }
                 int nameStart = p + 2;
                 int nameEnd = indexOfQuote(b, nameStart, limit);
-                int field = nameEnd < 0 ? -1 : field(b, nameStart, nameEnd);
+                int field = nameEnd < 0 ? -1 : field(b, nameStart, nameEnd, expected);
+                expected = field + 1;
                 if (field < 0 || (seen & 1 << field) != 0 || nameEnd + 2 >= limit || b[nameEnd + 1] != ':') {
                     return null;
                 }
@@ -234,6 +238,7 @@ final class BlockParser {
                     case PAYLOAD -> base64Digest(b, vs, ve);
                     case METADATA -> metadataDigest(b, vs, ve);
                     case PAYLOAD_SHA256, PREV_HASH, HASH -> hex32(b, vs, ve);
+                    case TENANT, TYPE, REVISION -> repeated(field, b, vs, ve);
                     default -> ascii(b, vs, ve);
                 };
                 if (value == null) {
@@ -258,14 +263,32 @@ final class BlockParser {
             return new BundleLine.EntryLine(sequence, tenant, prevHash, hash, recomputed, leafHash(hash));
         }
 
-        private static int field(byte[] b, int start, int end) {
+        /** Which member this name is; the writer's order is tried first, so a canonical line costs one comparison per name. */
+        private static int field(byte[] b, int start, int end, int expected) {
             int length = end - start;
+            if (expected < NAMES.length && NAMES[expected].length == length && Arrays.equals(b, start, end, NAMES[expected], 0, length)) {
+                return expected;
+            }
             for (int i = 0; i < NAMES.length; i++) {
                 if (NAMES[i].length == length && Arrays.equals(b, start, end, NAMES[i], 0, length)) {
                     return i;
                 }
             }
             return -1;
+        }
+
+        /** Tenant, type and revision repeat from line to line: the last value read is reused while the bytes match. */
+        private String repeated(int field, byte[] b, int start, int end) {
+            byte[] last = lastBytes[field];
+            if (last != null && last.length == end - start && Arrays.equals(b, start, end, last, 0, last.length)) {
+                return lastStrings[field];
+            }
+            String value = ascii(b, start, end);
+            if (value != null) {
+                lastBytes[field] = Arrays.copyOfRange(b, start, end);
+                lastStrings[field] = value;
+            }
+            return value;
         }
 
         /** Printable ASCII without escapes reads the same as bytes and as JSON; anything else goes to Jackson. */
