@@ -27,12 +27,15 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
     static final String INSERT = "insert into domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type,"
             + " time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
             + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /** Upper bound of each statement and idle pause of an append transaction; the gap timeout is 60 s. */
+    static final int APPEND_BOUND_SECONDS = 5;
     private static final String HEAD = "select entry_hash from domain_event_entry where aggregate_identifier = ? and sequence_number = ?";
 
     @Override
     public PreparedStatement build(Connection connection, EventSchema schema, Class<?> dataType,
                                    List<? extends EventMessage<?>> events, Serializer serializer, TimestampWriter timestampWriter)
             throws SQLException {
+        bound(connection);
         Map<String, byte[]> heads = new HashMap<>();
         PreparedStatement insert = connection.prepareStatement(INSERT);
         for (EventMessage<?> event : events) {
@@ -69,6 +72,18 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             insert.addBatch();
         }
         return insert;
+    }
+
+    /**
+     * From the moment an entry takes its global index until commit, a tracking reader sees a gap. Bounding every
+     * statement and every idle moment of the rest of this transaction keeps that window far below Axon's gap
+     * timeout (60 s), so no committed entry can ever be skipped by the Kafka publisher.
+     */
+    private static void bound(Connection connection) throws SQLException {
+        try (java.sql.Statement s = connection.createStatement()) {
+            s.execute("set local statement_timeout = '" + APPEND_BOUND_SECONDS + "s'; set local idle_in_transaction_session_timeout = '"
+                    + APPEND_BOUND_SECONDS + "s'");
+        }
     }
 
     private static byte[] head(Connection connection, String tenant, long sequence) throws SQLException {
