@@ -1,6 +1,7 @@
 package dev.ledger.api.evaluation;
 
 import dev.ledger.api.web.Validation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.TerminalState;
@@ -8,6 +9,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** The body of POST /v1/evaluations: digests and metadata only (unknown members, e.g. content, are refused). */
+@Schema(description = "A gate decision", example = """
+        {"evaluation_id":"ev_123","policy_id":"pol_pii","policy_version":"7","subject":"agent:42",
+         "input_digest":"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","terminal_state":"REJECTED",
+         "gates":[{"gate":"pii","outcome":"FAIL","reason_code":"PII_EMAIL"}],"occurred_at":"2026-11-21T10:00:00Z"}""")
 public record EvaluationRequest(String evaluationId, String policyId, String policyVersion, String subject, String inputDigest,
                                 TerminalState terminalState, List<GateResult> gates, String occurredAt) {
 
