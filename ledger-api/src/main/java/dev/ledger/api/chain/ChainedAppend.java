@@ -36,6 +36,7 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
                                    List<? extends EventMessage<?>> events, Serializer serializer, TimestampWriter timestampWriter)
             throws SQLException {
         bound(connection);
+        UniqueKeys keys = new UniqueKeys();
         Map<String, byte[]> heads = new HashMap<>();
         PreparedStatement insert = connection.prepareStatement(INSERT);
         for (EventMessage<?> event : events) {
@@ -70,8 +71,47 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             insert.setBytes(10, prev);
             insert.setBytes(11, hash);
             insert.addBatch();
+            keys.add(entry, tenant, sequence);
         }
+        keys.write(connection);
         return insert;
+    }
+
+    /**
+     * The idempotency key of the request an entry came from, and its entity key (evaluation_id, usage_id), written in
+     * the append's own transaction and batch: a duplicate fails the append, never check-then-insert.
+     */
+    private static final class UniqueKeys {
+        private final java.util.List<Object[]> rows = new java.util.ArrayList<>();
+
+        void add(DomainEventMessage<?> entry, String tenant, long sequence) {
+            String digest = (String) entry.getMetaData().get(LedgerWriter.REQUEST_DIGEST);
+            Object key = entry.getMetaData().get(LedgerWriter.IDEMPOTENCY_KEY);
+            Object entity = entry.getMetaData().get(LedgerWriter.ENTITY_KEY);
+            if (key != null) {
+                rows.add(new Object[] {tenant, LedgerWriter.CLIENT_KEY_PREFIX + key, EntryFraming.unhex(digest), sequence});
+            }
+            if (entity != null) {
+                rows.add(new Object[] {tenant, entity, EntryFraming.unhex(digest), sequence});
+            }
+        }
+
+        void write(Connection connection) throws SQLException {
+            if (rows.isEmpty()) {
+                return;
+            }
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "insert into idempotency_record (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)")) {
+                for (Object[] r : rows) {
+                    ps.setString(1, (String) r[0]);
+                    ps.setString(2, (String) r[1]);
+                    ps.setBytes(3, (byte[]) r[2]);
+                    ps.setLong(4, (Long) r[3]);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
     }
 
     /**

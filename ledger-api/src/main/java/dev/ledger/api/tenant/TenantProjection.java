@@ -1,8 +1,6 @@
 package dev.ledger.api.tenant;
 
-import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.checkpoint.CheckpointService;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantReactivated;
@@ -14,7 +12,6 @@ import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.SequenceNumber;
 import org.axonframework.eventhandling.Timestamp;
-import org.axonframework.messaging.annotation.MetaDataValue;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -36,10 +33,7 @@ public class TenantProjection {
     }
 
     @EventHandler
-    void on(LedgerEvent event, @SequenceNumber Long sequenceNumber, @Timestamp Instant recordedAt,
-            @MetaDataValue(LedgerWriter.IDEMPOTENCY_KEY) String idempotencyKey,
-            @MetaDataValue(LedgerWriter.REQUEST_DIGEST) String requestDigest,
-            @MetaDataValue(LedgerWriter.ENTITY_KEY) String entityKey) {
+    void on(LedgerEvent event, @SequenceNumber Long sequenceNumber, @Timestamp Instant recordedAt) {
         switch (event) {
             case TenantRegistered r -> jdbc.update(
                     "insert into tenant (tenant_id, name, status, stripe_customer_id, created_at) values (?, ?, ?, ?, ?)",
@@ -53,18 +47,6 @@ public class TenantProjection {
             }
         }
         checkpoints.touch(event.tenantId(), sequenceNumber + 1);
-        // the request's key, and the entity's key that stays unique forever: either conflict rolls the append back
-        if (idempotencyKey != null) {
-            remember(event.tenantId(), LedgerWriter.CLIENT_KEY_PREFIX + idempotencyKey, requestDigest, sequenceNumber + 1);
-        }
-        if (entityKey != null) {
-            remember(event.tenantId(), entityKey, requestDigest, sequenceNumber + 1);
-        }
-    }
-
-    private void remember(String tenantId, String key, String digest, long sequence) {
-        jdbc.update("insert into idempotency_record (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)",
-                tenantId, key, EntryFraming.unhex(digest), sequence);
     }
 
     private void status(String tenantId, TenantStatus status) {
