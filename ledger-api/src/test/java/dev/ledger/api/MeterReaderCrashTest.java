@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
  * SIGKILL while 50,000 usage units (2,500 usage records) for 5 tenants and 2 meters flow through the ledger.
  * Afterwards every (tenant, meter) has the ledger's total in Stripe's meter event summaries and in the UsageReported
  * entries, and each window is reported exactly once. Windows are 2 s long and close 1 s after going idle.
- * The random moments come from a seeded {@link Random}; {@code -Dcrash.seed=N} replays a run.
+ * The plan and the kill moments come from a seeded {@link Random}; {@code -Dcrash.seed=N} replays them.
  */
 class MeterReaderCrashTest {
 
@@ -78,6 +78,7 @@ class MeterReaderCrashTest {
     private LedgerClient admin;
     private String serviceKey;
     private final Map<String, LedgerClient> tenantClients = new LinkedHashMap<>();
+    private UsagePosting posting;
 
     @BeforeEach
     void ledgerWithItsOwnTopicAndFiveTenants() throws Exception {
@@ -109,6 +110,9 @@ class MeterReaderCrashTest {
 
     @AfterEach
     void stopEverything() throws Exception {
+        if (posting != null) {
+            posting.stop();
+        }
         for (MeterReaderProcess w : workers) {
             w.close();
         }
@@ -123,7 +127,7 @@ class MeterReaderCrashTest {
     void givenUsageFlowing_whenTheWorkerIsKilledThirtyTimesAndRestarted_thenStripeAndTheLedgerHoldEveryUnitExactlyOnce()
             throws Exception {
         int callsBefore = infra.stripe.meterEventCalls();
-        UsagePosting posting = UsagePosting.start(plan(), tenantClients, Duration.ofSeconds(90));
+        posting = UsagePosting.start(plan(), tenantClients, Duration.ofSeconds(90));
 
         int duringStartUp = 0;
         for (int i = 1; i <= KILLS; i++) {
@@ -163,12 +167,13 @@ class MeterReaderCrashTest {
     @Test
     void givenTwoWorkersInOneGroup_whenOneIsKilledMidStream_thenTheOtherTakesOverAndEveryUnitArrivesExactlyOnce()
             throws Exception {
+        int callsBefore = infra.stripe.meterEventCalls();
         String group = run + "-shared";
         MeterReaderProcess a = startWorker("worker-a", group);
         MeterReaderProcess b = startWorker("worker-b", group);
         awaitGroup(group, 2, Duration.ofSeconds(60));
 
-        UsagePosting posting = UsagePosting.start(plan(), tenantClients, Duration.ofSeconds(20));
+        posting = UsagePosting.start(plan(), tenantClients, Duration.ofSeconds(20));
         Thread.sleep(4_000 + random.nextInt(8_000));
         MeterReaderProcess victim = random.nextBoolean() ? a : b;
         MeterReaderProcess survivor = victim == a ? b : a;
@@ -179,6 +184,8 @@ class MeterReaderCrashTest {
 
         // the survivor gets the victim's partitions once the group gives up on it (45 s session timeout)
         Observed settled = awaitSettled(posting, Duration.ofSeconds(150));
+        System.out.printf("%d meter event calls reached the emulator for %d windows%n",
+                infra.stripe.meterEventCalls() - callsBefore, settled.reportsPerWindow().size());
         assertExactlyOnce(posting, settled, survivor);
         assertThat(survivor.alive()).isTrue();
         ConsumerGroupDescription description = describe(group);
@@ -339,6 +346,11 @@ class MeterReaderCrashTest {
             return posted.get();
         }
 
+        /** Stops posting (a failed test must not leave threads posting to a stopped ledger). */
+        void stop() {
+            threads.shutdownNow();
+        }
+
         void await(Duration timeout) throws InterruptedException {
             assertThat(threads.awaitTermination(timeout.toSeconds(), TimeUnit.SECONDS)).as("usage posted in time").isTrue();
             assertThat(failures).as("usage records the ledger refused").isEmpty();
@@ -434,7 +446,8 @@ class MeterReaderCrashTest {
                     }
                 }
             }
-            broken = count(c, "select count(*) from meter_reader_tenant where tenant_id = any(?) and broken_sequence is not null", ids);
+            broken = count(c, "select count(*) from meter_reader_tenant where tenant_id = any(?) "
+                    + "and broken_sequence is not null", ids);
         }
         return new Observed(recorded, reported, summaries, events, perWindow, perIdentifier, states, broken);
     }
@@ -483,7 +496,7 @@ class MeterReaderCrashTest {
             o = observe();
         }
         if (o.settled(posting.accepted())) {
-            System.out.printf("settled %.1f s after the last worker start%n", (System.nanoTime() - started) / 1e9);
+            System.out.printf("settled after %.1f s of waiting%n", (System.nanoTime() - started) / 1e9);
             Thread.sleep(3_000);
             o = observe();
         }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,11 +56,18 @@ final class EntryConsumer implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(EntryConsumer.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final long HOUSEKEEPING_MILLIS = 250;
+    private static final int MAX_POLL_RECORDS = 10_000;
+    private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+    /** Helpers of the consumer thread in {@link #prepare}: one per further core. */
+    private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors() - 1;
+    private static final String EVALUATION_TYPE = EvaluationRecorded.class.getName();
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
     private final KafkaConsumer<String, byte[]> consumer;
+    /** Null on a single core. */
+    private final ExecutorService preparers;
     /** Partition → the next offset stored for it (null value: no row yet). Consumer thread only. */
     private final Map<Integer, Long> stored = new HashMap<>();
     /** Superset of the tenants that have held entries; reloaded whenever it might have gone stale. */
@@ -76,8 +89,16 @@ final class EntryConsumer implements Runnable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        AtomicInteger threads = new AtomicInteger();
+        this.preparers = PREPARER_THREADS < 1 ? null : Executors.newFixedThreadPool(PREPARER_THREADS, r -> {
+            Thread t = new Thread(r, "meter-reader-prepare-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Partitions this instance consumes now; only their tenants' windows are closed and reported here. */
@@ -132,6 +153,9 @@ final class EntryConsumer implements Runnable {
             log.error("meter-reader consumer stopped", t);
         } finally {
             owned = Set.of();
+            if (preparers != null) {
+                preparers.shutdownNow();
+            }
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -205,22 +229,18 @@ final class EntryConsumer implements Runnable {
 
     private void applyBatch(ConsumerRecords<String, byte[]> records) throws SQLException {
         Instant now = Instant.now();
-        List<Consumed> consumed = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>(records.count());
+        records.forEach(polled::add);
+        List<Consumed> consumed = prepare(polled);
         Set<String> tenants = new LinkedHashSet<>();
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> r : records) {
-            StoredEntry entry = null;
-            try {
-                entry = EntryCodec.decode(r.value());
-            } catch (RuntimeException e) {
-                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
-            }
-            String tenant = entry != null ? entry.tenantId() : r.key();
+        for (int i = 0; i < polled.size(); i++) {
+            Consumed item = consumed.get(i);
+            String tenant = item.entry() != null ? item.entry().tenantId() : item.key();
             if (tenant != null) {
                 tenants.add(tenant);
             }
-            consumed.add(new Consumed(r.partition(), r.key(), entry, r.value()));
-            nextOffsets.put(r.partition(), r.offset() + 1);
+            nextOffsets.put(item.partition(), polled.get(i).offset() + 1);
         }
         for (Integer p : nextOffsets.keySet()) {
             if (!stored.containsKey(p)) {
@@ -249,7 +269,68 @@ final class EntryConsumer implements Runnable {
         }
     }
 
-    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw) {
+    /**
+     * One polled record made ready for {@link Batch#accept}: decoded, its hash recomputed from its bytes, and its
+     * payload parsed when billing needs it. {@code hash} is null when it was not computed (the verifier then hashes);
+     * {@code event} is a {@link LedgerEvent}, the RuntimeException its parsing threw, or null when not parsed.
+     */
+    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw, byte[] hash, Object event) {
+    }
+
+    /**
+     * Decoding, hashing and payload parsing are most of the work per entry and need no tenant state, so they run
+     * for the whole poll on all cores; what depends on the chain (link checks, windows) stays sequential in the batch.
+     */
+    private List<Consumed> prepare(List<ConsumerRecord<String, byte[]>> polled) {
+        Consumed[] prepared = new Consumed[polled.size()];
+        int parts = Math.min(preparers == null ? 1 : PREPARER_THREADS + 1, Math.max(1, polled.size() / 256));
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int part = 1; part < parts; part++) {
+            int from = polled.size() * part / parts;
+            int to = polled.size() * (part + 1) / parts;
+            helpers.add(preparers.submit(() -> prepare(polled, prepared, from, to)));
+        }
+        prepare(polled, prepared, 0, polled.size() / parts);
+        for (Future<?> f : helpers) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while preparing a batch", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("preparing a batch failed", e.getCause());
+            }
+        }
+        return Arrays.asList(prepared);
+    }
+
+    private void prepare(List<ConsumerRecord<String, byte[]>> polled, Consumed[] prepared, int from, int to) {
+        for (int i = from; i < to; i++) {
+            ConsumerRecord<String, byte[]> r = polled.get(i);
+            StoredEntry entry = null;
+            try {
+                entry = EntryCodec.decode(r.value());
+            } catch (RuntimeException e) {
+                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
+            }
+            byte[] hash = null;
+            Object event = null;
+            if (entry != null) {
+                try {
+                    hash = entry.recomputeHash();
+                } catch (RuntimeException e) {
+                    // left to the verifier in the batch, which hashes it again and fails there as it always did
+                }
+                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
+                    try {
+                        event = LedgerJson.readEvent(entry.type(), entry.payload());
+                    } catch (RuntimeException e) {
+                        event = e;
+                    }
+                }
+            }
+            prepared[i] = new Consumed(r.partition(), r.key(), entry, r.value(), hash, event);
+        }
     }
 
     private record ChainBreak(String tenantId, long sequence, String reason, String detail) {
@@ -302,17 +383,21 @@ final class EntryConsumer implements Runnable {
                 log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, entry.sequence(), t.lastSequence + 1);
                 return;
             }
-            apply(t, entry);
+            apply(t, entry, item.hash(), item.event());
             if (tenantsWithHeld.contains(tenantId)) {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
-                    apply(t, EntryCodec.decode(next));
+                    apply(t, EntryCodec.decode(next), null, null);
                 }
             }
         }
 
-        private void apply(TenantPosition t, StoredEntry entry) {
-            ChainVerifier.Break broken = new ChainVerifier(t.lastSequence, t.lastHash).accept(entry);
+        /** {@code hash} and {@code parsed} as prepared for the entry (see {@link Consumed}), or null. */
+        private void apply(TenantPosition t, StoredEntry entry, byte[] hash, Object parsed) {
+            ChainVerifier verifier = new ChainVerifier(t.lastSequence, t.lastHash);
+            ChainVerifier.Break broken = hash != null
+                    ? verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), hash)
+                    : verifier.accept(entry);
             if (broken != null) {
                 breakChain(t, broken.sequence(), broken.reason().name(), broken.detail());
                 return;
@@ -321,11 +406,16 @@ final class EntryConsumer implements Runnable {
             Optional<LedgerEvent.BillableUnits> billable;
             LedgerEvent event = null;
             try {
-                at = Instant.parse(entry.recordedAt());
-                if (entry.payload() != null) {
-                    event = LedgerJson.readEvent(entry.type(), entry.payload());
+                at = RecordedAt.parse(entry.recordedAt());
+                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
+                    if (parsed instanceof RuntimeException e) {
+                        throw e;
+                    }
+                    event = parsed != null ? (LedgerEvent) parsed : LedgerJson.readEvent(entry.type(), entry.payload());
                     billable = event.billable();
                 } else {
+                    // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
+                    // entries are evaluations) skips parsing a payload whose bytes the chain link already verified.
                     billable = redactedBillable(entry.type());
                 }
                 billable.ifPresent(b -> {
@@ -386,10 +476,14 @@ final class EntryConsumer implements Runnable {
             if (!units.isEmpty()) {
                 store.addUnits(c, units);
             }
+            Map<String, Instant> closing = new HashMap<>();
             for (TenantPosition t : touched.values()) {
                 if (t.closedThrough != null) {
-                    closed += store.closeWindows(c, t.tenantId, t.closedThrough);
+                    closing.put(t.tenantId, t.closedThrough);
                 }
+            }
+            if (!closing.isEmpty()) {
+                closed += store.closeWindows(c, closing);
             }
         }
 

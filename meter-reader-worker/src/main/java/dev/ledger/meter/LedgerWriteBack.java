@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * The ledger's write-back endpoints, called with the service key: link a created Stripe customer, and record a
- * usage report per delivered window (idempotent on the Stripe identifier). 2xx is done; 429, 5xx and network
+ * usage report per delivered window (idempotent on the Stripe identifier). 2xx is done; 409, 429, 5xx and network
  * trouble retry later; any other 4xx is refused for good.
  */
 final class LedgerWriteBack {
@@ -71,7 +71,9 @@ final class LedgerWriteBack {
             }
             metrics.ledgerError(operation, String.valueOf(status));
             String reason = "ledger " + operation + " HTTP " + status + ": " + abbreviate(response.body());
-            return status == 429 || status >= 500 ? new Delivery.Retry(reason) : new Delivery.Park(reason);
+            // 409 is the ledger's concurrent_request: the same Idempotency-Key is still in flight (a write-back sent
+            // just before a crash or by the instance that had the partition before); the retry answers the replay.
+            return status == 409 || status == 429 || status >= 500 ? new Delivery.Retry(reason) : new Delivery.Park(reason);
         } catch (IOException e) {
             metrics.ledgerError(operation, "connection");
             return new Delivery.Retry("ledger " + operation + " unreachable: " + e.getClass().getSimpleName());

@@ -309,12 +309,20 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
-    /** Closes the tenant's open windows ending at or before {@code through}; answers how many. */
-    int closeWindows(Connection c, String tenantId, Instant through) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = 'CLOSED' "
-                + "where tenant_id = ? and status = 'OPEN' and window_end <= ?")) {
-            ps.setString(1, tenantId);
-            ps.setTimestamp(2, Timestamp.from(through));
+    /** Closes each tenant's open windows ending at or before its instant, in one statement; answers how many. */
+    int closeWindows(Connection c, Map<String, Instant> throughByTenant) throws SQLException {
+        String[] tenants = new String[throughByTenant.size()];
+        String[] through = new String[throughByTenant.size()];
+        int i = 0;
+        for (Map.Entry<String, Instant> e : throughByTenant.entrySet()) {
+            tenants[i] = e.getKey();
+            through[i++] = e.getValue().toString(); // ISO-8601 in UTC: no session time zone involved
+        }
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_window w set status = 'CLOSED' "
+                + "from unnest(?::varchar[], ?::text[]) as b(tenant_id, through) "
+                + "where w.tenant_id = b.tenant_id and w.status = 'OPEN' and w.window_end <= b.through::timestamptz")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenants));
+            ps.setArray(2, c.createArrayOf("text", through));
             return ps.executeUpdate();
         }
     }
