@@ -1,7 +1,6 @@
 package dev.ledger.core.chain;
 
 import java.util.Arrays;
-import java.util.function.Supplier;
 
 /**
  * Checks one tenant's entries as they stream past, in sequence order, holding only the previous link. Used by
@@ -36,7 +35,7 @@ public final class ChainVerifier {
 
     /** Feeds the next entry; answers the first break (sticky once found). */
     public Break accept(StoredEntry entry) {
-        return check(entry.sequence(), entry.prevHash(), entry.hash(), entry::recomputeHash);
+        return check(entry.sequence(), entry.prevHash(), entry.hash(), entry, null);
     }
 
     /**
@@ -44,10 +43,11 @@ public final class ChainVerifier {
      * hashes entries on several threads); the same checks in the same order as {@link #accept(StoredEntry)}.
      */
     public Break accept(long sequence, byte[] prevHash, byte[] storedHash, byte[] recomputedHash) {
-        return check(sequence, prevHash, storedHash, () -> recomputedHash);
+        return check(sequence, prevHash, storedHash, null, recomputedHash);
     }
 
-    private Break check(long sequence, byte[] prevHash, byte[] storedHash, Supplier<byte[]> recomputedHash) {
+    /** The entry's hash is recomputed only once sequence and link hold, from {@code entry} unless given. */
+    private Break check(long sequence, byte[] prevHash, byte[] storedHash, StoredEntry entry, byte[] recomputedHash) {
         if (firstBreak != null) {
             return firstBreak;
         }
@@ -58,7 +58,7 @@ public final class ChainVerifier {
         if (lastHash != null && !Arrays.equals(lastHash, prevHash)) {
             return fail(sequence, Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
         }
-        if (!Arrays.equals(recomputedHash.get(), storedHash)) {
+        if (!Arrays.equals(recomputedHash != null ? recomputedHash : entry.recomputeHash(), storedHash)) {
             return fail(sequence, Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
         }
         checked++;

@@ -70,9 +70,9 @@ final class BlockParser {
                 if (end < 0) {
                     end = length;
                 }
-                BundleLine parsed = w.anyLine(data, pos, end);
+                BundleLine parsed = w.anyLine(data, pos, end, line);
                 if (parsed != null) {
-                    lines.add(parsed instanceof BundleLine.RecordLine r ? new BundleLine.RecordLine(line, r.kind(), r.node()) : parsed);
+                    lines.add(parsed);
                 }
                 pos = end + 1;
             }
@@ -320,7 +320,7 @@ final class BlockParser {
             try {
                 ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, start, end - start));
                 md.reset();
-                md.update(decoded);
+                md.update(decoded.array(), decoded.arrayOffset(), decoded.limit());
                 return md.digest();
             } catch (IllegalArgumentException e) {
                 return null;
@@ -352,7 +352,7 @@ final class BlockParser {
         // --- any line, through Jackson ---
 
         /** The line in [start, end), or null when it is blank. */
-        BundleLine anyLine(byte[] data, int start, int end) throws LineException {
+        BundleLine anyLine(byte[] data, int start, int end, int line) throws LineException {
             try (JsonParser p = MAPPER.createParser(data, start, end - start)) {
                 // Two members of one name would let two readers of the same line disagree about what it says.
                 p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -363,11 +363,11 @@ final class BlockParser {
                 if (t != JsonToken.START_OBJECT) {
                     throw new LineException("each line must be one JSON object");
                 }
-                BundleLine line = object(p);
+                BundleLine parsed = object(p, line);
                 if (p.nextToken() != null) {
                     throw new LineException("each line must be one JSON object");
                 }
-                return line;
+                return parsed;
             } catch (JsonProcessingException e) {
                 throw new LineException("not JSON: " + e.getOriginalMessage());
             } catch (LineException e) {
@@ -377,7 +377,7 @@ final class BlockParser {
             }
         }
 
-        private BundleLine object(JsonParser p) throws IOException {
+        private BundleLine object(JsonParser p, int line) throws IOException {
             String first = p.nextFieldName();
             if (first == null) {
                 throw new LineException("a line must have a kind");
@@ -391,7 +391,7 @@ final class BlockParser {
                     return entry(p);
                 }
                 ObjectNode node = MAPPER.createObjectNode().put("kind", kind);
-                return new BundleLine.RecordLine(0, kind, rest(p, node));
+                return new BundleLine.RecordLine(line, kind, rest(p, node));
             }
             // A writer that does not put kind first: read the whole object, then decide.
             ObjectNode node = MAPPER.createObjectNode();
@@ -406,7 +406,7 @@ final class BlockParser {
                 StoredEntry e = EntryCodec.fromJson(node);
                 return new BundleLine.EntryLine(e.sequence(), e.tenantId(), e.prevHash(), e.hash(), e.recomputeHash(), leafHash(e.hash()));
             }
-            return new BundleLine.RecordLine(0, kind.asText(), node);
+            return new BundleLine.RecordLine(line, kind.asText(), node);
         }
 
         private static ObjectNode rest(JsonParser p, ObjectNode node) throws IOException {

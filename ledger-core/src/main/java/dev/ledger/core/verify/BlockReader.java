@@ -18,7 +18,6 @@ final class BlockReader {
     private byte[] carry = new byte[0];
     private int carryLength;
     private boolean eof;
-    private long bytesRead;
 
     BlockReader(InputStream in, int blockBytes) {
         this.in = in;
@@ -42,7 +41,6 @@ final class BlockReader {
                     eof = true;
                 } else {
                     length += n;
-                    bytesRead += n;
                 }
             }
             if (eof) {
@@ -63,10 +61,6 @@ final class BlockReader {
             scanned = length;
             buf = Arrays.copyOf(buf, buf.length * 2);
         }
-    }
-
-    long bytesRead() {
-        return bytesRead;
     }
 
     private static int lastNewline(byte[] buf, int from, int to) {

@@ -57,6 +57,6 @@ public record BundleVerification(Status status, String tenantId, long fromSequen
             return "VALID " + range + ": " + detail;
         }
         return "BROKEN " + range + " at sequence " + firstBrokenSequence + " (" + reason + "): " + detail + "; " + checked
-                + " entries verified before it";
+                + " entries passed the chain checks";
     }
 }

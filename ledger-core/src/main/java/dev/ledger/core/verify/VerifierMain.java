@@ -4,6 +4,7 @@ import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,8 +56,12 @@ public final class VerifierMain {
         } catch (NoSuchFileException e) {
             err.println("cannot verify: no such file " + e.getFile());
             return UNUSABLE;
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
             err.println("cannot verify " + bundle + ": " + e.getMessage());
+            return UNUSABLE;
+        } catch (RuntimeException e) {
+            // A fault of the verifier itself: no verdict, and no stack trace for the person reading the output.
+            err.println("cannot verify " + bundle + ": the verifier failed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
             return UNUSABLE;
         }
     }
