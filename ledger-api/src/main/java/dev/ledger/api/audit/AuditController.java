@@ -144,6 +144,8 @@ public class AuditController {
     @PostMapping("/v1/tenants/{tenantId}/verifications")
     public Verification verify(Caller caller, @PathVariable String tenantId, @RequestBody(required = false) VerificationRequest body) {
         requireAuditor(caller, tenantId, jdbc);
+        // checkpoints before the head: one issued meanwhile then never lies beyond the head and fakes a cut-off tail
+        List<Checkpoint> allSigned = checkpoints.upTo(tenantId, Long.MAX_VALUE);
         ChainAudit.Head head = audit.head(tenantId);
         long from = body == null || body.fromSequence() == null ? 1 : body.fromSequence();
         long to = body == null || body.toSequence() == null ? head.sequence() : body.toSequence();
@@ -152,7 +154,7 @@ public class AuditController {
                     "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
         }
         // a full run also holds the history against every signed checkpoint (a cut-off tail or rewritten past shows)
-        List<Checkpoint> signed = from == 1 ? checkpoints.upTo(tenantId, Long.MAX_VALUE) : List.of();
+        List<Checkpoint> signed = from == 1 ? allSigned : List.of();
         CheckpointKeys keys = checkpoints.keys();
         CheckpointCheck check = new CheckpointCheck(signed, keys);
         ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, audit.hashAt(tenantId, from - 1));
