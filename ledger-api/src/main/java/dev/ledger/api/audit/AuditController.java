@@ -154,7 +154,8 @@ public class AuditController {
                     "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
         }
         // a full run also holds the history against every signed checkpoint (a cut-off tail or rewritten past shows)
-        List<Checkpoint> signed = from == 1 ? allSigned : List.of();
+        List<Checkpoint> signed = from > 1 ? List.of()
+                : to == head.sequence() ? allSigned : allSigned.stream().filter(c -> c.size() <= to).toList();
         CheckpointKeys keys = checkpoints.keys();
         CheckpointCheck check = new CheckpointCheck(signed, keys);
         ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, audit.hashAt(tenantId, from - 1));
