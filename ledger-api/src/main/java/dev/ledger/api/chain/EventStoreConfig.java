@@ -17,7 +17,10 @@ import org.axonframework.eventsourcing.AggregateSnapshotter;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.axonframework.eventsourcing.Snapshotter;
+import org.axonframework.eventhandling.EventBusSpanFactory;
+import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.serialization.Serializer;
@@ -35,6 +38,14 @@ public class EventStoreConfig {
 
     /** A cold tenant loads from its latest snapshot plus at most this many entries. */
     static final int SNAPSHOT_EVERY = 1000;
+    /**
+     * Snapshots are taken after the commit that crossed the threshold, on this one background thread instead of the
+     * appending one: building a snapshot re-reads up to {@link #SNAPSHOT_EVERY} entries, which held up the tenant's
+     * next append (a latency spike every 1,000 entries). Axon runs at most one snapshot per aggregate at a time; a
+     * snapshot is only an optimisation of loading, so one that is lost at shutdown costs nothing.
+     */
+    private static final java.util.concurrent.Executor SNAPSHOTS = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("snapshotter").daemon().factory());
 
     @Bean
     EventSchema eventSchema() {
@@ -69,6 +80,31 @@ public class EventStoreConfig {
                 .build();
     }
 
+    /**
+     * Axon's event store as its auto-configuration declares it, except that each tracking processor reads the store
+     * through its own stream instead of the shared in-memory cache of recent events. Under a sustained append load that
+     * cache's producer never finishes a fetch, and every event it read since the fetch began stays reachable (not
+     * only the 10,000 cached ones): ledger-api ran out of its 512 MB heap within seconds of batch load, which killed the
+     * producer thread and with it Kafka publication. With one tracking processor the cache saves nothing; the
+     * processor now polls the store (at most one second apart when idle, back to back while there is a backlog).
+     */
+    /** What Axon's JDBC auto-configuration supplies, until an event store of one's own switches that off. */
+    @Bean
+    PersistenceExceptionResolver persistenceExceptionResolver() {
+        return new org.axonframework.eventsourcing.eventstore.jdbc.JdbcSQLErrorCodesResolver();
+    }
+
+    @Bean(name = "eventBus")
+    @Qualifier("eventStore")
+    EmbeddedEventStore eventStore(EventStorageEngine storageEngine, org.axonframework.config.Configuration configuration) {
+        return EmbeddedEventStore.builder()
+                .storageEngine(storageEngine)
+                .messageMonitor(configuration.messageMonitor(EventStore.class, "eventStore"))
+                .spanFactory(configuration.getComponent(EventBusSpanFactory.class))
+                .optimizeEventConsumption(false)
+                .build();
+    }
+
     @Bean
     TokenStore tokenStore(ConnectionProvider connections, Serializer serializer) {
         return JdbcTokenStore.builder()
@@ -96,6 +132,6 @@ public class EventStoreConfig {
 
     private static Snapshotter snapshotter(org.axonframework.config.Configuration c) {
         return AggregateSnapshotter.builder().eventStore(c.eventStore()).transactionManager(c.getComponent(TransactionManager.class))
-                .aggregateFactories(new GenericAggregateFactory<>(TenantLedger.class)).build();
+                .aggregateFactories(new GenericAggregateFactory<>(TenantLedger.class)).executor(SNAPSHOTS).build();
     }
 }
