@@ -71,8 +71,8 @@ import org.junit.jupiter.api.Test;
  * measured from each request's scheduled send time (no coordinated omission);</li>
  * <li>raw batched JDBC INSERT of equivalent rows (the payload and metadata bytes of a recorded evaluation, the same
  * kind of event identifier) into a scratch copy of {@code domain_event_entry} with the same columns, constraints and
- * indexes, {@code reWriteBatchedInserts=true}, 1,000 rows per transaction, as many threads as (a) has tenants, and
- * one thread;</li>
+ * indexes, the service's JDBC driver settings (read from ledger-api's application.properties: reWriteBatchedInserts,
+ * prepareThreshold), 1,000 rows per transaction, as many threads as (a) has tenants, and one thread;</li>
  * <li>the naive design: one transaction per entry that locks the tenant's head row ({@code SELECT … FOR UPDATE}),
  * computes the SHA-256 link, inserts the row, updates the head and commits; 64 threads, one tenant;</li>
  * </ol>
@@ -122,7 +122,8 @@ class WriteLoadBench {
         }
         System.out.println();
         System.out.println("WriteLoadBench run " + run + " against " + api + " — " + settings + "; "
-                + Runtime.getRuntime().availableProcessors() + " cores; ledger-api " + apiJvmFlags() + "; " + seconds + " s per phase");
+                + Runtime.getRuntime().availableProcessors() + " cores; ledger-api " + apiJvmFlags() + "; " + seconds + " s per phase;"
+                + " baseline JDBC settings as the service's: " + jdbcUrl.substring(jdbcUrl.indexOf('?') + 1).replaceAll("(^|&)(user|password)=[^&]*", "").replaceFirst("^&", ""));
 
         warmUp();
         Map<String, Result> r = new LinkedHashMap<>();
@@ -256,7 +257,7 @@ class WriteLoadBench {
         if (api == null || adminKey == null || db == null) {
             fail("WriteLoadBench: " + env + " lacks LEDGER_API_URL, LEDGER_ADMIN_KEY or DATABASE_URL: " + howTo);
         }
-        jdbcUrl = jdbc(db);
+        jdbcUrl = jdbc(db, driverSettings(root.resolve("ledger-api/src/main/resources/application.properties")));
         HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
             int status = probe.send(HttpRequest.newBuilder(URI.create(api + "/ready")).timeout(Duration.ofSeconds(5)).build(),
@@ -269,8 +270,33 @@ class WriteLoadBench {
         }
     }
 
-    /** postgresql://user[:password]@host:port/db → a JDBC URL with the service's driver settings. */
-    static String jdbc(String databaseUrl) {
+    /**
+     * The service's JDBC driver settings ({@code spring.datasource.hikari.data-source-properties.*} of ledger-api's
+     * application.properties, e.g. reWriteBatchedInserts, prepareThreshold), so that the baselines talk to PostgreSQL
+     * exactly as the service does; reWriteBatchedInserts=true when the file is not there.
+     */
+    static Map<String, String> driverSettings(Path applicationProperties) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        String prefix = "spring.datasource.hikari.data-source-properties.";
+        if (Files.isRegularFile(applicationProperties)) {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Files.newInputStream(applicationProperties)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            for (String name : new java.util.TreeSet<>(p.stringPropertyNames())) {
+                if (name.startsWith(prefix)) {
+                    settings.put(name.substring(prefix.length()), p.getProperty(name).strip());
+                }
+            }
+        }
+        settings.putIfAbsent("reWriteBatchedInserts", "true");
+        return settings;
+    }
+
+    /** postgresql://user[:password]@host:port/db → a JDBC URL with the given driver settings. */
+    static String jdbc(String databaseUrl, Map<String, String> settings) {
         String url = databaseUrl;
         if (!url.startsWith("jdbc:")) {
             URI uri = URI.create(url.replaceFirst("^postgres(ql)?://", "http://"));
@@ -284,14 +310,17 @@ class WriteLoadBench {
             if (uri.getRawUserInfo() != null) {
                 String[] parts = uri.getRawUserInfo().split(":", 2);
                 b.append(sep).append("user=").append(parts[0]);
-                sep = "&";
                 if (parts.length > 1) {
                     b.append("&password=").append(parts[1]);
                 }
             }
             url = b.toString();
         }
-        return url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
+        StringBuilder b = new StringBuilder(url);
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            b.append(b.indexOf("?") < 0 ? '?' : '&').append(e.getKey()).append('=').append(e.getValue());
+        }
+        return b.toString();
     }
 
     private static String show(Statement s, String setting) throws SQLException {
