@@ -1,5 +1,6 @@
 package dev.ledger.api.audit;
 
+import dev.ledger.api.chain.EntryReader;
 import dev.ledger.core.chain.StoredEntry;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,8 +13,6 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class ChainAudit {
 
-    private static final String COLUMNS = "aggregate_identifier, sequence_number, event_identifier, payload_type, payload_revision,"
-            + " time_stamp, payload, meta_data, prev_hash, entry_hash";
     private final JdbcTemplate jdbc;
 
     public ChainAudit(JdbcTemplate jdbc) {
@@ -24,7 +23,7 @@ public class ChainAudit {
     @Transactional(readOnly = true)
     public void stream(String tenantId, long from, long to, Consumer<StoredEntry> each) {
         jdbc.query(con -> {
-            PreparedStatement ps = con.prepareStatement("select " + COLUMNS + " from domain_event_entry"
+            PreparedStatement ps = con.prepareStatement("select " + EntryReader.COLUMNS + " from domain_event_entry"
                     + " where aggregate_identifier = ? and sequence_number between ? and ? order by sequence_number");
             ps.setString(1, tenantId);
             ps.setLong(2, from - 1);
@@ -32,8 +31,7 @@ public class ChainAudit {
             ps.setFetchSize(5000);
             return ps;
         }, (ResultSet rs) -> {
-            each.accept(StoredEntry.of(rs.getString(1), rs.getLong(2) + 1, rs.getString(3), rs.getString(4), rs.getString(5),
-                    rs.getString(6), rs.getBytes(7), rs.getBytes(8), rs.getBytes(9), rs.getBytes(10)));
+            each.accept(EntryReader.map(rs));
         });
     }
 

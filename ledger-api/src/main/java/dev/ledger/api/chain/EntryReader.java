@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class EntryReader {
 
-    static final String COLUMNS = "aggregate_identifier, sequence_number, event_identifier, payload_type, payload_revision,"
+    /** The stored columns of an entry, in the order {@link #map} reads them. */
+    public static final String COLUMNS = "aggregate_identifier, sequence_number, event_identifier, payload_type, payload_revision,"
             + " time_stamp, payload, meta_data, prev_hash, entry_hash";
     private final JdbcTemplate jdbc;
 
@@ -28,13 +29,8 @@ public class EntryReader {
         }, (rs, i) -> map(rs));
     }
 
-    /** Entries of one tenant with after &lt; sequence, in order, at most limit. */
-    public List<StoredEntry> range(String tenantId, long after, int limit) {
-        return jdbc.query("select " + COLUMNS + " from domain_event_entry where aggregate_identifier = ? and sequence_number >= ?"
-                + " order by sequence_number limit ?", (rs, i) -> map(rs), tenantId, after, limit);
-    }
-
-    static StoredEntry map(ResultSet rs) throws SQLException {
+    /** One row of {@link #COLUMNS} as the stored entry. */
+    public static StoredEntry map(ResultSet rs) throws SQLException {
         return StoredEntry.of(rs.getString(1), rs.getLong(2) + 1, rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getBytes(7), rs.getBytes(8), rs.getBytes(9), rs.getBytes(10));
     }
