@@ -24,6 +24,20 @@ public final class SharedInfrastructure {
         postgres = LocalPostgres.start(pgData, 0);
         kafka = LocalKafka.start(null, 0);
         stripe = StripeEmulator.start(0);
+        // the JVM of a test run ends without anyone closing these: stop them and leave no data behind in /tmp
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            kafka.close();
+            try {
+                postgres.close();
+            } catch (Exception ignored) {
+                // stopping anyway
+            }
+            try (var paths = Files.walk(pgData)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }, "shared-infrastructure-stop"));
     }
 
     public static synchronized SharedInfrastructure get() {

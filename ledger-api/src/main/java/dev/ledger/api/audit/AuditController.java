@@ -76,8 +76,12 @@ public class AuditController {
             this.keys = keys;
         }
 
-        void accept(byte[] entryHash) {
-            tree.append(entryHash);
+        /** The next entry, by the RFC 6962 leaf hash of its stored hash. */
+        void acceptLeaf(byte[] leafHash) {
+            if (next >= signed.size()) {
+                return; // no checkpoint left to hold the history against
+            }
+            tree.appendLeafHash(leafHash);
             while (next < signed.size() && signed.get(next).size() == tree.size()) {
                 compare(signed.get(next++), tree.root());
             }
@@ -159,9 +163,9 @@ public class AuditController {
         CheckpointKeys keys = checkpoints.keys();
         CheckpointCheck check = new CheckpointCheck(signed, keys);
         ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, audit.hashAt(tenantId, from - 1));
-        audit.stream(tenantId, from, to, entry -> {
-            verifier.accept(entry);
-            check.accept(entry.hash());
+        audit.streamHashed(tenantId, from, to, (entry, recomputed, leaf) -> {
+            verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed);
+            check.acceptLeaf(leaf);
         });
         ChainVerifier.Break broken = verifier.firstBreak();
         if (broken == null && verifier.lastSequence() < to) {

@@ -19,10 +19,12 @@ public final class LocalKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private final KafkaRaftServer server;
     private final int port;
+    private final Path throwAway;
 
-    private LocalKafka(KafkaRaftServer server, int port) {
+    private LocalKafka(KafkaRaftServer server, int port, Path throwAway) {
         this.server = server;
         this.port = port;
+        this.throwAway = throwAway;
     }
 
     /**
@@ -73,7 +75,7 @@ public final class LocalKafka implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        return new LocalKafka(server, clientPort);
+        return new LocalKafka(server, clientPort, dataDir == null ? dir : null);
     }
 
     public String bootstrapServers() {
@@ -84,6 +86,18 @@ public final class LocalKafka implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+        if (throwAway != null) {
+            deleteRecursively(throwAway);
+        }
+    }
+
+    /** Best effort: a throw-away broker's logs are about 1 GB of preallocated segments, never worth keeping. */
+    static void deleteRecursively(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // a leftover temporary directory is not worth failing a shutdown for
+        }
     }
 
     static int freePort() throws IOException {
