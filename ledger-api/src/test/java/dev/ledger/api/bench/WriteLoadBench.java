@@ -72,7 +72,9 @@ import org.junit.jupiter.api.Test;
  * <li>raw batched JDBC INSERT of equivalent rows (the payload and metadata bytes of a recorded evaluation, the same
  * kind of event identifier) into a scratch copy of {@code domain_event_entry} with the same columns, constraints and
  * indexes, the service's JDBC driver settings (read from ledger-api's application.properties: reWriteBatchedInserts,
- * prepareThreshold), 1,000 rows per transaction, as many threads as (a) has tenants, and one thread;</li>
+ * prepareThreshold), 1,000 rows per transaction, as many threads as (a) has tenants, and one thread; and (d") the
+ * same with the two unique-key rows every evaluation writes in its transaction (Idempotency-Key and evaluation_id,
+ * shaped like {@code idempotency_record}), the floor PostgreSQL alone sets for (a);</li>
  * <li>the naive design: one transaction per entry that locks the tenant's head row ({@code SELECT … FOR UPDATE}),
  * computes the SHA-256 link, inserts the row, updates the head and commits; 64 threads, one tenant;</li>
  * </ol>
@@ -156,10 +158,13 @@ class WriteLoadBench {
         Sample sample = sample();
         try {
             if (wanted("d")) {
-                r.put("d", measure("(d)  raw JDBC batch 1000/txn, 4 threads", () -> raw(sample, A_TENANTS)));
+                r.put("d", measure("(d)  raw JDBC batch 1000/txn, 4 threads", () -> raw(sample, A_TENANTS, false)));
+            }
+            if (wanted("d2")) {
+                r.put("d2", measure("(d\") raw + 2 key rows/entry, 1000/txn, 4 threads", () -> raw(sample, A_TENANTS, true)));
             }
             if (wanted("d1")) {
-                r.put("d1", measure("(d') raw JDBC batch 1000/txn, 1 thread", () -> raw(sample, 1)));
+                r.put("d1", measure("(d') raw JDBC batch 1000/txn, 1 thread", () -> raw(sample, 1, false)));
             }
             if (wanted("e")) {
                 r.put("e", measure("(e)  naive locked head, 1 txn/entry, 64 thr, 1 tenant", () -> naive(sample, E_THREADS)));
@@ -183,6 +188,10 @@ class WriteLoadBench {
         System.out.println();
         ratio(r, "a", "d", "(a)/(d)  batch 4 tenants vs raw 4 threads", 0.8);
         ratio(r, "a1", "d1", "(a')/(d') batch 1 tenant vs raw 1 thread", 0.8);
+        if (r.containsKey("d2")) {
+            System.out.printf(Locale.ROOT, "  %-46s %12.2f   (PostgreSQL alone, for the rows one evaluation needs)%n", "(d\") raw with key rows / (d) raw",
+                    r.get("d2").rate / r.getOrDefault("d", r.get("d2")).rate);
+        }
         if (r.containsKey("a")) {
             target("(a)  entries/s", r.get("a").rate, ">= 75000", r.get("a").rate >= 75_000);
         }
@@ -201,7 +210,7 @@ class WriteLoadBench {
         System.out.println();
     }
 
-    /** bench.only=a,a1,b,b1,c,d,d1,e picks phases (all by default). */
+    /** bench.only=a,a1,b,b1,c,d,d1,d2,e picks phases (all by default). */
     private static boolean wanted(String phase) {
         String only = System.getProperty("bench.only", "");
         return only.isBlank() || List.of(only.split(",")).contains(phase);
@@ -777,6 +786,7 @@ class WriteLoadBench {
     }
 
     private static final String RAW = "bench_raw_entry";
+    private static final String RAW_KEYS = "bench_raw_key";
     private static final String NAIVE = "bench_naive_entry";
     private static final String HEAD = "bench_naive_head";
 
@@ -789,7 +799,7 @@ class WriteLoadBench {
 
     private void dropScratch() {
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
-            for (String t : List.of(RAW, NAIVE, HEAD)) {
+            for (String t : List.of(RAW, RAW_KEYS, NAIVE, HEAD)) {
                 s.execute("drop table if exists " + t);
             }
         } catch (SQLException e) {
@@ -797,9 +807,21 @@ class WriteLoadBench {
         }
     }
 
-    /** (d): {@code threads} writers, each its own aggregate, 1,000 rows per batched insert and transaction. */
-    private Result raw(Sample sample, int threads) throws Exception {
+    /**
+     * (d): {@code threads} writers, each its own aggregate, 1,000 rows per batched insert and transaction. With
+     * {@code keys}, each entry also writes the two unique-key rows an evaluation needs (its Idempotency-Key and its
+     * evaluation_id, shaped like idempotency_record): the floor of what PostgreSQL must do per evaluation.
+     */
+    private Result raw(Sample sample, int threads, boolean keys) throws Exception {
         scratch(RAW);
+        if (keys) {
+            try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
+                st.execute("drop table if exists " + RAW_KEYS);
+                st.execute("create table " + RAW_KEYS + " (tenant_id varchar(64) collate \"C\" not null, idempotency_key varchar(300)"
+                        + " collate \"C\" not null, request_digest bytea not null, sequence bigint not null, created_at timestamptz not null"
+                        + " default now(), primary key (tenant_id, idempotency_key))");
+            }
+        }
         Result r = new Result();
         r.unit = "rows/s";
         AtomicLong rows = new AtomicLong();
@@ -821,10 +843,21 @@ class WriteLoadBench {
             String aggregate = "raw-" + run + "-" + w;
             writers.add(() -> {
                 long seq = 0;
-                try (PreparedStatement ps = c.prepareStatement(INSERT.formatted(RAW))) {
+                try (PreparedStatement ps = c.prepareStatement(INSERT.formatted(RAW));
+                     PreparedStatement ks = c.prepareStatement("insert into " + RAW_KEYS
+                             + " (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)")) {
                     while (System.nanoTime() < end) {
                         long s = System.nanoTime();
                         for (int i = 0; i < BATCH; i++) {
+                            if (keys) {
+                                for (String key : new String[] {"k:" + sample.nextId(), "evaluation_id:ev_" + seq}) {
+                                    ks.setString(1, aggregate);
+                                    ks.setString(2, key);
+                                    ks.setBytes(3, hash);
+                                    ks.setLong(4, seq + 1);
+                                    ks.addBatch();
+                                }
+                            }
                             ps.setString(1, sample.nextId());
                             ps.setString(2, aggregate);
                             ps.setLong(3, seq++);
@@ -839,6 +872,9 @@ class WriteLoadBench {
                             ps.addBatch();
                         }
                         ps.executeBatch();
+                        if (keys) {
+                            ks.executeBatch();
+                        }
                         c.commit();
                         long done = System.nanoTime();
                         latencies.add(done - s);
