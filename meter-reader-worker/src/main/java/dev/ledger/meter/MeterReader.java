@@ -1,6 +1,7 @@
 package dev.ledger.meter;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,8 +32,11 @@ public final class MeterReader implements AutoCloseable {
         this.store = MeterReaderStore.open(config);
         this.metrics = new MeterReaderMetrics();
         this.consumer = new EntryConsumer(config, store, metrics);
-        this.reporter = new MeterReporter(store, new StripeMeters(config, metrics), new LedgerWriteBack(config, metrics),
-                metrics, new Backoff(config.retryBase(), config.retryMax()), consumer::ownedPartitions);
+        StripeMeters stripe = new StripeMeters(config, metrics);
+        MeterEventStream stream = config.meterEvents() == MeterEventsMode.V2
+                ? new MeterEventStream(config, stripe, metrics, Clock.systemUTC()) : null;
+        this.reporter = new MeterReporter(store, stripe, stream, new LedgerWriteBack(config, metrics), metrics,
+                new Backoff(config.retryBase(), config.retryMax()), consumer::ownedPartitions);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness"));
         this.consumerThread = new Thread(consumer, "meter-reader-consumer");

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.stripe.StripeClient;
 import com.stripe.model.Customer;
+import com.stripe.model.billing.Meter;
+import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.billing.MeterEventSummaryListParams;
+import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
@@ -279,6 +283,42 @@ class MeterReaderTest {
     }
 
     @Test
+    void givenV2StreamModeWithFaultsAndASessionThatStripeExpiresMidway_thenOneEventPerWindowAndExactTotals()
+            throws Exception {
+        stripe.setFaultTimeout(Duration.ofMillis(1500)); // longer than the reader's 1 s Stripe timeout below
+        String cusA = customer("tenant-a");
+        stripe.injectFaults(1.0 / 3, 7);
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> first = new ArrayList<>();
+        first.add(a.registered("Tenant A", cusA, at(0)));
+        first.add(b.registered("Tenant B", null, at(0))); // its customer is created through the v1 API as before
+        first.addAll(usage(a, b, 0, 12));
+        List<StoredEntry> second = usage(a, b, 15, 27);
+        List<StoredEntry> all = new ArrayList<>(first);
+        all.addAll(second);
+        Expected expected = Expected.of(all);
+
+        start(Map.of("METER_EVENTS_MODE", "v2", "STRIPE_TIMEOUT_SECONDS", "1"));
+        send(first);
+        awaitWrittenBack(Expected.of(first));
+        stripe.advanceClock(Duration.ofMinutes(16)); // Stripe's clock ends the session, the reader's does not
+        send(second);
+
+        awaitWrittenBack(expected);
+        stripe.injectFaults(0, 0); // for the test's own look at Stripe
+        assertSummaryTotals(expected, Map.of("tenant-a", cusA, "tenant-b", customerLinkedFor("tenant-b")));
+        assertWriteBacksMatch(expected);
+        assertThat(stripe.meterEventsAccepted()).as("one meter event per window").isEqualTo(expected.windows.size());
+        assertThat(stripe.meterEventCalls()).as("no v1 meter event calls").isZero();
+        assertThat(stripe.meterEventStreamCalls()).isPositive();
+        assertThat(stripe.meterEventSessionsExpired()).as("a call met the expired session").isPositive();
+        assertThat(stripe.meterEventSessionsCreated()).isGreaterThanOrEqualTo(2);
+        assertThat(stripe.meterErrorReports()).as("no event dropped by Stripe after acceptance").isEmpty();
+        assertThat(queryLong("select count(*) from meter_reader_window where status = 'PARKED'")).isZero();
+    }
+
+    @Test
     void givenTwoReadersInOneGroup_thenTheyShareThePartitionsAndTotalsAreExact() throws Exception {
         Map<String, String> customers = new LinkedHashMap<>();
         List<StoredEntry> entries = new ArrayList<>();
@@ -380,6 +420,25 @@ class MeterReaderTest {
             assertThat(stripe.meterEventTotal(customers.get(tm[0]), tm[1])).as("Stripe total of " + tenantMeter)
                     .isEqualTo(total);
         });
+    }
+
+    /** Stripe's own meter event summaries (over everything the test sent) against the ledger's totals. */
+    private void assertSummaryTotals(Expected expected, Map<String, String> customers) throws Exception {
+        Map<String, String> meterIds = new HashMap<>();
+        for (Meter m : stripeClient.v1().billing().meters().list(MeterListParams.builder().setLimit(100L).build())
+                .getData()) {
+            meterIds.put(m.getEventName(), m.getId());
+        }
+        long from = Math.floorDiv(base.getEpochSecond() - 3600, 60) * 60;
+        long to = Math.floorDiv(stripe.now().getEpochSecond() + 3600, 60) * 60;
+        for (Map.Entry<String, Long> e : expected.totals().entrySet()) {
+            String[] tm = e.getKey().split("\\|");
+            List<MeterEventSummary> summaries = stripeClient.v1().billing().meters().eventSummaries()
+                    .list(meterIds.get(tm[1]), MeterEventSummaryListParams.builder().setCustomer(customers.get(tm[0]))
+                            .setStartTime(from).setEndTime(to).build()).getData();
+            assertThat(summaries).singleElement().satisfies(s -> assertThat(s.getAggregatedValue().longValueExact())
+                    .as("Stripe summary of " + e.getKey()).isEqualTo(e.getValue()));
+        }
     }
 
     /** One first-time write-back per expected window, each with that window's quantity and times. */
