@@ -42,7 +42,8 @@ public final class MeterReader implements AutoCloseable {
         this.consumerThread = new Thread(consumer, "meter-reader-consumer");
         this.reporterThread = new Thread(reporter, "meter-reader-reporter");
         try {
-            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape);
+            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape,
+                    new ParkedWindows(store, metrics, config.adminToken()));
         } catch (RuntimeException e) {
             admin.close();
             store.close();
@@ -53,7 +54,7 @@ public final class MeterReader implements AutoCloseable {
         log.info("meter-reader started: {}", config);
     }
 
-    /** Migrates its tables, starts consuming and reporting, and serves /health, /ready and /metrics. */
+    /** Migrates its tables, starts consuming and reporting, and serves /health, /ready, /metrics and /parked. */
     public static MeterReader start(MeterReaderConfig config) {
         return new MeterReader(config);
     }

@@ -69,6 +69,11 @@ final class MeterReaderMetrics {
                 .register(registry).increment();
     }
 
+    void parkedWindowRequeued() {
+        Counter.builder("meter_reader_parked_requeued").description("parked windows put back in the queue by an operator")
+                .register(registry).increment();
+    }
+
     void chainBroken(String reason) {
         Counter.builder("meter_reader_chain_breaks").tag("reason", reason).register(registry).increment();
     }

@@ -125,7 +125,7 @@ final class MeterReporter implements Runnable {
                 }
             }
             case Delivery.Park park -> {
-                store.park(report, park.reason());
+                store.park(report, park.reason(), Instant.now());
                 metrics.windowParked(stage);
                 log.error("window {} PARKED at {} after {} attempt(s): {}", report.identifier(), stage, attempt,
                         park.reason());

@@ -2,6 +2,8 @@ package dev.ledger.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stripe.StripeClient;
 import com.stripe.model.Customer;
 import com.stripe.model.billing.Meter;
@@ -12,6 +14,7 @@ import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
@@ -56,6 +59,8 @@ class MeterReaderTest {
 
     private static final long WINDOW_SECONDS = 2;
     private static final String SERVICE_KEY = "svc-test-key";
+    private static final String ADMIN_TOKEN = "operator-token-for-the-meter-reader-tests";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(45);
     private static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -149,6 +154,7 @@ class MeterReaderTest {
 
         assertThat(get(reader, "/health")).isEqualTo(200);
         assertThat(get(reader, "/ready")).isEqualTo(200);
+        assertThat(get(reader, "/parked")).as("no METER_READER_ADMIN_TOKEN: operator endpoints off").isEqualTo(403);
         String metrics = body(reader, "/metrics");
         assertThat(gauge(metrics, "meter_reader_windows{status=\"WRITTEN_BACK\"}")).isEqualTo(expected.windows.size());
         assertThat(gauge(metrics, "meter_reader_broken_chains")).isZero();
@@ -319,6 +325,75 @@ class MeterReaderTest {
     }
 
     @Test
+    void givenWindowsStripeAndTheLedgerRefuse_thenAnOperatorSeesThemParkedAndRetriesThemOnceTheCauseIsFixed()
+            throws Exception {
+        String cusA = customer("tenant-a"); // the right customer, linked only later
+        String cusB = customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", "cus_typo", at(0))); // Stripe has no such customer: 400, parked
+        entries.add(b.registered("Tenant B", cusB, at(0)));
+        entries.addAll(usage(a, b, 0, 10));
+        Expected expected = Expected.of(entries);
+        ledger.refuseUsageReports("tenant-b", true); // Stripe takes tenant-b's events, the ledger refuses the reports
+
+        MeterReader reader = start(Map.of("METER_READER_ADMIN_TOKEN", ADMIN_TOKEN));
+        send(entries);
+        await(() -> queryLong("select count(*) from meter_reader_window where status = 'PARKED'")
+                == expected.windows.size(), "every window parked");
+
+        assertThat(call(reader, "GET", "/parked", null).statusCode()).isEqualTo(401);
+        assertThat(call(reader, "GET", "/parked", "not-" + ADMIN_TOKEN).statusCode()).isEqualTo(401);
+        HttpResponse<String> listed = call(reader, "GET", "/parked", ADMIN_TOKEN);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        JsonNode parked = JSON.readTree(listed.body());
+        assertThat(parked.get("count").asLong()).isEqualTo(expected.windows.size());
+        Map<String, Long> listedWindows = new HashMap<>();
+        for (JsonNode w : parked.get("windows")) {
+            String tenant = w.get("tenant_id").asText();
+            Instant start = Instant.parse(w.get("window_start").asText());
+            assertThat(w.get("identifier").asText()).isEqualTo(UsageWindow.identifier(tenant, w.get("meter").asText(),
+                    start));
+            assertThat(Instant.parse(w.get("window_end").asText())).isEqualTo(start.plusSeconds(WINDOW_SECONDS));
+            assertThat(w.get("stage").asText()).isEqualTo(tenant.equals("tenant-a") ? "stripe" : "write_back");
+            assertThat(w.get("reason").asText()).contains(tenant.equals("tenant-a") ? "No such customer" : "422");
+            assertThat(Instant.parse(w.get("parked_at").asText())).isBefore(Instant.now().plusSeconds(1));
+            listedWindows.put(tenant + "|" + w.get("meter").asText() + "|" + start.getEpochSecond(),
+                    w.get("quantity").asLong());
+        }
+        assertThat(listedWindows).isEqualTo(expected.windows);
+        assertThat(gauge(body(reader, "/metrics"), "meter_reader_windows{status=\"PARKED\"}"))
+                .isEqualTo(expected.windows.size());
+
+        // The causes are fixed: tenant-a's right customer is linked in the ledger, the ledger takes tenant-b's reports.
+        send(List.of(a.append(new StripeCustomerLinked("tenant-a", cusA, "admin"), at(20_000))));
+        await(() -> cusA.equals(queryString("select stripe_customer_id from meter_reader_tenant "
+                + "where tenant_id = 'tenant-a'")), "the linked customer");
+        ledger.refuseUsageReports("tenant-b", false);
+        assertThat(call(reader, "POST", "/parked/ledger-nope/retry", ADMIN_TOKEN).statusCode()).isEqualTo(404);
+        assertThat(call(reader, "POST", "/parked/" + parked.get("windows").get(0).get("identifier").asText()
+                + "/retry", null).statusCode()).isEqualTo(401);
+        for (JsonNode w : parked.get("windows")) {
+            HttpResponse<String> retried = call(reader, "POST", "/parked/" + w.get("identifier").asText() + "/retry",
+                    ADMIN_TOKEN);
+            assertThat(retried.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(retried.body()).get("status").asText())
+                    .isEqualTo(w.get("tenant_id").asText().equals("tenant-a") ? "CLOSED" : "DELIVERED");
+        }
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", cusB));
+        assertWriteBacksMatch(expected);
+        assertThat(stripe.meterEventsAccepted()).as("tenant-b's events were not sent again")
+                .isEqualTo(expected.windows.size());
+        assertThat(JSON.readTree(call(reader, "GET", "/parked", ADMIN_TOKEN).body()).get("count").asLong()).isZero();
+        String metrics = body(reader, "/metrics");
+        assertThat(gauge(metrics, "meter_reader_windows{status=\"PARKED\"}")).isZero();
+        assertThat(gauge(metrics, "meter_reader_parked_requeued_total")).isEqualTo(expected.windows.size());
+    }
+
+    @Test
     void givenTwoReadersInOneGroup_thenTheyShareThePartitionsAndTotalsAreExact() throws Exception {
         Map<String, String> customers = new LinkedHashMap<>();
         List<StoredEntry> entries = new ArrayList<>();
@@ -484,6 +559,16 @@ class MeterReaderTest {
 
     private String body(MeterReader reader, String path) throws Exception {
         return http.send(request(reader, path), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** A call to the operator endpoints, with {@code token} as Bearer (none when null). */
+    private HttpResponse<String> call(MeterReader reader, String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reader.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpRequest request(MeterReader reader, String path) {
