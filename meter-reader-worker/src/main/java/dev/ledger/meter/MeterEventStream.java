@@ -21,8 +21,9 @@ import java.util.Map;
  *
  * <p>Stripe answers a stream call before it validates the events and drops the ones it refuses, so what it could
  * refuse later is checked here first: the meter exists and the customer exists. Those answers are cached for one
- * session, so a meter or customer removed behind our back is noticed within 15 minutes. Outcomes are the v1 ones:
- * 429, 5xx, timeouts and 409 retry; any other 4xx parks.
+ * session: a meter or customer removed behind our back is noticed at the next session, and events Stripe drops in
+ * between show only in Stripe's meter error reports. Outcomes are the v1 ones: 429, 5xx, timeouts and 409 retry;
+ * any other 4xx parks.
  *
  * <p>Used by the reporter thread only.
  */

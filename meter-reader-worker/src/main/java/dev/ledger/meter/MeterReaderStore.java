@@ -423,12 +423,19 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The status a parked window came from. parked_from is null for a window parked before it was recorded, or by an
+     * older instance during a rolling upgrade: Stripe had its event exactly when reported_at is set.
+     */
+    private static final String PARKED_FROM =
+            "coalesce(parked_from, case when reported_at is null then 'CLOSED' else 'DELIVERED' end)";
+
     /** Parked windows, longest parked first. */
     List<ParkedWindow> parkedWindows(int limit) throws SQLException {
         List<ParkedWindow> parked = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select identifier, tenant_id, meter, window_start, window_end, "
-                     + "quantity, parked_from, last_error, parked_at from meter_reader_window where status = 'PARKED' "
+                     + "quantity, " + PARKED_FROM + ", last_error, parked_at from meter_reader_window where status = 'PARKED' "
                      + "order by parked_at nulls first, identifier limit ?")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -449,7 +456,7 @@ final class MeterReaderStore implements AutoCloseable {
      */
     Optional<MeterReport.Status> requeueParked(String identifier) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = parked_from, "
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = " + PARKED_FROM + ", "
                      + "parked_from = null, parked_at = null, attempts = 0, next_attempt_at = null "
                      + "where identifier = ? and status = 'PARKED' returning status")) {
             ps.setString(1, identifier);
