@@ -1,6 +1,7 @@
 package dev.ledger.meter;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,14 +32,18 @@ public final class MeterReader implements AutoCloseable {
         this.store = MeterReaderStore.open(config);
         this.metrics = new MeterReaderMetrics();
         this.consumer = new EntryConsumer(config, store, metrics);
-        this.reporter = new MeterReporter(store, new StripeMeters(config, metrics), new LedgerWriteBack(config, metrics),
-                metrics, new Backoff(config.retryBase(), config.retryMax()), consumer::ownedPartitions);
+        StripeMeters stripe = new StripeMeters(config, metrics);
+        MeterEventStream stream = config.meterEvents() == MeterEventsMode.V2
+                ? new MeterEventStream(config, stripe, metrics, Clock.systemUTC()) : null;
+        this.reporter = new MeterReporter(store, stripe, stream, new LedgerWriteBack(config, metrics), metrics,
+                new Backoff(config.retryBase(), config.retryMax()), consumer::ownedPartitions);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness"));
         this.consumerThread = new Thread(consumer, "meter-reader-consumer");
         this.reporterThread = new Thread(reporter, "meter-reader-reporter");
         try {
-            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape);
+            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape,
+                    new ParkedWindows(store, metrics, config.adminToken()));
         } catch (RuntimeException e) {
             admin.close();
             store.close();
@@ -49,7 +54,7 @@ public final class MeterReader implements AutoCloseable {
         log.info("meter-reader started: {}", config);
     }
 
-    /** Migrates its tables, starts consuming and reporting, and serves /health, /ready and /metrics. */
+    /** Migrates its tables, starts consuming and reporting, and serves /health, /ready, /metrics and /parked. */
     public static MeterReader start(MeterReaderConfig config) {
         return new MeterReader(config);
     }

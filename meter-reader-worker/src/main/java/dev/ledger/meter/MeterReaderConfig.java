@@ -17,13 +17,16 @@ import java.util.Objects;
  * @param gapWait        how long entries ahead of a missing sequence wait for it before the tenant is marked broken
  * @param retryBase      first backoff after a failed Stripe or write-back call; doubles per attempt
  * @param retryMax       backoff ceiling
+ * @param meterEvents    v1 (one meter event per call) or v2 (meter event stream, up to 100 per call)
+ * @param adminToken     Bearer token for the operator endpoints ({@code /parked}); null disables them
  */
 public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword,
                                 String kafkaBootstrapServers, String topic, String consumerGroup,
                                 String stripeApiKey, String stripeApiBase, Duration stripeTimeout,
                                 URI ledgerApiUrl, String ledgerServiceKey,
                                 int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
-                                Duration retryBase, Duration retryMax) {
+                                Duration retryBase, Duration retryMax, MeterEventsMode meterEvents,
+                                String adminToken) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "meter-reader";
@@ -47,6 +50,11 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         positive(stripeTimeout, "STRIPE_TIMEOUT_SECONDS");
         positive(retryBase, "retry base");
         positive(retryMax, "retry max");
+        Objects.requireNonNull(meterEvents, "METER_EVENTS_MODE is required");
+        if (adminToken != null && (adminToken.length() < MIN_ADMIN_TOKEN || adminToken.isBlank())) {
+            throw new IllegalArgumentException("METER_READER_ADMIN_TOKEN must be at least " + MIN_ADMIN_TOKEN
+                    + " characters (unset, it disables the /parked endpoints)");
+        }
         if (stripeApiBase == null && stripeApiKey.equals(LOCAL_STRIPE_KEY)) {
             throw new IllegalArgumentException("STRIPE_API_KEY is the local placeholder but STRIPE_API_BASE is unset "
                     + "(that would call the real Stripe)");
@@ -54,12 +62,15 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
     }
 
     static final String LOCAL_STRIPE_KEY = "sk_test_local";
+    /** A guessable operator token would let anyone on the probe port re-queue billing: demand a long random one. */
+    static final int MIN_ADMIN_TOKEN = 32;
 
     /**
      * Reads the settings from environment variables: DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, STRIPE_API_KEY,
      * STRIPE_API_BASE, LEDGER_API_URL, LEDGER_SERVICE_KEY, METER_READER_PORT (8081), METER_WINDOW_SECONDS (60),
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
-     * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader).
+     * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
+     * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403).
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {
         String databaseUrl = env.get("DATABASE_URL");
@@ -83,14 +94,16 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 seconds(env, "METER_WINDOW_SECONDS", 60),
                 seconds(env, "METER_IDLE_CLOSE_SECONDS", 15),
                 seconds(env, "METER_GAP_WAIT_SECONDS", 60),
-                Duration.ofMillis(200), Duration.ofSeconds(60));
+                Duration.ofMillis(200), Duration.ofSeconds(60),
+                MeterEventsMode.parse(env.get("METER_EVENTS_MODE")),
+                blankToNull(env.get("METER_READER_ADMIN_TOKEN")));
     }
 
     /** The same settings with another retry backoff (tests use a short ceiling). */
     public MeterReaderConfig withRetry(Duration base, Duration max) {
         return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
                 stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
-                idleClose, gapWait, base, max);
+                idleClose, gapWait, base, max, meterEvents, adminToken);
     }
 
     /** [jdbc url, user or null, password or null] from a libpq-style URL or a jdbc: URL. */
@@ -151,7 +164,9 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         return "MeterReaderConfig[jdbcUrl=" + jdbcUrl.replaceAll("password=[^&]*", "password=***") + ", dbUser=" + dbUser
                 + ", kafka=" + kafkaBootstrapServers + ", topic=" + topic + ", group=" + consumerGroup
                 + ", stripe=" + (stripeApiBase == null ? "api.stripe.com" : stripeApiBase)
+                + ", meterEvents=" + meterEvents
                 + ", ledgerApiUrl=" + ledgerApiUrl + ", httpPort=" + httpPort + ", window=" + windowLength
-                + ", idleClose=" + idleClose + ", gapWait=" + gapWait + "]";
+                + ", idleClose=" + idleClose + ", gapWait=" + gapWait
+                + ", adminToken=" + (adminToken == null ? "unset" : "set") + "]";
     }
 }

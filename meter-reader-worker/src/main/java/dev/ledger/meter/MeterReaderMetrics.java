@@ -64,6 +64,16 @@ final class MeterReaderMetrics {
         Counter.builder("meter_reader_windows_parked").tag("stage", stage).register(registry).increment();
     }
 
+    void meterEventSessionCreated() {
+        Counter.builder("meter_reader_stripe_sessions").description("v2 meter event stream sessions created")
+                .register(registry).increment();
+    }
+
+    void parkedWindowRequeued() {
+        Counter.builder("meter_reader_parked_requeued").description("parked windows put back in the queue by an operator")
+                .register(registry).increment();
+    }
+
     void chainBroken(String reason) {
         Counter.builder("meter_reader_chain_breaks").tag("reason", reason).register(registry).increment();
     }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.flywaydb.core.Flyway;
 
@@ -408,15 +409,60 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
-    void park(MeterReport r, String error) throws SQLException {
+    /** Parks the report, remembering the status it was in so that {@link #requeueParked} can put it back there. */
+    void park(MeterReport r, String error, Instant now) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = 'PARKED', "
-                     + "attempts = attempts + 1, next_attempt_at = null, last_error = ? where tenant_id = ? and meter = ? "
-                     + "and window_start = ? and status = ?")) {
-            ps.setString(1, truncate(error));
-            bindKey(ps, 2, r);
-            ps.setString(5, r.status().name());
+                     + "parked_from = status, parked_at = ?, attempts = attempts + 1, next_attempt_at = null, "
+                     + "last_error = ? where tenant_id = ? and meter = ? and window_start = ? and status = ?")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, truncate(error));
+            bindKey(ps, 3, r);
+            ps.setString(6, r.status().name());
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The status a parked window came from. parked_from is null for a window parked before it was recorded, or by an
+     * older instance during a rolling upgrade: Stripe had its event exactly when reported_at is set.
+     */
+    private static final String PARKED_FROM =
+            "coalesce(parked_from, case when reported_at is null then 'CLOSED' else 'DELIVERED' end)";
+
+    /** Parked windows, longest parked first. */
+    List<ParkedWindow> parkedWindows(int limit) throws SQLException {
+        List<ParkedWindow> parked = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select identifier, tenant_id, meter, window_start, window_end, "
+                     + "quantity, " + PARKED_FROM + ", last_error, parked_at from meter_reader_window where status = 'PARKED' "
+                     + "order by parked_at nulls first, identifier limit ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    parked.add(new ParkedWindow(rs.getString(1), rs.getString(2), rs.getString(3),
+                            instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), rs.getLong(6),
+                            ParkedWindow.stage(MeterReport.Status.valueOf(rs.getString(7))), rs.getString(8),
+                            instant(rs.getTimestamp(9))));
+                }
+            }
+        }
+        return parked;
+    }
+
+    /**
+     * Puts a parked window back into the delivery queue, due at once with a fresh backoff, in the status it was parked
+     * from. Answers that status, or empty when no window with this identifier is parked.
+     */
+    Optional<MeterReport.Status> requeueParked(String identifier) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = " + PARKED_FROM + ", "
+                     + "parked_from = null, parked_at = null, attempts = 0, next_attempt_at = null "
+                     + "where identifier = ? and status = 'PARKED' returning status")) {
+            ps.setString(1, identifier);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(MeterReport.Status.valueOf(rs.getString(1))) : Optional.empty();
+            }
         }
     }
 

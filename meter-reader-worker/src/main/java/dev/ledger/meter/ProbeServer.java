@@ -1,6 +1,7 @@
 package dev.ledger.meter;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** {@code GET /health} (the process works), {@code GET /ready} (its database and Kafka answer), {@code GET /metrics}. */
+/**
+ * {@code GET /health} (the process works), {@code GET /ready} (its database and Kafka answer), {@code GET /metrics},
+ * and the operator's {@code /parked} endpoints ({@link ParkedWindows}, behind their own token).
+ */
 final class ProbeServer implements AutoCloseable {
 
     private final HttpServer server;
@@ -22,7 +26,8 @@ final class ProbeServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ProbeServer start(int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
+    static ProbeServer start(int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics,
+                             HttpHandler parked) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
             ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -39,6 +44,7 @@ final class ProbeServer implements AutoCloseable {
                 }
                 send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             });
+            server.createContext("/parked", parked);
             server.start();
             return new ProbeServer(server, executor);
         } catch (IOException e) {
@@ -65,7 +71,7 @@ final class ProbeServer implements AutoCloseable {
         return false;
     }
 
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    static void send(HttpExchange ex, int status, String type, String body) throws IOException {
         try (ex) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", type);

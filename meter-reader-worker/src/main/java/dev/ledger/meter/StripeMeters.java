@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The meter-reader's Stripe calls through stripe-java: one v1 meter event per closed window, plus the billing meters
- * and customers those events need. Every outcome is a {@link Delivery}; no call retries inline.
+ * and customers those events need ({@link MeterEventStream} sends v2 batches with the same checks and outcomes).
+ * Every outcome is a {@link Delivery}; no call retries inline.
  */
 final class StripeMeters {
 
@@ -28,18 +29,37 @@ final class StripeMeters {
     private final StripeClient client;
     private final MeterReaderMetrics metrics;
     private final Set<String> knownMeters = ConcurrentHashMap.newKeySet();
+    private final Set<String> knownCustomers = ConcurrentHashMap.newKeySet();
 
     StripeMeters(MeterReaderConfig config, MeterReaderMetrics metrics) {
+        this.client = client(config, config.stripeApiKey());
+        this.metrics = metrics;
+    }
+
+    /** A client authenticating with {@code key} (the API key, or a v2 session token), with the configured limits. */
+    static StripeClient client(MeterReaderConfig config, String key) {
         StripeClient.StripeClientBuilder builder = StripeClient.builder()
-                .setApiKey(config.stripeApiKey())
+                .setApiKey(key)
                 .setMaxNetworkRetries(0)
                 .setConnectTimeout((int) Math.min(config.stripeTimeout().toMillis(), 10_000))
                 .setReadTimeout((int) config.stripeTimeout().toMillis());
         if (config.stripeApiBase() != null) {
             builder.setApiBase(config.stripeApiBase()).setMeterEventsBase(config.stripeApiBase());
         }
-        this.client = builder.build();
-        this.metrics = metrics;
+        return builder.build();
+    }
+
+    StripeClient client() {
+        return client;
+    }
+
+    /** The window's event time: its start, moved inside the range Stripe accepts around {@code now}. */
+    static Instant eventTime(UsageWindow window, Instant now) {
+        Instant at = window.start();
+        if (at.isBefore(now.minus(OLDEST))) {
+            return now.minus(OLDEST);
+        }
+        return at.isAfter(now.plus(NEWEST)) ? now.plus(NEWEST) : at;
     }
 
     /** Sends the window as one meter event; an identifier Stripe already holds means it was delivered before. */
@@ -48,12 +68,7 @@ final class StripeMeters {
         if (!(meter instanceof Delivery.Done)) {
             return meter;
         }
-        Instant at = report.window().start();
-        if (at.isBefore(now.minus(OLDEST))) {
-            at = now.minus(OLDEST);
-        } else if (at.isAfter(now.plus(NEWEST))) {
-            at = now.plus(NEWEST);
-        }
+        Instant at = eventTime(report.window(), now);
         MeterEventCreateParams params = MeterEventCreateParams.builder()
                 .setEventName(report.window().meter())
                 .setIdentifier(report.identifier())
@@ -140,6 +155,36 @@ final class StripeMeters {
         }
     }
 
+    /**
+     * Makes sure the customer exists and is not deleted (looked up once until {@link #forgetKnown}). The v2 stream
+     * needs this: Stripe checks a streamed event's customer only after answering, and drops it if there is none.
+     */
+    Delivery ensureCustomer(String customerId) {
+        if (knownCustomers.contains(customerId)) {
+            return Delivery.DONE;
+        }
+        long started = System.nanoTime();
+        try {
+            Customer customer = client.v1().customers().retrieve(customerId);
+            if (Boolean.TRUE.equals(customer.getDeleted())) {
+                metrics.stripeError("retrieve_customer", "deleted");
+                return new Delivery.Park("stripe customer " + customerId + " is deleted");
+            }
+            knownCustomers.add(customerId);
+            return Delivery.DONE;
+        } catch (StripeException e) {
+            return failure("retrieve_customer", e);
+        } finally {
+            metrics.stripeCall("retrieve_customer", Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /** Forgets which meters and customers were seen, so the next event of each looks them up again. */
+    void forgetKnown() {
+        knownMeters.clear();
+        knownCustomers.clear();
+    }
+
     /** 400 resource_already_exists on the identifier: Stripe already holds this window's event. */
     private static boolean isDuplicateIdentifier(StripeException e) {
         return e.getStatusCode() != null && e.getStatusCode() == 400 && "resource_already_exists".equals(e.getCode())
@@ -147,7 +192,7 @@ final class StripeMeters {
     }
 
     /** 429, 5xx, 409 (concurrent idempotent request) and network trouble are worth retrying; other 4xx are not. */
-    private Delivery failure(String operation, StripeException e) {
+    Delivery failure(String operation, StripeException e) {
         Integer status = e.getStatusCode();
         String code = e instanceof ApiConnectionException ? "connection"
                 : e.getCode() != null ? e.getCode() : status != null ? String.valueOf(status) : "unknown";

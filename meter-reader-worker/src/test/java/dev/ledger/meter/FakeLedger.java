@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Test stand-in for the ledger's two write-back endpoints only: records every call and answers as the contract
- * says (usage reports 201 the first time, 200 + Idempotent-Replayed for a repeated Idempotency-Key).
+ * says (usage reports 201 the first time, 200 + Idempotent-Replayed for a repeated Idempotency-Key). A test can make
+ * it refuse a tenant's usage reports with a 422, as the ledger does for a report it will not record.
  */
 final class FakeLedger implements AutoCloseable {
 
@@ -26,6 +27,7 @@ final class FakeLedger implements AutoCloseable {
     private final HttpServer server;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final Set<String> seenKeys = ConcurrentHashMap.newKeySet();
+    private final Set<String> refusedTenants = ConcurrentHashMap.newKeySet();
 
     FakeLedger() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -46,6 +48,14 @@ final class FakeLedger implements AutoCloseable {
         return calls.stream().filter(c -> c.path().endsWith("/usage-reports") && c.status() == 201).toList();
     }
 
+    void refuseUsageReports(String tenantId, boolean refuse) {
+        if (refuse) {
+            refusedTenants.add(tenantId);
+        } else {
+            refusedTenants.remove(tenantId);
+        }
+    }
+
     List<Call> customerLinks() {
         return calls.stream().filter(c -> c.path().endsWith("/stripe-customer")).toList();
     }
@@ -61,6 +71,10 @@ final class FakeLedger implements AutoCloseable {
                 status = 200;
                 answer = "{\"tenant_id\":\"" + path.split("/")[3] + "\",\"stripe_customer_id\":\""
                         + body.path("stripe_customer_id").asText() + "\"}";
+            } else if (ex.getRequestMethod().equals("POST") && path.endsWith("/usage-reports")
+                    && refusedTenants.contains(path.split("/")[3])) {
+                status = 422;
+                answer = "{\"code\":\"validation_failed\",\"detail\":\"the report was refused\"}";
             } else if (ex.getRequestMethod().equals("POST") && path.endsWith("/usage-reports")) {
                 boolean first = key != null && seenKeys.add(key);
                 status = first ? 201 : 200;

@@ -2,12 +2,19 @@ package dev.ledger.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stripe.StripeClient;
 import com.stripe.model.Customer;
+import com.stripe.model.billing.Meter;
+import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.billing.MeterEventSummaryListParams;
+import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
@@ -52,6 +59,8 @@ class MeterReaderTest {
 
     private static final long WINDOW_SECONDS = 2;
     private static final String SERVICE_KEY = "svc-test-key";
+    private static final String ADMIN_TOKEN = "operator-token-for-the-meter-reader-tests";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DEADLINE = Duration.ofSeconds(45);
     private static final AtomicInteger RUNS = new AtomicInteger();
 
@@ -145,6 +154,7 @@ class MeterReaderTest {
 
         assertThat(get(reader, "/health")).isEqualTo(200);
         assertThat(get(reader, "/ready")).isEqualTo(200);
+        assertThat(get(reader, "/parked")).as("no METER_READER_ADMIN_TOKEN: operator endpoints off").isEqualTo(403);
         String metrics = body(reader, "/metrics");
         assertThat(gauge(metrics, "meter_reader_windows{status=\"WRITTEN_BACK\"}")).isEqualTo(expected.windows.size());
         assertThat(gauge(metrics, "meter_reader_broken_chains")).isZero();
@@ -279,6 +289,113 @@ class MeterReaderTest {
     }
 
     @Test
+    void givenV2StreamModeWithFaultsAndASessionThatStripeExpiresMidway_thenOneEventPerWindowAndExactTotals()
+            throws Exception {
+        stripe.setFaultTimeout(Duration.ofMillis(1500)); // longer than the reader's 1 s Stripe timeout below
+        String cusA = customer("tenant-a");
+        stripe.injectFaults(1.0 / 3, 7);
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> first = new ArrayList<>();
+        first.add(a.registered("Tenant A", cusA, at(0)));
+        first.add(b.registered("Tenant B", null, at(0))); // its customer is created through the v1 API as before
+        first.addAll(usage(a, b, 0, 12));
+        List<StoredEntry> second = usage(a, b, 15, 27);
+        List<StoredEntry> all = new ArrayList<>(first);
+        all.addAll(second);
+        Expected expected = Expected.of(all);
+
+        start(Map.of("METER_EVENTS_MODE", "v2", "STRIPE_TIMEOUT_SECONDS", "1"));
+        send(first);
+        awaitWrittenBack(Expected.of(first));
+        stripe.advanceClock(Duration.ofMinutes(16)); // Stripe's clock ends the session, the reader's does not
+        send(second);
+
+        awaitWrittenBack(expected);
+        stripe.injectFaults(0, 0); // for the test's own look at Stripe
+        assertSummaryTotals(expected, Map.of("tenant-a", cusA, "tenant-b", customerLinkedFor("tenant-b")));
+        assertWriteBacksMatch(expected);
+        assertThat(stripe.meterEventsAccepted()).as("one meter event per window").isEqualTo(expected.windows.size());
+        assertThat(stripe.meterEventCalls()).as("no v1 meter event calls").isZero();
+        assertThat(stripe.meterEventStreamCalls()).isPositive();
+        assertThat(stripe.meterEventSessionsExpired()).as("a call met the expired session").isPositive();
+        assertThat(stripe.meterEventSessionsCreated()).isGreaterThanOrEqualTo(2);
+        assertThat(stripe.meterErrorReports()).as("no event dropped by Stripe after acceptance").isEmpty();
+        assertThat(queryLong("select count(*) from meter_reader_window where status = 'PARKED'")).isZero();
+    }
+
+    @Test
+    void givenWindowsStripeAndTheLedgerRefuse_thenAnOperatorSeesThemParkedAndRetriesThemOnceTheCauseIsFixed()
+            throws Exception {
+        String cusA = customer("tenant-a"); // the right customer, linked only later
+        String cusB = customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", "cus_typo", at(0))); // Stripe has no such customer: 400, parked
+        entries.add(b.registered("Tenant B", cusB, at(0)));
+        entries.addAll(usage(a, b, 0, 10));
+        Expected expected = Expected.of(entries);
+        ledger.refuseUsageReports("tenant-b", true); // Stripe takes tenant-b's events, the ledger refuses the reports
+
+        MeterReader reader = start(Map.of("METER_READER_ADMIN_TOKEN", ADMIN_TOKEN));
+        send(entries);
+        await(() -> queryLong("select count(*) from meter_reader_window where status = 'PARKED'")
+                == expected.windows.size(), "every window parked");
+        // as an instance from before parked_from existed would have parked them (rolling upgrade)
+        execute("update meter_reader_window set parked_from = null where tenant_id = 'tenant-b'");
+
+        assertThat(call(reader, "GET", "/parked", null).statusCode()).isEqualTo(401);
+        assertThat(call(reader, "GET", "/parked", "not-" + ADMIN_TOKEN).statusCode()).isEqualTo(401);
+        HttpResponse<String> listed = call(reader, "GET", "/parked", ADMIN_TOKEN);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        JsonNode parked = JSON.readTree(listed.body());
+        assertThat(parked.get("count").asLong()).isEqualTo(expected.windows.size());
+        Map<String, Long> listedWindows = new HashMap<>();
+        for (JsonNode w : parked.get("windows")) {
+            String tenant = w.get("tenant_id").asText();
+            Instant start = Instant.parse(w.get("window_start").asText());
+            assertThat(w.get("identifier").asText()).isEqualTo(UsageWindow.identifier(tenant, w.get("meter").asText(),
+                    start));
+            assertThat(Instant.parse(w.get("window_end").asText())).isEqualTo(start.plusSeconds(WINDOW_SECONDS));
+            assertThat(w.get("stage").asText()).isEqualTo(tenant.equals("tenant-a") ? "stripe" : "write_back");
+            assertThat(w.get("reason").asText()).contains(tenant.equals("tenant-a") ? "No such customer" : "422");
+            assertThat(Instant.parse(w.get("parked_at").asText())).isBefore(Instant.now().plusSeconds(1));
+            listedWindows.put(tenant + "|" + w.get("meter").asText() + "|" + start.getEpochSecond(),
+                    w.get("quantity").asLong());
+        }
+        assertThat(listedWindows).isEqualTo(expected.windows);
+        assertThat(gauge(body(reader, "/metrics"), "meter_reader_windows{status=\"PARKED\"}"))
+                .isEqualTo(expected.windows.size());
+
+        // The causes are fixed: tenant-a's right customer is linked in the ledger, the ledger takes tenant-b's reports.
+        send(List.of(a.append(new StripeCustomerLinked("tenant-a", cusA, "admin"), at(20_000))));
+        await(() -> cusA.equals(queryString("select stripe_customer_id from meter_reader_tenant "
+                + "where tenant_id = 'tenant-a'")), "the linked customer");
+        ledger.refuseUsageReports("tenant-b", false);
+        assertThat(call(reader, "POST", "/parked/ledger-nope/retry", ADMIN_TOKEN).statusCode()).isEqualTo(404);
+        assertThat(call(reader, "POST", "/parked/" + parked.get("windows").get(0).get("identifier").asText()
+                + "/retry", null).statusCode()).isEqualTo(401);
+        for (JsonNode w : parked.get("windows")) {
+            HttpResponse<String> retried = call(reader, "POST", "/parked/" + w.get("identifier").asText() + "/retry",
+                    ADMIN_TOKEN);
+            assertThat(retried.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(retried.body()).get("status").asText())
+                    .isEqualTo(w.get("tenant_id").asText().equals("tenant-a") ? "CLOSED" : "DELIVERED");
+        }
+
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", cusB));
+        assertWriteBacksMatch(expected);
+        assertThat(stripe.meterEventsAccepted()).as("tenant-b's events were not sent again")
+                .isEqualTo(expected.windows.size());
+        assertThat(JSON.readTree(call(reader, "GET", "/parked", ADMIN_TOKEN).body()).get("count").asLong()).isZero();
+        String metrics = body(reader, "/metrics");
+        assertThat(gauge(metrics, "meter_reader_windows{status=\"PARKED\"}")).isZero();
+        assertThat(gauge(metrics, "meter_reader_parked_requeued_total")).isEqualTo(expected.windows.size());
+    }
+
+    @Test
     void givenTwoReadersInOneGroup_thenTheyShareThePartitionsAndTotalsAreExact() throws Exception {
         Map<String, String> customers = new LinkedHashMap<>();
         List<StoredEntry> entries = new ArrayList<>();
@@ -382,6 +499,25 @@ class MeterReaderTest {
         });
     }
 
+    /** Stripe's own meter event summaries (over everything the test sent) against the ledger's totals. */
+    private void assertSummaryTotals(Expected expected, Map<String, String> customers) throws Exception {
+        Map<String, String> meterIds = new HashMap<>();
+        for (Meter m : stripeClient.v1().billing().meters().list(MeterListParams.builder().setLimit(100L).build())
+                .getData()) {
+            meterIds.put(m.getEventName(), m.getId());
+        }
+        long from = Math.floorDiv(base.getEpochSecond() - 3600, 60) * 60;
+        long to = Math.floorDiv(stripe.now().getEpochSecond() + 3600, 60) * 60;
+        for (Map.Entry<String, Long> e : expected.totals().entrySet()) {
+            String[] tm = e.getKey().split("\\|");
+            List<MeterEventSummary> summaries = stripeClient.v1().billing().meters().eventSummaries()
+                    .list(meterIds.get(tm[1]), MeterEventSummaryListParams.builder().setCustomer(customers.get(tm[0]))
+                            .setStartTime(from).setEndTime(to).build()).getData();
+            assertThat(summaries).singleElement().satisfies(s -> assertThat(s.getAggregatedValue().longValueExact())
+                    .as("Stripe summary of " + e.getKey()).isEqualTo(e.getValue()));
+        }
+    }
+
     /** One first-time write-back per expected window, each with that window's quantity and times. */
     private void assertWriteBacksMatch(Expected expected) {
         Map<String, Long> written = new HashMap<>();
@@ -406,6 +542,14 @@ class MeterReaderTest {
         }
     }
 
+    private void execute(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private long queryLong(String sql) {
         return Long.parseLong(queryString(sql));
     }
@@ -425,6 +569,16 @@ class MeterReaderTest {
 
     private String body(MeterReader reader, String path) throws Exception {
         return http.send(request(reader, path), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** A call to the operator endpoints, with {@code token} as Bearer (none when null). */
+    private HttpResponse<String> call(MeterReader reader, String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reader.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpRequest request(MeterReader reader, String path) {

@@ -88,6 +88,7 @@ public final class LocalStack {
 
         String adminKey = secret("admin-key", () -> "lk_admin_" + hex(32));
         String pepper = secret("key-pepper", () -> hex(32));
+        String meterAdminToken = secret("meter-reader-admin-token", () -> hex(32));
         String[] checkpointKey = secret("checkpoint-key", LocalStack::ed25519).split("\n");
         String apiUrl = "http://127.0.0.1:" + apiPort;
         Map<String, String> common = new LinkedHashMap<>();
@@ -112,7 +113,9 @@ public final class LocalStack {
         workerEnv.put("LEDGER_SERVICE_KEY", serviceKey);
         workerEnv.put("METER_READER_PORT", Integer.toString(meterPort));
         workerEnv.put("INVOICE_WORKER_PORT", Integer.toString(invoicePort));
-        launch("meter-reader-worker", jar("meter-reader-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + meterPort + "/ready");
+        Map<String, String> meterEnv = new LinkedHashMap<>(workerEnv);
+        meterEnv.put("METER_READER_ADMIN_TOKEN", meterAdminToken);
+        launch("meter-reader-worker", jar("meter-reader-worker"), meterEnv, "-Xmx256m", "http://127.0.0.1:" + meterPort + "/ready");
         launch("invoice-worker", jar("invoice-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
         for (Service s : services.subList(1, services.size())) {
             awaitReady(s, Duration.ofSeconds(60));
@@ -126,6 +129,7 @@ public final class LocalStack {
                 "KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers(),
                 "STRIPE_API_BASE=" + stripe.url(),
                 "METER_READER_URL=http://127.0.0.1:" + meterPort,
+                "METER_READER_ADMIN_TOKEN=" + meterAdminToken,
                 "INVOICE_WORKER_URL=http://127.0.0.1:" + invoicePort) + "\n");
         restrict(state.resolve("stack.env"));
         long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An error the emulator answers with, rendered as Stripe's error body
- * {@code {"error":{"type":…,"message":…,"code":…,"param":…}}} (absent fields are omitted, as Stripe does).
+ * An error the emulator answers with, rendered as Stripe's v1 error body
+ * {@code {"error":{"type":…,"message":…,"code":…,"param":…}}} (absent fields are omitted, as Stripe does),
+ * or as the v2 body {@code {"error":{"type":…,"code":…,"message":…}}} on /v2 endpoints.
  */
 final class StripeApiException extends RuntimeException {
     private final int status;
@@ -36,6 +37,15 @@ final class StripeApiException extends RuntimeException {
 
     static StripeApiException invalidInteger(String param, Object value) {
         return invalid("parameter_invalid_integer", param, "Invalid integer: " + value);
+    }
+
+    /**
+     * 401 on the v2 stream once the session's 15 minutes are over; stripe-java turns the type into a
+     * TemporarySessionExpiredException.
+     */
+    static StripeApiException sessionExpired() {
+        return new StripeApiException(401, "temporary_session_expired", "billing_meter_event_session_expired", null,
+                "The temporary session token has expired.");
     }
 
     /** 404 for a resource addressed by the URL path. */
@@ -70,6 +80,16 @@ final class StripeApiException extends RuntimeException {
             error.put("param", param);
         }
         error.put("type", type);
+        return Map.of("error", error);
+    }
+
+    /** The v2 shape: type, code and message always present (v2 has no param member; it goes into the message). */
+    Map<String, Object> bodyV2() {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("type", type);
+        error.put("code", code != null ? code : type);
+        error.put("message", param == null || getMessage().contains(param) ? getMessage()
+                : getMessage() + " (" + param + ")");
         return Map.of("error", error);
     }
 }

@@ -16,6 +16,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -30,8 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stateful, in-memory emulator of the slice of the Stripe API this project uses (customers, billing meters,
- * v1 meter events, meter event summaries), good enough for stripe-java to run against it unchanged: point
- * {@code StripeClient.builder().setApiBase(url()).setMeterEventsBase(url())} at it.
+ * v1 meter events, v2 meter event sessions and streams, meter event summaries), good enough for stripe-java to run
+ * against it unchanged: point {@code StripeClient.builder().setApiBase(url()).setMeterEventsBase(url())} at it.
+ * v1 and v2 events share one 24 h identifier store, so summaries and totals count both alike; stream events are
+ * validated after the request is accepted, as Stripe does, and a refused one becomes a {@link MeterErrorReport}.
+ * Session tokens expire after 15 minutes of the emulator's clock.
  *
  * <p>Also offers a controllable clock, fault injection (429 / 500 / slow 500, decided before any state change)
  * and counters for tests, plus unauthenticated admin endpoints under {@code /_emulator}:
@@ -53,6 +57,7 @@ public final class StripeEmulator implements AutoCloseable {
     private final EmulatorClock clock = new EmulatorClock(ZoneOffset.UTC);
     private final StripeState state = new StripeState(clock, json);
     private final AtomicInteger meterEventCalls = new AtomicInteger();
+    private final AtomicInteger meterEventStreamCalls = new AtomicInteger();
     private final AtomicInteger requestSeq = new AtomicInteger();
 
     private final Object faultLock = new Object();
@@ -189,6 +194,36 @@ public final class StripeEmulator implements AutoCloseable {
         return meterEventCalls.get();
     }
 
+    /** POST /v2/billing/meter_event_stream requests received, including faulted, rejected and expired ones. */
+    public int meterEventStreamCalls() {
+        return meterEventStreamCalls.get();
+    }
+
+    /** v2 meter event sessions created. */
+    public long meterEventSessionsCreated() {
+        return state.sessionsCreated();
+    }
+
+    /** Stream calls answered 401 because their session had expired. */
+    public long meterEventSessionsExpired() {
+        return state.sessionsExpiredAnswers();
+    }
+
+    /** Meter events recorded, v1 and v2 together; duplicates and refused events are not. */
+    public long meterEventsAccepted() {
+        return state.acceptedMeterEvents();
+    }
+
+    /** Stream events whose identifier was already recorded within 24 h, ignored as Stripe does. */
+    public long meterEventStreamDuplicates() {
+        return state.streamDuplicates();
+    }
+
+    /** Stream events refused after their request was accepted, oldest first. */
+    public List<MeterErrorReport> meterErrorReports() {
+        return state.errorReports();
+    }
+
     /** Sum of the values of accepted meter events for this customer and event name. */
     public long meterEventTotal(String customerId, String eventName) {
         return state.meterEventTotal(customerId, eventName);
@@ -231,34 +266,38 @@ public final class StripeEmulator implements AutoCloseable {
     private Response api(HttpExchange ex, String path, byte[] body) throws InterruptedException {
         String method = ex.getRequestMethod();
         Headers h = ex.getRequestHeaders();
+        boolean v2 = path.startsWith("/v2/");
         if ("POST".equals(method) && path.equals("/v1/billing/meter_events")) {
             meterEventCalls.incrementAndGet();
+        } else if ("POST".equals(method) && path.equals("/v2/billing/meter_event_stream")) {
+            meterEventStreamCalls.incrementAndGet();
         }
         Fault fault = decideFault();
         if (fault != null) {
             log.debug("injecting {} into {} {}", fault, method, path);
             return switch (fault) {
-                case RATE_LIMIT -> new Response(429, state.serialize(Map.of("error", ordered(
-                        "code", "rate_limit",
-                        "message", "Request rate limit exceeded. Learn more about rate limits here "
-                                + "https://stripe.com/docs/rate-limits.",
-                        "type", "invalid_request_error"))));
-                case SERVER_ERROR -> new Response(500, state.serialize(apiError("An unknown error occurred")));
+                // v2 names the kind in "type" (stripe-java maps type rate_limit to RateLimitException)
+                case RATE_LIMIT -> error(v2, 429, v2 ? "rate_limit" : "invalid_request_error", "rate_limit",
+                        "Request rate limit exceeded. Learn more about rate limits here "
+                                + "https://stripe.com/docs/rate-limits.");
+                case SERVER_ERROR -> error(v2, 500, "api_error", null, "An unknown error occurred");
                 case TIMEOUT -> {
                     Thread.sleep(faultTimeoutMillis);
-                    yield new Response(500, state.serialize(apiError(
-                            "An unknown error occurred (the request timed out inside Stripe).")));
+                    yield error(v2, 500, "api_error", null,
+                            "An unknown error occurred (the request timed out inside Stripe).");
                 }
             };
         }
         String apiKey = apiKey(h.getFirst("Authorization"));
         if (apiKey == null) {
-            return new Response(401, state.serialize(Map.of("error", ordered(
-                    "message", "You did not provide an API key. You need to provide your API key in the "
+            return error(v2, 401, "invalid_request_error", v2 ? "unauthorized" : null,
+                    "You did not provide an API key. You need to provide your API key in the "
                             + "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
                             + "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
-                            + "or we can help at https://support.stripe.com/.",
-                    "type", "invalid_request_error"))));
+                            + "or we can help at https://support.stripe.com/.");
+        }
+        if (v2) {
+            return apiV2(method, path, body, apiKey, h.getFirst("Stripe-Version"));
         }
         Map<String, Object> params = FormParams.parse(ex.getRequestURI().getRawQuery());
         if (body.length > 0 && !"GET".equals(method)) {
@@ -278,6 +317,28 @@ public final class StripeEmulator implements AutoCloseable {
             headers.put("Stripe-Version", version);
         }
         return new Response(result.status(), result.body(), headers);
+    }
+
+    /** A v2 call: JSON in and out, errors in the v2 shape. */
+    private Response apiV2(String method, String path, byte[] body, String credential, String version) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        String text = new String(body, StandardCharsets.UTF_8).trim();
+        if (!text.isEmpty()) {
+            try {
+                Object parsed = json.readValue(text, Object.class);
+                if (!(parsed instanceof Map<?, ?> map)) {
+                    return error(true, 400, "invalid_request_error", "invalid_json",
+                            "The request body must be a JSON object.");
+                }
+                map.forEach((k, v) -> params.put(String.valueOf(k), v));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return error(true, 400, "invalid_request_error", "invalid_json",
+                        "Invalid JSON body: " + e.getOriginalMessage());
+            }
+        }
+        StripeState.Result result = state.handleV2(method, path, params, credential);
+        return new Response(result.status(), result.body(),
+                version == null ? Map.of() : Map.of("Stripe-Version", version));
     }
 
     /** Bearer key, or Basic auth with the key as user name (curl -u sk_test_x:). Null when absent/empty. */
@@ -377,7 +438,13 @@ public final class StripeEmulator implements AutoCloseable {
             }
             case "GET /_emulator/stats" -> {
                 Map<String, Object> stats = ordered("meter_event_calls", meterEventCalls(),
-                        "meter_events_accepted", state.acceptedMeterEvents());
+                        "meter_events_accepted", state.acceptedMeterEvents(),
+                        "meter_event_sessions_created", meterEventSessionsCreated(),
+                        "meter_event_sessions_expired", meterEventSessionsExpired(),
+                        "meter_event_stream_calls", meterEventStreamCalls(),
+                        "meter_event_stream_events", state.streamEventsReceived(),
+                        "meter_event_stream_duplicates", meterEventStreamDuplicates(),
+                        "meter_error_reports", meterErrorReports().size());
                 String customer = FormParams.optString(params, "customer");
                 String eventName = FormParams.optString(params, "event_name");
                 if (customer != null && eventName != null) {
@@ -417,6 +484,12 @@ public final class StripeEmulator implements AutoCloseable {
 
     private static Map<String, Object> apiError(String message) {
         return Map.of("error", ordered("message", message, "type", "api_error"));
+    }
+
+    /** An error in the v2 shape (type, code, message) or the v1 one (code omitted when null). */
+    private Response error(boolean v2, int status, String type, String code, String message) {
+        StripeApiException e = new StripeApiException(status, type, code, null, message);
+        return new Response(status, state.serialize(v2 ? e.bodyV2() : e.body()));
     }
 
     private static Map<String, Object> ordered(Object... kv) {

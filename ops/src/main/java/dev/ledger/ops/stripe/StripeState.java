@@ -15,6 +15,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -28,9 +33,10 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The emulator's in-memory Stripe account: customers, billing meters, meter events and stored idempotent
- * responses. Every public-facing operation goes through {@link #handle}, which is {@code synchronized}, so
- * the whole state is guarded by this object's monitor (correctness over cleverness).
+ * The emulator's in-memory Stripe account: customers, billing meters, meter events (v1, and v2 streams with their
+ * sessions; one identifier store for both) and stored idempotent responses. Every public-facing operation goes
+ * through {@link #handle} or {@link #handleV2}, both {@code synchronized}, so the whole state is guarded by this
+ * object's monitor (correctness over cleverness).
  */
 final class StripeState {
     static final long IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -51,6 +57,12 @@ final class StripeState {
     private record Event(String identifier, String eventName, String meterId, String customer, Long value,
                          long timestamp, long created) {
     }
+
+    /** Why a meter event was not recorded: the error report code (v2) and the error v1 answers with. */
+    private record Rejection(String reportCode, StripeApiException error) {
+    }
+
+    private static final String DUPLICATE = "duplicate_identifier";
 
     private static final class Meter {
         String id;
@@ -538,60 +550,10 @@ final class StripeState {
         }
         Long ts = optLong(params, "timestamp");
         long timestamp = ts == null ? now : ts;
-        if (timestamp < now - MAX_PAST_SECONDS) {
-            throw StripeApiException.invalid(null, "timestamp",
-                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
-                            + "future. The timestamp " + timestamp + " is more than 35 days before the current "
-                            + "time " + now + ".");
+        Rejection rejected = recordMeterEvent(identifier, eventName, payloadStrings, timestamp, now);
+        if (rejected != null) {
+            throw rejected.error();
         }
-        if (timestamp > now + MAX_FUTURE_SECONDS) {
-            throw StripeApiException.invalid(null, "timestamp",
-                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
-                            + "future. The timestamp " + timestamp + " is more than 5 minutes in the future of "
-                            + "the current time " + now + ".");
-        }
-        Meter meter = activeMeter(eventName);
-        if (meter == null) {
-            throw StripeApiException.invalid(null, "event_name",
-                    "No active meter found for event_name `" + eventName + "`.");
-        }
-        String customerParam = "payload[" + meter.customerKey + "]";
-        String customerId = payloadStrings.get(meter.customerKey);
-        if (customerId == null || customerId.isEmpty()) {
-            throw StripeApiException.missingParam(customerParam);
-        }
-        if (!customers.containsKey(customerId)) {
-            throw StripeApiException.invalid("resource_missing", customerParam,
-                    "No such customer: '" + customerId + "'");
-        }
-        String valueParam = "payload[" + meter.valueKey + "]";
-        String rawValue = payloadStrings.get(meter.valueKey);
-        Long value = null;
-        if (rawValue == null || rawValue.isEmpty()) {
-            if (!meter.formula.equals("count")) {
-                throw StripeApiException.missingParam(valueParam);
-            }
-        } else {
-            if (!WHOLE_NUMBER.matcher(rawValue).matches()) {
-                throw StripeApiException.invalid(null, valueParam,
-                        "Invalid " + valueParam + ": '" + rawValue + "'. This emulator accepts only whole-number "
-                                + "meter event values.");
-            }
-            value = Long.parseLong(rawValue);
-        }
-        Long seen = identifiers.get(identifier);
-        if (seen != null && now - seen < IDENTIFIER_WINDOW_SECONDS) {
-            throw StripeApiException.invalid("resource_already_exists", "identifier",
-                    "An event already exists with identifier " + identifier + ".");
-        }
-        Event event = new Event(identifier, eventName, meter.id, customerId, value, timestamp, now);
-        meter.events.add(event);
-        identifiers.remove(identifier); // re-insert at the tail so head-pruning stays ordered
-        identifiers.put(identifier, now);
-        if (value != null) {
-            totals.merge(customerId + '\u0000' + eventName, value, Long::sum);
-        }
-        acceptedEvents++;
 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("object", "billing.meter_event");
@@ -602,6 +564,245 @@ final class StripeState {
         body.put("payload", payloadStrings);
         body.put("timestamp", timestamp);
         return body;
+    }
+
+    /**
+     * Validates one meter event against the account (timestamp range, active meter, customer, value, identifier not
+     * seen within 24 h) and records it, or answers why not. v1 answers the rejection at once; the v2 stream, which
+     * Stripe validates after accepting the request, ignores a duplicate and files anything else as an error report.
+     */
+    private Rejection recordMeterEvent(String identifier, String eventName, Map<String, String> payloadStrings,
+                                  long timestamp, long now) {
+        if (timestamp < now - MAX_PAST_SECONDS) {
+            return new Rejection("timestamp_too_far_in_past", StripeApiException.invalid(null, "timestamp",
+                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
+                            + "future. The timestamp " + timestamp + " is more than 35 days before the current "
+                            + "time " + now + "."));
+        }
+        if (timestamp > now + MAX_FUTURE_SECONDS) {
+            return new Rejection("timestamp_in_future", StripeApiException.invalid(null, "timestamp",
+                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
+                            + "future. The timestamp " + timestamp + " is more than 5 minutes in the future of "
+                            + "the current time " + now + "."));
+        }
+        Meter meter = activeMeter(eventName);
+        if (meter == null) {
+            return new Rejection("no_meter", StripeApiException.invalid(null, "event_name",
+                    "No active meter found for event_name `" + eventName + "`."));
+        }
+        String customerParam = "payload[" + meter.customerKey + "]";
+        String customerId = payloadStrings.get(meter.customerKey);
+        if (customerId == null || customerId.isEmpty()) {
+            return new Rejection("meter_event_no_customer_defined", StripeApiException.missingParam(customerParam));
+        }
+        if (!customers.containsKey(customerId)) {
+            return new Rejection("meter_event_customer_not_found", StripeApiException.invalid("resource_missing",
+                    customerParam, "No such customer: '" + customerId + "'"));
+        }
+        String valueParam = "payload[" + meter.valueKey + "]";
+        String rawValue = payloadStrings.get(meter.valueKey);
+        Long value = null;
+        if (rawValue == null || rawValue.isEmpty()) {
+            if (!meter.formula.equals("count")) {
+                return new Rejection("meter_event_value_not_found", StripeApiException.missingParam(valueParam));
+            }
+        } else {
+            if (!WHOLE_NUMBER.matcher(rawValue).matches()) {
+                return new Rejection("meter_event_invalid_value", StripeApiException.invalid(null, valueParam,
+                        "Invalid " + valueParam + ": '" + rawValue + "'. This emulator accepts only whole-number "
+                                + "meter event values."));
+            }
+            value = Long.parseLong(rawValue);
+        }
+        Long seen = identifiers.get(identifier);
+        if (seen != null && now - seen < IDENTIFIER_WINDOW_SECONDS) {
+            return new Rejection(DUPLICATE, StripeApiException.invalid("resource_already_exists", "identifier",
+                    "An event already exists with identifier " + identifier + "."));
+        }
+        Event event = new Event(identifier, eventName, meter.id, customerId, value, timestamp, now);
+        meter.events.add(event);
+        identifiers.remove(identifier); // re-insert at the tail so head-pruning stays ordered
+        identifiers.put(identifier, now);
+        if (value != null) {
+            totals.merge(customerId + '\u0000' + eventName, value, Long::sum);
+        }
+        acceptedEvents++;
+        return null;
+    }
+
+    // ------------------------------------------------------------------ v2 meter event streams
+
+    static final long SESSION_MILLIS = 15 * 60 * 1000L;
+    static final int MAX_STREAM_EVENTS = 100;
+    private static final Set<String> STREAM_EVENT_PARAMS = Set.of("event_name", "identifier", "payload", "timestamp");
+    private static final DateTimeFormatter V2_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private record Session(String id, long createdMillis, long expiresAtMillis) {
+    }
+
+    private record StreamEvent(String identifier, String eventName, Map<String, String> payload, long timestamp) {
+    }
+
+    /** Session token → session, oldest first; kept a day past expiry so an old token answers "expired". */
+    private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
+    private final List<MeterErrorReport> errorReports = new ArrayList<>();
+    private long sessionsCreated;
+    private long streamEventsReceived;
+    private long streamDuplicates;
+    private long sessionsExpiredAnswers;
+
+    /**
+     * Executes one authenticated v2 call ({@code credential} is the Bearer value: an API key, or a session token for
+     * the stream). v2 bodies are JSON and its errors use the v2 shape. An Idempotency-Key is not replayed here: the
+     * session endpoint makes a fresh session anyway and the stream is idempotent through its event identifiers.
+     */
+    synchronized Result handleV2(String method, String rawPath, Map<String, Object> body, String credential) {
+        long nowMillis = clock.instant().toEpochMilli();
+        prune(Math.floorDiv(nowMillis, 1000));
+        pruneHead(sessions.values().iterator(),
+                s -> nowMillis - s.expiresAtMillis() >= IDENTIFIER_WINDOW_SECONDS * 1000);
+        try {
+            Object answer;
+            if ("POST".equals(method) && rawPath.equals("/v2/billing/meter_event_session")) {
+                answer = createSession(body, credential, nowMillis);
+            } else if ("POST".equals(method) && rawPath.equals("/v2/billing/meter_event_stream")) {
+                answer = streamEvents(body, credential, nowMillis);
+            } else {
+                throw new StripeApiException(404, "invalid_request_error", "not_found", null,
+                        "Unrecognized request URL (" + method + ": " + rawPath + ").");
+            }
+            return new Result(200, json.writeValueAsBytes(answer), false);
+        } catch (StripeApiException e) {
+            return new Result(e.status(), serialize(e.bodyV2()), false);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Map<String, Object> createSession(Map<String, Object> body, String credential, long nowMillis) {
+        allowOnly(body, Set.of(), null);
+        if (sessions.containsKey(credential)) {
+            throw new StripeApiException(401, "invalid_request_error", "unauthorized", null,
+                    "A meter event session token only authenticates the meter event stream; create sessions "
+                            + "with a secret API key.");
+        }
+        String token = newId("mes_tok_test_", 40);
+        Session session = new Session(newId("mes_test_", 24), nowMillis, nowMillis + SESSION_MILLIS);
+        sessions.put(token, session);
+        sessionsCreated++;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", session.id());
+        m.put("object", "v2.billing.meter_event_session");
+        m.put("authentication_token", token);
+        m.put("created", V2_TIME.format(Instant.ofEpochMilli(session.createdMillis())));
+        m.put("expires_at", V2_TIME.format(Instant.ofEpochMilli(session.expiresAtMillis())));
+        m.put("livemode", false);
+        return m;
+    }
+
+    /**
+     * Takes 1..100 events. The request is checked whole before anything is recorded (a malformed one changes
+     * nothing); each event is then validated as Stripe does after accepting: a duplicate identifier is ignored, any
+     * other refusal becomes a {@link MeterErrorReport}, and the answer is {@code {}} either way.
+     */
+    private Map<String, Object> streamEvents(Map<String, Object> body, String token, long nowMillis) {
+        Session session = sessions.get(token);
+        if (session == null) {
+            throw new StripeApiException(401, "invalid_request_error", "unauthorized", null,
+                    "Invalid meter event session token. Create a session with POST /v2/billing/meter_event_session.");
+        }
+        if (nowMillis >= session.expiresAtMillis()) {
+            sessionsExpiredAnswers++;
+            throw StripeApiException.sessionExpired();
+        }
+        allowOnly(body, Set.of("events"), null);
+        Object raw = body.get("events");
+        if (raw == null) {
+            throw StripeApiException.missingParam("events");
+        }
+        if (!(raw instanceof List<?> list) || list.isEmpty() || list.size() > MAX_STREAM_EVENTS) {
+            throw StripeApiException.invalid("invalid_parameter", "events",
+                    "Invalid events: must be an array of 1 to " + MAX_STREAM_EVENTS + " events.");
+        }
+        long now = Math.floorDiv(nowMillis, 1000);
+        List<StreamEvent> events = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            events.add(streamEvent(list.get(i), "events[" + i + "]", now));
+        }
+        streamEventsReceived += events.size();
+        for (StreamEvent e : events) {
+            Rejection rejected = recordMeterEvent(e.identifier(), e.eventName(), e.payload(), e.timestamp(), now);
+            if (rejected == null) {
+                continue;
+            }
+            if (rejected.reportCode().equals(DUPLICATE)) {
+                streamDuplicates++;
+            } else {
+                errorReports.add(new MeterErrorReport(e.identifier(), e.eventName(), rejected.reportCode(),
+                        rejected.error().getMessage()));
+            }
+        }
+        return Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static StreamEvent streamEvent(Object raw, String at, long now) {
+        if (!(raw instanceof Map<?, ?> map)) {
+            throw StripeApiException.invalid("invalid_parameter", at, "Invalid " + at + ": must be an object.");
+        }
+        Map<String, Object> event = (Map<String, Object>) map;
+        allowOnly(event, STREAM_EVENT_PARAMS, at);
+        String eventName = requireString(event, "event_name", at + "[event_name]");
+        String identifier = optString(event, "identifier", at + "[identifier]");
+        if (identifier == null || identifier.isEmpty()) {
+            identifier = UUID.randomUUID().toString();
+        } else if (identifier.length() > 100) {
+            throw StripeApiException.invalid("invalid_string_length", at + "[identifier]",
+                    "Invalid " + at + "[identifier]: must be at most 100 characters.");
+        }
+        if (!(event.get("payload") instanceof Map<?, ?> payload) || payload.isEmpty()) {
+            throw StripeApiException.missingParam(at + "[payload]");
+        }
+        Map<String, String> payloadStrings = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> p : payload.entrySet()) {
+            if (!(p.getValue() instanceof String value)) {
+                throw StripeApiException.invalid("parameter_invalid_string", at + "[payload][" + p.getKey() + "]",
+                        "Invalid " + at + "[payload][" + p.getKey() + "]: must be a string.");
+            }
+            payloadStrings.put(String.valueOf(p.getKey()), value);
+        }
+        String time = optString(event, "timestamp", at + "[timestamp]");
+        long timestamp = now;
+        if (time != null) {
+            try {
+                timestamp = OffsetDateTime.parse(time).toEpochSecond();
+            } catch (DateTimeParseException e) {
+                throw StripeApiException.invalid("invalid_parameter", at + "[timestamp]",
+                        "Invalid " + at + "[timestamp]: must be an RFC 3339 timestamp.");
+            }
+        }
+        return new StreamEvent(identifier, eventName, payloadStrings, timestamp);
+    }
+
+    synchronized long sessionsCreated() {
+        return sessionsCreated;
+    }
+
+    synchronized long streamEventsReceived() {
+        return streamEventsReceived;
+    }
+
+    synchronized long streamDuplicates() {
+        return streamDuplicates;
+    }
+
+    synchronized long sessionsExpiredAnswers() {
+        return sessionsExpiredAnswers;
+    }
+
+    synchronized List<MeterErrorReport> errorReports() {
+        return List.copyOf(errorReports);
     }
 
     // ------------------------------------------------------------------ summaries

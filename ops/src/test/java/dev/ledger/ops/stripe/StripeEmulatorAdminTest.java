@@ -99,4 +99,61 @@ class StripeEmulatorAdminTest {
         assertThat(json.readTree(stats.body()).get("meter_event_calls").asInt()).isEqualTo(1);
         assertThat(emulator.meterEventCalls()).isEqualTo(1);
     }
+
+    @Test
+    void v2EndpointsSpeakJsonAndAnswerErrorsInTheV2Shape() throws Exception {
+        HttpResponse<String> created = call("POST", "/v2/billing/meter_event_session", "application/json", "{}",
+                "Bearer sk_test_x");
+        assertThat(created.statusCode()).isEqualTo(200);
+        JsonNode session = json.readTree(created.body());
+        assertThat(session.get("object").asText()).isEqualTo("v2.billing.meter_event_session");
+        String token = session.get("authentication_token").asText();
+        assertThat(Duration.between(Instant.parse(session.get("created").asText()),
+                Instant.parse(session.get("expires_at").asText()))).isEqualTo(Duration.ofMinutes(15));
+
+        HttpResponse<String> unknownToken = call("POST", "/v2/billing/meter_event_stream", "application/json",
+                "{\"events\":[]}", "Bearer mes_tok_nope");
+        assertThat(unknownToken.statusCode()).isEqualTo(401);
+        assertV2Error(unknownToken, "invalid_request_error", "unauthorized");
+
+        HttpResponse<String> sessionFromToken = call("POST", "/v2/billing/meter_event_session", "application/json",
+                "{}", "Bearer " + token);
+        assertThat(sessionFromToken.statusCode()).isEqualTo(401);
+
+        HttpResponse<String> numberValue = call("POST", "/v2/billing/meter_event_stream", "application/json",
+                "{\"events\":[{\"event_name\":\"x\",\"payload\":{\"value\":5}}]}", "Bearer " + token);
+        assertThat(numberValue.statusCode()).isEqualTo(400);
+        assertV2Error(numberValue, "invalid_request_error", "parameter_invalid_string");
+
+        HttpResponse<String> notJson = call("POST", "/v2/billing/meter_event_stream", "application/json", "events=1",
+                "Bearer " + token);
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertV2Error(notJson, "invalid_request_error", "invalid_json");
+
+        emulator.advanceClock(Duration.ofMinutes(16));
+        HttpResponse<String> expired = call("POST", "/v2/billing/meter_event_stream", "application/json",
+                "{\"events\":[{\"event_name\":\"x\",\"payload\":{\"value\":\"5\"}}]}", "Bearer " + token);
+        assertThat(expired.statusCode()).isEqualTo(401);
+        assertV2Error(expired, "temporary_session_expired", "billing_meter_event_session_expired");
+
+        emulator.injectFaults(1, 3);
+        HttpResponse<String> faulted = call("POST", "/v2/billing/meter_event_stream", "application/json", "{}",
+                "Bearer " + token);
+        assertThat(faulted.statusCode()).isIn(429, 500);
+        assertThat(json.readTree(faulted.body()).at("/error/code").asText()).isNotEmpty();
+        emulator.injectFaults(0, 0);
+
+        JsonNode stats = json.readTree(call("GET", "/_emulator/stats", null, null, null).body());
+        assertThat(stats.get("meter_event_sessions_created").asInt()).isEqualTo(1);
+        assertThat(stats.get("meter_event_sessions_expired").asInt()).isEqualTo(1);
+        assertThat(stats.get("meter_event_stream_calls").asInt()).isEqualTo(5);
+        assertThat(stats.get("meter_event_calls").asInt()).isZero();
+    }
+
+    private void assertV2Error(HttpResponse<String> response, String type, String code) throws Exception {
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("type").asText()).isEqualTo(type);
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).isNotBlank();
+    }
 }

@@ -3,6 +3,7 @@ package dev.ledger.ops.stripe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.stripe.StripeClient;
 import com.stripe.exception.ApiException;
@@ -11,11 +12,13 @@ import com.stripe.exception.IdempotencyException;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
+import com.stripe.exception.TemporarySessionExpiredException;
 import com.stripe.model.Customer;
 import com.stripe.model.StripeCollection;
 import com.stripe.model.billing.Meter;
 import com.stripe.model.billing.MeterEvent;
 import com.stripe.model.billing.MeterEventSummary;
+import com.stripe.model.v2.billing.MeterEventSession;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.CustomerListParams;
@@ -24,10 +27,13 @@ import com.stripe.param.billing.MeterCreateParams;
 import com.stripe.param.billing.MeterEventCreateParams;
 import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
+import com.stripe.param.v2.billing.MeterEventStreamCreateParams;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -358,5 +364,164 @@ class StripeEmulatorTest {
                 MeterEventSummaryListParams.builder().setCustomer(cus.getId()).build()))
                 .isInstanceOfSatisfying(InvalidRequestException.class,
                         e -> assertThat(e.getCode()).isEqualTo("parameter_missing"));
+    }
+
+    // ------------------------------------------------------------------ v2 meter event streams
+
+    private MeterEventSession session() throws StripeException {
+        return stripe.v2().billing().meterEventSession().create();
+    }
+
+    /** A client that authenticates with the session's token, as the stream requires. */
+    private StripeClient streamClient(MeterEventSession session) {
+        return client(StripeClient.builder().setApiKey(session.getAuthenticationToken()));
+    }
+
+    private static MeterEventStreamCreateParams.Event streamEvent(String customerId, String identifier, long value,
+                                                                  Instant at) {
+        return MeterEventStreamCreateParams.Event.builder()
+                .setEventName(EVENT)
+                .setIdentifier(identifier)
+                .putPayload("stripe_customer_id", customerId)
+                .putPayload("value", Long.toString(value))
+                .setTimestamp(at)
+                .build();
+    }
+
+    private static void stream(StripeClient client, MeterEventStreamCreateParams.Event... events)
+            throws StripeException {
+        client.v2().billing().meterEventStream().create(
+                MeterEventStreamCreateParams.builder().addAllEvent(List.of(events)).build());
+    }
+
+    @Test
+    void streamedEventsCountInSummariesAndShareTheIdentifierStoreWithV1() throws StripeException {
+        Customer cus = customer();
+        Meter meter = sumMeter();
+        MeterEventSession session = session();
+        assertThat(session.getObject()).isEqualTo("v2.billing.meter_event_session");
+        assertThat(Duration.between(session.getCreated(), session.getExpiresAt())).isEqualTo(Duration.ofMinutes(15));
+
+        stream(streamClient(session), streamEvent(cus.getId(), "s-1", 5, NOW.minusSeconds(600)),
+                streamEvent(cus.getId(), "s-2", 7, NOW));
+        send(event(cus.getId(), "v1-1", 11, NOW));
+
+        // a v2 duplicate is ignored without an error; a v1 duplicate of a streamed identifier is refused
+        stream(streamClient(session), streamEvent(cus.getId(), "v1-1", 11, NOW),
+                streamEvent(cus.getId(), "s-1", 5, NOW));
+        assertThatThrownBy(() -> send(event(cus.getId(), "s-2", 7, NOW)))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.getCode()).isEqualTo("resource_already_exists"));
+
+        assertThat(total(meter, cus.getId())).isEqualTo(23);
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isEqualTo(23);
+        assertThat(emulator.meterEventsAccepted()).isEqualTo(3);
+        assertThat(emulator.meterEventStreamDuplicates()).isEqualTo(2);
+        assertThat(emulator.meterEventStreamCalls()).isEqualTo(2);
+        assertThat(emulator.meterEventCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void givenASessionPastItsFifteenMinutes_thenTheStreamAnswersExpiredAndANewSessionCarriesOn()
+            throws StripeException {
+        Customer cus = customer();
+        sumMeter();
+        MeterEventSession first = session();
+        stream(streamClient(first), streamEvent(cus.getId(), "before", 1, NOW));
+
+        emulator.advanceClock(Duration.ofMinutes(15));
+
+        assertThatThrownBy(() -> stream(streamClient(first), streamEvent(cus.getId(), "after", 2, emulator.now())))
+                .isInstanceOfSatisfying(TemporarySessionExpiredException.class, e -> {
+                    assertThat(e.getStatusCode()).isEqualTo(401);
+                    assertThat(e.getCode()).isEqualTo("billing_meter_event_session_expired");
+                });
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).as("an expired call records nothing").isEqualTo(1);
+
+        MeterEventSession renewed = session();
+        assertThat(renewed.getAuthenticationToken()).isNotEqualTo(first.getAuthenticationToken());
+        assertThat(renewed.getExpiresAt()).isAfter(first.getExpiresAt());
+        stream(streamClient(renewed), streamEvent(cus.getId(), "after", 2, emulator.now()));
+
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isEqualTo(3);
+        assertThat(emulator.meterEventSessionsCreated()).isEqualTo(2);
+        assertThat(emulator.meterEventSessionsExpired()).isEqualTo(1);
+    }
+
+    @Test
+    void streamEventsRefusedAfterAcceptanceBecomeErrorReportsAndAreNotCounted() throws StripeException {
+        Customer cus = customer();
+        sumMeter();
+        StripeClient client = streamClient(session());
+
+        // Stripe validates stream events after answering: the call succeeds even though neither event counts.
+        stream(client, streamEvent("cus_doesnotexist", "bad-customer", 5, NOW),
+                MeterEventStreamCreateParams.Event.builder().setEventName("no_such_meter").setIdentifier("bad-meter")
+                        .putPayload("stripe_customer_id", cus.getId()).putPayload("value", "1").build());
+
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isZero();
+        assertThat(emulator.meterEventsAccepted()).isZero();
+        assertThat(emulator.meterErrorReports()).extracting(MeterErrorReport::identifier, MeterErrorReport::code)
+                .containsExactly(tuple("bad-customer", "meter_event_customer_not_found"),
+                        tuple("bad-meter", "no_meter"));
+
+        // refused events leave their identifiers free, so the corrected event is recorded
+        stream(client, streamEvent(cus.getId(), "bad-customer", 5, NOW));
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isEqualTo(5);
+    }
+
+    @Test
+    void streamRejectsMoreThanAHundredEventsInOneCallAndRecordsNoneOfThem() throws StripeException {
+        Customer cus = customer();
+        sumMeter();
+        MeterEventStreamCreateParams.Event[] events = new MeterEventStreamCreateParams.Event[101];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = streamEvent(cus.getId(), "many-" + i, 1, NOW);
+        }
+        StripeClient client = streamClient(session());
+
+        assertThatThrownBy(() -> stream(client, events))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.getStatusCode()).isEqualTo(400));
+        stream(client, Arrays.copyOf(events, 100));
+
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isEqualTo(100);
+    }
+
+    @Test
+    void injectedFaultsOnTheStreamLeaveTotalsExactWhenBatchesAreRetried() throws StripeException {
+        Customer cus = customer();
+        Meter meter = sumMeter();
+        StripeClient client = streamClient(session());
+        emulator.injectFaults(1.0 / 3, 11);
+
+        int batches = 12;
+        long expected = 0;
+        int faulted = 0;
+        for (int b = 0; b < batches; b++) {
+            MeterEventStreamCreateParams.Event[] batch = new MeterEventStreamCreateParams.Event[10];
+            for (int i = 0; i < batch.length; i++) {
+                long value = b * 10L + i;
+                expected += value;
+                batch[i] = streamEvent(cus.getId(), "batch-" + b + "-" + i, value, NOW);
+            }
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    stream(client, batch);
+                    break;
+                } catch (RateLimitException | ApiException e) {
+                    assertThat(e.getStatusCode()).isIn(429, 500);
+                    faulted++;
+                }
+                assertThat(attempt).as("attempts for batch %d", b).isLessThan(20);
+            }
+        }
+
+        assertThat(faulted).isPositive();
+        assertThat(emulator.meterEventStreamCalls()).isEqualTo(batches + faulted);
+        assertThat(emulator.meterEventTotal(cus.getId(), EVENT)).isEqualTo(expected);
+        assertThat(emulator.meterEventsAccepted()).isEqualTo(batches * 10L);
+        emulator.injectFaults(0, 0);
+        assertThat(total(meter, cus.getId())).isEqualTo(expected);
     }
 }
