@@ -1,5 +1,6 @@
 package dev.ledger.core.verify;
 
+import dev.ledger.core.chain.JsonBytes;
 import com.fasterxml.jackson.core.Base64Variant;
 import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,10 +16,7 @@ import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -47,7 +45,6 @@ final class BlockParser {
     // What java.util.Base64's basic encoder writes and its decoder reads: RFC 4648 alphabet, padding optional.
     private static final Base64Variant BASE64 = Base64Variants.MIME_NO_LINEFEEDS.withPaddingAllowed();
     private static final ThreadLocal<Worker> WORKER = ThreadLocal.withInitial(Worker::new);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private BlockParser() {
     }
@@ -82,22 +79,8 @@ final class BlockParser {
         }
     }
 
-    /** Index of the first {@code '"'} in [from, to), or -1: eight bytes per step, since base64 payloads are long. */
     static int indexOfQuote(byte[] b, int from, int to) {
-        int i = from;
-        for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long w = (long) LONGS.get(b, i) ^ 0x2222222222222222L;
-            long found = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-        }
-        for (; i < to; i++) {
-            if (b[i] == '"') {
-                return i;
-            }
-        }
-        return -1;
+        return JsonBytes.indexOfQuote(b, from, to);
     }
 
     static int indexOf(byte[] b, int from, int to, byte value) {

@@ -1,0 +1,32 @@
+package dev.ledger.core.chain;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/** Scanning JSON text as bytes, for the readers of records this project writes itself (entry records, bundles). */
+public final class JsonBytes {
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private JsonBytes() {
+    }
+
+    /** Index of the first {@code '"'} in [from, to), or -1: eight bytes per step, since base64 members are long. */
+    public static int indexOfQuote(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i) ^ 0x2222222222222222L;
+            long found = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] == '"') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
