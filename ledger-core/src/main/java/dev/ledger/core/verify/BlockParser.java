@@ -146,6 +146,10 @@ final class BlockParser {
         private byte[] lastMetadata = new byte[0];
         private int lastMetadataLength = -1;
         private byte[] lastMetadataDigest;
+        private final int[] spanStart = new int[NAMES.length];
+        private final int[] spanEnd = new int[NAMES.length];
+        private final EntryFraming.Frame frame = new EntryFraming.Frame();
+        private static final byte[] NO_BYTES = new byte[0];
         /** Just past the line the last canonical entry ended on. */
         int next;
 
@@ -222,7 +226,8 @@ final class BlockParser {
                     case METADATA -> metadataDigest(b, vs, ve);
                     case PAYLOAD_SHA256, PREV_HASH, HASH -> hex32(b, vs, ve);
                     case TENANT, TYPE, REVISION -> repeated(field, b, vs, ve);
-                    default -> ascii(b, vs, ve);
+                    // event id and time are only hashed: their bytes are framed where they lie, no string is made
+                    default -> span(field, b, vs, ve);
                 };
                 if (value == null) {
                     return null;
@@ -241,8 +246,14 @@ final class BlockParser {
             String tenant = (String) v[TENANT];
             byte[] prevHash = (byte[]) v[PREV_HASH];
             byte[] hash = (byte[]) v[HASH];
-            byte[] recomputed = EntryFraming.hash(tenant, sequence, (String) v[EVENT], (String) v[TYPE], (String) v[REVISION],
-                    (String) v[RECORDED_AT], digest, (byte[]) v[METADATA], prevHash);
+            byte[] tenantBytes = lastBytes[TENANT];
+            byte[] typeBytes = lastBytes[TYPE];
+            byte[] revisionBytes = v[REVISION] == null ? NO_BYTES : lastBytes[REVISION];
+            byte[] recomputed = frame.tenant(tenantBytes, 0, tenantBytes.length).sequence(sequence)
+                    .eventId(b, spanStart[EVENT], spanEnd[EVENT] - spanStart[EVENT])
+                    .type(typeBytes, 0, typeBytes.length).revision(revisionBytes, 0, revisionBytes.length)
+                    .recordedAt(b, spanStart[RECORDED_AT], spanEnd[RECORDED_AT] - spanStart[RECORDED_AT])
+                    .digests(digest, (byte[]) v[METADATA], prevHash).hash(md);
             return new BundleLine.EntryLine(sequence, tenant, prevHash, hash, recomputed, leafHash(hash));
         }
 
@@ -272,6 +283,18 @@ final class BlockParser {
                 lastStrings[field] = value;
             }
             return value;
+        }
+
+        /** Where a printable-ASCII value lies in the line (its bytes are what the frame hashes), or null for Jackson. */
+        private Object span(int field, byte[] b, int start, int end) {
+            for (int i = start; i < end; i++) {
+                if (b[i] < 0x20 || b[i] == '\\' || b[i] == 0x7f) {
+                    return null;
+                }
+            }
+            spanStart[field] = start;
+            spanEnd[field] = end;
+            return Boolean.TRUE;
         }
 
         /** Printable ASCII without escapes reads the same as bytes and as JSON; anything else goes to Jackson. */
