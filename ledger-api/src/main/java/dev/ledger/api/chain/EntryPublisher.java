@@ -10,6 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,16 +40,22 @@ import org.springframework.stereotype.Component;
 @ProcessingGroup(EntryPublisher.GROUP)
 public class EntryPublisher {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EntryPublisher.class);
+
     public static final String GROUP = "kafka-publisher";
     private static final String BATCH = EntryPublisher.class.getName() + ".batch";
 
     private final EntryReader reader;
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
+    private final String bootstrapServers;
+    /** Publisher thread only. */
+    private boolean topicReady;
 
     public EntryPublisher(EntryReader reader, LedgerProperties props) {
         this.reader = reader;
         this.topic = props.entriesTopic();
+        this.bootstrapServers = props.kafkaBootstrapServers();
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -68,6 +82,9 @@ public class EntryPublisher {
     }
 
     private void publish(List<String> eventIds) {
+        if (!topicReady) {
+            topicReady = ensureTopic();
+        }
         List<Future<RecordMetadata>> sent = new ArrayList<>(eventIds.size());
         for (StoredEntry entry : reader.byEventIds(eventIds)) {
             sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), EntryCodec.encode(entry))));
@@ -82,6 +99,35 @@ public class EntryPublisher {
             throw new IllegalStateException("interrupted while publishing entries", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Kafka did not acknowledge entries; the batch will be retried", e.getCause());
+        }
+    }
+
+    /**
+     * Creates the topic before the first record when it is missing (the broker's default partitions and replication),
+     * so the idempotent producer never races the broker's auto-creation (that race answered NOT_LEADER_OR_FOLLOWER and
+     * then OUT_OF_ORDER_SEQUENCE_NUMBER for half a minute). Best effort: Kafka being away only delays publication.
+     */
+    private boolean ensureTopic() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics"))) {
+            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
+                return true;
+            }
+            admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
+            log.info("created Kafka topic {}", topic);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return true;
+            }
+            log.warn("could not create Kafka topic {} ({}); publishing anyway", topic, e.getCause().getClass().getSimpleName());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (TimeoutException | KafkaException e) {
+            log.warn("could not create Kafka topic {} ({}); publishing anyway", topic, e.getClass().getSimpleName());
+            return false;
         }
     }
 

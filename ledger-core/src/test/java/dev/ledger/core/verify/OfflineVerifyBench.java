@@ -63,7 +63,9 @@ public final class OfflineVerifyBench {
             }
         }
         Path file = Files.createTempFile("ledger-bench", ".ndjson");
-        file.toFile().deleteOnExit();
+        if (!Boolean.getBoolean("bench.keep")) {
+            file.toFile().deleteOnExit();
+        }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             BundleWriter.write(out, new BundleHeader(TENANT, 1, n, "2026-11-21T18:30:00.000Z"), List.of(signer.key()), null, checkpoints,
                     entries(n));
@@ -143,6 +145,10 @@ public final class OfflineVerifyBench {
         MerkleTree.inclusionProof(hashes, n / 2, n);
         System.out.printf(Locale.ROOT, "one-shot MerkleTree.inclusionProof(list, i, %,d) without a prebuilt index: %.0f ms%n", n,
                 seconds(ts) * 1e3);
+        if (Boolean.getBoolean("bench.keep")) {
+            System.out.println("kept " + file);
+            return;
+        }
         Files.deleteIfExists(file);
     }
 
