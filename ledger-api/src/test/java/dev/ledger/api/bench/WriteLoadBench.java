@@ -51,11 +51,10 @@ import org.junit.jupiter.api.Test;
  * nothing about time.
  *
  * <pre>
- * ./ledger up --detach &amp;&amp; ./ledger bench -pl ledger-api -Dtest=WriteLoadBench
+ * ./ledger up --detach &amp;&amp; ./ledger bench WriteLoadBench
  * ./ledger down
  * </pre>
- * ({@code ./ledger bench} is {@code mvn -Pbench test}; with {@code -pl ledger-api} the other modules come from the
- * local repository, so run {@code mvn install -DskipTests} once after changing them.)
+ * ({@code ./ledger bench NAME} is {@code mvn -Pbench test -pl <its module> -am -Dtest=NAME}.)
  *
  * <p>It reads {@code .ledger/stack.env} of the running stack ({@code LEDGER_API_URL}, {@code LEDGER_ADMIN_KEY},
  * {@code DATABASE_URL} as superuser) and stops with a clear message when no stack runs. It creates fresh tenants
@@ -243,7 +242,7 @@ class WriteLoadBench {
             }
             env = root.resolve(".ledger/stack.env");
         }
-        String howTo = "start one with `./ledger up --detach` in " + root + ", then `./ledger bench -pl ledger-api -Dtest=WriteLoadBench`"
+        String howTo = "start one with `./ledger up --detach` in " + root + ", then `./ledger bench WriteLoadBench`"
                 + " (and `./ledger down` afterwards)";
         Path pidFile = env.resolveSibling("stack.pid");
         Optional<ProcessHandle> stack = Files.isRegularFile(pidFile)

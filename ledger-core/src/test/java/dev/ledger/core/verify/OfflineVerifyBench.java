@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The offline verifier's benchmark: writes a bundle of 1,000,000 entries to a temporary file, then prints the
  * verifier's rate next to the raw SHA-256 rate of the same bytes in the same run, and the cost of inclusion proofs at
  * that size. Prints figures; asserts nothing about time. Run either
- * {@code ./ledger bench -pl ledger-core -Dtest=OfflineVerifyBench} ({@code -Dentries=N} to change the size), or
+ * {@code ./ledger bench OfflineVerifyBench} ({@code -Dentries=N} to change the size), or
  * {@code java -cp <test classpath> dev.ledger.core.verify.OfflineVerifyBench [entries]}.
  */
 public final class OfflineVerifyBench {

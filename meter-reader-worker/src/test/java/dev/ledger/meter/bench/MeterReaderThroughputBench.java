@@ -3,7 +3,7 @@ package dev.ledger.meter.bench;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code ./ledger bench -pl meter-reader-worker -Dtest=MeterReaderThroughputBench [-Dentries=N]}: runs
+ * {@code ./ledger bench MeterReaderThroughputBench [-Dentries=N]}: runs
  * {@link MeterReaderBench} (bare consumer loop vs the meter-reader over the same topic). Prints; asserts nothing.
  */
 class MeterReaderThroughputBench {
