@@ -87,6 +87,15 @@ public final class LedgerClient {
         }
     }
 
+    /** One JSON text (e.g. a line of an export bundle) as a tree. */
+    public static JsonNode parse(String text) {
+        try {
+            return LedgerJson.mapper().readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A valid evaluation body. */
     public static Map<String, Object> evaluation(String id) {
         return Map.of("evaluation_id", id, "policy_id", "pol_pii", "policy_version", "7", "subject", "agent:42",

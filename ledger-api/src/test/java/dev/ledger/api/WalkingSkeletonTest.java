@@ -3,7 +3,9 @@ package dev.ledger.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.api.LedgerClient.Answer;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,18 @@ class WalkingSkeletonTest {
                 assertThat(receipts.get(i).body().get("sequence").asLong()).isEqualTo(receipts.get(i - 1).body().get("sequence").asLong() + 1);
                 assertThat(receipts.get(i).body().get("prev_hash").asText()).isEqualTo(receipts.get(i - 1).body().get("hash").asText());
             }
+
+            // what the chain commits to as an evaluation's metadata is exactly what the write path put there: who, and the
+            // keys that make a retry safe; no framework trace or correlation ids
+            String bundle = admin.get("/v1/tenants/skel/export").raw().body();
+            JsonNode last = bundle.lines().map(LedgerClient::parse).filter(l -> "entry".equals(l.path("kind").asText()))
+                    .reduce((a, b) -> b).orElseThrow();
+            JsonNode metadata = LedgerClient.parse(new String(Base64.getDecoder().decode(last.get("metadata_b64").asText())));
+            List<String> names = new ArrayList<>();
+            metadata.fieldNames().forEachRemaining(names::add);
+            assertThat(names).containsExactlyInAnyOrder("actor", "idempotency_key", "request_digest", "entity_key");
+            assertThat(metadata.get("idempotency_key").asText()).isEqualTo("idem-4");
+            assertThat(metadata.get("entity_key").asText()).isEqualTo("evaluation_id:ev_4");
         }
     }
 }
