@@ -12,6 +12,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,8 @@ import org.springframework.stereotype.Component;
 /**
  * Issues signed checkpoints (on demand, every N entries, or every T) and answers inclusion and consistency proofs.
  * Each tenant's Merkle tree is kept in memory as a {@link ProofIndex} and extended from the database as its chain
- * grows, so a proof over a million entries costs microseconds, not a million reads.
+ * grows, so a proof over a million entries costs microseconds, not a million reads. The trees together hold at most
+ * {@code ledger.checkpoint.proof-cache-leaves} leaves: memory stays bounded however many tenants and entries there are.
  */
 @Component
 public class CheckpointService {
@@ -31,12 +34,15 @@ public class CheckpointService {
     private final JdbcTemplate jdbc;
     private final CheckpointSigner signer;
     private final CheckpointProperties props;
-    private final Map<String, ProofIndex> trees = new ConcurrentHashMap<>();
+    private final Cache<String, ProofIndex> trees;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
 
     public CheckpointService(JdbcTemplate jdbc, CheckpointProperties props, LedgerProperties ledger) {
         this.jdbc = jdbc;
         this.props = props;
+        // the weight is the tree's size when it was last put back; trees grow between, by at most one extension
+        this.trees = Caffeine.newBuilder().maximumWeight(props.proofCacheLeaves())
+                .weigher((String tenant, ProofIndex tree) -> (int) Math.min(Integer.MAX_VALUE, Math.max(1, tree.size()))).build();
         if (props.privateKey() == null || props.privateKey().isBlank()) {
             if (ledger.production()) {
                 throw new IllegalStateException("ledger-api refuses to start: LEDGER_CHECKPOINT_PRIVATE_KEY is required in production");
@@ -66,7 +72,7 @@ public class CheckpointService {
 
     /** The Merkle tree over the tenant's first {@code size} entries (at least), read from the database as needed. */
     public ProofIndex tree(String tenantId, long size) {
-        ProofIndex tree = trees.computeIfAbsent(tenantId, t -> ProofIndex.over(List.of()));
+        ProofIndex tree = trees.get(tenantId, t -> ProofIndex.over(List.of()));
         synchronized (tree) {
             if (tree.size() < size) {
                 jdbc.query(con -> {
@@ -80,6 +86,7 @@ public class CheckpointService {
                 }, rs -> {
                     tree.append(rs.getBytes(1));
                 });
+                trees.asMap().replace(tenantId, tree, tree); // weighed again at its new size (may evict others)
             }
             return tree;
         }
