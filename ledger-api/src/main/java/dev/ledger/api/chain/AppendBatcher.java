@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,17 +27,23 @@ import org.springframework.stereotype.Component;
  * queue up, and the next transaction takes all of them (up to {@link #MAX_BATCH}) as one command, one chain-head
  * update, one fsync. Nobody waits on a timer: batches form exactly while the previous commit is being flushed.
  * A batch that fails as a whole is retried item by item, so one bad item never fails its neighbours.
+ *
+ * <p>Items may name the unique keys their append will write (Idempotency-Key, entity key). One lookup per batch finds
+ * the keys already recorded, and those items are answered "key taken" without being appended, so a replay costs no
+ * failed transaction and a new write costs no lookup of its own. The lookup only saves work: the uniqueness
+ * constraints written in the append's transaction still decide every race.
  */
 @Component
 public class AppendBatcher {
 
     static final int MAX_BATCH = 1000;
 
-    /** One item's fate: its outcome, and its committed link when appended. */
-    public record Appended(AppendOutcome outcome, ChainLinks.Link link) {
+    /** One item's fate: its outcome and its committed link when appended, or that one of its keys is taken. */
+    public record Appended(AppendOutcome outcome, ChainLinks.Link link, boolean keyTaken) {
+        static final Appended KEY_TAKEN = new Appended(null, null, true);
     }
 
-    private record Item(LedgerEvent event, Map<String, String> metadata, CompletableFuture<Appended> done) {
+    private record Item(LedgerEvent event, Map<String, String> metadata, List<String> keys, CompletableFuture<Appended> done) {
     }
 
     private static final class Lane {
@@ -43,18 +52,21 @@ public class AppendBatcher {
     }
 
     private final CommandGateway commands;
+    private final JdbcTemplate jdbc;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final ExecutorService drainers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("append-", 0).factory());
     private final DistributionSummary batchSizes;
 
-    public AppendBatcher(CommandGateway commands, MeterRegistry metrics) {
+    public AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc) {
         this.commands = commands;
+        this.jdbc = jdbc;
         this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
                 .register(metrics);
     }
 
-    public CompletableFuture<Appended> submit(String tenantId, LedgerEvent event, Map<String, String> metadata) {
-        Item item = new Item(event, metadata, new CompletableFuture<>());
+    /** @param keys the unique keys (as stored in idempotency_record) this entry's append writes; may be empty */
+    public CompletableFuture<Appended> submit(String tenantId, LedgerEvent event, Map<String, String> metadata, List<String> keys) {
+        Item item = new Item(event, metadata, keys, new CompletableFuture<>());
         Lane lane = lanes.computeIfAbsent(tenantId, t -> new Lane());
         lane.queue.add(item);
         if (lane.draining.compareAndSet(false, true)) {
@@ -71,7 +83,14 @@ public class AppendBatcher {
                 batch.add(next);
             }
             if (!batch.isEmpty()) {
-                append(tenantId, batch);
+                try {
+                    batch = withoutTakenKeys(tenantId, batch);
+                } catch (RuntimeException lookupFailed) {
+                    // the lookup only saves work; the append's own constraints still decide
+                }
+                if (!batch.isEmpty()) {
+                    append(tenantId, batch);
+                }
                 continue;
             }
             lane.draining.set(false);
@@ -80,6 +99,39 @@ public class AppendBatcher {
                 return;
             }
         }
+    }
+
+    /**
+     * Answers the items whose keys are recorded already, or repeat a key of an earlier item of this batch (the
+     * caller reads what the first one recorded once it committed), and keeps the others, in order.
+     */
+    private List<Item> withoutTakenKeys(String tenantId, List<Item> batch) {
+        List<String> keys = new ArrayList<>();
+        for (Item item : batch) {
+            keys.addAll(item.keys());
+        }
+        if (keys.isEmpty()) {
+            return batch;
+        }
+        Set<String> taken = new HashSet<>(jdbc.query(con -> {
+            var ps = con.prepareStatement("select idempotency_key from idempotency_record where tenant_id = ? and idempotency_key = any(?)");
+            ps.setString(1, tenantId);
+            ps.setArray(2, con.createArrayOf("varchar", keys.toArray()));
+            return ps;
+        }, (rs, i) -> rs.getString(1)));
+        List<Item> kept = new ArrayList<>(batch.size());
+        for (Item item : batch) {
+            boolean clash = false;
+            for (String key : item.keys()) {
+                clash |= !taken.add(key); // recorded already, or claimed by an earlier item of this batch
+            }
+            if (clash) {
+                item.done().complete(Appended.KEY_TAKEN);
+            } else {
+                kept.add(item);
+            }
+        }
+        return kept;
     }
 
     private void append(String tenantId, List<Item> batch) {
@@ -110,7 +162,7 @@ public class AppendBatcher {
         for (int i = 0; i < batch.size(); i++) {
             AppendOutcome outcome = result.outcomes().get(i);
             ChainLinks.Link link = outcome.isAppended() ? result.link(tenantId, outcome.sequence()) : null;
-            batch.get(i).done().complete(new Appended(outcome, link));
+            batch.get(i).done().complete(new Appended(outcome, link, false));
         }
     }
 

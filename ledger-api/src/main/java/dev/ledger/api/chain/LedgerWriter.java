@@ -80,13 +80,19 @@ public class LedgerWriter {
     /** Appends one client write: the same key and request answer the first receipt again. */
     public Written append(String tenantId, Write write) {
         for (int attempt = 0; attempt < 5; attempt++) {
-            Written earlier = earlier(tenantId, write);
-            if (earlier != null) {
-                return earlier;
+            if (attempt > 0) {
+                // a key of this write is recorded (by an earlier request, or one racing this one): answer what it recorded
+                Written earlier = earlier(tenantId, write);
+                if (earlier != null) {
+                    return earlier;
+                }
             }
             try {
-                AppendBatcher.Appended appended = batcher.submit(tenantId, write.entry(), metadata(write))
+                AppendBatcher.Appended appended = batcher.submit(tenantId, write.entry(), metadata(write), keys(write))
                         .get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (appended.keyTaken()) {
+                    continue;
+                }
                 if (!appended.outcome().isAppended()) {
                     throw rejection(appended.outcome());
                 }
@@ -144,7 +150,7 @@ public class LedgerWriter {
                         || w.entityKey() != null && !inThisBatch.add(w.entityKey())) {
                     answers.set(i, Boolean.FALSE); // a repeat inside this batch: settled after the first one
                 } else {
-                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w)));
+                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w), keys(w)));
                 }
             } catch (ApiProblem problem) {
                 answers.set(i, problem);
@@ -156,7 +162,9 @@ public class LedgerWriter {
             }
             try {
                 AppendBatcher.Appended a = pending.get(i).get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                if (!a.outcome().isAppended()) {
+                if (a.keyTaken()) {
+                    answers.set(i, Boolean.FALSE); // recorded meanwhile: settled below through append()
+                } else if (!a.outcome().isAppended()) {
                     answers.set(i, rejection(a.outcome()));
                 } else {
                     long seq = a.outcome().sequence();
@@ -176,6 +184,12 @@ public class LedgerWriter {
             }
         }
         return answers;
+    }
+
+    /** The unique keys the append of this write stores, as idempotency_record holds them. */
+    private static List<String> keys(Write w) {
+        return w.entityKey() == null ? List.of(CLIENT_KEY_PREFIX + w.idempotencyKey())
+                : List.of(CLIENT_KEY_PREFIX + w.idempotencyKey(), w.entityKey());
     }
 
     private static Map<String, String> metadata(Write w) {
