@@ -1,5 +1,7 @@
 package dev.ledger.api.checkpoint;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ledger.api.config.LedgerProperties;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKey;
@@ -12,8 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -3,8 +3,8 @@ package dev.ledger.api.config;
 import dev.ledger.api.tenant.TenantProjection;
 import java.util.Map;
 import org.axonframework.config.ConfigurerModule;
-import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 

@@ -1,6 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.JsonBytes;
 import com.fasterxml.jackson.core.Base64Variant;
 import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonParser;
@@ -11,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.JsonBytes;
 import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerJson;
@@ -77,10 +77,6 @@ final class BlockParser {
         } catch (LineException | IllegalArgumentException e) {
             return new ParsedBlock(lines, 0, new BundleFormatException(line, e.getMessage()));
         }
-    }
-
-    static int indexOfQuote(byte[] b, int from, int to) {
-        return JsonBytes.indexOfQuote(b, from, to);
     }
 
     static int indexOf(byte[] b, int from, int to, byte value) {
@@ -184,7 +180,7 @@ final class BlockParser {
                     return null;
                 }
                 int nameStart = p + 2;
-                int nameEnd = indexOfQuote(b, nameStart, limit);
+                int nameEnd = JsonBytes.indexOfQuote(b, nameStart, limit);
                 int field = nameEnd < 0 ? -1 : field(b, nameStart, nameEnd, expected);
                 expected = field + 1;
                 if (field < 0 || (seen & 1 << field) != 0 || nameEnd + 2 >= limit || b[nameEnd + 1] != ':') {
@@ -215,7 +211,7 @@ final class BlockParser {
                     return null;
                 }
                 int vs = p + 1;
-                int ve = indexOfQuote(b, vs, limit);
+                int ve = JsonBytes.indexOfQuote(b, vs, limit);
                 if (ve < 0) {
                     return null;
                 }
