@@ -141,6 +141,7 @@ public final class LocalStack {
         System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
         System.out.println("  Stripe emulator   " + stripe.url());
         System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");
+        System.out.println("  parked windows    http://127.0.0.1:" + meterPort + "/parked   (Bearer token in .ledger/meter-reader-admin-token)");
         System.out.println("  checkpoint keys   " + checkpointKeys(apiUrl));
         System.out.println("  logs              " + state.resolve("logs"));
         System.out.println("  environment       " + state.resolve("stack.env"));
