@@ -150,7 +150,8 @@ public class LedgerWriter {
                         || w.entityKey() != null && !inThisBatch.add(w.entityKey())) {
                     answers.set(i, Boolean.FALSE); // a repeat inside this batch: settled after the first one
                 } else {
-                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w), keys(w)));
+                    // this request's keys were looked up above: the batcher need not look again (the constraints still decide)
+                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w), List.of()));
                 }
             } catch (ApiProblem problem) {
                 answers.set(i, problem);

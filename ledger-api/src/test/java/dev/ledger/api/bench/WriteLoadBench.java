@@ -789,6 +789,17 @@ class WriteLoadBench {
     private static final String NAIVE = "bench_naive_entry";
     private static final String HEAD = "bench_naive_head";
 
+    /** One connection per writer thread, outside autocommit (the phases commit their own transactions). */
+    private List<Connection> transactionalConnections(int threads) throws SQLException {
+        List<Connection> connections = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Connection c = DriverManager.getConnection(jdbcUrl);
+            c.setAutoCommit(false);
+            connections.add(c);
+        }
+        return connections;
+    }
+
     private void scratch(String table) throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
             s.execute("drop table if exists " + table);
@@ -828,12 +839,7 @@ class WriteLoadBench {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         byte[] hash = new byte[32];
         new SecureRandom().nextBytes(hash);
-        List<Connection> connections = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Connection c = DriverManager.getConnection(jdbcUrl);
-            c.setAutoCommit(false);
-            connections.add(c);
-        }
+        List<Connection> connections = transactionalConnections(threads);
         long start = System.nanoTime();
         long end = deadline();
         List<Runnable> writers = new ArrayList<>();
@@ -909,12 +915,7 @@ class WriteLoadBench {
         AtomicLong rows = new AtomicLong();
         AtomicLong last = new AtomicLong();
         ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
-        List<Connection> connections = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Connection c = DriverManager.getConnection(jdbcUrl);
-            c.setAutoCommit(false);
-            connections.add(c);
-        }
+        List<Connection> connections = transactionalConnections(threads);
         long start = System.nanoTime();
         long end = deadline();
         List<Runnable> writers = new ArrayList<>();

@@ -25,6 +25,8 @@ public final class EntryFraming {
     private static final byte[] GENESIS = new byte[HASH_BYTES];
     private static final HexFormat HEX = HexFormat.of();
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(EntryFraming::newDigest);
+    /** Every verifier hashes entry after entry: one frame buffer per thread, reset by {@link Frame#tenant}. */
+    private static final ThreadLocal<Frame> FRAME = ThreadLocal.withInitial(Frame::new);
 
     private EntryFraming() {
     }
@@ -41,7 +43,7 @@ public final class EntryFraming {
         byte[] typeBytes = utf8(type);
         byte[] rev = utf8(revision == null ? "" : revision);
         byte[] at = utf8(recordedAt);
-        return new Frame().tenant(tenant, 0, tenant.length).sequence(sequence).eventId(event, 0, event.length)
+        return FRAME.get().tenant(tenant, 0, tenant.length).sequence(sequence).eventId(event, 0, event.length)
                 .type(typeBytes, 0, typeBytes.length).revision(rev, 0, rev.length).recordedAt(at, 0, at.length)
                 .digests(payloadDigest, metadataDigest, prevHash).hash(SHA256.get());
     }
