@@ -13,7 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -50,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * polled batch is applied in one database transaction together with the consumed offsets (table
  * meter_reader_offset), so a restart or a rebalance resumes exactly after the last committed batch. Kafka's own
  * committed offsets are never used.
+ *
+ * <p>Batches are pipelined in three stages: the consumer thread only polls; the preparers decode and hash a poll on
+ * every core; the applier thread applies and commits one batch after another, each only after its predecessor
+ * committed. At most {@link #MAX_IN_FLIGHT} polls are in the pipeline. A batch that fails makes the applier discard
+ * every batch queued behind it, and the consumer seeks back to the stored offsets. Everything that reads or changes
+ * the stored positions on the consumer thread (a rebalance, a rewind, housekeeping, closing) first drains the
+ * pipeline.
  */
 final class EntryConsumer implements Runnable {
 
@@ -58,17 +64,28 @@ final class EntryConsumer implements Runnable {
     private static final long HOUSEKEEPING_MILLIS = 250;
     private static final int MAX_POLL_RECORDS = 10_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
-    /** Helpers of the consumer thread in {@link #prepare}: one per further core. */
-    private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors() - 1;
+    /** Decoding and hashing threads: one per core. */
+    private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors();
+    /** Polls prepared or applied at once: one committing, one being prepared behind it. */
+    private static final int MAX_IN_FLIGHT = 2;
     private static final String EVALUATION_TYPE = EvaluationRecorded.class.getName();
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
     private final KafkaConsumer<String, byte[]> consumer;
-    /** Null on a single core. */
     private final ExecutorService preparers;
-    /** Partition → the next offset stored for it (null value: no row yet). Consumer thread only. */
+    /** Applies and commits one batch at a time, in submission order. */
+    private final ExecutorService applier;
+    /** The batches submitted to the applier and not yet awaited, oldest first. Consumer thread only. */
+    private final ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
+    /**
+     * Set by the applier when a batch fails: every batch queued behind it is then discarded, since its offsets would
+     * follow the failed one's. Cleared by {@link #rewind}, which runs only with the pipeline drained.
+     */
+    private volatile boolean applyFailed;
+    /** Partition → the next offset stored for it (null value: no row yet). The consumer thread, or the applier while
+     * a batch is in flight (the consumer thread waits for it before touching this). */
     private final Map<Integer, Long> stored = new HashMap<>();
     /** Superset of the tenants that have held entries; reloaded whenever it might have gone stale. */
     private Set<String> tenantsWithHeld = new HashSet<>();
@@ -94,8 +111,13 @@ final class EntryConsumer implements Runnable {
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
-        this.preparers = PREPARER_THREADS < 1 ? null : Executors.newFixedThreadPool(PREPARER_THREADS, r -> {
+        this.preparers = Executors.newFixedThreadPool(PREPARER_THREADS, r -> {
             Thread t = new Thread(r, "meter-reader-prepare-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.applier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "meter-reader-apply");
             t.setDaemon(true);
             return t;
         });
@@ -123,6 +145,7 @@ final class EntryConsumer implements Runnable {
             while (running) {
                 try {
                     if (needsRewind) {
+                        awaitInFlight();
                         rewind(consumer.assignment());
                     }
                     ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
@@ -130,11 +153,12 @@ final class EntryConsumer implements Runnable {
                         continue; // a seek failed during the rebalance: these records may start at the wrong place
                     }
                     if (!records.isEmpty()) {
-                        applyBatch(records);
+                        submit(records);
                     }
                     metrics.consumerLag(lag());
                     long now = System.currentTimeMillis();
                     if (now >= nextHousekeeping) {
+                        awaitInFlight();
                         housekeeping();
                         nextHousekeeping = now + HOUSEKEEPING_MILLIS;
                     }
@@ -143,6 +167,7 @@ final class EntryConsumer implements Runnable {
                     // stop() was called
                 } catch (SQLException | RuntimeException e) {
                     failures++;
+                    awaitQuietly(); // a batch still in flight finishes before the rewind reads the stored offsets
                     needsRewind = true;
                     log.warn("meter-reader batch not applied ({}); resuming from the stored offsets", describe(e));
                     pause(Math.min(200L << Math.min(failures, 5), 5_000));
@@ -153,9 +178,9 @@ final class EntryConsumer implements Runnable {
             log.error("meter-reader consumer stopped", t);
         } finally {
             owned = Set.of();
-            if (preparers != null) {
-                preparers.shutdownNow();
-            }
+            awaitQuietly();
+            applier.shutdownNow();
+            preparers.shutdownNow();
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -169,6 +194,8 @@ final class EntryConsumer implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // the batch in flight holds these partitions' offsets: it commits (or fails) while they are still ours
+            awaitQuietly();
             partitions.forEach(tp -> stored.remove(tp.partition()));
             owned = partitionsOf(consumer.assignment(), partitions);
         }
@@ -180,6 +207,7 @@ final class EntryConsumer implements Runnable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            awaitQuietly();
             try {
                 rewind(partitions);
             } catch (SQLException | RuntimeException e) {
@@ -198,6 +226,7 @@ final class EntryConsumer implements Runnable {
 
     /** Seeks the partitions to their stored offsets (the beginning when none) and reloads the held-entry tenants. */
     private void rewind(Collection<TopicPartition> partitions) throws SQLException {
+        applyFailed = false; // the pipeline is drained: nothing queued can follow the failed batch any more
         tenantsWithHeld = store.tenantsWithHeldEntries();
         if (!partitions.isEmpty()) {
             Map<Integer, Long> offsets = store.storedOffsets(config.topic(), partitions.stream().map(TopicPartition::partition).toList());
@@ -225,13 +254,92 @@ final class EntryConsumer implements Runnable {
         return total;
     }
 
-    // ------------------------------------------------------------------ a batch
+    // ------------------------------------------------------------------ the pipeline
 
-    private void applyBatch(ConsumerRecords<String, byte[]> records) throws SQLException {
-        Instant now = Instant.now();
+    /** Hands a poll to the preparers and then to the applier, after waiting for room in the pipeline. */
+    private void submit(ConsumerRecords<String, byte[]> records) throws SQLException {
+        while (inFlight.size() >= MAX_IN_FLIGHT) {
+            // a failure here drops this poll too: the caller drains the pipeline and rewinds to the stored offsets
+            await(inFlight.poll());
+        }
         List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>(records.count());
         records.forEach(polled::add);
-        List<Consumed> consumed = prepare(polled);
+        Prepared prepared = prepare(polled);
+        inFlight.add(applier.submit(() -> {
+            if (applyFailed) {
+                throw new IllegalStateException("discarded behind a batch that failed");
+            }
+            try {
+                applyBatch(polled, prepared.await());
+            } catch (SQLException | RuntimeException | Error e) {
+                applyFailed = true;
+                throw e;
+            }
+            return null;
+        }));
+    }
+
+    /** Drains the pipeline; rethrows the first failure after every batch has finished. */
+    private void awaitInFlight() throws SQLException {
+        SQLException sqlFailure = null;
+        RuntimeException failure = null;
+        while (!inFlight.isEmpty()) {
+            try {
+                await(inFlight.poll());
+            } catch (SQLException e) {
+                sqlFailure = sqlFailure == null && failure == null ? e : sqlFailure;
+            } catch (RuntimeException e) {
+                failure = sqlFailure == null && failure == null ? e : failure;
+            }
+        }
+        if (sqlFailure != null) {
+            throw sqlFailure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits for one batch, through interrupts (its commit decides the stored positions); rethrows its failure. */
+    private static void await(Future<?> f) throws SQLException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    f.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    switch (e.getCause()) {
+                        case SQLException sql -> throw sql;
+                        case RuntimeException re -> throw re;
+                        case Error err -> throw err;
+                        default -> throw new IllegalStateException(e.getCause());
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #awaitInFlight} for places that cannot throw: a failure only means seeking back to the stored offsets. */
+    private void awaitQuietly() {
+        try {
+            awaitInFlight();
+        } catch (SQLException | RuntimeException e) {
+            needsRewind = true;
+            log.warn("meter-reader batch not applied ({}); resuming from the stored offsets", describe(e));
+        }
+    }
+
+    // ------------------------------------------------------------------ a batch
+
+    private void applyBatch(List<ConsumerRecord<String, byte[]>> polled, List<Consumed> consumed) throws SQLException {
+        Instant now = Instant.now();
         Set<String> tenants = new LinkedHashSet<>();
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
         for (int i = 0; i < polled.size(); i++) {
@@ -270,38 +378,89 @@ final class EntryConsumer implements Runnable {
     }
 
     /**
-     * One polled record made ready for {@link Batch#accept}: decoded, its hash recomputed from its bytes, and its
-     * payload parsed when billing needs it. {@code hash} is null when it was not computed (the verifier then hashes);
-     * {@code event} is a {@link LedgerEvent}, the RuntimeException its parsing threw, or null when not parsed.
+     * One polled record made ready for {@link Batch#accept}: decoded, its hash recomputed from its bytes, and what it
+     * bills read from it. {@code hash} is null when it was not computed (the verifier then hashes); {@code reading}
+     * is null when the entry could not be decoded.
      */
-    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw, byte[] hash, Object event) {
+    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw, byte[] hash, Reading reading) {
+    }
+
+    /**
+     * What billing needs of a verified entry: its ledger time, its billable units, its event when a tenant's Stripe
+     * customer depends on it; or why it cannot be read ({@code unreadable}, a message). Computed before the chain
+     * link is checked, used only after it held.
+     */
+    private record Reading(Instant at, LedgerEvent.BillableUnits billable, LedgerEvent event, String unreadable) {
+
+        static Reading of(StoredEntry entry) {
+            try {
+                Instant at = RecordedAt.parse(entry.recordedAt());
+                LedgerEvent event = null;
+                LedgerEvent.BillableUnits billable;
+                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
+                    event = LedgerJson.readEvent(entry.type(), entry.payload());
+                    billable = event.billable().orElse(null);
+                } else {
+                    // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
+                    // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
+                    billable = redactedBillable(entry.type());
+                }
+                if (billable != null && (billable.meter() == null || billable.meter().isBlank()
+                        || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
+                    throw new IllegalArgumentException("meter name unusable in Stripe");
+                }
+                boolean customer = event instanceof TenantRegistered || event instanceof StripeCustomerLinked;
+                return new Reading(at, billable, customer ? event : null, null);
+            } catch (RuntimeException e) {
+                // DateTimeParseException, IllegalArgumentException, UncheckedIOException, or an event class that
+                // refuses its payload: this entry stops its tenant (with an alert), not the whole consumer
+                return new Reading(null, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+
+        /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
+        private static LedgerEvent.BillableUnits redactedBillable(String type) {
+            if (type.equals(EVALUATION_TYPE)) {
+                return new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
+            }
+            if (type.equals(UsageRecorded.class.getName())) {
+                throw new IllegalArgumentException("usage record payload was redacted");
+            }
+            return null;
+        }
+    }
+
+    /** A poll being prepared: its items, filled in by the parts. */
+    private record Prepared(Consumed[] items, List<Future<?>> parts) {
+        List<Consumed> await() {
+            for (Future<?> f : parts) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while preparing a batch", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("preparing a batch failed", e.getCause());
+                }
+            }
+            return Arrays.asList(items);
+        }
     }
 
     /**
      * Decoding, hashing and payload parsing are most of the work per entry and need no tenant state, so they run
      * for the whole poll on all cores; what depends on the chain (link checks, windows) stays sequential in the batch.
      */
-    private List<Consumed> prepare(List<ConsumerRecord<String, byte[]>> polled) {
+    private Prepared prepare(List<ConsumerRecord<String, byte[]>> polled) {
         Consumed[] prepared = new Consumed[polled.size()];
-        int parts = Math.min(preparers == null ? 1 : PREPARER_THREADS + 1, Math.max(1, polled.size() / 256));
-        List<Future<?>> helpers = new ArrayList<>();
-        for (int part = 1; part < parts; part++) {
+        int parts = Math.min(PREPARER_THREADS, Math.max(1, polled.size() / 256));
+        List<Future<?>> futures = new ArrayList<>(parts);
+        for (int part = 0; part < parts; part++) {
             int from = polled.size() * part / parts;
             int to = polled.size() * (part + 1) / parts;
-            helpers.add(preparers.submit(() -> prepare(polled, prepared, from, to)));
+            futures.add(preparers.submit(() -> prepare(polled, prepared, from, to)));
         }
-        prepare(polled, prepared, 0, polled.size() / parts);
-        for (Future<?> f : helpers) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while preparing a batch", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("preparing a batch failed", e.getCause());
-            }
-        }
-        return Arrays.asList(prepared);
+        return new Prepared(prepared, futures);
     }
 
     private void prepare(List<ConsumerRecord<String, byte[]>> polled, Consumed[] prepared, int from, int to) {
@@ -314,22 +473,16 @@ final class EntryConsumer implements Runnable {
                 log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
             }
             byte[] hash = null;
-            Object event = null;
+            Reading reading = null;
             if (entry != null) {
                 try {
                     hash = entry.recomputeHash();
                 } catch (RuntimeException e) {
                     // left to the verifier in the batch, which hashes it again and fails there as it always did
                 }
-                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
-                    try {
-                        event = LedgerJson.readEvent(entry.type(), entry.payload());
-                    } catch (RuntimeException e) {
-                        event = e;
-                    }
-                }
+                reading = Reading.of(entry);
             }
-            prepared[i] = new Consumed(r.partition(), r.key(), entry, r.value(), hash, event);
+            prepared[i] = new Consumed(r.partition(), r.key(), entry, r.value(), hash, reading);
         }
     }
 
@@ -346,6 +499,8 @@ final class EntryConsumer implements Runnable {
         private final Map<String, Integer> outcomes = new HashMap<>();
         private final List<ChainBreak> breaks = new ArrayList<>();
         private int closed;
+        /** Entries applied: the common outcome, counted without a map. */
+        private int applied;
 
         Batch(Connection c, Map<String, TenantPosition> positions, Instant now) {
             this.c = c;
@@ -383,17 +538,18 @@ final class EntryConsumer implements Runnable {
                 log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, entry.sequence(), t.lastSequence + 1);
                 return;
             }
-            apply(t, entry, item.hash(), item.event());
+            apply(t, entry, item.hash(), item.reading());
             if (tenantsWithHeld.contains(tenantId)) {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
-                    apply(t, EntryCodec.decode(next), null, null);
+                    StoredEntry held = EntryCodec.decode(next);
+                    apply(t, held, null, Reading.of(held));
                 }
             }
         }
 
-        /** {@code hash} and {@code parsed} as prepared for the entry (see {@link Consumed}), or null. */
-        private void apply(TenantPosition t, StoredEntry entry, byte[] hash, Object parsed) {
+        /** {@code hash} as prepared for the entry (see {@link Consumed}), or null. */
+        private void apply(TenantPosition t, StoredEntry entry, byte[] hash, Reading reading) {
             ChainVerifier verifier = new ChainVerifier(t.lastSequence, t.lastHash);
             ChainVerifier.Break broken = hash != null
                     ? verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), hash)
@@ -402,32 +558,12 @@ final class EntryConsumer implements Runnable {
                 breakChain(t, broken.sequence(), broken.reason().name(), broken.detail());
                 return;
             }
-            Instant at;
-            Optional<LedgerEvent.BillableUnits> billable;
-            LedgerEvent event = null;
-            try {
-                at = RecordedAt.parse(entry.recordedAt());
-                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
-                    if (parsed instanceof RuntimeException e) {
-                        throw e;
-                    }
-                    event = parsed != null ? (LedgerEvent) parsed : LedgerJson.readEvent(entry.type(), entry.payload());
-                    billable = event.billable();
-                } else {
-                    // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
-                    // entries are evaluations) skips parsing a payload whose bytes the chain link already verified.
-                    billable = redactedBillable(entry.type());
-                }
-                billable.ifPresent(b -> {
-                    if (b.meter() == null || b.meter().isBlank() || b.meter().length() > UsageWindow.MAX_IDENTIFIER) {
-                        throw new IllegalArgumentException("meter name unusable in Stripe");
-                    }
-                });
-            } catch (DateTimeParseException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            if (reading.unreadable() != null) {
                 // Verified but not understood: billing it wrongly is worse than stopping this tenant with an alert.
-                breakChain(t, entry.sequence(), "unreadable_entry", e.getMessage());
+                breakChain(t, entry.sequence(), "unreadable_entry", reading.unreadable());
                 return;
             }
+            Instant at = reading.at();
             t.lastSequence = entry.sequence();
             t.lastHash = entry.hash();
             if (t.lastRecordedAt == null || at.isAfter(t.lastRecordedAt)) {
@@ -437,7 +573,7 @@ final class EntryConsumer implements Runnable {
             Instant effective = t.closedThrough != null && at.isBefore(t.closedThrough) ? t.closedThrough : at;
             // The chain has passed every window ending at or before this entry's window start.
             t.closeThrough(UsageWindow.startOf(at, config.windowLength()));
-            if (event instanceof TenantRegistered r) {
+            if (reading.event() instanceof TenantRegistered r) {
                 t.tenantName = r.name();
                 if (r.stripeCustomerId() != null && !r.stripeCustomerId().isBlank()) {
                     t.stripeCustomerId = r.stripeCustomerId();
@@ -445,24 +581,16 @@ final class EntryConsumer implements Runnable {
                 } else if (t.stripeCustomerId == null) {
                     t.customerWanted = true;
                 }
-            } else if (event instanceof StripeCustomerLinked l) {
+            } else if (reading.event() instanceof StripeCustomerLinked l) {
                 t.stripeCustomerId = l.stripeCustomerId();
                 t.customerWanted = false;
             }
-            billable.filter(b -> b.quantity() > 0).ifPresent(b -> units.merge(
-                    UsageWindow.containing(t.tenantId, b.meter(), effective, config.windowLength()), b.quantity(), Long::sum));
-            outcome("applied");
-        }
-
-        /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
-        private Optional<LedgerEvent.BillableUnits> redactedBillable(String type) {
-            if (type.equals(EvaluationRecorded.class.getName())) {
-                return Optional.of(new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1));
+            LedgerEvent.BillableUnits b = reading.billable();
+            if (b != null && b.quantity() > 0) {
+                units.merge(UsageWindow.containing(t.tenantId, b.meter(), effective, config.windowLength()),
+                        b.quantity(), Long::sum);
             }
-            if (type.equals(UsageRecorded.class.getName())) {
-                throw new IllegalArgumentException("usage record payload was redacted");
-            }
-            return Optional.empty();
+            applied++;
         }
 
         private void breakChain(TenantPosition t, long sequence, String reason, String detail) {
@@ -488,6 +616,9 @@ final class EntryConsumer implements Runnable {
         }
 
         void countAfterCommit() {
+            if (applied > 0) {
+                outcomes.merge("applied", applied, Integer::sum);
+            }
             outcomes.forEach(metrics::entries);
             if (closed > 0) {
                 metrics.windowsClosed(closed);
