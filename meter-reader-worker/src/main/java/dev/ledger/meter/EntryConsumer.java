@@ -62,7 +62,6 @@ final class EntryConsumer implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(EntryConsumer.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final long HOUSEKEEPING_MILLIS = 250;
-    private static final int MAX_POLL_RECORDS = 10_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
     /** Decoding and hashing threads: one per core. */
     private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors();
@@ -107,7 +106,7 @@ final class EntryConsumer implements Runnable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();

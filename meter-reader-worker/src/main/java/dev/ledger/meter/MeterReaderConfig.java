@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param retryMax       backoff ceiling
  * @param meterEvents    v1 (one meter event per call) or v2 (meter event stream, up to 100 per call)
  * @param adminToken     Bearer token for the operator endpoints ({@code /parked}); null disables them
+ * @param maxPollRecords records per poll, which is also per consumer transaction (memory against throughput)
  */
 public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword,
                                 String kafkaBootstrapServers, String topic, String consumerGroup,
@@ -26,7 +27,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                                 URI ledgerApiUrl, String ledgerServiceKey,
                                 int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
                                 Duration retryBase, Duration retryMax, MeterEventsMode meterEvents,
-                                String adminToken) {
+                                String adminToken, int maxPollRecords) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "meter-reader";
@@ -55,6 +56,9 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
             throw new IllegalArgumentException("METER_READER_ADMIN_TOKEN must be at least " + MIN_ADMIN_TOKEN
                     + " characters (unset, it disables the /parked endpoints)");
         }
+        if (maxPollRecords < 1 || maxPollRecords > 100_000) {
+            throw new IllegalArgumentException("METER_READER_MAX_POLL_RECORDS must be between 1 and 100000");
+        }
         if (stripeApiBase == null && stripeApiKey.equals(LOCAL_STRIPE_KEY)) {
             throw new IllegalArgumentException("STRIPE_API_KEY is the local placeholder but STRIPE_API_BASE is unset "
                     + "(that would call the real Stripe)");
@@ -70,7 +74,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
      * STRIPE_API_BASE, LEDGER_API_URL, LEDGER_SERVICE_KEY, METER_READER_PORT (8081), METER_WINDOW_SECONDS (60),
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
      * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
-     * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403).
+     * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403), METER_READER_MAX_POLL_RECORDS
+     * (10000).
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {
         String databaseUrl = env.get("DATABASE_URL");
@@ -96,14 +101,15 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 seconds(env, "METER_GAP_WAIT_SECONDS", 60),
                 Duration.ofMillis(200), Duration.ofSeconds(60),
                 MeterEventsMode.parse(env.get("METER_EVENTS_MODE")),
-                blankToNull(env.get("METER_READER_ADMIN_TOKEN")));
+                blankToNull(env.get("METER_READER_ADMIN_TOKEN")),
+                (int) number(env, "METER_READER_MAX_POLL_RECORDS", 10_000));
     }
 
     /** The same settings with another retry backoff (tests use a short ceiling). */
     public MeterReaderConfig withRetry(Duration base, Duration max) {
         return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
                 stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
-                idleClose, gapWait, base, max, meterEvents, adminToken);
+                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords);
     }
 
     /** [jdbc url, user or null, password or null] from a libpq-style URL or a jdbc: URL. */

@@ -289,6 +289,53 @@ class MeterReaderTest {
     }
 
     @Test
+    void givenTheDatabaseRefusesAThirdOfTheConsumerCommits_thenFailedBatchesAndThoseBehindThemAreRedoneAndTotalsAreExact()
+            throws Exception {
+        String cusA = customer("tenant-a");
+        String cusB = customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> all = new ArrayList<>();
+        all.add(a.registered("Tenant A", cusA, at(0)));
+        all.add(b.registered("Tenant B", cusB, at(0)));
+        all.addAll(usage(a, b, 0, 60));
+        Expected expected = Expected.of(all);
+
+        // Everything is in Kafka before the reader starts, so it stays behind (no idle close) until it has read it all.
+        for (int from = 0; from < all.size(); from += 7) {
+            send(all.subList(from, Math.min(all.size(), from + 7)));
+        }
+        // a first reader on an empty topic only creates the reader's tables, so the trigger below can be installed
+        MeterReader first = start(Map.of("METER_READER_TOPIC", topic + ".empty", "METER_READER_GROUP", group + ".empty"));
+        await(() -> queryLong("select count(*) from information_schema.tables where table_name = 'meter_reader_offset'")
+                == 1, "the reader's tables");
+        first.close();
+        readers.remove(first);
+        // A refused offset write rolls back the whole consumer transaction, with polls queued behind it in the pipeline.
+        execute("""
+                create sequence refused_commits;
+                create function refuse_some() returns trigger language plpgsql as $$
+                begin
+                  if random() < 0.34 then
+                    perform nextval('refused_commits');
+                    raise exception 'refused for the test';
+                  end if;
+                  return new;
+                end $$;
+                create trigger refuse_some before insert or update on meter_reader_offset
+                  for each row execute function refuse_some();
+                """);
+        // Polls of 8 records: several are in the pipeline when one of them fails.
+        start(Map.of("METER_READER_MAX_POLL_RECORDS", "8"));
+
+        awaitWrittenBack(expected);
+        assertThat(queryLong("select coalesce((select last_value from refused_commits where is_called), 0)"))
+                .as("consumer commits the database refused").isPositive();
+        assertStripeTotals(expected, Map.of("tenant-a", cusA, "tenant-b", cusB));
+        assertWriteBacksMatch(expected);
+    }
+
+    @Test
     void givenV2StreamModeWithFaultsAndASessionThatStripeExpiresMidway_thenOneEventPerWindowAndExactTotals()
             throws Exception {
         stripe.setFaultTimeout(Duration.ofMillis(1500)); // longer than the reader's 1 s Stripe timeout below
