@@ -389,11 +389,14 @@ final class EntryConsumer implements Runnable {
      * customer depends on it; or why it cannot be read ({@code unreadable}, a message). Computed before the chain
      * link is checked, used only after it held.
      */
-    private record Reading(Instant at, LedgerEvent.BillableUnits billable, LedgerEvent event, String unreadable) {
+    private record Reading(Instant at, long windowStart, LedgerEvent.BillableUnits billable, LedgerEvent event,
+                           String unreadable) {
 
-        static Reading of(StoredEntry entry) {
+        /** {@code windowSeconds}: the window length, for {@code windowStart} (epoch seconds of the window holding at). */
+        static Reading of(StoredEntry entry, long windowSeconds) {
             try {
                 Instant at = RecordedAt.parse(entry.recordedAt());
+                long windowStart = Math.floorDiv(at.getEpochSecond(), windowSeconds) * windowSeconds;
                 LedgerEvent event = null;
                 LedgerEvent.BillableUnits billable;
                 if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
@@ -409,11 +412,11 @@ final class EntryConsumer implements Runnable {
                     throw new IllegalArgumentException("meter name unusable in Stripe");
                 }
                 boolean customer = event instanceof TenantRegistered || event instanceof StripeCustomerLinked;
-                return new Reading(at, billable, customer ? event : null, null);
+                return new Reading(at, windowStart, billable, customer ? event : null, null);
             } catch (RuntimeException e) {
                 // DateTimeParseException, IllegalArgumentException, UncheckedIOException, or an event class that
                 // refuses its payload: this entry stops its tenant (with an alert), not the whole consumer
-                return new Reading(null, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+                return new Reading(null, 0, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         }
 
@@ -479,7 +482,7 @@ final class EntryConsumer implements Runnable {
                 } catch (RuntimeException e) {
                     // left to the verifier in the batch, which hashes it again and fails there as it always did
                 }
-                reading = Reading.of(entry);
+                reading = Reading.of(entry, config.windowLength().toSeconds());
             }
             prepared[i] = new Consumed(r.partition(), r.key(), entry, r.value(), hash, reading);
         }
@@ -515,7 +518,10 @@ final class EntryConsumer implements Runnable {
             }
             TenantPosition t = positions.computeIfAbsent(tenantId, TenantPosition::new);
             t.partition = item.partition();
-            touched.put(tenantId, t);
+            if (!t.touched) {
+                t.touched = true;
+                touched.put(tenantId, t);
+            }
             if (t.broken()) {
                 outcome("after_break");
                 return;
@@ -542,7 +548,7 @@ final class EntryConsumer implements Runnable {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
                     StoredEntry held = EntryCodec.decode(next);
-                    apply(t, held, null, Reading.of(held));
+                    apply(t, held, null, Reading.of(held, config.windowLength().toSeconds()));
                 }
             }
         }
@@ -569,9 +575,12 @@ final class EntryConsumer implements Runnable {
                 t.lastRecordedAt = at;
             }
             // A late entry (ledger time before an already closed window's end) counts in the first open window.
-            Instant effective = t.closedThrough != null && at.isBefore(t.closedThrough) ? t.closedThrough : at;
+            long windowSeconds = config.windowLength().toSeconds();
+            long effectiveStart = t.closedThrough != null && at.isBefore(t.closedThrough)
+                    ? Math.floorDiv(t.closedThrough.getEpochSecond(), windowSeconds) * windowSeconds
+                    : reading.windowStart();
             // The chain has passed every window ending at or before this entry's window start.
-            t.closeThrough(UsageWindow.startOf(at, config.windowLength()));
+            t.closeThrough(reading.windowStart());
             if (reading.event() instanceof TenantRegistered r) {
                 t.tenantName = r.name();
                 if (r.stripeCustomerId() != null && !r.stripeCustomerId().isBlank()) {
@@ -586,8 +595,7 @@ final class EntryConsumer implements Runnable {
             }
             LedgerEvent.BillableUnits b = reading.billable();
             if (b != null && b.quantity() > 0) {
-                units.merge(UsageWindow.containing(t.tenantId, b.meter(), effective, config.windowLength()),
-                        b.quantity(), Long::sum);
+                t.units.add(b.meter(), effectiveStart, b.quantity(), this::addUnits);
             }
             applied++;
         }
@@ -598,7 +606,16 @@ final class EntryConsumer implements Runnable {
             breaks.add(new ChainBreak(t.tenantId, sequence, reason, detail));
         }
 
+        /** Where a tenant's {@link TenantPosition.Units} spill: the batch's units per window. */
+        private void addUnits(String tenantId, String meter, long windowStart, long quantity) {
+            Instant start = Instant.ofEpochSecond(windowStart);
+            units.merge(new UsageWindow(tenantId, meter, start, start.plus(config.windowLength())), quantity, Math::addExact);
+        }
+
         void finish() throws SQLException {
+            for (TenantPosition t : touched.values()) {
+                t.units.flush(this::addUnits);
+            }
             store.saveTenants(c, touched.values());
             if (!units.isEmpty()) {
                 store.addUnits(c, units);

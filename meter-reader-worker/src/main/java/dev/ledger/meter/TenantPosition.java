@@ -18,6 +18,10 @@ final class TenantPosition {
     Instant closedThrough;
     String tenantName;
     boolean customerWanted;
+    /** Whether the current batch has touched this tenant (positions are loaded afresh for every batch). */
+    boolean touched;
+    /** Units the current batch added to this tenant's windows, not yet handed to the batch. */
+    final Units units = new Units();
 
     TenantPosition(String tenantId) {
         this.tenantId = tenantId;
@@ -29,10 +33,53 @@ final class TenantPosition {
         return brokenSequence != null;
     }
 
-    /** Moves the closing boundary forward, never back. */
-    void closeThrough(Instant boundary) {
-        if (closedThrough == null || boundary.isAfter(closedThrough)) {
-            closedThrough = boundary;
+    /** Where a tenant's units go: (tenant, meter, window start in epoch seconds, units). */
+    @FunctionalInterface
+    interface UnitsSink {
+        void add(String tenantId, String meter, long windowStart, long quantity);
+    }
+
+    /**
+     * Units summed per (meter, window) in two slots before they reach the batch's map: a tenant's consecutive entries
+     * nearly always fall in the same window of one of a few meters, so this spares a map update per entry.
+     */
+    final class Units {
+        private final String[] meter = new String[2];
+        private final long[] start = new long[2];
+        private final long[] sum = new long[2];
+        private int nextVictim;
+
+        void add(String m, long windowStart, long quantity, UnitsSink sink) {
+            for (int i = 0; i < 2; i++) {
+                if (meter[i] != null && start[i] == windowStart && meter[i].equals(m)) {
+                    sum[i] = Math.addExact(sum[i], quantity);
+                    return;
+                }
+            }
+            int slot = meter[0] == null ? 0 : meter[1] == null ? 1 : nextVictim;
+            if (meter[slot] != null) {
+                sink.add(tenantId, meter[slot], start[slot], sum[slot]);
+                nextVictim = 1 - slot;
+            }
+            meter[slot] = m;
+            start[slot] = windowStart;
+            sum[slot] = quantity;
+        }
+
+        void flush(UnitsSink sink) {
+            for (int i = 0; i < 2; i++) {
+                if (meter[i] != null) {
+                    sink.add(tenantId, meter[i], start[i], sum[i]);
+                    meter[i] = null;
+                }
+            }
+        }
+    }
+
+    /** Moves the closing boundary forward to a window start (epoch seconds), never back. */
+    void closeThrough(long windowStart) {
+        if (closedThrough == null || windowStart > closedThrough.getEpochSecond()) {
+            closedThrough = Instant.ofEpochSecond(windowStart);
         }
     }
 }

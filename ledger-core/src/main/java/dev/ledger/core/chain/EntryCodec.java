@@ -224,15 +224,11 @@ public final class EntryCodec {
             if (b[p] != '"') {
                 throw new IllegalArgumentException();
             }
-            int i = ++p;
-            byte c;
-            while ((c = b[i]) != '"') {
-                if (c == '\\' || (c >= 0 && c < 0x20)) {
-                    throw new IllegalArgumentException();
-                }
-                i++;
+            int end = JsonBytes.indexOfQuote(b, ++p, b.length);
+            if (end < 0 || !JsonBytes.isPlain(b, p, end)) {
+                throw new IllegalArgumentException();
             }
-            return i;
+            return end;
         }
 
         private String string() {

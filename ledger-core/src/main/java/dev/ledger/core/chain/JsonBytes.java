@@ -29,4 +29,28 @@ public final class JsonBytes {
         }
         return -1;
     }
+
+    /**
+     * Whether [from, to) holds neither a backslash nor a control character (below 0x20): JSON string content that
+     * means exactly its bytes. Eight bytes per step.
+     */
+    public static boolean isPlain(byte[] b, int from, int to) {
+        int i = from;
+        long bad = 0;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i);
+            long backslash = w ^ 0x5c5c5c5c5c5c5c5cL;
+            bad |= (backslash - 0x0101010101010101L) & ~backslash & 0x8080808080808080L; // a byte equal to '\\'
+            bad |= (w - 0x2020202020202020L) & ~w & 0x8080808080808080L; // a byte below 0x20
+        }
+        if (bad != 0) {
+            return false;
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\\' || (b[i] >= 0 && b[i] < 0x20)) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -2,6 +2,7 @@ package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
 public final class LedgerJson {
 
     private static final ObjectMapper MAPPER = configure(new ObjectMapper());
-    private static final Map<String, Class<?>> EVENT_TYPES = Arrays.stream(LedgerEvent.class.getPermittedSubclasses())
-            .collect(Collectors.toUnmodifiableMap(Class::getName, Function.identity()));
+    /** A reader per ledger event type, by stored type name: readers are immutable and skip a type lookup per call. */
+    private static final Map<String, ObjectReader> EVENT_READERS = Arrays.stream(LedgerEvent.class.getPermittedSubclasses())
+            .collect(Collectors.toUnmodifiableMap(Class::getName, MAPPER::readerFor));
 
     private LedgerJson() {
     }
@@ -39,12 +40,12 @@ public final class LedgerJson {
 
     /** Reads a stored payload back into its event, accepting only the ledger's own event types. */
     public static LedgerEvent readEvent(String type, byte[] payload) {
-        Class<?> cls = EVENT_TYPES.get(type);
-        if (cls == null) {
+        ObjectReader reader = EVENT_READERS.get(type);
+        if (reader == null) {
             throw new IllegalArgumentException("not a ledger event type: " + type);
         }
         try {
-            return (LedgerEvent) MAPPER.readValue(payload, cls);
+            return (LedgerEvent) reader.readValue(payload);
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable " + type + " payload", e);
         }

@@ -9,6 +9,7 @@ import dev.ledger.meter.MeterReader;
 import dev.ledger.meter.MeterReaderConfig;
 import dev.ledger.meter.TenantChain;
 import dev.ledger.meter.UsageWindow;
+import dev.ledger.ops.LocalStack;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
 import dev.ledger.ops.stripe.StripeEmulator;
@@ -59,31 +60,39 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * usage record) spread over 30 minutes of ledger time ending five minutes ago, then measures (a) a bare
  * kafka-clients consumer that polls and touches every value, and (b) the meter-reader consuming, re-verifying and
  * windowing the same entries, from {@code MeterReader.start} until its stored offsets reach the end of the topic.
- * Both first run over separate warm-up topics, so the figures are of compiled code, not of the JIT. Each measured
- * round publishes a topic of its own and measures both on it; the summary gives the median of the rounds, since
- * two shared cores make single runs move by a third. After each round it waits for every window to reach Stripe and
- * prints the Stripe calls against the windows.
+ * This JVM holds the broker, PostgreSQL's driver side, the Stripe emulator and a stand-in for the ledger's write-back
+ * endpoints, and publishes every topic first; the measuring happens in a second JVM, as a deployed meter-reader runs
+ * in its own. There both first run over separate warm-up topics (reporting to Stripe included), so the figures are of
+ * compiled code, not of the JIT. Each measured round has a topic of its own; the summary gives the median of the
+ * rounds, since two shared cores make single runs move by a third. After each round the meter-reader keeps running
+ * until every window is in Stripe and written back; at the end this JVM compares Stripe's calls and totals with
+ * what was published.
  */
 public final class MeterReaderBench {
 
     private static final Duration LEDGER_SPAN = Duration.ofMinutes(30);
     private static final int WINDOW_SECONDS = 60;
 
-    private final LocalPostgres postgres;
-    private final LocalKafka kafka;
-    private final StripeEmulator stripe;
-    private final LedgerStandIn ledger;
+    private final String bootstrap;
+    private final int pgPort;
+    private final String stripeUrl;
+    private final String ledgerUrl;
     private final int tenants;
     private final int partitions;
+    /** The parent's servers (null in the measuring JVM). */
+    private final StripeEmulator stripe;
+    private final LedgerStandIn ledger;
 
-    private MeterReaderBench(LocalPostgres postgres, LocalKafka kafka, StripeEmulator stripe, LedgerStandIn ledger,
-                             int tenants, int partitions) {
-        this.postgres = postgres;
-        this.kafka = kafka;
-        this.stripe = stripe;
-        this.ledger = ledger;
+    private MeterReaderBench(String bootstrap, int pgPort, String stripeUrl, String ledgerUrl, int tenants, int partitions,
+                             StripeEmulator stripe, LedgerStandIn ledger) {
+        this.bootstrap = bootstrap;
+        this.pgPort = pgPort;
+        this.stripeUrl = stripeUrl;
+        this.ledgerUrl = ledgerUrl;
         this.tenants = tenants;
         this.partitions = partitions;
+        this.stripe = stripe;
+        this.ledger = ledger;
     }
 
     public static void main(String[] args) {
@@ -114,28 +123,159 @@ public final class MeterReaderBench {
              LocalKafka kafka = LocalKafka.start(null, 0);
              StripeEmulator stripe = StripeEmulator.start(0);
              LedgerStandIn ledger = new LedgerStandIn()) {
-            new MeterReaderBench(postgres, kafka, stripe, ledger, tenants, partitions).measure(entries, warmUp, rounds,
-                    warmRounds);
+            MeterReaderBench bench = new MeterReaderBench(kafka.bootstrapServers(), postgres.port(), stripe.url(),
+                    ledger.url(), tenants, partitions, stripe, ledger);
+            List<Published> warm = new ArrayList<>();
+            List<Published> measured = new ArrayList<>();
+            try (MeasuringJvm child = bench.startMeasuringJvm()) {
+                // Each topic is published right before it is measured: this machine keeps little in its page cache,
+                // and a topic published minutes earlier would be read back from disk.
+                for (int w = 1; w <= warmRounds && warmUp > 0; w++) {
+                    warm.add(bench.publish("warmup" + w, warmUp));
+                    child.measure(warm.getLast());
+                }
+                for (int round = 1; round <= rounds; round++) {
+                    measured.add(bench.publish("bench" + round, entries));
+                    child.measure(measured.getLast());
+                }
+                child.finish();
+            }
+            int windows = 0;
+            boolean exact = true;
+            for (Published p : warm) {
+                windows += p.windows().size();
+                exact &= bench.stripeTotalsExact(p);
+            }
+            for (Published p : measured) {
+                windows += p.windows().size();
+                exact &= bench.stripeTotalsExact(p);
+            }
+            System.out.printf("Stripe meter event calls: %,d for %,d (tenant, meter, window) with units over all rounds; "
+                    + "%,d usage reports to the ledger; Stripe totals exact for every (tenant, meter): %s%n",
+                    stripe.meterEventCalls(), windows, ledger.firstReports(), exact ? "yes" : "NO");
         }
     }
 
-    private void measure(int entries, int warmUp, int rounds, int warmRounds) throws Exception {
-        for (int w = 1; w <= warmRounds && warmUp > 0; w++) {
-            Published warm = publish("warmup" + w, warmUp);
-            bareLoop(warm);
-            int callsBefore = stripe.meterEventCalls();
-            try (MeterReader r = meterReader(warm).reader()) {
-                awaitDelivery(warm, callsBefore); // the reporting path (Stripe, HTTP, JDBC) is warmed too
-                System.out.println("warm-up round " + w + " done");
+    /**
+     * The meter-reader runs in a JVM of its own with the heap and collector {@code ./ledger up} gives it (another with
+     * {@code -Dbench.jvm="-Xmx... -XX:+Use...GC"}), as it does when
+     * deployed; so does the bare loop. In the broker's JVM both shared its JIT: Kafka's network code, used by broker
+     * and clients alike, was recompiled again and again (a second of compiler CPU per round, charged to whichever
+     * consumer was running). The two JVMs talk over the child's stdin (a topic to measure, or END) and stdout (its
+     * report, each topic closed by a DONE line).
+     */
+    private MeasuringJvm startMeasuringJvm() throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (option.startsWith("--sun-misc") || option.startsWith("--add-opens") || option.startsWith("--enable-native")) {
+                command.add(option);
             }
         }
-        List<Rate> bares = new ArrayList<>();
-        List<Rate> readers = new ArrayList<>();
-        List<Double> ratios = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++) {
-            Published published = publish("bench" + round, entries);
+        command.addAll(List.of(System.getProperty("bench.jvm", LocalStack.METER_READER_HEAP + " -XX:+UseSerialGC").split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                Child.class.getName(), bootstrap, String.valueOf(pgPort), stripeUrl, ledgerUrl, String.valueOf(tenants),
+                String.valueOf(partitions)));
+        return new MeasuringJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    private static final class MeasuringJvm implements AutoCloseable {
+        private final Process process;
+        private final java.io.BufferedReader out;
+        private final java.io.PrintWriter in;
+
+        MeasuringJvm(Process process) {
+            this.process = process;
+            this.out = process.inputReader(StandardCharsets.UTF_8);
+            this.in = new java.io.PrintWriter(process.outputWriter(StandardCharsets.UTF_8), true);
+        }
+
+        void measure(Published p) throws IOException {
+            in.println(p.target());
+            relayUntil("DONE " + p.name());
+        }
+
+        void finish() throws Exception {
+            in.println("END");
+            relayUntil(null);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("the measuring JVM failed (exit " + process.exitValue() + ")");
+            }
+        }
+
+        /** Prints the child's lines until {@code marker} (null: until it ends). */
+        private void relayUntil(String marker) throws IOException {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.equals(marker)) {
+                    return;
+                }
+                System.out.println(line);
+            }
+            if (marker != null) {
+                throw new IllegalStateException("the measuring JVM ended before " + marker);
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** The measuring JVM: bare loops and meter-readers over the topics the parent names on stdin. */
+    public static final class Child {
+        public static void main(String[] args) {
+            try {
+                MeterReaderBench bench = new MeterReaderBench(args[0], Integer.parseInt(args[1]), args[2], args[3],
+                        Integer.parseInt(args[4]), Integer.parseInt(args[5]), null, null);
+                java.io.BufferedReader commands = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+                Rounds rounds = bench.new Rounds();
+                String line;
+                while ((line = commands.readLine()) != null && !line.equals("END")) {
+                    Target target = Target.parse(line);
+                    if (target.name().startsWith("warmup")) {
+                        bench.warmUp(target);
+                    } else {
+                        rounds.measure(target);
+                    }
+                    System.out.println("DONE " + target.name());
+                }
+                rounds.summary();
+            } catch (Throwable t) {
+                t.printStackTrace(System.out);
+                System.exit(1);
+            }
+            System.exit(0);
+        }
+    }
+
+    /** A published topic as the measuring JVM needs it. */
+    private record Target(String name, String topic, long total, int windows) {
+        static Target parse(String s) {
+            String[] f = s.split(":");
+            return new Target(f[0], f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]));
+        }
+    }
+
+    private void warmUp(Target warm) throws Exception {
+        bareLoop(warm);
+        try (MeterReader r = meterReader(warm).reader()) {
+            awaitWrittenBack(warm); // the reporting path (Stripe, HTTP, JDBC) is warmed too
+            System.out.println("warm-up " + warm.name() + " done");
+        }
+    }
+
+    /** The measured rounds, one topic each, and their medians. */
+    private final class Rounds {
+        private final List<Rate> bares = new ArrayList<>();
+        private final List<Rate> readers = new ArrayList<>();
+        private final List<Double> ratios = new ArrayList<>();
+
+        void measure(Target published) throws Exception {
+            int round = bares.size() + 1;
             Rate bare = bareLoop(published);
-            int callsBefore = stripe.meterEventCalls();
             ReaderRun run = meterReader(published);
             Rate reader = run.rate();
             System.out.println();
@@ -147,23 +287,29 @@ public final class MeterReaderBench {
             System.out.printf("ratio meter-reader / bare loop: %.2f (steady %.2f)%n", ratio,
                     reader.steadyPerSecond() / bare.steadyPerSecond());
             try (MeterReader r = run.reader()) {
-                awaitDelivery(published, callsBefore);
+                awaitWrittenBack(published);
             }
             bares.add(bare);
             readers.add(reader);
             ratios.add(ratio);
         }
-        Rate bare = median(bares);
-        Rate reader = median(readers);
-        double ratio = ratios.stream().sorted().toList().get(ratios.size() / 2);
-        System.out.println();
-        System.out.printf("median of %d round(s) (each row its own median; ratios per round: %s):%n", rounds,
-                ratios.stream().map(r -> String.format("%.2f", r)).toList());
-        header();
-        print("bare kafka-clients consumer loop", bare);
-        print("meter-reader (verify + window)", reader);
-        System.out.printf("median ratio meter-reader / bare loop: %.2f; targets >= 0.60 and >= 100,000 entries/s: %s%n",
-                ratio, ratio >= 0.6 && reader.perSecond() >= 100_000 ? "met" : "NOT met");
+
+        void summary() {
+            if (bares.isEmpty()) {
+                return;
+            }
+            Rate bare = median(bares);
+            Rate reader = median(readers);
+            double ratio = ratios.stream().sorted().toList().get(ratios.size() / 2);
+            System.out.println();
+            System.out.printf("median of %d round(s) (each row its own median; ratios per round: %s):%n", ratios.size(),
+                    ratios.stream().map(r -> String.format("%.2f", r)).toList());
+            header();
+            print("bare kafka-clients consumer loop", bare);
+            print("meter-reader (verify + window)", reader);
+            System.out.printf("median ratio meter-reader / bare loop: %.2f; targets >= 0.60 and >= 100,000 entries/s: %s%n",
+                    ratio, ratio >= 0.6 && reader.perSecond() >= 100_000 ? "met" : "NOT met");
+        }
     }
 
     private static Rate median(List<Rate> rates) {
@@ -180,16 +326,19 @@ public final class MeterReaderBench {
     /** What was published to one topic: its entries, the tenants' Stripe customers, units per window. */
     private record Published(String name, String topic, long total, Map<String, String> customers,
                              Map<UsageWindow, Long> windows) {
+        String target() {
+            return name + ":" + topic + ":" + total + ":" + windows.size();
+        }
     }
 
     /** Entries round-robin over the tenants, evenly over {@link #LEDGER_SPAN} of ledger time ending 5 minutes ago. */
     private Published publish(String name, int entries) throws Exception {
         String topic = name + ".entries";
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
         }
-        StripeClient stripeClient = StripeClient.builder().setApiKey("sk_test_local").setApiBase(stripe.url())
-                .setMeterEventsBase(stripe.url()).build();
+        StripeClient stripeClient = StripeClient.builder().setApiKey("sk_test_local").setApiBase(stripeUrl)
+                .setMeterEventsBase(stripeUrl).build();
         Map<String, String> customers = new HashMap<>();
         List<TenantChain> chains = new ArrayList<>();
         for (int t = 0; t < tenants; t++) {
@@ -199,7 +348,7 @@ public final class MeterReaderBench {
             chains.add(new TenantChain(tenant));
         }
         Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -253,9 +402,9 @@ public final class MeterReaderBench {
     }
 
     /** Polls every partition from the beginning and touches each value, until it has seen every entry. */
-    private Rate bareLoop(Published published) {
+    private Rate bareLoop(Target published) {
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         long cpuStarted = cpu();
@@ -296,21 +445,21 @@ public final class MeterReaderBench {
     private record ReaderRun(Rate rate, MeterReader reader) {
     }
 
-    private String jdbcUrl(Published published) {
-        return "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/meter_" + published.name() + "?user=postgres";
+    private String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + database + "?user=postgres";
     }
 
     /** Starts a meter-reader on its own database and waits until its stored offsets reach the end of the topic. */
-    private ReaderRun meterReader(Published published) throws Exception {
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement()) {
+    private ReaderRun meterReader(Target published) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres")); Statement s = c.createStatement()) {
             s.execute("create database meter_" + published.name());
         }
-        String jdbc = jdbcUrl(published);
+        String jdbc = jdbcUrl("meter_" + published.name());
         Map<String, String> env = new HashMap<>();
         env.put("DATABASE_URL", jdbc);
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("STRIPE_API_BASE", stripe.url());
-        env.put("LEDGER_API_URL", ledger.url());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("STRIPE_API_BASE", stripeUrl);
+        env.put("LEDGER_API_URL", ledgerUrl);
         env.put("LEDGER_SERVICE_KEY", "svc-bench");
         env.put("METER_READER_PORT", "0");
         env.put("METER_READER_TOPIC", published.topic());
@@ -360,30 +509,32 @@ public final class MeterReaderBench {
         return new ReaderRun(new Rate(stored, done - started, stored - firstCount, done - firstAt, cpuUsed), reader);
     }
 
-    /** Waits until every window is written back, then compares Stripe's calls and totals with the windows. */
-    private void awaitDelivery(Published published, int callsBefore) throws Exception {
+    /** Waits until every window of the topic is delivered to Stripe and written back. */
+    private void awaitWrittenBack(Target published) throws Exception {
         long started = System.nanoTime();
         long written = 0;
-        try (Connection c = DriverManager.getConnection(jdbcUrl(published));
+        try (Connection c = DriverManager.getConnection(jdbcUrl("meter_" + published.name()));
              PreparedStatement ps = c.prepareStatement(
                      "select count(*) from meter_reader_window where status = 'WRITTEN_BACK'")) {
             while (System.nanoTime() - started < Duration.ofMinutes(5).toNanos()) {
                 written = single(ps);
-                if (written >= published.windows().size()) {
+                if (written >= published.windows()) {
                     break;
                 }
                 Thread.sleep(200);
             }
         }
+        System.out.printf("%s: %,d of %,d (tenant, meter, window) delivered to Stripe and written back %.1f s after the "
+                + "offsets reached the end%n", published.name(), written, published.windows(),
+                seconds(System.nanoTime() - started));
+    }
+
+    /** Stripe's totals per (tenant, meter) against the units published. */
+    private boolean stripeTotalsExact(Published published) {
         Map<List<String>, Long> expected = new HashMap<>();
         published.windows().forEach((w, units) -> expected.merge(List.of(w.tenantId(), w.meter()), units, Long::sum));
-        boolean exact = expected.entrySet().stream().allMatch(e ->
+        return expected.entrySet().stream().allMatch(e ->
                 stripe.meterEventTotal(published.customers().get(e.getKey().get(0)), e.getKey().get(1)) == e.getValue());
-        System.out.printf("Stripe meter event calls: %,d for %,d (tenant, meter, window) with units; %,d windows written "
-                        + "back %.1f s after the offsets reached the end (%,d usage reports to the ledger in all); "
-                        + "Stripe totals exact: %s%n",
-                stripe.meterEventCalls() - callsBefore, published.windows().size(), written,
-                seconds(System.nanoTime() - started), ledger.firstReports(), exact ? "yes" : "NO");
     }
 
     // ------------------------------------------------------------------ helpers
@@ -424,7 +575,7 @@ public final class MeterReaderBench {
         System.out.println(line);
     }
 
-    /** CPU time of this JVM (the broker and the emulator included, PostgreSQL not). */
+    /** CPU time of this JVM (the measuring one: neither the broker, the emulator nor PostgreSQL). */
     private static long cpu() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }

@@ -1,0 +1,40 @@
+package dev.ledger.core.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The eight-bytes-at-a-time scans answer exactly what a byte-by-byte scan answers, at every position and length. */
+class JsonBytesTest {
+
+    private static final byte[] ALPHABET = {'a', 'Z', '0', ' ', '"', '\\', 0x1f, 0x00, 0x7f, (byte) 0x80, (byte) 0xc3,
+            (byte) 0xff, 0x20, 0x5b, 0x5d};
+
+    @Test
+    void quoteSearchAndPlainCheckAgreeWithAByteByByteScan() {
+        Random random = new Random(7);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int i = 0; i < b.length; i++) {
+                // mostly ordinary text, so that long plain runs with one bad byte somewhere are common
+                b[i] = random.nextInt(8) == 0 ? ALPHABET[random.nextInt(ALPHABET.length)] : (byte) ('a' + random.nextInt(26));
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+            int to = from + random.nextInt(b.length - from + 1);
+            int quote = -1;
+            boolean plain = true;
+            for (int i = from; i < to; i++) {
+                if (quote < 0 && b[i] == '"') {
+                    quote = i;
+                }
+                if (b[i] == '\\' || b[i] >= 0 && b[i] < 0x20) {
+                    plain = false;
+                }
+            }
+            assertThat(JsonBytes.indexOfQuote(b, from, to)).isEqualTo(quote);
+            assertThat(JsonBytes.isPlain(b, from, to)).as("isPlain of %s [%d, %d)", java.util.Arrays.toString(b), from, to)
+                    .isEqualTo(plain);
+        }
+    }
+}
