@@ -14,6 +14,28 @@ import org.springframework.http.HttpStatus;
 public final class Validation {
 
     public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9._:@/-]+");
+    /** {@link #IDENTIFIER}'s characters, checked by table: a batch of 1,000 items checks several thousand identifiers. */
+    private static final boolean[] IDENTIFIER_CHARS = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            IDENTIFIER_CHARS[c] = IDENTIFIER.matcher(String.valueOf(c)).matches();
+        }
+    }
+
+    /** Whether {@code value} is non-empty and matches {@link #IDENTIFIER}. */
+    public static boolean isIdentifier(String value) {
+        if (value.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= 128 || !IDENTIFIER_CHARS[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
     private final List<Map<String, String>> errors = new ArrayList<>();
 
     public Validation identifier(String field, String value, int max) {
@@ -23,7 +45,7 @@ public final class Validation {
         if (value.length() > max) {
             return error(field, "too_long", "at most " + max + " characters");
         }
-        if (!IDENTIFIER.matcher(value).matches()) {
+        if (!isIdentifier(value)) {
             return error(field, "invalid_format", "letters, digits and . _ : @ / - only");
         }
         return this;
