@@ -62,6 +62,8 @@ final class EntryConsumer implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(EntryConsumer.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final long HOUSEKEEPING_MILLIS = 250;
+    /** How long housekeeping may be put off while batches are in flight. */
+    private static final long HOUSEKEEPING_LATEST = 2_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
     /** Decoding and hashing threads: one per core. */
     private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors();
@@ -154,9 +156,12 @@ final class EntryConsumer implements Runnable {
                     if (!records.isEmpty()) {
                         submit(records);
                     }
+                    reapFinished();
                     metrics.consumerLag(lag());
                     long now = System.currentTimeMillis();
-                    if (now >= nextHousekeeping) {
+                    // Housekeeping needs the pipeline drained. While batches keep coming it waits (a drain every
+                    // 250 ms stalled the pipeline); idle closing has nothing to do then, and gaps wait a minute anyway.
+                    if (now >= nextHousekeeping && (inFlight.isEmpty() || now >= nextHousekeeping + HOUSEKEEPING_LATEST)) {
                         awaitInFlight();
                         housekeeping();
                         nextHousekeeping = now + HOUSEKEEPING_MILLIS;
@@ -276,6 +281,13 @@ final class EntryConsumer implements Runnable {
             }
             return null;
         }));
+    }
+
+    /** Takes the batches that have finished off the front of the pipeline, without waiting; rethrows a failure. */
+    private void reapFinished() throws SQLException {
+        while (!inFlight.isEmpty() && inFlight.peek().isDone()) {
+            await(inFlight.poll());
+        }
     }
 
     /** Drains the pipeline; rethrows the first failure after every batch has finished. */
