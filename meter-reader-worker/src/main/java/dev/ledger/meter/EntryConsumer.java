@@ -408,7 +408,7 @@ final class EntryConsumer implements Runnable {
         static Reading of(StoredEntry entry, long windowSeconds) {
             try {
                 Instant at = RecordedAt.parse(entry.recordedAt());
-                long windowStart = Math.floorDiv(at.getEpochSecond(), windowSeconds) * windowSeconds;
+                long windowStart = UsageWindow.startSecond(at.getEpochSecond(), windowSeconds);
                 LedgerEvent event = null;
                 LedgerEvent.BillableUnits billable;
                 if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
@@ -589,7 +589,7 @@ final class EntryConsumer implements Runnable {
             // A late entry (ledger time before an already closed window's end) counts in the first open window.
             long windowSeconds = config.windowLength().toSeconds();
             long effectiveStart = t.closedThrough != null && at.isBefore(t.closedThrough)
-                    ? Math.floorDiv(t.closedThrough.getEpochSecond(), windowSeconds) * windowSeconds
+                    ? UsageWindow.startSecond(t.closedThrough.getEpochSecond(), windowSeconds)
                     : reading.windowStart();
             // The chain has passed every window ending at or before this entry's window start.
             t.closeThrough(reading.windowStart());
@@ -620,8 +620,7 @@ final class EntryConsumer implements Runnable {
 
         /** Where a tenant's {@link TenantPosition.Units} spill: the batch's units per window. */
         private void addUnits(String tenantId, String meter, long windowStart, long quantity) {
-            Instant start = Instant.ofEpochSecond(windowStart);
-            units.merge(new UsageWindow(tenantId, meter, start, start.plus(config.windowLength())), quantity, Math::addExact);
+            units.merge(UsageWindow.starting(tenantId, meter, windowStart, config.windowLength()), quantity, Math::addExact);
         }
 
         void finish() throws SQLException {

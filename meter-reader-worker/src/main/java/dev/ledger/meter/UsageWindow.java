@@ -15,14 +15,23 @@ public record UsageWindow(String tenantId, String meter, Instant start, Instant 
     static final int MAX_IDENTIFIER = 100;
 
     public static UsageWindow containing(String tenantId, String meter, Instant at, Duration length) {
-        Instant start = startOf(at, length);
+        return starting(tenantId, meter, startSecond(at.getEpochSecond(), length.toSeconds()), length);
+    }
+
+    /** The window of {@code length} starting at {@code startSecond} (epoch seconds, a window boundary). */
+    static UsageWindow starting(String tenantId, String meter, long startSecond, Duration length) {
+        Instant start = Instant.ofEpochSecond(startSecond);
         return new UsageWindow(tenantId, meter, start, start.plus(length));
+    }
+
+    /** The start (epoch seconds) of the window of {@code lengthSeconds} holding {@code epochSecond}. */
+    static long startSecond(long epochSecond, long lengthSeconds) {
+        return Math.floorDiv(epochSecond, lengthSeconds) * lengthSeconds;
     }
 
     /** The start of the window holding {@code at}. */
     public static Instant startOf(Instant at, Duration length) {
-        long len = length.toSeconds();
-        return Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), len) * len);
+        return Instant.ofEpochSecond(startSecond(at.getEpochSecond(), length.toSeconds()));
     }
 
     /** The Stripe meter event identifier: deterministic per (tenant, meter, window start). */
