@@ -1,8 +1,7 @@
 package dev.ledger.meter;
 
 import dev.ledger.core.chain.ChainVerifier;
-import dev.ledger.core.chain.EntryCodec;
-import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
@@ -70,6 +69,9 @@ final class EntryConsumer implements Runnable {
     /** Polls prepared or applied at once: one committing, one being prepared behind it. */
     private static final int MAX_IN_FLIGHT = 2;
     private static final String EVALUATION_TYPE = EvaluationRecorded.class.getName();
+    private static final String USAGE_TYPE = UsageRecorded.class.getName();
+    /** One record reader per thread (the preparers, and the applier for held entries). */
+    private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
@@ -353,13 +355,25 @@ final class EntryConsumer implements Runnable {
         Instant now = Instant.now();
         Set<String> tenants = new LinkedHashSet<>();
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
+        // A poll holds each partition's records together, and runs of one tenant: sets and maps are touched per run.
+        String lastTenant = null;
+        int lastPartition = -1;
+        long lastOffset = -1;
         for (int i = 0; i < polled.size(); i++) {
             Consumed item = consumed.get(i);
-            String tenant = item.entry() != null ? item.entry().tenantId() : item.key();
-            if (tenant != null) {
+            String tenant = item.tenantId();
+            if (tenant != null && !tenant.equals(lastTenant)) {
                 tenants.add(tenant);
+                lastTenant = tenant;
             }
-            nextOffsets.put(item.partition(), polled.get(i).offset() + 1);
+            if (item.partition() != lastPartition && lastPartition >= 0) {
+                nextOffsets.put(lastPartition, lastOffset + 1);
+            }
+            lastPartition = item.partition();
+            lastOffset = polled.get(i).offset();
+        }
+        if (lastPartition >= 0) {
+            nextOffsets.put(lastPartition, lastOffset + 1);
         }
         for (Integer p : nextOffsets.keySet()) {
             if (!stored.containsKey(p)) {
@@ -389,11 +403,15 @@ final class EntryConsumer implements Runnable {
     }
 
     /**
-     * One polled record made ready for {@link Batch#accept}: decoded, its hash recomputed from its bytes, and what it
-     * bills read from it. {@code hash} is null when it was not computed (the verifier then hashes); {@code reading}
-     * is null when the entry could not be decoded.
+     * One polled record made ready for {@link Batch#accept}: read, its hash recomputed from its bytes, and what it
+     * bills read from it. {@code link} and {@code reading} are null when the record is not an entry.
      */
-    private record Consumed(int partition, String key, StoredEntry entry, byte[] raw, byte[] hash, Reading reading) {
+    private record Consumed(int partition, String key, EntryReader.Link link, byte[] raw, Reading reading) {
+
+        /** The tenant whose chain this record belongs to: the entry's, or the record key of an unreadable one. */
+        String tenantId() {
+            return link != null ? link.tenantId() : key;
+        }
     }
 
     /**
@@ -405,19 +423,21 @@ final class EntryConsumer implements Runnable {
                            String unreadable) {
 
         /** {@code windowSeconds}: the window length, for {@code windowStart} (epoch seconds of the window holding at). */
-        static Reading of(StoredEntry entry, long windowSeconds) {
+        static Reading of(EntryReader.Link entry, long windowSeconds) {
             try {
                 Instant at = RecordedAt.parse(entry.recordedAt());
                 long windowStart = UsageWindow.startSecond(at.getEpochSecond(), windowSeconds);
                 LedgerEvent event = null;
                 LedgerEvent.BillableUnits billable;
-                if (entry.payload() != null && !entry.type().equals(EVALUATION_TYPE)) {
-                    event = LedgerJson.readEvent(entry.type(), entry.payload());
-                    billable = event.billable().orElse(null);
-                } else {
+                if (entry.payload() == null || entry.type().equals(EVALUATION_TYPE)) {
                     // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
                     // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
                     billable = redactedBillable(entry.type());
+                } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
+                    // a usage record as the ledger writes it, read for its meter and quantity without a parser
+                } else {
+                    event = LedgerJson.readEvent(entry.type(), entry.payload());
+                    billable = event.billable().orElse(null);
                 }
                 if (billable != null && (billable.meter() == null || billable.meter().isBlank()
                         || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
@@ -437,7 +457,7 @@ final class EntryConsumer implements Runnable {
             if (type.equals(EVALUATION_TYPE)) {
                 return new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
             }
-            if (type.equals(UsageRecorded.class.getName())) {
+            if (type.equals(USAGE_TYPE)) {
                 throw new IllegalArgumentException("usage record payload was redacted");
             }
             return null;
@@ -478,25 +498,19 @@ final class EntryConsumer implements Runnable {
     }
 
     private void prepare(List<ConsumerRecord<String, byte[]>> polled, Consumed[] prepared, int from, int to) {
+        EntryReader reader = READERS.get();
+        long windowSeconds = config.windowLength().toSeconds();
         for (int i = from; i < to; i++) {
             ConsumerRecord<String, byte[]> r = polled.get(i);
-            StoredEntry entry = null;
+            EntryReader.Link link = null;
+            Reading reading = null;
             try {
-                entry = EntryCodec.decode(r.value());
+                link = reader.read(r.value());
+                reading = Reading.of(link, windowSeconds);
             } catch (RuntimeException e) {
                 log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
             }
-            byte[] hash = null;
-            Reading reading = null;
-            if (entry != null) {
-                try {
-                    hash = entry.recomputeHash();
-                } catch (RuntimeException e) {
-                    // left to the verifier in the batch, which hashes it again and fails there as it always did
-                }
-                reading = Reading.of(entry, config.windowLength().toSeconds());
-            }
-            prepared[i] = new Consumed(r.partition(), r.key(), entry, r.value(), hash, reading);
+            prepared[i] = new Consumed(r.partition(), r.key(), link, r.value(), reading);
         }
     }
 
@@ -523,7 +537,7 @@ final class EntryConsumer implements Runnable {
         }
 
         void accept(Consumed item) throws SQLException {
-            String tenantId = item.entry() != null ? item.entry().tenantId() : item.key();
+            String tenantId = item.tenantId();
             if (tenantId == null) {
                 outcome("unreadable");
                 return;
@@ -538,11 +552,11 @@ final class EntryConsumer implements Runnable {
                 outcome("after_break");
                 return;
             }
-            if (item.entry() == null) {
+            EntryReader.Link entry = item.link();
+            if (entry == null) {
                 breakChain(t, t.lastSequence + 1, "unreadable_entry", "the record is not an entry");
                 return;
             }
-            StoredEntry entry = item.entry();
             if (entry.sequence() <= t.lastSequence) {
                 outcome("duplicate");
                 return;
@@ -555,22 +569,19 @@ final class EntryConsumer implements Runnable {
                 log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, entry.sequence(), t.lastSequence + 1);
                 return;
             }
-            apply(t, entry, item.hash(), item.reading());
+            apply(t, entry, item.reading());
             if (tenantsWithHeld.contains(tenantId)) {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
-                    StoredEntry held = EntryCodec.decode(next);
-                    apply(t, held, null, Reading.of(held, config.windowLength().toSeconds()));
+                    EntryReader.Link held = READERS.get().read(next); // it was read once already, before it was held
+                    apply(t, held, Reading.of(held, config.windowLength().toSeconds()));
                 }
             }
         }
 
-        /** {@code hash} as prepared for the entry (see {@link Consumed}), or null. */
-        private void apply(TenantPosition t, StoredEntry entry, byte[] hash, Reading reading) {
+        private void apply(TenantPosition t, EntryReader.Link entry, Reading reading) {
             ChainVerifier verifier = new ChainVerifier(t.lastSequence, t.lastHash);
-            ChainVerifier.Break broken = hash != null
-                    ? verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), hash)
-                    : verifier.accept(entry);
+            ChainVerifier.Break broken = verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), entry.recomputed());
             if (broken != null) {
                 breakChain(t, broken.sequence(), broken.reason().name(), broken.detail());
                 return;

@@ -53,4 +53,31 @@ public final class JsonBytes {
         }
         return true;
     }
+
+    /**
+     * Whether [from, to) holds only printable ASCII other than the backslash (0x20-0x7e): JSON string content whose
+     * bytes are its UTF-8 encoding and its Latin-1 characters alike. Eight bytes per step.
+     */
+    public static boolean isPrintableAscii(byte[] b, int from, int to) {
+        int i = from;
+        long bad = 0;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i);
+            long backslash = w ^ 0x5c5c5c5c5c5c5c5cL;
+            long delete = w ^ 0x7f7f7f7f7f7f7f7fL;
+            bad |= (backslash - 0x0101010101010101L) & ~backslash & 0x8080808080808080L; // a byte equal to '\\'
+            bad |= (delete - 0x0101010101010101L) & ~delete & 0x8080808080808080L; // a byte equal to 0x7f
+            bad |= (w - 0x2020202020202020L) & ~w & 0x8080808080808080L; // a byte below 0x20
+            bad |= w & 0x8080808080808080L; // a byte above 0x7f
+        }
+        if (bad != 0) {
+            return false;
+        }
+        for (; i < to; i++) {
+            if (b[i] < 0x20 || b[i] > 0x7e || b[i] == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 class JsonBytesTest {
 
     private static final byte[] ALPHABET = {'a', 'Z', '0', ' ', '"', '\\', 0x1f, 0x00, 0x7f, (byte) 0x80, (byte) 0xc3,
-            (byte) 0xff, 0x20, 0x5b, 0x5d};
+            (byte) 0xff, 0x20, 0x5b, 0x5d, 0x7e, 0x21, (byte) 0xa0};
 
     @Test
-    void quoteSearchAndPlainCheckAgreeWithAByteByByteScan() {
+    void quoteSearchPlainAndPrintableChecksAgreeWithAByteByByteScan() {
         Random random = new Random(7);
         for (int round = 0; round < 20_000; round++) {
             byte[] b = new byte[random.nextInt(40)];
@@ -24,6 +24,7 @@ class JsonBytesTest {
             int to = from + random.nextInt(b.length - from + 1);
             int quote = -1;
             boolean plain = true;
+            boolean printable = true;
             for (int i = from; i < to; i++) {
                 if (quote < 0 && b[i] == '"') {
                     quote = i;
@@ -31,10 +32,15 @@ class JsonBytesTest {
                 if (b[i] == '\\' || b[i] >= 0 && b[i] < 0x20) {
                     plain = false;
                 }
+                if (b[i] == '\\' || (b[i] & 0xff) < 0x20 || (b[i] & 0xff) > 0x7e) {
+                    printable = false;
+                }
             }
             assertThat(JsonBytes.indexOfQuote(b, from, to)).isEqualTo(quote);
             assertThat(JsonBytes.isPlain(b, from, to)).as("isPlain of %s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(plain);
+            assertThat(JsonBytes.isPrintableAscii(b, from, to)).as("isPrintableAscii of %s [%d, %d)",
+                    java.util.Arrays.toString(b), from, to).isEqualTo(printable);
         }
     }
 }

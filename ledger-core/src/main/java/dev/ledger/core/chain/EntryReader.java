@@ -1,0 +1,266 @@
+package dev.ledger.core.chain;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * Reads entry records (Kafka values) for a reader that re-verifies every entry: the record is scanned once, its hash
+ * is recomputed from the record's own bytes on the way, and only what a follower of the chain needs is kept. No
+ * string is made for the event id, and tenant, type and revision strings are reused while they repeat.
+ *
+ * <p>Records exactly as {@link EntryCodec#encode} writes them, with printable-ASCII text fields, take that path. Any
+ * other record goes through {@link EntryCodec#decode} and {@link StoredEntry#recomputeHash}, which are the reference:
+ * both paths give the same answer for every record the fast one accepts (tested).
+ *
+ * <p>Not thread-safe: one instance per thread.
+ */
+public final class EntryReader {
+
+    /**
+     * One record: where it sits in its chain ({@code tenantId}, {@code sequence}), the link stored with it
+     * ({@code prevHash}, {@code hash}), the hash its bytes recompute to ({@code recomputed}; empty when the stored
+     * fields cannot be framed, which no stored hash equals), and what it is: its type, ledger time and payload
+     * ({@code payload} null when redacted).
+     */
+    public record Link(String tenantId, long sequence, String type, String recordedAt, byte[] payload, byte[] prevHash,
+                       byte[] hash, byte[] recomputed) {
+    }
+
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final byte[] TENANT = ascii("{\"tenant_id\":\"");
+    private static final byte[] SEQUENCE = ascii("\",\"sequence\":");
+    private static final byte[] EVENT = ascii(",\"event_id\":\"");
+    private static final byte[] TYPE = ascii("\",\"type\":\"");
+    private static final byte[] REVISION = ascii("\",\"revision\":");
+    private static final byte[] RECORDED_AT = ascii(",\"recorded_at\":\"");
+    private static final byte[] PAYLOAD = ascii("\",\"payload_b64\":\"");
+    private static final byte[] PAYLOAD_SHA256 = ascii("\",\"payload_sha256\":\"");
+    private static final byte[] METADATA = ascii("\",\"metadata_b64\":\"");
+    private static final byte[] PREV_HASH = ascii("\",\"prev_hash\":\"");
+    private static final byte[] HASH = ascii("\",\"hash\":\"");
+    private static final byte[] END = ascii("\"}");
+    private static final byte[] NULL = ascii("null");
+
+    private final MessageDigest md;
+    private final Base64.Decoder base64 = Base64.getDecoder();
+    private final EntryFraming.Frame frame = new EntryFraming.Frame();
+    private final Repeating tenants = new Repeating();
+    private final Repeating types = new Repeating();
+    private byte[] b;
+    private int p;
+
+    public EntryReader() {
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** The record read and its hash recomputed; IllegalArgumentException when it is not an entry record. */
+    public Link read(byte[] record) {
+        Link fast = readCanonical(record);
+        return fast != null ? fast : reference(record);
+    }
+
+    /** The fast path alone: null when the record is not in the canonical form it reads. */
+    Link readCanonical(byte[] record) {
+        try {
+            return canonical(record);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException notCanonical) {
+            return null; // the reference path decides
+        } finally {
+            b = null;
+        }
+    }
+
+    /** What {@link EntryCodec#decode} and {@link StoredEntry#recomputeHash} make of any record. */
+    static Link reference(byte[] record) {
+        StoredEntry e = EntryCodec.decode(record);
+        byte[] recomputed;
+        try {
+            recomputed = e.recomputeHash();
+        } catch (IllegalArgumentException unframeable) {
+            recomputed = NO_BYTES; // e.g. a prev_hash that is not 32 bytes: no stored hash can match
+        }
+        return new Link(e.tenantId(), e.sequence(), e.type(), e.recordedAt(), e.payload(), e.prevHash(), e.hash(), recomputed);
+    }
+
+    /** The canonical record, or null (or an exception) for anything else. */
+    private Link canonical(byte[] record) {
+        b = record;
+        p = 0;
+        expect(TENANT);
+        int tenantFrom = p;
+        int tenantTo = textEnd();
+        expect(SEQUENCE);
+        long sequence = number();
+        expect(EVENT);
+        int eventFrom = p;
+        int eventTo = textEnd();
+        expect(TYPE);
+        int typeFrom = p;
+        int typeTo = textEnd();
+        expect(REVISION);
+        int revisionFrom = 0;
+        int revisionTo = 0;
+        boolean revised = !next(NULL);
+        if (revised) {
+            if (b[p++] != '"') {
+                return null;
+            }
+            revisionFrom = p;
+            revisionTo = textEnd();
+            p++; // past its closing quote
+        }
+        expect(RECORDED_AT);
+        int atFrom = p;
+        int atTo = textEnd();
+        byte[] payload = null;
+        byte[] payloadDigest;
+        if (next(PAYLOAD)) {
+            payload = base64Value();
+            payloadDigest = sha256(payload, payload.length);
+        } else {
+            expect(PAYLOAD_SHA256);
+            payloadDigest = hex32();
+        }
+        expect(METADATA);
+        byte[] metadata = base64Value();
+        byte[] metadataDigest = sha256(metadata, metadata.length);
+        expect(PREV_HASH);
+        byte[] prev = hex32();
+        expect(HASH);
+        byte[] hash = hex32();
+        expect(END);
+        if (p != b.length) {
+            return null;
+        }
+        byte[] recomputed = frame.tenant(b, tenantFrom, tenantTo - tenantFrom).sequence(sequence)
+                .eventId(b, eventFrom, eventTo - eventFrom).type(b, typeFrom, typeTo - typeFrom)
+                .revision(revised ? b : NO_BYTES, revisionFrom, revisionTo - revisionFrom)
+                .recordedAt(b, atFrom, atTo - atFrom).digests(payloadDigest, metadataDigest, prev).hash(md);
+        return new Link(tenants.of(b, tenantFrom, tenantTo), sequence, types.of(b, typeFrom, typeTo),
+                new String(b, atFrom, atTo - atFrom, StandardCharsets.ISO_8859_1), payload, prev, hash, recomputed);
+    }
+
+    /**
+     * The end of the text value starting at {@code p} (moved to its closing quote). Only printable ASCII: those bytes
+     * are the same as JSON text, as a Java string and as UTF-8, so framing them directly equals framing the decoded
+     * field. Anything else (an escape, a control character, non-ASCII) is the reference path's.
+     */
+    private int textEnd() {
+        int end = JsonBytes.indexOfQuote(b, p, b.length);
+        if (end < 0 || !JsonBytes.isPrintableAscii(b, p, end)) {
+            throw new IllegalArgumentException();
+        }
+        p = end;
+        return end;
+    }
+
+    private long number() {
+        int start = p;
+        long v = 0;
+        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - start < 18) {
+            v = v * 10 + (b[p++] - '0');
+        }
+        if (p == start || p < b.length && b[p] >= '0' && b[p] <= '9') {
+            throw new IllegalArgumentException(); // empty, or too long for this path
+        }
+        return v;
+    }
+
+    /** The decoded bytes of the base64 value at {@code p}, which is left on its closing quote. */
+    private byte[] base64Value() {
+        // no character check needed: the decoder refuses every byte outside the base64 alphabet
+        int end = JsonBytes.indexOfQuote(b, p, b.length);
+        if (end < 0) {
+            throw new IllegalArgumentException();
+        }
+        ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, p, end - p));
+        p = end;
+        byte[] out = decoded.array();
+        return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length ? out
+                : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
+    }
+
+    /** 64 hex digits at {@code p}, left on the closing quote. */
+    private byte[] hex32() {
+        int end = p + 2 * EntryFraming.HASH_BYTES;
+        if (end >= b.length || b[end] != '"') {
+            throw new IllegalArgumentException();
+        }
+        byte[] out = new byte[EntryFraming.HASH_BYTES];
+        int bad = 0;
+        for (int i = 0, j = p; i < out.length; i++, j += 2) {
+            int hi = HEX[b[j] & 0xff];
+            int lo = HEX[b[j + 1] & 0xff];
+            bad |= hi | lo;
+            out[i] = (byte) (hi << 4 | lo);
+        }
+        if (bad < 0) {
+            throw new IllegalArgumentException();
+        }
+        p = end;
+        return out;
+    }
+
+    private byte[] sha256(byte[] bytes, int length) {
+        md.reset();
+        md.update(bytes, 0, length);
+        return md.digest();
+    }
+
+    /** Whether {@code literal} is next; moves past it if so. */
+    private boolean next(byte[] literal) {
+        int n = literal.length;
+        if (p + n > b.length || !Arrays.equals(b, p, p + n, literal, 0, n)) {
+            return false;
+        }
+        p += n;
+        return true;
+    }
+
+    private void expect(byte[] literal) {
+        if (!next(literal)) {
+            throw new IllegalArgumentException();
+        }
+    }
+
+    /** Hex digit values; -1 for every other byte. */
+    private static final int[] HEX = new int[256];
+
+    static {
+        Arrays.fill(HEX, -1);
+        for (int i = 0; i < 10; i++) {
+            HEX['0' + i] = i;
+        }
+        for (int i = 0; i < 6; i++) {
+            HEX['a' + i] = 10 + i;
+            HEX['A' + i] = 10 + i;
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The last value read of one field, reused while its bytes repeat (a poll is mostly a few tenants' entries). */
+    private static final class Repeating {
+        private byte[] bytes = NO_BYTES;
+        private String value;
+
+        String of(byte[] b, int from, int to) {
+            if (value != null && Arrays.equals(b, from, to, bytes, 0, bytes.length)) {
+                return value;
+            }
+            bytes = Arrays.copyOfRange(b, from, to);
+            value = new String(bytes, StandardCharsets.ISO_8859_1);
+            return value;
+        }
+    }
+}
