@@ -72,6 +72,7 @@ final class EntryConsumer implements Runnable {
     private static final String USAGE_TYPE = UsageRecorded.class.getName();
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
+    private static final LedgerEvent.BillableUnits EVALUATION_UNIT = new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
@@ -269,7 +270,9 @@ final class EntryConsumer implements Runnable {
             await(inFlight.poll());
         }
         List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>(records.count());
-        records.forEach(polled::add);
+        for (TopicPartition tp : records.partitions()) {
+            polled.addAll(records.records(tp)); // a copy of each partition's list, cheaper than the records' iterator
+        }
         Prepared prepared = prepare(polled);
         inFlight.add(applier.submit(() -> {
             if (applyFailed) {
@@ -366,10 +369,10 @@ final class EntryConsumer implements Runnable {
                 tenants.add(tenant);
                 lastTenant = tenant;
             }
-            if (item.partition() != lastPartition && lastPartition >= 0) {
+            if (item.partition != lastPartition && lastPartition >= 0) {
                 nextOffsets.put(lastPartition, lastOffset + 1);
             }
-            lastPartition = item.partition();
+            lastPartition = item.partition;
             lastOffset = polled.get(i).offset();
         }
         if (lastPartition >= 0) {
@@ -403,59 +406,100 @@ final class EntryConsumer implements Runnable {
     }
 
     /**
-     * One polled record made ready for {@link Batch#accept}: read, its hash recomputed from its bytes, and what it
-     * bills read from it. {@code link} and {@code reading} are null when the record is not an entry.
+     * One polled record made ready for {@link Batch#accept} by a preparer: read, its hash recomputed from its bytes
+     * and compared, and what it bills read from it (used only once its chain link held). Flat, so that the applier,
+     * which is sequential and mostly waits for memory, touches one object and the link hashes per entry.
      */
-    private record Consumed(int partition, String key, EntryReader.Link link, byte[] raw, Reading reading) {
+    private static final class Consumed {
+        final int partition;
+        final String key;
+        final byte[] raw;
+        /** False when the record is not an entry; nothing below is set then. */
+        boolean readable;
+        String tenantId;
+        long sequence;
+        byte[] prevHash;
+        byte[] hash;
+        /** Whether the record's bytes recompute to its stored hash. */
+        boolean hashHolds;
+        /** Why a readable entry cannot be billed (a message), or null; the fields below are set only when null. */
+        String unreadable;
+        Instant at;
+        /** Epoch seconds of the window holding {@code at}. */
+        long windowStart;
+        /** The meter it bills, or null when it bills nothing. */
+        String meter;
+        long quantity;
+        /** Its event when the tenant's Stripe customer depends on it (registered, customer linked), else null. */
+        LedgerEvent event;
+
+        private Consumed(int partition, String key, byte[] raw) {
+            this.partition = partition;
+            this.key = key;
+            this.raw = raw;
+        }
 
         /** The tenant whose chain this record belongs to: the entry's, or the record key of an unreadable one. */
         String tenantId() {
-            return link != null ? link.tenantId() : key;
+            return readable ? tenantId : key;
         }
-    }
 
-    /**
-     * What billing needs of a verified entry: its ledger time, its billable units, its event when a tenant's Stripe
-     * customer depends on it; or why it cannot be read ({@code unreadable}, a message). Computed before the chain
-     * link is checked, used only after it held.
-     */
-    private record Reading(Instant at, long windowStart, LedgerEvent.BillableUnits billable, LedgerEvent event,
-                           String unreadable) {
-
-        /** {@code windowSeconds}: the window length, for {@code windowStart} (epoch seconds of the window holding at). */
-        static Reading of(EntryReader.Link entry, long windowSeconds) {
+        /** {@code windowSeconds}: the window length, for {@code windowStart}. */
+        static Consumed of(int partition, String key, byte[] raw, EntryReader reader, long windowSeconds) {
+            Consumed c = new Consumed(partition, key, raw);
+            EntryReader.Link entry;
             try {
-                Instant at = RecordedAt.parse(entry.recordedAt());
-                long windowStart = UsageWindow.startSecond(at.getEpochSecond(), windowSeconds);
-                LedgerEvent event = null;
-                LedgerEvent.BillableUnits billable;
-                if (entry.payload() == null || entry.type().equals(EVALUATION_TYPE)) {
-                    // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
-                    // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
-                    billable = redactedBillable(entry.type());
-                } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
-                    // a usage record as the ledger writes it, read for its meter and quantity without a parser
-                } else {
-                    event = LedgerJson.readEvent(entry.type(), entry.payload());
-                    billable = event.billable().orElse(null);
-                }
-                if (billable != null && (billable.meter() == null || billable.meter().isBlank()
-                        || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
-                    throw new IllegalArgumentException("meter name unusable in Stripe");
-                }
-                boolean customer = event instanceof TenantRegistered || event instanceof StripeCustomerLinked;
-                return new Reading(at, windowStart, billable, customer ? event : null, null);
+                entry = reader.read(raw);
+            } catch (RuntimeException e) {
+                return c;
+            }
+            c.readable = true;
+            c.tenantId = entry.tenantId();
+            c.sequence = entry.sequence();
+            c.prevHash = entry.prevHash();
+            c.hash = entry.hash();
+            c.hashHolds = Arrays.equals(entry.recomputed(), entry.hash());
+            try {
+                c.bill(entry, windowSeconds);
             } catch (RuntimeException e) {
                 // DateTimeParseException, IllegalArgumentException, UncheckedIOException, or an event class that
                 // refuses its payload: this entry stops its tenant (with an alert), not the whole consumer
-                return new Reading(null, 0, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+                c.unreadable = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
+            return c;
+        }
+
+        private void bill(EntryReader.Link entry, long windowSeconds) {
+            Instant recorded = RecordedAt.parse(entry.recordedAt());
+            LedgerEvent read = null;
+            LedgerEvent.BillableUnits billable;
+            if (entry.payload() == null || entry.type().equals(EVALUATION_TYPE)) {
+                // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
+                // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
+                billable = redactedBillable(entry.type());
+            } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
+                // a usage record as the ledger writes it, read for its meter and quantity without a parser
+            } else {
+                read = LedgerJson.readEvent(entry.type(), entry.payload());
+                billable = read.billable().orElse(null);
+            }
+            if (billable != null && (billable.meter() == null || billable.meter().isBlank()
+                    || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
+                throw new IllegalArgumentException("meter name unusable in Stripe");
+            }
+            at = recorded;
+            windowStart = UsageWindow.startSecond(recorded.getEpochSecond(), windowSeconds);
+            if (billable != null) {
+                meter = billable.meter();
+                quantity = billable.quantity();
+            }
+            event = read instanceof TenantRegistered || read instanceof StripeCustomerLinked ? read : null;
         }
 
         /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
         private static LedgerEvent.BillableUnits redactedBillable(String type) {
             if (type.equals(EVALUATION_TYPE)) {
-                return new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
+                return EVALUATION_UNIT;
             }
             if (type.equals(USAGE_TYPE)) {
                 throw new IllegalArgumentException("usage record payload was redacted");
@@ -502,15 +546,11 @@ final class EntryConsumer implements Runnable {
         long windowSeconds = config.windowLength().toSeconds();
         for (int i = from; i < to; i++) {
             ConsumerRecord<String, byte[]> r = polled.get(i);
-            EntryReader.Link link = null;
-            Reading reading = null;
-            try {
-                link = reader.read(r.value());
-                reading = Reading.of(link, windowSeconds);
-            } catch (RuntimeException e) {
+            Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowSeconds);
+            if (!c.readable) {
                 log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
             }
-            prepared[i] = new Consumed(r.partition(), r.key(), link, r.value(), reading);
+            prepared[i] = c;
         }
     }
 
@@ -543,7 +583,7 @@ final class EntryConsumer implements Runnable {
                 return;
             }
             TenantPosition t = positions.computeIfAbsent(tenantId, TenantPosition::new);
-            t.partition = item.partition();
+            t.partition = item.partition;
             if (!t.touched) {
                 t.touched = true;
                 touched.put(tenantId, t);
@@ -552,48 +592,47 @@ final class EntryConsumer implements Runnable {
                 outcome("after_break");
                 return;
             }
-            EntryReader.Link entry = item.link();
-            if (entry == null) {
+            if (!item.readable) {
                 breakChain(t, t.lastSequence + 1, "unreadable_entry", "the record is not an entry");
                 return;
             }
-            if (entry.sequence() <= t.lastSequence) {
+            if (item.sequence <= t.lastSequence) {
                 outcome("duplicate");
                 return;
             }
-            if (entry.sequence() > t.lastSequence + 1) {
+            if (item.sequence > t.lastSequence + 1) {
                 // Entries of a tenant arrive in order; one ahead of its predecessor waits (bounded) for it.
-                store.hold(c, tenantId, entry.sequence(), item.raw(), now);
+                store.hold(c, tenantId, item.sequence, item.raw, now);
                 tenantsWithHeld.add(tenantId);
                 outcome("held");
-                log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, entry.sequence(), t.lastSequence + 1);
+                log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, item.sequence, t.lastSequence + 1);
                 return;
             }
-            apply(t, entry, item.reading());
+            apply(t, item);
             if (tenantsWithHeld.contains(tenantId)) {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
-                    EntryReader.Link held = READERS.get().read(next); // it was read once already, before it was held
-                    apply(t, held, Reading.of(held, config.windowLength().toSeconds()));
+                    // it was read once already, before it was held
+                    apply(t, Consumed.of(item.partition, tenantId, next, READERS.get(), config.windowLength().toSeconds()));
                 }
             }
         }
 
-        private void apply(TenantPosition t, EntryReader.Link entry, Reading reading) {
-            ChainVerifier verifier = new ChainVerifier(t.lastSequence, t.lastHash);
-            ChainVerifier.Break broken = verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), entry.recomputed());
+        private void apply(TenantPosition t, Consumed entry) {
+            ChainVerifier.Break broken = ChainVerifier.next(t.lastSequence, t.lastHash, entry.sequence, entry.prevHash,
+                    entry.hashHolds);
             if (broken != null) {
                 breakChain(t, broken.sequence(), broken.reason().name(), broken.detail());
                 return;
             }
-            if (reading.unreadable() != null) {
+            if (entry.unreadable != null) {
                 // Verified but not understood: billing it wrongly is worse than stopping this tenant with an alert.
-                breakChain(t, entry.sequence(), "unreadable_entry", reading.unreadable());
+                breakChain(t, entry.sequence, "unreadable_entry", entry.unreadable);
                 return;
             }
-            Instant at = reading.at();
-            t.lastSequence = entry.sequence();
-            t.lastHash = entry.hash();
+            Instant at = entry.at;
+            t.lastSequence = entry.sequence;
+            t.lastHash = entry.hash;
             if (t.lastRecordedAt == null || at.isAfter(t.lastRecordedAt)) {
                 t.lastRecordedAt = at;
             }
@@ -601,10 +640,10 @@ final class EntryConsumer implements Runnable {
             long windowSeconds = config.windowLength().toSeconds();
             long effectiveStart = t.closedThrough != null && at.isBefore(t.closedThrough)
                     ? UsageWindow.startSecond(t.closedThrough.getEpochSecond(), windowSeconds)
-                    : reading.windowStart();
+                    : entry.windowStart;
             // The chain has passed every window ending at or before this entry's window start.
-            t.closeThrough(reading.windowStart());
-            if (reading.event() instanceof TenantRegistered r) {
+            t.closeThrough(entry.windowStart);
+            if (entry.event instanceof TenantRegistered r) {
                 t.tenantName = r.name();
                 if (r.stripeCustomerId() != null && !r.stripeCustomerId().isBlank()) {
                     t.stripeCustomerId = r.stripeCustomerId();
@@ -612,13 +651,12 @@ final class EntryConsumer implements Runnable {
                 } else if (t.stripeCustomerId == null) {
                     t.customerWanted = true;
                 }
-            } else if (reading.event() instanceof StripeCustomerLinked l) {
+            } else if (entry.event instanceof StripeCustomerLinked l) {
                 t.stripeCustomerId = l.stripeCustomerId();
                 t.customerWanted = false;
             }
-            LedgerEvent.BillableUnits b = reading.billable();
-            if (b != null && b.quantity() > 0) {
-                t.units.add(b.meter(), effectiveStart, b.quantity(), this::addUnits);
+            if (entry.meter != null && entry.quantity > 0) {
+                t.units.add(entry.meter, effectiveStart, entry.quantity, this::addUnits);
             }
             applied++;
         }

@@ -46,30 +46,48 @@ public final class ChainVerifier {
         return check(sequence, prevHash, storedHash, null, recomputedHash);
     }
 
+    /**
+     * One step of a chain without a verifier object (a worker keeps each tenant's last link itself): the break the
+     * entry at {@code sequence} makes after ({@code lastSequence}, {@code lastHash}), or null. The same checks in the
+     * same order as {@link #accept}; {@code hashHolds} says whether the entry's stored bytes recompute to its hash.
+     */
+    public static Break next(long lastSequence, byte[] lastHash, long sequence, byte[] prevHash, boolean hashHolds) {
+        Break link = linkBreak(lastSequence, lastHash, sequence, prevHash);
+        return link != null || hashHolds ? link : hashMismatch(sequence);
+    }
+
+    private static Break linkBreak(long lastSequence, byte[] lastHash, long sequence, byte[] prevHash) {
+        long expected = lastSequence + 1;
+        if (sequence != expected) {
+            return new Break(expected, Reason.sequence_gap, "expected sequence " + expected + " but found " + sequence);
+        }
+        if (lastHash != null && !Arrays.equals(lastHash, prevHash)) {
+            return new Break(sequence, Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
+        }
+        return null;
+    }
+
+    private static Break hashMismatch(long sequence) {
+        return new Break(sequence, Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
+    }
+
     /** The entry's hash is recomputed only once sequence and link hold, from {@code entry} unless given. */
     private Break check(long sequence, byte[] prevHash, byte[] storedHash, StoredEntry entry, byte[] recomputedHash) {
         if (firstBreak != null) {
             return firstBreak;
         }
-        long expected = lastSequence + 1;
-        if (sequence != expected) {
-            return fail(expected, Reason.sequence_gap, "expected sequence " + expected + " but found " + sequence);
+        Break broken = linkBreak(lastSequence, lastHash, sequence, prevHash);
+        if (broken == null && !Arrays.equals(recomputedHash != null ? recomputedHash : entry.recomputeHash(), storedHash)) {
+            broken = hashMismatch(sequence);
         }
-        if (lastHash != null && !Arrays.equals(lastHash, prevHash)) {
-            return fail(sequence, Reason.broken_link, "prev_hash does not equal the hash of entry " + lastSequence);
-        }
-        if (!Arrays.equals(recomputedHash != null ? recomputedHash : entry.recomputeHash(), storedHash)) {
-            return fail(sequence, Reason.hash_mismatch, "the stored bytes do not hash to the stored hash");
+        if (broken != null) {
+            firstBreak = broken;
+            return broken;
         }
         checked++;
         lastSequence = sequence;
         lastHash = storedHash;
         return null;
-    }
-
-    private Break fail(long sequence, Reason reason, String detail) {
-        firstBreak = new Break(sequence, reason, detail);
-        return firstBreak;
     }
 
     public Break firstBreak() {

@@ -20,13 +20,24 @@ class ChainVerifierTest {
         for (List<StoredEntry> entries : cases) {
             ChainVerifier byEntry = new ChainVerifier();
             ChainVerifier byHashes = new ChainVerifier();
+            // and a worker's stepping, which keeps the last link itself and stops at the first break
+            long lastSequence = 0;
+            byte[] lastHash = EntryFraming.genesis();
+            ChainVerifier.Break stepped = null;
             // when
             for (StoredEntry e : entries) {
                 byEntry.accept(e);
                 byHashes.accept(e.sequence(), e.prevHash(), e.hash(), e.recomputeHash());
+                if (stepped == null) {
+                    stepped = ChainVerifier.next(lastSequence, lastHash, e.sequence(), e.prevHash(),
+                            java.util.Arrays.equals(e.recomputeHash(), e.hash()));
+                    lastSequence = e.sequence();
+                    lastHash = e.hash();
+                }
             }
             // then
             assertThat(byHashes.firstBreak()).isEqualTo(byEntry.firstBreak());
+            assertThat(stepped).isEqualTo(byEntry.firstBreak());
             assertThat(byHashes.checked()).isEqualTo(byEntry.checked());
             assertThat(byHashes.lastHash()).isEqualTo(byEntry.lastHash());
         }

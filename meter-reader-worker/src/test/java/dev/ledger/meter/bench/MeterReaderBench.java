@@ -53,7 +53,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Throughput of the meter-reader against a bare Kafka consumer loop over the same topic, on the real local
  * PostgreSQL, Kafka broker and Stripe emulator. Not a test (surefire never runs it):
- * {@code MeterReaderBench [entries=1000000] [tenants=8] [partitions=4] [warm-up entries=min(200000, entries/4)]
+ * {@code MeterReaderBench [entries=1000000] [tenants=8] [partitions=4] [warm-up entries=entries]
  * [rounds=3] [warm-up rounds=2]}.
  *
  * <p>It publishes {@code entries} correctly chained entries (a registration per tenant, then three evaluations to one
@@ -61,9 +61,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * kafka-clients consumer that polls and touches every value, and (b) the meter-reader consuming, re-verifying and
  * windowing the same entries, from {@code MeterReader.start} until its stored offsets reach the end of the topic.
  * This JVM holds the broker, PostgreSQL's driver side, the Stripe emulator and a stand-in for the ledger's write-back
- * endpoints, and publishes every topic first; the measuring happens in a second JVM, as a deployed meter-reader runs
- * in its own. There both first run over separate warm-up topics (reporting to Stripe included), so the figures are of
- * compiled code, not of the JIT. Each measured round has a topic of its own; the summary gives the median of the
+ * endpoints, and publishes every topic first; the measuring happens in two other JVMs, one for the meter-reader (as a
+ * deployed meter-reader runs in its own) and one for the bare loop. Both first run over separate warm-up topics
+ * (reporting to Stripe included), so the figures are of compiled code, not of the JIT. Each measured round has a topic of its own; the summary gives the median of the
  * rounds, since two shared cores make single runs move by a third. After each round the meter-reader keeps running
  * until every window is in Stripe and written back; at the end this JVM compares Stripe's calls and totals with
  * what was published.
@@ -116,7 +116,7 @@ public final class MeterReaderBench {
         int entries = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
         int tenants = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3].replace("_", "")) : Math.min(200_000, entries / 4);
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3].replace("_", "")) : entries;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
         int warmRounds = args.length > 5 ? Integer.parseInt(args[5]) : 2;
         if (entries < tenants * 2 || warmUp != 0 && warmUp < tenants * 2 || rounds < 1) {
@@ -133,18 +133,24 @@ public final class MeterReaderBench {
                     ledger.url(), tenants, partitions, stripe, ledger);
             List<Published> warm = new ArrayList<>();
             List<Published> measured = new ArrayList<>();
-            try (MeasuringJvm child = bench.startMeasuringJvm()) {
-                // Each topic is published right before it is measured: this machine keeps little in its page cache,
+            try (MeasuringJvm bareJvm = bench.startMeasuringJvm("bare"); MeasuringJvm meterJvm = bench.startMeasuringJvm("meter")) {
+                // Each topic is published just before it is measured: this machine keeps little in its page cache,
                 // and a topic published minutes earlier would be read back from disk.
                 for (int w = 1; w <= warmRounds && warmUp > 0; w++) {
                     warm.add(bench.publish("warmup" + w, warmUp, WARM_UP_WINDOW_SECONDS));
-                    child.measure(warm.getLast());
+                    bareJvm.measure(warm.getLast());
+                    meterJvm.measure(warm.getLast());
                 }
+                Rounds results = new Rounds();
                 for (int round = 1; round <= rounds; round++) {
                     measured.add(bench.publish("bench" + round, entries, WINDOW_SECONDS));
-                    child.measure(measured.getLast());
+                    Rate bare = bareJvm.measure(measured.getLast());
+                    Rate reader = meterJvm.measure(measured.getLast());
+                    results.add(bare, reader);
                 }
-                child.finish();
+                bareJvm.finish();
+                meterJvm.finish();
+                results.summary();
             }
             int windows = 0;
             boolean exact = true;
@@ -164,13 +170,17 @@ public final class MeterReaderBench {
 
     /**
      * The meter-reader runs in a JVM of its own with the heap and collector {@code ./ledger up} gives it (another with
-     * {@code -Dbench.jvm="-Xmx... -XX:+Use...GC"}), as it does when
-     * deployed; so does the bare loop. In the broker's JVM both shared its JIT: Kafka's network code, used by broker
-     * and clients alike, was recompiled again and again (a second of compiler CPU per round, charged to whichever
-     * consumer was running). The two JVMs talk over the child's stdin (a topic to measure, or END) and stdout (its
-     * report, each topic closed by a DONE line).
+     * {@code -Dbench.jvm="-Xmx... -XX:+Use...GC"}), as it does when deployed; the bare loop runs in a second one with
+     * the same options. In the broker's JVM both shared its JIT: Kafka's network code, used by broker and clients
+     * alike, was recompiled again and again (a second of compiler CPU per round, charged to whichever consumer was
+     * running). Sharing one measuring JVM did the same on a smaller scale: the consumer's fetch code, profiled by
+     * the bare loop's 500-record polls and then by the meter-reader's 10,000-record ones, was deoptimized and
+     * recompiled in nearly every round (up to 1.2 s of compiler CPU in the meter-reader's time). The JVMs talk over
+     * the child's stdin (a topic to measure, or END) and stdout (its report, a RATE line, then DONE).
+     *
+     * @param mode {@code bare} or {@code meter}: what the JVM measures
      */
-    private MeasuringJvm startMeasuringJvm() throws IOException {
+    private MeasuringJvm startMeasuringJvm(String mode) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -181,7 +191,7 @@ public final class MeterReaderBench {
         command.addAll(List.of(System.getProperty("bench.jvm", LocalStack.METER_READER_HEAP + " -XX:+UseSerialGC").split(" ")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 Child.class.getName(), bootstrap, String.valueOf(pgPort), stripeUrl, ledgerUrl, String.valueOf(tenants),
-                String.valueOf(partitions)));
+                String.valueOf(partitions), mode));
         return new MeasuringJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
@@ -196,9 +206,10 @@ public final class MeterReaderBench {
             this.in = new java.io.PrintWriter(process.outputWriter(StandardCharsets.UTF_8), true);
         }
 
-        void measure(Published p) throws IOException {
+        /** The rate the JVM measured over the topic (its other output is relayed). */
+        Rate measure(Published p) throws IOException {
             in.println(p.target());
-            relayUntil("DONE " + p.name());
+            return Rate.parse(relayUntil("DONE " + p.name()));
         }
 
         void finish() throws Exception {
@@ -209,18 +220,24 @@ public final class MeterReaderBench {
             }
         }
 
-        /** Prints the child's lines until {@code marker} (null: until it ends). */
-        private void relayUntil(String marker) throws IOException {
+        /** Prints the child's lines until {@code marker} (null: until it ends); answers its last RATE line. */
+        private String relayUntil(String marker) throws IOException {
             String line;
+            String rate = null;
             while ((line = out.readLine()) != null) {
                 if (line.equals(marker)) {
-                    return;
+                    return rate;
                 }
-                System.out.println(line);
+                if (line.startsWith(Rate.PREFIX)) {
+                    rate = line;
+                } else {
+                    System.out.println(line);
+                }
             }
             if (marker != null) {
                 throw new IllegalStateException("the measuring JVM ended before " + marker);
             }
+            return rate;
         }
 
         @Override
@@ -229,26 +246,29 @@ public final class MeterReaderBench {
         }
     }
 
-    /** The measuring JVM: bare loops and meter-readers over the topics the parent names on stdin. */
+    /** A measuring JVM: bare loops, or meter-readers, over the topics the parent names on stdin. */
     public static final class Child {
         public static void main(String[] args) {
             try {
                 MeterReaderBench bench = new MeterReaderBench(args[0], Integer.parseInt(args[1]), args[2], args[3],
                         Integer.parseInt(args[4]), Integer.parseInt(args[5]), null, null);
+                boolean bare = args[6].equals("bare");
                 java.io.BufferedReader commands = new java.io.BufferedReader(
                         new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
-                Rounds rounds = bench.new Rounds();
                 String line;
                 while ((line = commands.readLine()) != null && !line.equals("END")) {
                     Target target = Target.parse(line);
-                    if (target.name().startsWith("warmup")) {
-                        bench.warmUp(target);
+                    if (bare) {
+                        System.out.println(bench.bareLoop(target).line());
                     } else {
-                        rounds.measure(target);
+                        ReaderRun run = bench.meterReader(target);
+                        System.out.println(run.rate().line());
+                        try (MeterReader r = run.reader()) {
+                            bench.awaitWrittenBack(target); // in the warm-ups, this warms the reporting path too
+                        }
                     }
                     System.out.println("DONE " + target.name());
                 }
-                rounds.summary();
             } catch (Throwable t) {
                 t.printStackTrace(System.out);
                 System.exit(1);
@@ -265,25 +285,14 @@ public final class MeterReaderBench {
         }
     }
 
-    private void warmUp(Target warm) throws Exception {
-        bareLoop(warm);
-        try (MeterReader r = meterReader(warm).reader()) {
-            awaitWrittenBack(warm); // the reporting path (Stripe, HTTP, JDBC) is warmed too
-            System.out.println("warm-up " + warm.name() + " done");
-        }
-    }
-
     /** The measured rounds, one topic each, and their medians. */
-    private final class Rounds {
+    private static final class Rounds {
         private final List<Rate> bares = new ArrayList<>();
         private final List<Rate> readers = new ArrayList<>();
         private final List<Double> ratios = new ArrayList<>();
 
-        void measure(Target published) throws Exception {
+        void add(Rate bare, Rate reader) {
             int round = bares.size() + 1;
-            Rate bare = bareLoop(published);
-            ReaderRun run = meterReader(published);
-            Rate reader = run.rate();
             System.out.println();
             System.out.println("round " + round + ":");
             header();
@@ -292,9 +301,6 @@ public final class MeterReaderBench {
             double ratio = reader.perSecond() / bare.perSecond();
             System.out.printf("ratio meter-reader / bare loop: %.2f (steady %.2f)%n", ratio,
                     reader.steadyPerSecond() / bare.steadyPerSecond());
-            try (MeterReader r = run.reader()) {
-                awaitWrittenBack(published);
-            }
             bares.add(bare);
             readers.add(reader);
             ratios.add(ratio);
@@ -394,6 +400,22 @@ public final class MeterReaderBench {
     // ------------------------------------------------------------------ (a) the bare loop
 
     private record Rate(long entries, long nanos, long steadyEntries, long steadyNanos, long cpuNanos) {
+        static final String PREFIX = "RATE ";
+
+        /** How a measuring JVM reports it to the parent. */
+        String line() {
+            return PREFIX + entries + " " + nanos + " " + steadyEntries + " " + steadyNanos + " " + cpuNanos;
+        }
+
+        static Rate parse(String line) {
+            if (line == null) {
+                throw new IllegalStateException("the measuring JVM reported no rate");
+            }
+            String[] f = line.substring(PREFIX.length()).split(" ");
+            return new Rate(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                    Long.parseLong(f[4]));
+        }
+
         double cpuMicrosPerEntry() {
             return cpuNanos / 1e3 / entries;
         }
