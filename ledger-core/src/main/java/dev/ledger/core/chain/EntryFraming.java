@@ -1,6 +1,5 @@
 package dev.ledger.core.chain;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -67,8 +66,10 @@ public final class EntryFraming {
 
         public Frame sequence(long sequence) {
             room(12);
-            ByteBuffer.wrap(buf, n, 12).putInt(8).putLong(sequence);
-            n += 12;
+            putInt(8);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                buf[n++] = (byte) (sequence >>> shift);
+            }
             return this;
         }
 
@@ -104,10 +105,19 @@ public final class EntryFraming {
 
         private Frame field(byte[] b, int off, int len) {
             room(4 + len);
-            ByteBuffer.wrap(buf, n, 4).putInt(len);
-            System.arraycopy(b, off, buf, n + 4, len);
-            n += 4 + len;
+            putInt(len);
+            System.arraycopy(b, off, buf, n, len);
+            n += len;
             return this;
+        }
+
+        /** Big-endian, as the spec frames lengths (no ByteBuffer per field: a verifier frames ten per entry). */
+        private void putInt(int v) {
+            buf[n] = (byte) (v >>> 24);
+            buf[n + 1] = (byte) (v >>> 16);
+            buf[n + 2] = (byte) (v >>> 8);
+            buf[n + 3] = (byte) v;
+            n += 4;
         }
 
         private void room(int more) {

@@ -44,6 +44,7 @@ public final class EntryReader {
     private static final byte[] HASH = ascii("\",\"hash\":\"");
     private static final byte[] END = ascii("\"}");
     private static final byte[] NULL = ascii("null");
+    private static final int HEX_LENGTH = 2 * EntryFraming.HASH_BYTES;
 
     private final MessageDigest md;
     private final Base64.Decoder base64 = Base64.getDecoder();
@@ -96,7 +97,8 @@ public final class EntryReader {
         p = 0;
         expect(TENANT);
         int tenantFrom = p;
-        int tenantTo = textEnd();
+        int tenantTo = quote();
+        String tenant = tenants.of(b, tenantFrom, tenantTo);
         expect(SEQUENCE);
         long sequence = number();
         expect(EVENT);
@@ -104,7 +106,8 @@ public final class EntryReader {
         int eventTo = textEnd();
         expect(TYPE);
         int typeFrom = p;
-        int typeTo = textEnd();
+        int typeTo = quote();
+        String type = types.of(b, typeFrom, typeTo);
         expect(REVISION);
         int revisionFrom = 0;
         int revisionTo = 0;
@@ -120,32 +123,36 @@ public final class EntryReader {
         expect(RECORDED_AT);
         int atFrom = p;
         int atTo = textEnd();
+        // The rest is found from the end, where everything has a fixed length but the metadata: the payload, most of
+        // a record's bytes, is then never scanned for its closing quote. Its span is exact because the base64
+        // decoder refuses a quote (or anything else outside its alphabet) inside it.
+        int hashFrom = b.length - END.length - HEX_LENGTH;
+        int prevFrom = hashFrom - HASH.length - HEX_LENGTH;
+        int metadataTo = prevFrom - PREV_HASH.length;
+        int metadataFrom = JsonBytes.lastIndexOfQuote(b, p, metadataTo) + 1;
+        int payloadTo = metadataFrom - METADATA.length;
+        if (!at(END, hashFrom + HEX_LENGTH) || !at(HASH, hashFrom - HASH.length) || !at(PREV_HASH, metadataTo)
+                || metadataFrom <= 0 || !at(METADATA, payloadTo)) {
+            return null;
+        }
         byte[] payload = null;
         byte[] payloadDigest;
         if (next(PAYLOAD)) {
-            payload = base64Value();
+            payload = base64(p, payloadTo);
             payloadDigest = sha256(payload, payload.length);
         } else {
             expect(PAYLOAD_SHA256);
-            payloadDigest = hex32();
+            payloadDigest = hex32(p, payloadTo);
         }
-        expect(METADATA);
-        byte[] metadata = base64Value();
+        byte[] metadata = base64(metadataFrom, metadataTo);
         byte[] metadataDigest = sha256(metadata, metadata.length);
-        expect(PREV_HASH);
-        byte[] prev = hex32();
-        expect(HASH);
-        byte[] hash = hex32();
-        expect(END);
-        if (p != b.length) {
-            return null;
-        }
+        byte[] prev = hex32(prevFrom, prevFrom + HEX_LENGTH);
+        byte[] hash = hex32(hashFrom, hashFrom + HEX_LENGTH);
         byte[] recomputed = frame.tenant(b, tenantFrom, tenantTo - tenantFrom).sequence(sequence)
                 .eventId(b, eventFrom, eventTo - eventFrom).type(b, typeFrom, typeTo - typeFrom)
                 .revision(revised ? b : NO_BYTES, revisionFrom, revisionTo - revisionFrom)
                 .recordedAt(b, atFrom, atTo - atFrom).digests(payloadDigest, metadataDigest, prev).hash(md);
-        return new Link(tenants.of(b, tenantFrom, tenantTo), sequence, types.of(b, typeFrom, typeTo),
-                new String(b, atFrom, atTo - atFrom, StandardCharsets.ISO_8859_1), payload, prev, hash, recomputed);
+        return new Link(tenant, sequence, type, new String(b, atFrom, atTo - atFrom, StandardCharsets.ISO_8859_1), payload, prev, hash, recomputed);
     }
 
     /**
@@ -154,8 +161,18 @@ public final class EntryReader {
      * field. Anything else (an escape, a control character, non-ASCII) is the reference path's.
      */
     private int textEnd() {
+        int from = p;
+        int end = quote();
+        if (!JsonBytes.isPrintableAscii(b, from, end)) {
+            throw new IllegalArgumentException();
+        }
+        return end;
+    }
+
+    /** The next quote from {@code p}, where {@code p} is moved. */
+    private int quote() {
         int end = JsonBytes.indexOfQuote(b, p, b.length);
-        if (end < 0 || !JsonBytes.isPrintableAscii(b, p, end)) {
+        if (end < 0) {
             throw new IllegalArgumentException();
         }
         p = end;
@@ -174,29 +191,22 @@ public final class EntryReader {
         return v;
     }
 
-    /** The decoded bytes of the base64 value at {@code p}, which is left on its closing quote. */
-    private byte[] base64Value() {
-        // no character check needed: the decoder refuses every byte outside the base64 alphabet
-        int end = JsonBytes.indexOfQuote(b, p, b.length);
-        if (end < 0) {
-            throw new IllegalArgumentException();
-        }
-        ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, p, end - p));
-        p = end;
+    /** The decoded bytes of the base64 text in [from, to). */
+    private byte[] base64(int from, int to) {
+        ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, from, to - from));
         byte[] out = decoded.array();
         return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length ? out
                 : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
     }
 
-    /** 64 hex digits at {@code p}, left on the closing quote. */
-    private byte[] hex32() {
-        int end = p + 2 * EntryFraming.HASH_BYTES;
-        if (end >= b.length || b[end] != '"') {
+    /** The 32 bytes of the 64 hex digits in [from, to). */
+    private byte[] hex32(int from, int to) {
+        if (to - from != HEX_LENGTH) {
             throw new IllegalArgumentException();
         }
         byte[] out = new byte[EntryFraming.HASH_BYTES];
         int bad = 0;
-        for (int i = 0, j = p; i < out.length; i++, j += 2) {
+        for (int i = 0, j = from; i < out.length; i++, j += 2) {
             int hi = HEX[b[j] & 0xff];
             int lo = HEX[b[j + 1] & 0xff];
             bad |= hi | lo;
@@ -205,7 +215,6 @@ public final class EntryReader {
         if (bad < 0) {
             throw new IllegalArgumentException();
         }
-        p = end;
         return out;
     }
 
@@ -223,6 +232,12 @@ public final class EntryReader {
         }
         p += n;
         return true;
+    }
+
+    /** Whether {@code literal} stands at {@code from}. */
+    private boolean at(byte[] literal, int from) {
+        return from >= 0 && from + literal.length <= b.length
+                && Arrays.equals(b, from, from + literal.length, literal, 0, literal.length);
     }
 
     private void expect(byte[] literal) {
@@ -254,9 +269,13 @@ public final class EntryReader {
         private byte[] bytes = NO_BYTES;
         private String value;
 
+        /** The printable-ASCII text in [from, to) (IllegalArgumentException for anything else, see textEnd). */
         String of(byte[] b, int from, int to) {
             if (value != null && Arrays.equals(b, from, to, bytes, 0, bytes.length)) {
                 return value;
+            }
+            if (!JsonBytes.isPrintableAscii(b, from, to)) {
+                throw new IllegalArgumentException();
             }
             bytes = Arrays.copyOfRange(b, from, to);
             value = new String(bytes, StandardCharsets.ISO_8859_1);

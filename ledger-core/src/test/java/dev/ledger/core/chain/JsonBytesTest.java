@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 class JsonBytesTest {
 
     private static final byte[] ALPHABET = {'a', 'Z', '0', ' ', '"', '\\', 0x1f, 0x00, 0x7f, (byte) 0x80, (byte) 0xc3,
-            (byte) 0xff, 0x20, 0x5b, 0x5d, 0x7e, 0x21, (byte) 0xa0};
+            (byte) 0xff, 0x20, 0x5b, 0x5d, 0x7e, 0x21, (byte) 0xa0, '#', 0x01, (byte) 0xa2};
 
     @Test
-    void quoteSearchPlainAndPrintableChecksAgreeWithAByteByByteScan() {
+    void quoteSearchesPlainAndPrintableChecksAgreeWithAByteByByteScan() {
         Random random = new Random(7);
         for (int round = 0; round < 20_000; round++) {
             byte[] b = new byte[random.nextInt(40)];
@@ -23,11 +23,15 @@ class JsonBytesTest {
             int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
             int to = from + random.nextInt(b.length - from + 1);
             int quote = -1;
+            int lastQuote = -1;
             boolean plain = true;
             boolean printable = true;
             for (int i = from; i < to; i++) {
                 if (quote < 0 && b[i] == '"') {
                     quote = i;
+                }
+                if (b[i] == '"') {
+                    lastQuote = i;
                 }
                 if (b[i] == '\\' || b[i] >= 0 && b[i] < 0x20) {
                     plain = false;
@@ -37,6 +41,8 @@ class JsonBytesTest {
                 }
             }
             assertThat(JsonBytes.indexOfQuote(b, from, to)).isEqualTo(quote);
+            assertThat(JsonBytes.lastIndexOfQuote(b, from, to)).as("lastIndexOfQuote of %s [%d, %d)",
+                    java.util.Arrays.toString(b), from, to).isEqualTo(lastQuote);
             assertThat(JsonBytes.isPlain(b, from, to)).as("isPlain of %s [%d, %d)", java.util.Arrays.toString(b), from, to)
                     .isEqualTo(plain);
             assertThat(JsonBytes.isPrintableAscii(b, from, to)).as("isPrintableAscii of %s [%d, %d)",

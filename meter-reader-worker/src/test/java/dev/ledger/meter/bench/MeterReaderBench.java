@@ -169,7 +169,7 @@ public final class MeterReaderBench {
     }
 
     /**
-     * The meter-reader runs in a JVM of its own with the heap and collector {@code ./ledger up} gives it (another with
+     * The meter-reader runs in a JVM of its own with the heap and collector {@code ./ledger up} gives it (others with
      * {@code -Dbench.jvm="-Xmx... -XX:+Use...GC"}), as it does when deployed; the bare loop runs in a second one with
      * the same options. In the broker's JVM both shared its JIT: Kafka's network code, used by broker and clients
      * alike, was recompiled again and again (a second of compiler CPU per round, charged to whichever consumer was
@@ -188,7 +188,7 @@ public final class MeterReaderBench {
                 command.add(option);
             }
         }
-        command.addAll(List.of(System.getProperty("bench.jvm", LocalStack.METER_READER_HEAP + " -XX:+UseSerialGC").split(" ")));
+        command.addAll(List.of(System.getProperty("bench.jvm", LocalStack.METER_READER_JVM).split(" ")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 Child.class.getName(), bootstrap, String.valueOf(pgPort), stripeUrl, ledgerUrl, String.valueOf(tenants),
                 String.valueOf(partitions), mode));
