@@ -64,8 +64,7 @@ final class EntryConsumer implements Runnable {
     /** How long housekeeping may be put off while batches are in flight. */
     private static final long HOUSEKEEPING_LATEST = 2_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
-    /** Decoding and hashing threads: one per core. */
-    private static final int PREPARER_THREADS = Runtime.getRuntime().availableProcessors();
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Polls prepared or applied at once: one committing, one being prepared behind it. */
     private static final int MAX_IN_FLIGHT = 2;
     private static final String EVALUATION_TYPE = EvaluationRecorded.class.getName();
@@ -78,6 +77,8 @@ final class EntryConsumer implements Runnable {
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
     private final KafkaConsumer<String, byte[]> consumer;
+    /** Decoding and hashing threads: the cores shared among this process's consumers. */
+    private final int preparerThreads;
     private final ExecutorService preparers;
     /** Applies and commits one batch at a time, in submission order. */
     private final ExecutorService applier;
@@ -99,7 +100,8 @@ final class EntryConsumer implements Runnable {
     private boolean needsRewind = true;
     private long nextHousekeeping;
 
-    EntryConsumer(MeterReaderConfig config, MeterReaderStore store, MeterReaderMetrics metrics) {
+    /** {@code index}: which of the process's consumers this is (thread names). */
+    EntryConsumer(MeterReaderConfig config, MeterReaderStore store, MeterReaderMetrics metrics, int index) {
         this.config = config;
         this.store = store;
         this.metrics = metrics;
@@ -115,13 +117,14 @@ final class EntryConsumer implements Runnable {
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
-        this.preparers = Executors.newFixedThreadPool(PREPARER_THREADS, r -> {
-            Thread t = new Thread(r, "meter-reader-prepare-" + threads.incrementAndGet());
+        this.preparerThreads = Math.max(1, CORES / config.consumers());
+        this.preparers = Executors.newFixedThreadPool(preparerThreads, r -> {
+            Thread t = new Thread(r, "meter-reader-prepare-" + index + "-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
         this.applier = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "meter-reader-apply");
+            Thread t = new Thread(r, "meter-reader-apply-" + index);
             t.setDaemon(true);
             return t;
         });
@@ -160,7 +163,7 @@ final class EntryConsumer implements Runnable {
                         submit(records);
                     }
                     reapFinished();
-                    metrics.consumerLag(lag());
+                    metrics.consumerLag(this, lag());
                     long now = System.currentTimeMillis();
                     // Housekeeping needs the pipeline drained. While batches keep coming it waits (a drain every
                     // 250 ms stalled the pipeline); idle closing has nothing to do then, and gaps wait a minute anyway.
@@ -531,7 +534,7 @@ final class EntryConsumer implements Runnable {
      */
     private Prepared prepare(List<ConsumerRecord<String, byte[]>> polled) {
         Consumed[] prepared = new Consumed[polled.size()];
-        int parts = Math.min(PREPARER_THREADS, Math.max(1, polled.size() / 256));
+        int parts = Math.min(preparerThreads, Math.max(1, polled.size() / 256));
         List<Future<?>> futures = new ArrayList<>(parts);
         for (int part = 0; part < parts; part++) {
             int from = polled.size() * part / parts;

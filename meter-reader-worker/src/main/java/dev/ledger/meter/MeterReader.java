@@ -2,7 +2,11 @@ package dev.ledger.meter;
 
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -21,9 +25,9 @@ public final class MeterReader implements AutoCloseable {
 
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
-    private final EntryConsumer consumer;
+    private final List<EntryConsumer> consumers = new ArrayList<>();
     private final MeterReporter reporter;
-    private final Thread consumerThread;
+    private final List<Thread> consumerThreads = new ArrayList<>();
     private final Thread reporterThread;
     private final Admin admin;
     private final ProbeServer probes;
@@ -31,15 +35,21 @@ public final class MeterReader implements AutoCloseable {
     private MeterReader(MeterReaderConfig config) {
         this.store = MeterReaderStore.open(config);
         this.metrics = new MeterReaderMetrics();
-        this.consumer = new EntryConsumer(config, store, metrics);
+        for (int i = 1; i <= config.consumers(); i++) {
+            // Several consumers of the group in one process: each has its own fetch in flight, pipeline and
+            // transactions on its own partitions (a single consumer waited on the broker for a third of its time).
+            consumers.add(new EntryConsumer(config, store, metrics, i));
+        }
         StripeMeters stripe = new StripeMeters(config, metrics);
         MeterEventStream stream = config.meterEvents() == MeterEventsMode.V2
                 ? new MeterEventStream(config, stripe, metrics, Clock.systemUTC()) : null;
         this.reporter = new MeterReporter(store, stripe, stream, new LedgerWriteBack(config, metrics), metrics,
-                new Backoff(config.retryBase(), config.retryMax()), consumer::ownedPartitions);
+                new Backoff(config.retryBase(), config.retryMax()), this::ownedPartitions);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness"));
-        this.consumerThread = new Thread(consumer, "meter-reader-consumer");
+        for (int i = 0; i < consumers.size(); i++) {
+            consumerThreads.add(new Thread(consumers.get(i), "meter-reader-consumer-" + (i + 1)));
+        }
         this.reporterThread = new Thread(reporter, "meter-reader-reporter");
         try {
             this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape,
@@ -49,7 +59,7 @@ public final class MeterReader implements AutoCloseable {
             store.close();
             throw e;
         }
-        consumerThread.start();
+        consumerThreads.forEach(Thread::start);
         reporterThread.start();
         log.info("meter-reader started: {}", config);
     }
@@ -59,9 +69,17 @@ public final class MeterReader implements AutoCloseable {
         return new MeterReader(config);
     }
 
-    /** The consumer and the reporter are running. */
+    /** Every consumer and the reporter are running. */
     public boolean isHealthy() {
-        return consumerThread.isAlive() && consumer.healthy() && reporterThread.isAlive();
+        return consumerThreads.stream().allMatch(Thread::isAlive) && consumers.stream().allMatch(EntryConsumer::healthy)
+                && reporterThread.isAlive();
+    }
+
+    /** The partitions this process's consumers hold now: only their tenants' windows are closed and reported here. */
+    private Set<Integer> ownedPartitions() {
+        Set<Integer> owned = new HashSet<>();
+        consumers.forEach(c -> owned.addAll(c.ownedPartitions()));
+        return owned;
     }
 
     /** Its database and Kafka answer. */
@@ -99,9 +117,9 @@ public final class MeterReader implements AutoCloseable {
     @Override
     public void close() {
         reporter.stop();
-        consumer.stop();
+        consumers.forEach(EntryConsumer::stop);
         join(reporterThread);
-        join(consumerThread);
+        consumerThreads.forEach(MeterReader::join);
         probes.close();
         admin.close();
         store.close();

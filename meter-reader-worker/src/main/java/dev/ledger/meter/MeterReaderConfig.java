@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param meterEvents    v1 (one meter event per call) or v2 (meter event stream, up to 100 per call)
  * @param adminToken     Bearer token for the operator endpoints ({@code /parked}); null disables them
  * @param maxPollRecords records per poll, which is also per consumer transaction (memory against throughput)
+ * @param consumers      Kafka consumers in this process, each with its own pipeline and share of the partitions
  */
 public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword,
                                 String kafkaBootstrapServers, String topic, String consumerGroup,
@@ -27,7 +28,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                                 URI ledgerApiUrl, String ledgerServiceKey,
                                 int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
                                 Duration retryBase, Duration retryMax, MeterEventsMode meterEvents,
-                                String adminToken, int maxPollRecords) {
+                                String adminToken, int maxPollRecords, int consumers) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "meter-reader";
@@ -59,6 +60,9 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         if (maxPollRecords < 1 || maxPollRecords > 100_000) {
             throw new IllegalArgumentException("METER_READER_MAX_POLL_RECORDS must be between 1 and 100000");
         }
+        if (consumers < 1 || consumers > MAX_CONSUMERS) {
+            throw new IllegalArgumentException("METER_READER_CONSUMERS must be between 1 and " + MAX_CONSUMERS);
+        }
         if (stripeApiBase == null && stripeApiKey.equals(LOCAL_STRIPE_KEY)) {
             throw new IllegalArgumentException("STRIPE_API_KEY is the local placeholder but STRIPE_API_BASE is unset "
                     + "(that would call the real Stripe)");
@@ -66,6 +70,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
     }
 
     static final String LOCAL_STRIPE_KEY = "sk_test_local";
+    static final int MAX_CONSUMERS = 16;
     /** A guessable operator token would let anyone on the probe port re-queue billing: demand a long random one. */
     static final int MIN_ADMIN_TOKEN = 32;
 
@@ -75,7 +80,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
      * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
      * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403), METER_READER_MAX_POLL_RECORDS
-     * (10000).
+     * (10000), METER_READER_CONSUMERS (2).
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {
         String databaseUrl = env.get("DATABASE_URL");
@@ -102,14 +107,15 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 Duration.ofMillis(200), Duration.ofSeconds(60),
                 MeterEventsMode.parse(env.get("METER_EVENTS_MODE")),
                 blankToNull(env.get("METER_READER_ADMIN_TOKEN")),
-                (int) number(env, "METER_READER_MAX_POLL_RECORDS", 10_000));
+                (int) number(env, "METER_READER_MAX_POLL_RECORDS", 10_000),
+                (int) number(env, "METER_READER_CONSUMERS", 2));
     }
 
     /** The same settings with another retry backoff (tests use a short ceiling). */
     public MeterReaderConfig withRetry(Duration base, Duration max) {
         return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
                 stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
-                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords);
+                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords, consumers);
     }
 
     /** [jdbc url, user or null, password or null] from a libpq-style URL or a jdbc: URL. */
@@ -172,7 +178,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 + ", stripe=" + (stripeApiBase == null ? "api.stripe.com" : stripeApiBase)
                 + ", meterEvents=" + meterEvents
                 + ", ledgerApiUrl=" + ledgerApiUrl + ", httpPort=" + httpPort + ", window=" + windowLength
-                + ", idleClose=" + idleClose + ", gapWait=" + gapWait
-                + ", adminToken=" + (adminToken == null ? "unset" : "set") + "]";
+                + ", idleClose=" + idleClose + ", gapWait=" + gapWait + ", maxPollRecords=" + maxPollRecords
+                + ", consumers=" + consumers + ", adminToken=" + (adminToken == null ? "unset" : "set") + "]";
     }
 }

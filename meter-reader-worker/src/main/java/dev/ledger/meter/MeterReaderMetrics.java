@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MeterReaderMetrics {
 
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final AtomicLong consumerLag = new AtomicLong();
+    /** Each consumer's last lag, summed by the gauge. */
+    private final Map<Object, Long> consumerLags = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong brokenChains = new AtomicLong();
     private final Map<MeterReport.Status, AtomicLong> windowsByStatus = new EnumMap<>(MeterReport.Status.class);
 
     MeterReaderMetrics() {
-        Gauge.builder("meter_reader_consumer_lag", consumerLag, AtomicLong::get)
+        Gauge.builder("meter_reader_consumer_lag", consumerLags, lags -> lags.values().stream().mapToLong(Long::longValue).sum())
                 .description("records on the assigned partitions not yet consumed").register(registry);
         Gauge.builder("meter_reader_broken_chains", brokenChains, AtomicLong::get)
                 .description("tenants whose chain failed verification; their usage is not reported").register(registry);
@@ -31,8 +32,9 @@ final class MeterReaderMetrics {
         }
     }
 
-    void consumerLag(long lag) {
-        consumerLag.set(lag);
+    /** The lag on the partitions {@code consumer} holds now (one of this process's consumers). */
+    void consumerLag(Object consumer, long lag) {
+        consumerLags.put(consumer, lag);
     }
 
     void brokenChains(long n) {

@@ -29,7 +29,7 @@ class MeterReaderConfigTest {
 
         assertThat(config.meterEvents()).isEqualTo(MeterEventsMode.V1);
         assertThat(config.adminToken()).isNull();
-        assertThat(config.toString()).contains("meterEvents=V1", "adminToken=unset");
+        assertThat(config.toString()).contains("meterEvents=V1", "adminToken=unset", "consumers=2");
     }
 
     @Test
@@ -48,6 +48,10 @@ class MeterReaderConfigTest {
     void givenAnUnknownModeOrAShortToken_thenTheWorkerRefusesToStart() {
         assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_EVENTS_MODE", "v3")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("METER_EVENTS_MODE");
+        assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_READER_CONSUMERS", "0")))
+                .hasMessageContaining("METER_READER_CONSUMERS");
+        assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_READER_CONSUMERS", "17")))
+                .hasMessageContaining("METER_READER_CONSUMERS");
         assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_READER_ADMIN_TOKEN", "secret")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("METER_READER_ADMIN_TOKEN");
     }

@@ -494,6 +494,9 @@ public final class MeterReaderBench {
         env.put("METER_READER_GROUP", "meter-reader-" + published.name());
         env.put("METER_WINDOW_SECONDS", String.valueOf(published.windowSeconds()));
         env.put("METER_IDLE_CLOSE_SECONDS", "1");
+        if (System.getProperty("consumers") != null) {
+            env.put("METER_READER_CONSUMERS", System.getProperty("consumers"));
+        }
         MeterReaderConfig config = MeterReaderConfig.fromEnv(env);
         Map<String, Long> threadsBefore = threadCpu();
         long cpuStarted = cpu();
