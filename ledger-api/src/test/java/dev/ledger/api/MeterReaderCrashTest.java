@@ -64,6 +64,8 @@ class MeterReaderCrashTest {
     private static final int RECORDS = 2_500;
     private static final long UNITS = 50_000;
     private static final int PARTITIONS = 4;
+    /** The workers run with the default METER_READER_CONSUMERS: each process is that many members of the group. */
+    private static final int CONSUMERS_PER_WORKER = 2;
     private static final int KILLS = 30;
     private static final Path LOGS = Path.of("target", "meter-reader-crash");
 
@@ -171,7 +173,7 @@ class MeterReaderCrashTest {
         String group = run + "-shared";
         MeterReaderProcess a = startWorker("worker-a", group);
         MeterReaderProcess b = startWorker("worker-b", group);
-        awaitGroup(group, 2, Duration.ofSeconds(60));
+        awaitGroup(group, 2 * CONSUMERS_PER_WORKER, Duration.ofSeconds(60));
 
         posting = UsagePosting.start(plan(), tenantClients, Duration.ofSeconds(20));
         Thread.sleep(4_000 + random.nextInt(8_000));
@@ -188,9 +190,12 @@ class MeterReaderCrashTest {
                 infra.stripe.meterEventCalls() - callsBefore, settled.reportsPerWindow().size());
         assertExactlyOnce(posting, settled, survivor);
         assertThat(survivor.alive()).isTrue();
+        // only the survivor's consumers are left in the group, and together they hold every partition
         ConsumerGroupDescription description = describe(group);
-        assertThat(description.members()).hasSize(1);
-        assertThat(description.members().iterator().next().assignment().topicPartitions()).hasSize(PARTITIONS);
+        assertThat(description.members()).hasSize(CONSUMERS_PER_WORKER)
+                .allSatisfy(m -> assertThat(m.clientId()).startsWith("meter-reader-" + survivor.pid() + "-"));
+        assertThat(description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum())
+                .isEqualTo(PARTITIONS);
     }
 
     // ------------------------------------------------------------------ the worker processes

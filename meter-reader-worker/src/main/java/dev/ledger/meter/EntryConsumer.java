@@ -108,7 +108,9 @@ final class EntryConsumer implements Runnable {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "meter-reader-" + UUID.randomUUID().toString().substring(0, 8));
+        // which process and which of its consumers holds a partition shows in the group's description
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "meter-reader-" + ProcessHandle.current().pid() + "-" + index + "-"
+                + UUID.randomUUID().toString().substring(0, 4));
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
