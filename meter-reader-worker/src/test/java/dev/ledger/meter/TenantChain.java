@@ -14,24 +14,38 @@ import dev.ledger.core.messages.TerminalState;
 import dev.ledger.core.messages.UsageRecorded;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * Test fixture: one tenant's hash chain built the way the ledger stores it (payload = the shared mapper's bytes,
- * metadata "{}", type = event class name, revision "1"), so a reader re-verifies it exactly as it would the real one.
+ * metadata "{}" or the write path's, type = event class name, revision "1"), so a reader re-verifies it exactly as it
+ * would the real one.
  */
 public final class TenantChain {
 
     private static final byte[] METADATA = "{}".getBytes(StandardCharsets.UTF_8);
 
     private final String tenantId;
+    /** Whether entries carry the metadata a write through the API stores (else "{}"). */
+    private final boolean requestMetadata;
     private long sequence;
     private byte[] lastHash = EntryFraming.genesis();
 
     public TenantChain(String tenantId) {
+        this(tenantId, false);
+    }
+
+    /**
+     * {@code requestMetadata}: each entry carries what the ledger's write path puts in an entry's metadata (actor,
+     * idempotency key, request digest, entity key), a new idempotency key and digest per entry, as real entries do.
+     */
+    public TenantChain(String tenantId, boolean requestMetadata) {
         this.tenantId = tenantId;
+        this.requestMetadata = requestMetadata;
     }
 
     public String tenantId() {
@@ -41,7 +55,7 @@ public final class TenantChain {
     /** Appends the event as the next entry, recorded at {@code recordedAt} (kept to milliseconds, ISO-8601). */
     public synchronized StoredEntry append(LedgerEvent event, Instant recordedAt) {
         long next = sequence + 1;
-        StoredEntry entry = entry(tenantId, next, event, recordedAt, lastHash);
+        StoredEntry entry = entry(tenantId, next, event, recordedAt, lastHash, metadata(event));
         sequence = next;
         lastHash = entry.hash();
         return entry;
@@ -63,8 +77,33 @@ public final class TenantChain {
         return append(new UsageRecorded(tenantId, "us-" + UUID.randomUUID(), meter, quantity, at.toString()), at);
     }
 
+    private byte[] metadata(LedgerEvent event) {
+        if (!requestMetadata) {
+            return METADATA;
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("actor", "key:k" + Integer.toHexString(tenantId.hashCode()));
+        m.put("idempotency_key", UUID.randomUUID().toString());
+        m.put("request_digest", EntryFraming.hex(EntryFraming.sha256(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))));
+        if (event instanceof EvaluationRecorded e) {
+            m.put("entity_key", "evaluation_id:" + e.evaluationId());
+        } else if (event instanceof UsageRecorded u) {
+            m.put("entity_key", "usage_id:" + u.usageId());
+        }
+        try {
+            return LedgerJson.mapper().writeValueAsBytes(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A correctly hashed entry after {@code prevHash}. */
     public static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash) {
+        return entry(tenantId, sequence, event, recordedAt, prevHash, METADATA);
+    }
+
+    private static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash,
+                                     byte[] metadata) {
         byte[] payload;
         try {
             payload = LedgerJson.mapper().writeValueAsBytes(event);
@@ -75,8 +114,8 @@ public final class TenantChain {
         String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
         String eventId = UUID.randomUUID().toString();
         byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, type, "1", at, EntryFraming.sha256(payload),
-                EntryFraming.sha256(METADATA), prevHash);
-        return StoredEntry.of(tenantId, sequence, eventId, type, "1", at, payload, METADATA, prevHash, hash);
+                EntryFraming.sha256(metadata), prevHash);
+        return StoredEntry.of(tenantId, sequence, eventId, type, "1", at, payload, metadata, prevHash, hash);
     }
 
     /** The same entry with other payload bytes but the original hash: what tampering in the store looks like. */

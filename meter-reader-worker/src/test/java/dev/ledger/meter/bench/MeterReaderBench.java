@@ -357,7 +357,7 @@ public final class MeterReaderBench {
             String tenant = name + "-" + t;
             customers.put(tenant, stripeClient.v1().customers().create(CustomerCreateParams.builder().setName(tenant)
                     .build()).getId());
-            chains.add(new TenantChain(tenant));
+            chains.add(new TenantChain(tenant, true)); // entries as large as the API's: its metadata on each
         }
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -371,6 +371,7 @@ public final class MeterReaderBench {
         Map<UsageWindow, Long> windows = new HashMap<>();
         Duration window = Duration.ofSeconds(windowSeconds);
         long started = System.nanoTime();
+        long bytes = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             for (int i = 0; i < entries; i++) {
@@ -388,12 +389,14 @@ public final class MeterReaderBench {
                     e = chain.evaluation(at);
                     windows.merge(UsageWindow.containing(chain.tenantId(), "evaluations", at, window), 1L, Long::sum);
                 }
-                producer.send(new ProducerRecord<>(topic, e.tenantId(), TenantChain.encode(e)));
+                byte[] value = TenantChain.encode(e);
+                bytes += value.length;
+                producer.send(new ProducerRecord<>(topic, e.tenantId(), value));
             }
             producer.flush();
         }
-        System.out.printf("%s: published %,d entries in %.1f s; %,d (tenant, meter, window) with units%n", name, entries,
-                seconds(System.nanoTime() - started), windows.size());
+        System.out.printf("%s: published %,d entries (%,d bytes each on average) in %.1f s; %,d (tenant, meter, window) "
+                + "with units%n", name, entries, bytes / entries, seconds(System.nanoTime() - started), windows.size());
         return new Published(name, topic, entries, customers, windows, windowSeconds);
     }
 
