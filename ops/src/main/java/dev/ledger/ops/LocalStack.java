@@ -137,7 +137,8 @@ public final class LocalStack {
         System.out.println();
         System.out.println("The ledger is up (ready in " + ms / 1000 + "." + (ms % 1000) / 100 + " s).");
         System.out.println("  ledger API        " + apiUrl + "   (OpenAPI: " + apiUrl + "/v3/api-docs, metrics: " + apiUrl + "/actuator/prometheus)");
-        System.out.println("  admin key         " + adminKey + "   (also in .ledger/admin-key)");
+        // the key itself is never printed: a terminal's scrollback and a detached stack's log would keep it
+        System.out.println("  admin key         in " + state.resolve("admin-key") + "   (LEDGER_ADMIN_KEY in stack.env)");
         System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators)");
         System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
         System.out.println("  Stripe emulator   " + stripe.url());
