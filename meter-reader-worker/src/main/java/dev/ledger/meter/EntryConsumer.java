@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * committed offsets are never used.
  *
  * <p>Batches are pipelined in three stages: the consumer thread only polls; the preparers decode and hash a poll on
- * every core; the applier thread applies and commits one batch after another, each only after its predecessor
+ * this consumer's share of the cores (a process may run several consumers, see {@code METER_READER_CONSUMERS}); the
+ * applier thread applies and commits one batch after another, each only after its predecessor
  * committed. At most {@link #MAX_IN_FLIGHT} polls are in the pipeline. A batch that fails makes the applier discard
  * every batch queued behind it, and the consumer seeks back to the stored offsets. Everything that reads or changes
  * the stored positions on the consumer thread (a rebalance, a rewind, housekeeping, closing) first drains the
@@ -532,7 +533,7 @@ final class EntryConsumer implements Runnable {
 
     /**
      * Decoding, hashing and payload parsing are most of the work per entry and need no tenant state, so they run
-     * for the whole poll on all cores; what depends on the chain (link checks, windows) stays sequential in the batch.
+     * for the whole poll on several threads; what depends on the chain (link checks, windows) stays sequential in the batch.
      */
     private Prepared prepare(List<ConsumerRecord<String, byte[]>> polled) {
         Consumed[] prepared = new Consumed[polled.size()];
