@@ -8,6 +8,7 @@ import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -39,7 +40,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +77,8 @@ final class EntryConsumer implements Runnable {
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
-    private final KafkaConsumer<String, byte[]> consumer;
+    /** Keys stay bytes: a key (the tenant) is read only from a record that is not an entry. */
+    private final KafkaConsumer<byte[], byte[]> consumer;
     /** Decoding and hashing threads: the cores shared among this process's consumers. */
     private final int preparerThreads;
     private final ExecutorService preparers;
@@ -118,7 +119,7 @@ final class EntryConsumer implements Runnable {
         // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
         this.preparerThreads = Math.max(1, CORES / config.consumers());
         this.preparers = Executors.newFixedThreadPool(preparerThreads, r -> {
@@ -158,7 +159,7 @@ final class EntryConsumer implements Runnable {
                         awaitInFlight();
                         rewind(consumer.assignment());
                     }
-                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                     if (needsRewind) {
                         continue; // a seek failed during the rebalance: these records may start at the wrong place
                     }
@@ -270,12 +271,12 @@ final class EntryConsumer implements Runnable {
     // ------------------------------------------------------------------ the pipeline
 
     /** Hands a poll to the preparers and then to the applier, after waiting for room in the pipeline. */
-    private void submit(ConsumerRecords<String, byte[]> records) throws SQLException {
+    private void submit(ConsumerRecords<byte[], byte[]> records) throws SQLException {
         while (inFlight.size() >= MAX_IN_FLIGHT) {
             // a failure here drops this poll too: the caller drains the pipeline and rewinds to the stored offsets
             await(inFlight.poll());
         }
-        List<ConsumerRecord<String, byte[]>> polled = new ArrayList<>(records.count());
+        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
         for (TopicPartition tp : records.partitions()) {
             polled.addAll(records.records(tp)); // a copy of each partition's list, cheaper than the records' iterator
         }
@@ -360,7 +361,7 @@ final class EntryConsumer implements Runnable {
 
     // ------------------------------------------------------------------ a batch
 
-    private void applyBatch(List<ConsumerRecord<String, byte[]>> polled, List<Consumed> consumed) throws SQLException {
+    private void applyBatch(List<ConsumerRecord<byte[], byte[]>> polled, List<Consumed> consumed) throws SQLException {
         Instant now = Instant.now();
         Set<String> tenants = new LinkedHashSet<>();
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
@@ -418,7 +419,8 @@ final class EntryConsumer implements Runnable {
      */
     private static final class Consumed {
         final int partition;
-        final String key;
+        /** The record key (its tenant), read only when the record is not an entry; null otherwise. */
+        String key;
         final byte[] raw;
         /** False when the record is not an entry; nothing below is set then. */
         boolean readable;
@@ -439,9 +441,8 @@ final class EntryConsumer implements Runnable {
         /** Its event when the tenant's Stripe customer depends on it (registered, customer linked), else null. */
         LedgerEvent event;
 
-        private Consumed(int partition, String key, byte[] raw) {
+        private Consumed(int partition, byte[] raw) {
             this.partition = partition;
-            this.key = key;
             this.raw = raw;
         }
 
@@ -451,12 +452,13 @@ final class EntryConsumer implements Runnable {
         }
 
         /** {@code windowSeconds}: the window length, for {@code windowStart}. */
-        static Consumed of(int partition, String key, byte[] raw, EntryReader reader, long windowSeconds) {
-            Consumed c = new Consumed(partition, key, raw);
+        static Consumed of(int partition, byte[] key, byte[] raw, EntryReader reader, long windowSeconds) {
+            Consumed c = new Consumed(partition, raw);
             EntryReader.Link entry;
             try {
                 entry = reader.read(raw);
             } catch (RuntimeException e) {
+                c.key = key == null ? null : new String(key, StandardCharsets.UTF_8);
                 return c;
             }
             c.readable = true;
@@ -535,7 +537,7 @@ final class EntryConsumer implements Runnable {
      * Decoding, hashing and payload parsing are most of the work per entry and need no tenant state, so they run
      * for the whole poll on several threads; what depends on the chain (link checks, windows) stays sequential in the batch.
      */
-    private Prepared prepare(List<ConsumerRecord<String, byte[]>> polled) {
+    private Prepared prepare(List<ConsumerRecord<byte[], byte[]>> polled) {
         Consumed[] prepared = new Consumed[polled.size()];
         int parts = Math.min(preparerThreads, Math.max(1, polled.size() / 256));
         List<Future<?>> futures = new ArrayList<>(parts);
@@ -547,14 +549,14 @@ final class EntryConsumer implements Runnable {
         return new Prepared(prepared, futures);
     }
 
-    private void prepare(List<ConsumerRecord<String, byte[]>> polled, Consumed[] prepared, int from, int to) {
+    private void prepare(List<ConsumerRecord<byte[], byte[]>> polled, Consumed[] prepared, int from, int to) {
         EntryReader reader = READERS.get();
         long windowSeconds = config.windowLength().toSeconds();
         for (int i = from; i < to; i++) {
-            ConsumerRecord<String, byte[]> r = polled.get(i);
+            ConsumerRecord<byte[], byte[]> r = polled.get(i);
             Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowSeconds);
             if (!c.readable) {
-                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
+                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), c.key);
             }
             prepared[i] = c;
         }
@@ -618,8 +620,8 @@ final class EntryConsumer implements Runnable {
             if (tenantsWithHeld.contains(tenantId)) {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
-                    // it was read once already, before it was held
-                    apply(t, Consumed.of(item.partition, tenantId, next, READERS.get(), config.windowLength().toSeconds()));
+                    // it was read once already, before it was held (so its key is never needed)
+                    apply(t, Consumed.of(item.partition, null, next, READERS.get(), config.windowLength().toSeconds()));
                 }
             }
         }

@@ -54,7 +54,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Throughput of the meter-reader against a bare Kafka consumer loop over the same topic, on the real local
  * PostgreSQL, Kafka broker and Stripe emulator. Not a test (surefire never runs it):
  * {@code MeterReaderBench [entries=1000000] [tenants=8] [partitions=4] [warm-up entries=entries]
- * [rounds=3] [warm-up rounds=2]}.
+ * [rounds=5] [warm-up rounds=2]}.
  *
  * <p>It publishes {@code entries} correctly chained entries (a registration per tenant, then three evaluations to one
  * usage record) spread over 30 minutes of ledger time ending five minutes ago, then measures (a) a bare
@@ -117,7 +117,7 @@ public final class MeterReaderBench {
         int tenants = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3].replace("_", "")) : entries;
-        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         int warmRounds = args.length > 5 ? Integer.parseInt(args[5]) : 2;
         if (entries < tenants * 2 || warmUp != 0 && warmUp < tenants * 2 || rounds < 1) {
             throw new IllegalArgumentException("entries and warm-up entries must be at least twice the tenants");
