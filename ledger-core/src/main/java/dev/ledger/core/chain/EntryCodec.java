@@ -9,9 +9,7 @@ import dev.ledger.core.messages.LedgerJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -263,45 +261,16 @@ public final class EntryCodec {
             if (end < 0) {
                 throw new IllegalArgumentException();
             }
-            ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(b, p, end - p));
-            p = end + 1;
-            byte[] out = decoded.array();
-            return decoded.arrayOffset() == 0 && decoded.remaining() == out.length ? out
-                    : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
-        }
-
-        private byte[] hex() {
-            int end = stringEnd();
-            if (((end - p) & 1) != 0) {
-                throw new IllegalArgumentException();
-            }
-            byte[] out = new byte[(end - p) / 2];
-            int bad = 0;
-            for (int i = 0, j = p; i < out.length; i++, j += 2) {
-                int hi = HEX[b[j] & 0xff];
-                int lo = HEX[b[j + 1] & 0xff];
-                bad |= hi | lo;
-                out[i] = (byte) (hi << 4 | lo);
-            }
-            if (bad < 0) {
-                throw new IllegalArgumentException();
-            }
+            byte[] out = JsonBytes.base64(b, p, end);
             p = end + 1;
             return out;
         }
 
-        /** Hex digit values; -1 for every other byte. */
-        private static final int[] HEX = new int[256];
-
-        static {
-            Arrays.fill(HEX, -1);
-            for (int i = 0; i < 10; i++) {
-                HEX['0' + i] = i;
-            }
-            for (int i = 0; i < 6; i++) {
-                HEX['a' + i] = 10 + i;
-                HEX['A' + i] = 10 + i;
-            }
+        private byte[] hex() {
+            int end = stringEnd();
+            byte[] out = JsonBytes.hex(b, p, end);
+            p = end + 1;
+            return out;
         }
     }
 }

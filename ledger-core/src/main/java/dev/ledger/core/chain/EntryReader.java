@@ -1,11 +1,9 @@
 package dev.ledger.core.chain;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * Reads entry records (Kafka values) for a reader that re-verifies every entry: the record is scanned once, its hash
@@ -47,7 +45,6 @@ public final class EntryReader {
     private static final int HEX_LENGTH = 2 * EntryFraming.HASH_BYTES;
 
     private final MessageDigest md;
-    private final Base64.Decoder base64 = Base64.getDecoder();
     private final EntryFraming.Frame frame = new EntryFraming.Frame();
     private final Repeating tenants = new Repeating();
     private final Repeating types = new Repeating();
@@ -193,10 +190,7 @@ public final class EntryReader {
 
     /** The decoded bytes of the base64 text in [from, to). */
     private byte[] base64(int from, int to) {
-        ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, from, to - from));
-        byte[] out = decoded.array();
-        return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length ? out
-                : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
+        return JsonBytes.base64(b, from, to);
     }
 
     /** The 32 bytes of the 64 hex digits in [from, to). */
@@ -204,18 +198,7 @@ public final class EntryReader {
         if (to - from != HEX_LENGTH) {
             throw new IllegalArgumentException();
         }
-        byte[] out = new byte[EntryFraming.HASH_BYTES];
-        int bad = 0;
-        for (int i = 0, j = from; i < out.length; i++, j += 2) {
-            int hi = HEX[b[j] & 0xff];
-            int lo = HEX[b[j + 1] & 0xff];
-            bad |= hi | lo;
-            out[i] = (byte) (hi << 4 | lo);
-        }
-        if (bad < 0) {
-            throw new IllegalArgumentException();
-        }
-        return out;
+        return JsonBytes.hex(b, from, to);
     }
 
     private byte[] sha256(byte[] bytes, int length) {
@@ -243,20 +226,6 @@ public final class EntryReader {
     private void expect(byte[] literal) {
         if (!next(literal)) {
             throw new IllegalArgumentException();
-        }
-    }
-
-    /** Hex digit values; -1 for every other byte. */
-    private static final int[] HEX = new int[256];
-
-    static {
-        Arrays.fill(HEX, -1);
-        for (int i = 0; i < 10; i++) {
-            HEX['0' + i] = i;
-        }
-        for (int i = 0; i < 6; i++) {
-            HEX['a' + i] = 10 + i;
-            HEX['A' + i] = 10 + i;
         }
     }
 

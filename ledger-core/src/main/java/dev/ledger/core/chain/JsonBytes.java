@@ -2,7 +2,10 @@ package dev.ledger.core.chain;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Base64;
 
 /** Scanning JSON text as bytes, for the readers of records this project writes itself (entry records, bundles). */
 public final class JsonBytes {
@@ -100,5 +103,46 @@ public final class JsonBytes {
             }
         }
         return true;
+    }
+
+    /** The bytes of the base64 text in [from, to) (the JDK's basic decoder: RFC 4648, padding optional); IllegalArgumentException for anything else. */
+    public static byte[] base64(byte[] b, int from, int to) {
+        ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(b, from, to - from));
+        byte[] out = decoded.array();
+        return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length ? out
+                : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
+    }
+
+    /** The bytes of the hex digits in [from, to) (an even number of them, either case); IllegalArgumentException for anything else. */
+    public static byte[] hex(byte[] b, int from, int to) {
+        if (((to - from) & 1) != 0) {
+            throw new IllegalArgumentException("odd number of hex digits");
+        }
+        byte[] out = new byte[(to - from) / 2];
+        int bad = 0;
+        for (int i = 0, j = from; i < out.length; i++, j += 2) {
+            int hi = HEX[b[j] & 0xff];
+            int lo = HEX[b[j + 1] & 0xff];
+            bad |= hi | lo;
+            out[i] = (byte) (hi << 4 | lo);
+        }
+        if (bad < 0) {
+            throw new IllegalArgumentException("not a hex digit");
+        }
+        return out;
+    }
+
+    /** Hex digit values; -1 for every other byte. */
+    private static final int[] HEX = new int[256];
+
+    static {
+        Arrays.fill(HEX, -1);
+        for (int i = 0; i < 10; i++) {
+            HEX['0' + i] = i;
+        }
+        for (int i = 0; i < 6; i++) {
+            HEX['a' + i] = 10 + i;
+            HEX['A' + i] = 10 + i;
+        }
     }
 }
