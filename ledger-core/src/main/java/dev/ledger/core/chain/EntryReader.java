@@ -177,14 +177,9 @@ public final class EntryReader {
     }
 
     private long number() {
-        int start = p;
-        long v = 0;
-        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - start < 18) {
-            v = v * 10 + (b[p++] - '0');
-        }
-        if (p == start || p < b.length && b[p] >= '0' && b[p] <= '9') {
-            throw new IllegalArgumentException(); // empty, or too long for this path
-        }
+        int end = JsonBytes.digitsEnd(b, p);
+        long v = JsonBytes.digits(b, p, end);
+        p = end;
         return v;
     }
 

@@ -105,6 +105,30 @@ public final class JsonBytes {
         return true;
     }
 
+    /**
+     * The end of the run of 1 to 18 ASCII digits at {@code from} (any such number fits a long); IllegalArgumentException
+     * when there is none or it is longer, which the record readers leave to their reference parser.
+     */
+    public static int digitsEnd(byte[] b, int from) {
+        int p = from;
+        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - from < 18) {
+            p++;
+        }
+        if (p == from || p < b.length && b[p] >= '0' && b[p] <= '9') {
+            throw new IllegalArgumentException("empty, or too long for this path");
+        }
+        return p;
+    }
+
+    /** The value of the ASCII digits in [from, to), as {@link #digitsEnd} found them. */
+    public static long digits(byte[] b, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            v = v * 10 + (b[i] - '0');
+        }
+        return v;
+    }
+
     /** The bytes of the base64 text in [from, to) (the JDK's basic decoder: RFC 4648, padding optional); IllegalArgumentException for anything else. */
     public static byte[] base64(byte[] b, int from, int to) {
         ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(b, from, to - from));
