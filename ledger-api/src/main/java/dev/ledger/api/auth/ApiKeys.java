@@ -16,16 +16,20 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Issues and checks keys of the form {@code lk_<key_id>_<secret>}. Only HMAC-SHA-256(pepper, key_id ‖ secret) is
- * stored, the pepper being a per-deployment secret; comparison is constant-time. No cache: a revoked key stops
- * working with the next request.
+ * stored, the pepper being a per-deployment secret; comparison is constant-time. Verified keys are cached for a
+ * second; a revocation empties the cache after its transaction commits, and a check that raced the revocation is
+ * never cached, so a revoked key stops working with the first request after the revocation's answer.
  */
 @Component
 public class ApiKeys {
@@ -41,6 +45,9 @@ public class ApiKeys {
     /** Verified keys for at most a second: a revoked key stops at once here and within a second elsewhere. */
     private final Cache<String, Optional<Caller>> recent = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
+
+    /** Counts committed revocations: a check that saw this count change may have read a row revoked since. */
+    private final AtomicLong revocations = new AtomicLong();
 
     public ApiKeys(JdbcTemplate jdbc, LedgerProperties props) {
         this.jdbc = jdbc;
@@ -58,12 +65,41 @@ public class ApiKeys {
         return new Issued(keyId, "lk_" + keyId + "_" + secret, List.of(wireScopes.split(" ")));
     }
 
-    /** Marks a key revoked; answers false when the tenant has no such live key. */
+    /** Marks a tenant's key revoked (in the caller's transaction); answers false when the tenant has no such live key. */
     public boolean revoke(String tenantId, String keyId) {
-        boolean revoked = jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id = ? and revoked_at is null",
-                Timestamp.from(Instant.now()), keyId, tenantId) == 1;
-        recent.asMap().keySet().removeIf(k -> k.startsWith("lk_" + keyId + "_"));
-        return revoked;
+        return forget(keyId, jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id = ? and revoked_at is null",
+                Timestamp.from(Instant.now()), keyId, tenantId) == 1);
+    }
+
+    /** Marks a service key revoked (in the caller's transaction); answers false when there is no such live service key. */
+    public boolean revokeService(String keyId) {
+        return forget(keyId, jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id is null and revoked_at is null",
+                Timestamp.from(Instant.now()), keyId) == 1);
+    }
+
+    /**
+     * Drops the key from the cache once the revocation is committed: evicting before the commit would let a request
+     * that reads the still-live row meanwhile cache the key again.
+     */
+    private boolean forget(String keyId, boolean revoked) {
+        if (!revoked) {
+            return false;
+        }
+        Runnable evict = () -> {
+            revocations.incrementAndGet();
+            recent.asMap().keySet().removeIf(k -> k.startsWith("lk_" + keyId + "_"));
+        };
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    evict.run();
+                }
+            });
+        } else {
+            evict.run();
+        }
+        return true;
     }
 
     public Optional<Caller> authenticate(String presented) {
@@ -74,9 +110,14 @@ public class ApiKeys {
         if (cached != null) {
             return cached;
         }
+        long before = revocations.get();
         Optional<Caller> checked = check(presented);
         if (checked.isPresent()) {
             recent.put(presented, checked);
+            // a revocation committed while this check read the row: the answer may be stale, so it is not kept
+            if (revocations.get() != before) {
+                recent.invalidate(presented);
+            }
         }
         return checked;
     }

@@ -1,6 +1,8 @@
 package dev.ledger.api.auth;
 
+import dev.ledger.api.web.ApiProblem;
 import java.util.List;
+import org.springframework.http.HttpStatus;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -27,6 +29,11 @@ class CallerArgument implements WebMvcConfigurer, HandlerMethodArgumentResolver 
     @Override
     public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
                                   WebDataBinderFactory binderFactory) {
-        return request.getAttribute(Caller.ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+        Object caller = request.getAttribute(Caller.ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+        if (caller == null) {
+            // a handler reached without authentication (a public path that should not be): never a null caller
+            throw new ApiProblem(HttpStatus.UNAUTHORIZED, "unauthenticated", "A valid API key is required.");
+        }
+        return caller;
     }
 }

@@ -6,6 +6,7 @@ import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.chain.Receipt;
 import dev.ledger.api.chain.RequestDigest;
 import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.IdempotencyKeys;
 import dev.ledger.api.web.Validation;
 import dev.ledger.core.messages.UsageReported;
 import org.springframework.http.HttpStatus;
@@ -48,7 +49,7 @@ public class UsageReportController {
         v.throwIfInvalid();
         UsageReported entry = new UsageReported(tenantId, body.meter(), start, end, body.quantity(), body.stripeIdentifier());
         // the Stripe identifier is the idempotency key: the same report twice is one entry
-        LedgerWriter.Written written = writer.append(tenantId, new LedgerWriter.Write(entry, "usage-report:" + body.stripeIdentifier(),
+        LedgerWriter.Written written = writer.append(tenantId, new LedgerWriter.Write(entry, IdempotencyKeys.server("usage-report", body.stripeIdentifier()),
                 RequestDigest.of(body), caller.actor(), null, null));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt());
     }

@@ -19,10 +19,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -53,11 +56,16 @@ public class TenantController {
     private final LedgerWriter writer;
     private final ApiKeys keys;
     private final JdbcTemplate jdbc;
+    private final SystemChain systemChain;
+    private final TransactionTemplate transactions;
 
-    public TenantController(LedgerWriter writer, ApiKeys keys, JdbcTemplate jdbc) {
+    public TenantController(LedgerWriter writer, ApiKeys keys, JdbcTemplate jdbc, SystemChain systemChain,
+                            PlatformTransactionManager transactionManager) {
         this.writer = writer;
         this.keys = keys;
         this.jdbc = jdbc;
+        this.systemChain = systemChain;
+        this.transactions = new TransactionTemplate(transactionManager);
     }
 
     @PostMapping("/v1/tenants")
@@ -108,25 +116,53 @@ public class TenantController {
     @Transactional
     public ResponseEntity<ApiKeys.Issued> issueKey(Caller caller, @PathVariable String tenantId, @RequestBody IssueKey body) {
         caller.requireAdmin();
-        existing(tenantId);
+        existingTenant(tenantId);
         Set<Scope> scopes = scopes(body.scopes(), EnumSet.complementOf(EnumSet.of(Scope.BILLING_WRITE)));
         ApiKeys.Issued issued = keys.issue(tenantId, scopes);
         writer.appendAll(tenantId, List.of(new ApiKeyIssued(tenantId, issued.keyId(), issued.scopes(), caller.actor())), caller.actor());
-        return ResponseEntity.status(HttpStatus.CREATED).body(issued);
+        return newKey(issued);
     }
 
-    /** Service keys for the workers: not bound to a tenant, able only to add billing facts. */
+    /**
+     * Service keys for the workers: not bound to a tenant, able only to add billing facts. Issued and revoked as
+     * entries of the {@link SystemChain}, with their actor, like a tenant's keys in its own chain.
+     */
     @PostMapping("/v1/service-keys")
     public ResponseEntity<ApiKeys.Issued> issueServiceKey(Caller caller) {
         caller.requireAdmin();
-        return ResponseEntity.status(HttpStatus.CREATED).body(keys.issue(null, EnumSet.of(Scope.BILLING_WRITE)));
+        systemChain.ensure(caller.actor());
+        ApiKeys.Issued issued = transactions.execute(status -> {
+            ApiKeys.Issued key = keys.issue(null, EnumSet.of(Scope.BILLING_WRITE));
+            writer.appendAll(SystemChain.TENANT_ID, List.of(new ApiKeyIssued(SystemChain.TENANT_ID, key.keyId(), key.scopes(),
+                    caller.actor())), caller.actor());
+            return key;
+        });
+        return newKey(issued);
+    }
+
+    @DeleteMapping("/v1/service-keys/{keyId}")
+    public ResponseEntity<Void> revokeServiceKey(Caller caller, @PathVariable String keyId) {
+        caller.requireAdmin();
+        transactions.executeWithoutResult(status -> {
+            if (!keys.revokeService(keyId)) {
+                throw ApiProblem.notFound("Service key " + keyId);
+            }
+            writer.appendAll(SystemChain.TENANT_ID, List.of(new ApiKeyRevoked(SystemChain.TENANT_ID, keyId, caller.actor())),
+                    caller.actor());
+        });
+        return ResponseEntity.noContent().build();
+    }
+
+    /** An answer carrying a new key: 201, and no cache anywhere may keep it. */
+    private static ResponseEntity<ApiKeys.Issued> newKey(ApiKeys.Issued issued) {
+        return ResponseEntity.status(HttpStatus.CREATED).cacheControl(CacheControl.noStore()).header("Pragma", "no-cache").body(issued);
     }
 
     @DeleteMapping("/v1/tenants/{tenantId}/api-keys/{keyId}")
     @Transactional
     public ResponseEntity<Void> revokeKey(Caller caller, @PathVariable String tenantId, @PathVariable String keyId) {
         caller.requireAdmin();
-        existing(tenantId);
+        existingTenant(tenantId);
         if (!keys.revoke(tenantId, keyId)) {
             throw ApiProblem.notFound("Key " + keyId);
         }
@@ -137,7 +173,7 @@ public class TenantController {
     @PostMapping("/v1/tenants/{tenantId}/suspend")
     public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
-        existing(tenantId);
+        existingTenant(tenantId);
         writer.appendAll(tenantId, List.of(new TenantSuspended(tenantId, reason(body), caller.actor())), caller.actor());
         return existing(tenantId);
     }
@@ -145,7 +181,7 @@ public class TenantController {
     @PostMapping("/v1/tenants/{tenantId}/reactivate")
     public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
-        existing(tenantId);
+        existingTenant(tenantId);
         writer.appendAll(tenantId, List.of(new TenantReactivated(tenantId, reason(body), caller.actor())), caller.actor());
         return existing(tenantId);
     }
@@ -157,12 +193,17 @@ public class TenantController {
         if (caller.kind() == Caller.Kind.TENANT) {
             throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Only service keys link Stripe customers.");
         }
-        TenantView tenant = existing(tenantId);
+        TenantView tenant = existingTenant(tenantId);
         if (body.stripeCustomerId() == null || !body.stripeCustomerId().matches("cus_[A-Za-z0-9]{1,250}")) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "stripe_customer_id must be cus_…");
         }
         if (body.stripeCustomerId().equals(tenant.stripeCustomerId())) {
             return tenant;
+        }
+        if (tenant.stripeCustomerId() != null) {
+            // the aggregate refuses it too (two links racing): this answer only spares the append
+            throw new ApiProblem(HttpStatus.CONFLICT, "stripe_customer_already_linked",
+                    "Tenant " + tenantId + " is already linked to another Stripe customer; a link is never replaced.");
         }
         writer.appendAll(tenantId, List.of(new StripeCustomerLinked(tenantId, body.stripeCustomerId(), caller.actor())), caller.actor());
         return existing(tenantId);
@@ -187,6 +228,14 @@ public class TenantController {
             scopes.add(scope);
         }
         return scopes;
+    }
+
+    /** A tenant that keys, status changes and customer links act on: never the system chain. */
+    private TenantView existingTenant(String tenantId) {
+        if (SystemChain.isSystem(tenantId)) {
+            throw ApiProblem.notFound("Tenant " + tenantId);
+        }
+        return existing(tenantId);
     }
 
     private TenantView existing(String tenantId) {

@@ -18,7 +18,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
@@ -57,6 +60,68 @@ public class Problems {
         json.writeValue(response.getOutputStream(), body(problem.status(), problem.code(), problem.getMessage(), problem.errors()));
     }
 
+    /** The stable code of a status the ledger answers without a more precise one (Tomcat's, Spring MVC's own). */
+    public static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthenticated";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 408 -> "request_timeout";
+            case 413 -> "body_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 429 -> "rate_limited";
+            case 431 -> "headers_too_large";
+            case 500 -> "internal_error";
+            case 503 -> "service_unavailable";
+            default -> "http_" + status;
+        };
+    }
+
+    /** A problem for a bare status, with its stable code and the standard reason as the sentence. */
+    public static ApiProblem forStatus(int status) {
+        HttpStatus s = HttpStatus.resolve(status);
+        if (s == null || status < 400) {
+            s = HttpStatus.INTERNAL_SERVER_ERROR;
+        }
+        return new ApiProblem(s, codeFor(s.value()), s.getReasonPhrase() + ".");
+    }
+
+    public static ApiProblem internal() {
+        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                "The ledger could not complete the request; nothing was recorded by this attempt.");
+    }
+
+    /** The first {@code type} in {@code e}'s cause chain, or null. */
+    public static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One line for a failure nobody foresaw: its type and where it was raised, never a stack dump nor its message
+     * (which may quote a request, SQL or a secret).
+     */
+    public static void logUnexpected(Logger logger, Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        StackTraceElement[] frames = root.getStackTrace();
+        String where = frames.length == 0 ? "unknown" : frames[0].getClassName() + "." + frames[0].getMethodName() + ":" + frames[0].getLineNumber();
+        logger.error("unexpected failure: {} (root cause {} raised in {})", e.getClass().getSimpleName(), root.getClass().getSimpleName(), where);
+    }
+
     @ExceptionHandler(ApiProblem.class)
     ResponseEntity<ProblemDetail> problem(ApiProblem problem) {
         return response(problem);
@@ -65,12 +130,20 @@ public class Problems {
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
         Throwable cause = e.getCause();
+        BodyLimits.TooLarge tooLarge = cause(e, BodyLimits.TooLarge.class);
+        if (tooLarge != null) {
+            return response(tooLarge.problem());
+        }
+        if (cause instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+            return response(new ApiProblem(HttpStatus.BAD_REQUEST, "json_limits_exceeded",
+                    "The JSON document is too deep, too long or holds too many tokens or too long a string or number."));
+        }
         if (cause instanceof UnrecognizedPropertyException unknown) {
             return response(new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_field",
                     "Unknown member '" + unknown.getPropertyName() + "': the ledger stores only the documented fields.",
                     List.of(Map.of("field", unknown.getPropertyName(), "code", "unknown_field"))));
         }
-        if (cause instanceof InvalidFormatException bad) {
+        if (cause instanceof InvalidFormatException bad && !isScalar(bad.getTargetType())) {
             String field = path(bad);
             return response(new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
                     "'" + field + "' has a value that is not allowed.", List.of(Map.of("field", field, "code", "invalid_value"))));
@@ -81,6 +154,11 @@ public class Problems {
                     "'" + field + "' has the wrong type.", List.of(Map.of("field", field, "code", "wrong_type"))));
         }
         return response(new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The request body is not valid JSON."));
+    }
+
+    /** A number or boolean given as another JSON type (1.5 or "3" for an integer) is the wrong type, not a wrong value. */
+    private static boolean isScalar(Class<?> type) {
+        return type != null && (Number.class.isAssignableFrom(type) || type == Boolean.class || type.isPrimitive());
     }
 
     private static String path(MismatchedInputException e) {
@@ -121,10 +199,33 @@ public class Problems {
         return response(new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Send application/json."));
     }
 
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<ProblemDetail> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return response(new ApiProblem(HttpStatus.NOT_ACCEPTABLE, "not_acceptable",
+                "This resource answers application/json (errors application/problem+json); accept one of them."));
+    }
+
+    @ExceptionHandler(AsyncRequestTimeoutException.class)
+    ResponseEntity<ProblemDetail> asyncTimeout(AsyncRequestTimeoutException e) {
+        return response(new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "request_timeout",
+                "The request took longer than the service allows; retry it."));
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
-        log.error("unexpected failure: {}", e.getClass().getName(), e);
-        return response(new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
-                "The ledger could not complete the request; nothing was recorded by this attempt."));
+        if (e instanceof ErrorResponse known) {
+            // Spring MVC's own rejections (missing part, binding, 404 handler, ...): their status, a stable code
+            return response(forStatus(known.getStatusCode().value()));
+        }
+        ApiProblem inside = cause(e, ApiProblem.class);
+        if (inside != null) {
+            return response(inside);
+        }
+        BodyLimits.TooLarge tooLarge = cause(e, BodyLimits.TooLarge.class);
+        if (tooLarge != null) {
+            return response(tooLarge.problem());
+        }
+        logUnexpected(log, e);
+        return response(internal());
     }
 }

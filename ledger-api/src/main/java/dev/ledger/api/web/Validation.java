@@ -115,13 +115,17 @@ public final class Validation {
         return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "The request is not valid: " + first + ".", errors);
     }
 
-    /** The Idempotency-Key header: 1–255 printable ASCII characters. */
+    /** The Idempotency-Key header: 1–255 printable ASCII characters, outside the ledger's reserved namespace. */
     public static String idempotencyKey(String header) {
         if (header == null) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "idempotency_key_missing", "Writes need an Idempotency-Key header.");
         }
         if (header.isEmpty() || header.length() > 255 || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "idempotency_key_invalid", "Idempotency-Key must be 1-255 printable ASCII characters.");
+        }
+        if (IdempotencyKeys.isReserved(header)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "idempotency_key_reserved",
+                    "Idempotency-Key values starting with '" + IdempotencyKeys.RESERVED_PREFIX + "' are reserved for the ledger's own writes.");
         }
         return header;
     }

@@ -63,6 +63,7 @@ public class TenantLedger {
         return switch (entry) {
             case TenantRegistered ignored -> "tenant_exists";
             case StripeCustomerLinked linked when linked.stripeCustomerId().equals(stripeCustomerId) -> "already_linked";
+            case StripeCustomerLinked ignored when stripeCustomerId != null -> "stripe_customer_already_linked";
             default -> status == TenantStatus.SUSPENDED && entry.billable().isPresent() ? "tenant_suspended" : null;
         };
     }
@@ -72,6 +73,7 @@ public class TenantLedger {
             case "tenant_suspended" -> "The tenant is suspended; nothing billable is recorded until it is reactivated.";
             case "tenant_exists" -> "The tenant is already registered.";
             case "already_linked" -> "The tenant is already linked to that Stripe customer.";
+            case "stripe_customer_already_linked" -> "The tenant is already linked to another Stripe customer; a link is never replaced.";
             default -> code;
         };
     }
