@@ -134,7 +134,7 @@ public class Problems {
         if (tooLarge != null) {
             return response(tooLarge.problem());
         }
-        if (cause instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+        if (cause(e, com.fasterxml.jackson.core.exc.StreamConstraintsException.class) != null) {
             return response(new ApiProblem(HttpStatus.BAD_REQUEST, "json_limits_exceeded",
                     "The JSON document is too deep, too long or holds too many tokens or too long a string or number."));
         }
