@@ -656,7 +656,8 @@ final class EntryConsumer implements Runnable {
                 if (r.stripeCustomerId() != null && !r.stripeCustomerId().isBlank()) {
                     t.stripeCustomerId = r.stripeCustomerId();
                     t.customerWanted = false;
-                } else if (t.stripeCustomerId == null) {
+                } else if (t.stripeCustomerId == null && !r.tenantId().startsWith("_")) {
+                    // ids starting with '_' are the ledger's own chains (ledger-api SystemChain): they bill nobody
                     t.customerWanted = true;
                 }
             } else if (entry.event instanceof StripeCustomerLinked l) {
