@@ -9,6 +9,7 @@ import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.TenantStatus;
@@ -92,6 +93,15 @@ class TenantLedgerTest {
                 .expectEvents(evaluation("e1"), evaluation("e2"))
                 .expectResultMessagePayloadMatching(org.hamcrest.Matchers.hasSize(3));
         assertThat(AppendOutcome.rejected("tenant_exists", "x").isAppended()).isFalse();
+    }
+
+    @Test
+    void aTenantLinkedToAStripeCustomerIsNeverRelinkedToAnother() {
+        fixture.given(new TenantRegistered("acme", "Acme", null, "admin"), new StripeCustomerLinked("acme", "cus_A", "key:svc"))
+                .when(append(new StripeCustomerLinked("acme", "cus_B", "key:svc")))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected("stripe_customer_already_linked",
+                        "The tenant is already linked to another Stripe customer; a link is never replaced.")));
     }
 
     /**
