@@ -50,6 +50,7 @@ public class EntryPublisher {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final String bootstrapServers;
+    private final KafkaClientSecurity kafkaSecurity;
     /** Publisher thread only. */
     private boolean topicReady;
 
@@ -57,6 +58,7 @@ public class EntryPublisher {
         this.reader = reader;
         this.topic = props.entriesTopic();
         this.bootstrapServers = props.kafkaBootstrapServers();
+        this.kafkaSecurity = props.kafkaSecurity();
         this.producer = new KafkaProducer<>(props.kafkaSecurity().with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -109,7 +111,7 @@ public class EntryPublisher {
      * then OUT_OF_ORDER_SEQUENCE_NUMBER for half a minute). Best effort: Kafka being away only delays publication.
      */
     private boolean ensureTopic() {
-        try (Admin admin = Admin.create(KafkaClientSecurity.fromEnv(System.getenv()).with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (Admin admin = Admin.create(kafkaSecurity.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics")))) {
             if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
                 return true;

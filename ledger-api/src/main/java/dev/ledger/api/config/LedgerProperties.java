@@ -2,6 +2,7 @@ package dev.ledger.api.config;
 
 import dev.ledger.core.config.KafkaClientSecurity;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -17,19 +18,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                      no cross-origin call is allowed; required and never "*" in production
  * @param kafkaRequireSecure refuse to start without TLS/SASL Kafka settings ({@code LEDGER_KAFKA_REQUIRE_SECURE});
  *                      always so in production
+ * @param kafkaClient   Kafka client security properties, filled by {@link KafkaSecurityEnvironment} from the
+ *                      {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SSL_*} and {@code KAFKA_SASL_*} variables
  */
 @ConfigurationProperties(prefix = "ledger")
 public record LedgerProperties(String adminKey, String keyPepper, @DefaultValue("false") boolean production,
                                @DefaultValue("127.0.0.1:19092") String kafkaBootstrapServers,
                                @DefaultValue("ledger.entries") String entriesTopic,
                                @DefaultValue List<String> corsOrigins,
-                               @DefaultValue("false") boolean kafkaRequireSecure) {
+                               @DefaultValue("false") boolean kafkaRequireSecure,
+                               @DefaultValue Map<String, String> kafkaClient) {
 
     /**
      * The Kafka TLS/SASL client settings ({@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SSL_*}, {@code KAFKA_SASL_*}),
-     * for every Kafka client of the service: {@code props.putAll(ledgerProperties.kafkaSecurity().clientProperties())}.
+     * for every Kafka client of the service: {@code new KafkaProducer<>(props.kafkaSecurity().with(Map.of(...)))}.
      */
     public KafkaClientSecurity kafkaSecurity() {
-        return KafkaClientSecurity.fromEnv(System.getenv());
+        return KafkaClientSecurity.of(kafkaClient);
     }
 }

@@ -5,17 +5,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
  * Refuses to start on settings that are unsafe (always) or unsafe in production ({@code LEDGER_PRODUCTION=true}),
- * naming each setting and what it needs. Never prints a secret. The database login is checked by
- * {@link DatabaseLoginCheck} once the migrations ran.
+ * naming each setting and what it needs. Never prints a secret. It runs before any bean is created (no Kafka client
+ * or pool is built from a refused setting); the database login is checked by {@link DatabaseLoginCheck} once the
+ * migrations ran.
  */
 @Component
-class StartupSafety implements InitializingBean {
+class StartupSafety implements BeanFactoryPostProcessor, EnvironmentAware {
 
     static final String DEFAULT_PEPPER = "local-development-pepper";
     /** A production pepper and admin key carry at least 256 bits ({@code ./ledger up} generates them so). */
@@ -24,16 +28,17 @@ class StartupSafety implements InitializingBean {
     /** What a production deployment may expose under /actuator: probes and metrics, nothing that reveals config. */
     static final Set<String> PRODUCTION_ACTUATOR_ENDPOINTS = Set.of("health", "metrics", "prometheus");
 
-    private final LedgerProperties props;
-    private final Environment env;
+    private Environment env;
+    private LedgerProperties props;
 
-    StartupSafety(LedgerProperties props, Environment env) {
-        this.props = props;
-        this.env = env;
+    @Override
+    public void setEnvironment(Environment environment) {
+        this.env = environment;
     }
 
     @Override
-    public void afterPropertiesSet() {
+    public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
+        props = Binder.get(env).bindOrCreate("ledger", LedgerProperties.class);
         List<String> problems = new ArrayList<>();
         String adminKey = props.adminKey();
         if (adminKey == null || !adminKey.matches("lk_admin_[0-9a-f]{32,}")) {

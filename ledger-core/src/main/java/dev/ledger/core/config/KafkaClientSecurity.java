@@ -49,6 +49,13 @@ public final class KafkaClientSecurity {
         return new KafkaClientSecurity(props);
     }
 
+    /** From properties already mapped by {@link #fromEnv} ({@link #clientProperties()}), e.g. after passing through a framework. */
+    public static KafkaClientSecurity of(Map<String, String> clientProperties) {
+        Map<String, String> env = new TreeMap<>();
+        clientProperties.forEach((k, v) -> env.put("KAFKA_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
+        return fromEnv(env);
+    }
+
     /** The properties to add to a client's configuration ({@code props.putAll(...)}); empty for a plaintext cluster. */
     public Map<String, Object> clientProperties() {
         return properties;
