@@ -48,6 +48,19 @@ class RolesLeastPrivilegeTest {
     }
 
     @Test
+    void givenOnlyItsOwnLoginOnAnUpToDateSchema_thenTheLedgerStartsWithoutTheOwner() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        try (RunningLedger migrated = RunningLedger.start(infra)) {
+            assertThat(migrated.url()).isNotBlank();
+        }
+        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("LEDGER_MIGRATION_DATABASE_URL", ""))) {
+            LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+            assertThat(admin.post("/v1/tenants", Map.of("tenant_id", "own-login-" + System.nanoTime() % 1_000_000,
+                    "name", "Own login")).status()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void givenTheMeterReaderLogin_thenItCannotReadOrWriteTheEventStore() throws Exception {
         SharedInfrastructure infra = SharedInfrastructure.get();
         try (RunningLedger ignored = RunningLedger.start(infra); // the ledger's tables exist

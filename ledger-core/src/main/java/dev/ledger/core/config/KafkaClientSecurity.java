@@ -18,8 +18,9 @@ public final class KafkaClientSecurity {
 
     public static final String SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL";
     private static final Set<String> PREFIXES = Set.of("KAFKA_SSL_", "KAFKA_SASL_");
-    /** Protocols that encrypt or authenticate; PLAINTEXT does neither. */
-    private static final Set<String> SECURE_PROTOCOLS = Set.of("SSL", "SASL_SSL", "SASL_PLAINTEXT");
+    /** Protocols over TLS. SASL_PLAINTEXT authenticates but sends everything (PLAIN credentials too) in clear. */
+    private static final Set<String> SECURE_PROTOCOLS = Set.of("SSL", "SASL_SSL");
+    private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
     private final Map<String, Object> properties;
 
@@ -41,7 +42,7 @@ public final class KafkaClientSecurity {
         Object protocol = props.get("security.protocol");
         if (protocol != null) {
             String p = protocol.toString().toUpperCase(Locale.ROOT);
-            if (!SECURE_PROTOCOLS.contains(p) && !p.equals("PLAINTEXT")) {
+            if (!PROTOCOLS.contains(p)) {
                 throw new IllegalArgumentException(SECURITY_PROTOCOL + " must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
             }
             props.put("security.protocol", p);
@@ -68,7 +69,7 @@ public final class KafkaClientSecurity {
         return all;
     }
 
-    /** TLS or SASL is configured: {@code security.protocol} is SSL, SASL_SSL or SASL_PLAINTEXT. */
+    /** TLS is configured, with or without SASL: {@code security.protocol} is SSL or SASL_SSL. */
     public boolean secure() {
         Object protocol = properties.get("security.protocol");
         return protocol != null && SECURE_PROTOCOLS.contains(protocol.toString());

@@ -56,6 +56,8 @@ class ConfigKafkaClientSecurityTest {
         assertThat(KafkaClientSecurity.fromEnv(Map.of()).clientProperties()).isEmpty();
         assertThat(KafkaClientSecurity.fromEnv(Map.of()).insecurity()).contains("KAFKA_SECURITY_PROTOCOL");
         assertThat(KafkaClientSecurity.fromEnv(Map.of("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")).secure()).isFalse();
+        assertThat(KafkaClientSecurity.fromEnv(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")).insecurity())
+                .as("SASL without TLS sends its credentials in clear").contains("SSL or SASL_SSL");
         assertThat(KafkaClientSecurity.fromEnv(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")).insecurity())
                 .contains("KAFKA_SASL_MECHANISM", "KAFKA_SASL_JAAS_CONFIG");
         assertThatThrownBy(() -> KafkaClientSecurity.fromEnv(Map.of("KAFKA_SECURITY_PROTOCOL", "TLS")))
