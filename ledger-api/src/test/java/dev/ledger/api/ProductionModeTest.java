@@ -3,6 +3,7 @@ package dev.ledger.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledger.api.config.LedgerProperties;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,11 +75,18 @@ class ProductionModeTest {
     }
 
     @Test
-    void givenASafeProductionConfiguration_thenTheLedgerStarts() throws Exception {
-        try (RunningLedger ledger = RunningLedger.start(SharedInfrastructure.get(), safe())) {
+    void givenASafeProductionConfiguration_thenTheLedgerStartsWithItsKafkaSecurityAndShowsNoSecret() throws Exception {
+        Map<String, Object> settings = safe();
+        try (RunningLedger ledger = RunningLedger.start(SharedInfrastructure.get(), settings)) {
             HttpResponse<String> health = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(ledger.url() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
+
+            LedgerProperties props = ledger.context().getBean(LedgerProperties.class);
+            assertThat(props.kafkaSecurity().clientProperties()).containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "PLAIN").containsEntry("sasl.jaas.config", JAAS);
+            assertThat(props.toString()).contains("security.protocol=SASL_SSL")
+                    .doesNotContain("kafka-s3cret", settings.get("ledger.admin-key").toString(), settings.get("ledger.key-pepper").toString());
         }
     }
 

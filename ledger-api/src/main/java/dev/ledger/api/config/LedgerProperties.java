@@ -36,4 +36,13 @@ public record LedgerProperties(String adminKey, String keyPepper, @DefaultValue(
     public KafkaClientSecurity kafkaSecurity() {
         return KafkaClientSecurity.of(kafkaClient);
     }
+
+    /** Without the admin key, the pepper or any Kafka secret. */
+    @Override
+    public String toString() {
+        return "LedgerProperties[adminKey=" + (adminKey == null || adminKey.isEmpty() ? "unset" : "***")
+                + ", keyPepper=" + (keyPepper == null || keyPepper.isEmpty() ? "unset" : "***") + ", production=" + production
+                + ", kafkaBootstrapServers=" + kafkaBootstrapServers + ", entriesTopic=" + entriesTopic
+                + ", corsOrigins=" + corsOrigins + ", kafkaRequireSecure=" + kafkaRequireSecure + ", kafka=" + kafkaSecurity() + "]";
+    }
 }
