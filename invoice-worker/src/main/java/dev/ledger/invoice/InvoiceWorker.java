@@ -65,9 +65,10 @@ public final class InvoiceWorker implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putAll(config.kafkaSecurity().clientProperties());
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness"));
+        this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));
         Gauge.builder("invoice_worker_verified_entries", verified, AtomicLong::get)
                 .description("entries whose chain link re-verified").register(registry);
         Gauge.builder("invoice_worker_broken_chains", broken, AtomicLong::get)

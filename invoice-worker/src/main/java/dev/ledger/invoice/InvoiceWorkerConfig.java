@@ -1,5 +1,6 @@
 package dev.ledger.invoice;
 
+import dev.ledger.core.config.KafkaClientSecurity;
 import java.util.Map;
 
 /**
@@ -24,9 +25,14 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
         }
     }
 
+    /** The Kafka TLS/SASL settings every client of the worker adds ({@link KafkaClientSecurity}). */
+    public KafkaClientSecurity kafkaSecurity() {
+        return KafkaClientSecurity.fromEnv(System.getenv());
+    }
+
     /**
      * KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082), INVOICE_WORKER_TOPIC (ledger.entries),
-     * INVOICE_WORKER_GROUP (invoice-worker).
+     * INVOICE_WORKER_GROUP (invoice-worker); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without TLS/SASL.
      */
     public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
         String port = env.getOrDefault("INVOICE_WORKER_PORT", "8082");
@@ -35,6 +41,14 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
             httpPort = Integer.parseInt(port.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("INVOICE_WORKER_PORT must be a whole number: " + port);
+        }
+        boolean production = "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_PRODUCTION")).strip());
+        if (production || "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_KAFKA_REQUIRE_SECURE")).strip())) {
+            String kafka = KafkaClientSecurity.fromEnv(env).insecurity();
+            if (kafka != null) {
+                throw new IllegalArgumentException("invoice-worker refuses to start: " + kafka
+                        + (production ? " (required in production)" : " (LEDGER_KAFKA_REQUIRE_SECURE=true)"));
+            }
         }
         return new InvoiceWorkerConfig(env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),
                 env.getOrDefault("INVOICE_WORKER_GROUP", GROUP), httpPort);

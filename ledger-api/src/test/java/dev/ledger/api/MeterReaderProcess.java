@@ -40,7 +40,7 @@ final class MeterReaderProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         // Settings inherited from the developer's shell must not leak into the worker under test.
         pb.environment().keySet().removeIf(k -> k.startsWith("METER_") || k.startsWith("STRIPE_") || k.startsWith("LEDGER_")
-                || k.equals("DATABASE_URL") || k.equals("KAFKA_BOOTSTRAP_SERVERS") || k.equals("JAVA_TOOL_OPTIONS"));
+                || k.equals("DATABASE_URL") || k.startsWith("KAFKA_") || k.equals("JAVA_TOOL_OPTIONS"));
         pb.environment().putAll(env);
         return new MeterReaderProcess(name, pb.start(), log);
     }

@@ -19,7 +19,9 @@ public final class RunningLedger implements AutoCloseable {
     public static RunningLedger start(SharedInfrastructure infra, Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>();
         props.put("server.port", 0);
-        props.put("spring.datasource.url", infra.postgres.jdbcUrl());
+        // as deployed: the service logs in as its own role, only the migrations run as the owner
+        props.put("DATABASE_URL", infra.ledgerApiLogin.databaseUrl());
+        props.put("LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl());
         props.put("ledger.admin-key", ADMIN_KEY);
         props.put("ledger.key-pepper", "test-pepper-0123456789");
         props.put("ledger.kafka-bootstrap-servers", infra.kafka.bootstrapServers());

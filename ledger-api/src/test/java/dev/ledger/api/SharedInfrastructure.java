@@ -18,10 +18,15 @@ public final class SharedInfrastructure {
     public LocalPostgres postgres;
     public final LocalKafka kafka;
     public final StripeEmulator stripe;
+    /** The services' own logins (generated passwords), as the DBA of a deployment creates them; the owner is postgres. */
+    public final LocalPostgres.Login ledgerApiLogin;
+    public final LocalPostgres.Login meterReaderLogin;
 
     private SharedInfrastructure() throws Exception {
         pgData = Files.createTempDirectory("ledger-pg");
         postgres = LocalPostgres.start(pgData, 0);
+        ledgerApiLogin = postgres.serviceLogin("ledger_api", "ledger_app", password());
+        meterReaderLogin = postgres.serviceLogin("meter_reader", "meter_reader_app", password());
         kafka = LocalKafka.start(null, 0);
         stripe = StripeEmulator.start(0);
         // the JVM of a test run ends without anyone closing these: stop them and leave no data behind in /tmp
@@ -38,6 +43,12 @@ public final class SharedInfrastructure {
                 // best effort
             }
         }, "shared-infrastructure-stop"));
+    }
+
+    private static String password() {
+        byte[] b = new byte[24];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     public static synchronized SharedInfrastructure get() {

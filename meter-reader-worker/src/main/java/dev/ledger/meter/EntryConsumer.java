@@ -119,6 +119,7 @@ final class EntryConsumer implements Runnable {
         // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
+        props.putAll(config.kafkaSecurity().clientProperties());
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
         this.preparerThreads = Math.max(1, CORES / config.consumers());

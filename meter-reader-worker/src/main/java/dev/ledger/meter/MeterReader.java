@@ -45,8 +45,8 @@ public final class MeterReader implements AutoCloseable {
                 ? new MeterEventStream(config, stripe, metrics, Clock.systemUTC()) : null;
         this.reporter = new MeterReporter(store, stripe, stream, new LedgerWriteBack(config, metrics), metrics,
                 new Backoff(config.retryBase(), config.retryMax()), this::ownedPartitions);
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness"));
+        this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness")));
         for (int i = 0; i < consumers.size(); i++) {
             consumerThreads.add(new Thread(consumers.get(i), "meter-reader-consumer-" + (i + 1)));
         }

@@ -1,9 +1,11 @@
 package dev.ledger.meter;
 
+import dev.ledger.core.config.DatabaseUrl;
+import dev.ledger.core.config.KafkaClientSecurity;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -21,6 +23,8 @@ import java.util.Objects;
  * @param adminToken     Bearer token for the operator endpoints ({@code /parked}); null disables them
  * @param maxPollRecords records per poll, which is also per consumer transaction (memory against throughput)
  * @param consumers      Kafka consumers in this process, each with its own pipeline and share of the partitions
+ * @param migrationDatabase the schema owner's login for the worker's migrations ({@code LEDGER_MIGRATION_DATABASE_URL});
+ *                       null: they run over the worker's own login, which only an owner can do
  */
 public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword,
                                 String kafkaBootstrapServers, String topic, String consumerGroup,
@@ -28,7 +32,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                                 URI ledgerApiUrl, String ledgerServiceKey,
                                 int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
                                 Duration retryBase, Duration retryMax, MeterEventsMode meterEvents,
-                                String adminToken, int maxPollRecords, int consumers) {
+                                String adminToken, int maxPollRecords, int consumers, DatabaseUrl migrationDatabase) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "meter-reader";
@@ -80,12 +84,13 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
      * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
      * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403), METER_READER_MAX_POLL_RECORDS
-     * (10000), METER_READER_CONSUMERS (2).
+     * (10000), METER_READER_CONSUMERS (2), LEDGER_MIGRATION_DATABASE_URL (unset), LEDGER_PRODUCTION (false),
+     * LEDGER_KAFKA_REQUIRE_SECURE (false) and the Kafka security variables of {@link KafkaClientSecurity}.
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {
-        String databaseUrl = env.get("DATABASE_URL");
-        require(databaseUrl, "DATABASE_URL");
-        String[] jdbc = toJdbc(databaseUrl);
+        DatabaseUrl database = DatabaseUrl.parse("DATABASE_URL", env.get("DATABASE_URL"));
+        String migrationUrl = blankToNull(env.get("LEDGER_MIGRATION_DATABASE_URL"));
+        DatabaseUrl migration = migrationUrl == null ? null : DatabaseUrl.parse("LEDGER_MIGRATION_DATABASE_URL", migrationUrl);
         String stripeBase = blankToNull(env.get("STRIPE_API_BASE"));
         String stripeKey = blankToNull(env.get("STRIPE_API_KEY"));
         if (stripeKey == null && stripeBase != null) {
@@ -93,7 +98,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         }
         String ledgerUrl = env.get("LEDGER_API_URL");
         require(ledgerUrl, "LEDGER_API_URL");
-        return new MeterReaderConfig(jdbc[0], jdbc[1], jdbc[2],
+        refuseUnsafeProduction(env, stripeKey);
+        return new MeterReaderConfig(database.jdbcUrl(), database.user(), database.password(),
                 env.get("KAFKA_BOOTSTRAP_SERVERS"),
                 env.getOrDefault("METER_READER_TOPIC", TOPIC),
                 env.getOrDefault("METER_READER_GROUP", GROUP),
@@ -108,35 +114,42 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 MeterEventsMode.parse(env.get("METER_EVENTS_MODE")),
                 blankToNull(env.get("METER_READER_ADMIN_TOKEN")),
                 (int) number(env, "METER_READER_MAX_POLL_RECORDS", 10_000),
-                (int) number(env, "METER_READER_CONSUMERS", 2));
+                (int) number(env, "METER_READER_CONSUMERS", 2), migration);
+    }
+
+    /** LEDGER_PRODUCTION=true: no Stripe test key, and Kafka over TLS/SASL (also with LEDGER_KAFKA_REQUIRE_SECURE=true). */
+    private static void refuseUnsafeProduction(Map<String, String> env, String stripeKey) {
+        boolean production = production(env);
+        List<String> problems = new ArrayList<>();
+        if (production && stripeKey != null && (stripeKey.startsWith("sk_test_") || stripeKey.startsWith("rk_test_"))) {
+            problems.add("STRIPE_API_KEY is a Stripe test key in production");
+        }
+        if (production || "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_KAFKA_REQUIRE_SECURE")).strip())) {
+            String kafka = KafkaClientSecurity.fromEnv(env).insecurity();
+            if (kafka != null) {
+                problems.add(kafka + (production ? " (required in production)" : " (LEDGER_KAFKA_REQUIRE_SECURE=true)"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("meter-reader refuses to start: " + String.join("; ", problems));
+        }
+    }
+
+    /** LEDGER_PRODUCTION=true: also refuses a superuser or owner database login at start ({@link MeterReaderMain}). */
+    static boolean production(Map<String, String> env) {
+        return "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_PRODUCTION")).strip());
+    }
+
+    /** The Kafka TLS/SASL settings every client of the worker adds ({@link KafkaClientSecurity}). */
+    public KafkaClientSecurity kafkaSecurity() {
+        return KafkaClientSecurity.fromEnv(System.getenv());
     }
 
     /** The same settings with another retry backoff (tests use a short ceiling). */
     public MeterReaderConfig withRetry(Duration base, Duration max) {
         return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
                 stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
-                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords, consumers);
-    }
-
-    /** [jdbc url, user or null, password or null] from a libpq-style URL or a jdbc: URL. */
-    static String[] toJdbc(String databaseUrl) {
-        if (databaseUrl.startsWith("jdbc:")) {
-            return new String[] {databaseUrl, null, null};
-        }
-        URI uri = URI.create(databaseUrl.replaceFirst("^postgres(ql)?://", "http://"));
-        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-        int port = uri.getPort() > 0 ? uri.getPort() : 5432;
-        String url = "jdbc:postgresql://" + uri.getHost() + ":" + port + uri.getRawPath() + query;
-        String user = null;
-        String password = null;
-        if (uri.getRawUserInfo() != null) {
-            String[] parts = uri.getRawUserInfo().split(":", 2);
-            user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
-            if (parts.length > 1) {
-                password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
-            }
-        }
-        return new String[] {url, user, password};
+                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords, consumers, migrationDatabase);
     }
 
     private static Duration seconds(Map<String, String> env, String name, long fallback) {
@@ -179,6 +192,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 + ", meterEvents=" + meterEvents
                 + ", ledgerApiUrl=" + ledgerApiUrl + ", httpPort=" + httpPort + ", window=" + windowLength
                 + ", idleClose=" + idleClose + ", gapWait=" + gapWait + ", maxPollRecords=" + maxPollRecords
-                + ", consumers=" + consumers + ", adminToken=" + (adminToken == null ? "unset" : "set") + "]";
+                + ", consumers=" + consumers + ", adminToken=" + (adminToken == null ? "unset" : "set")
+                + ", migration=" + (migrationDatabase == null ? "own login" : "user " + migrationDatabase.user()) + "]";
     }
 }

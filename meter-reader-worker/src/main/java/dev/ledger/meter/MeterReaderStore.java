@@ -2,6 +2,7 @@ package dev.ledger.meter;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ledger.core.config.DatabaseUrl;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,8 +49,12 @@ final class MeterReaderStore implements AutoCloseable {
         hc.setConnectionTimeout(5_000);
         HikariDataSource ds = new HikariDataSource(hc);
         try {
-            // Own history table, baseline 0: the database already carries the API's Flyway history.
-            Flyway.configure().dataSource(ds).locations("classpath:db/meter-reader").table("flyway_meter_reader_history")
+            // Own history table, baseline 0: the database already carries the API's Flyway history. As the schema
+            // owner when LEDGER_MIGRATION_DATABASE_URL is set: the worker's own login may only use its tables.
+            DatabaseUrl owner = config.migrationDatabase();
+            var flyway = owner == null ? Flyway.configure().dataSource(ds)
+                    : Flyway.configure().dataSource(owner.jdbcUrl(), owner.user(), owner.password());
+            flyway.locations("classpath:db/meter-reader").table("flyway_meter_reader_history")
                     .baselineOnMigrate(true).baselineVersion("0").load().migrate();
         } catch (RuntimeException e) {
             ds.close();

@@ -91,13 +91,19 @@ public final class LocalStack {
         String meterAdminToken = secret("meter-reader-admin-token", () -> hex(32));
         String[] checkpointKey = secret("checkpoint-key", LocalStack::ed25519).split("\n");
         String apiUrl = "http://127.0.0.1:" + apiPort;
+        // The DBA's part: each service logs in as its own role (a new password every start), only migrations as the
+        // owner (postgres here); see README "External PostgreSQL".
+        LocalPostgres.Login apiLogin = postgres.serviceLogin("ledger_api", "ledger_app", hex(24));
+        LocalPostgres.Login meterLogin = postgres.serviceLogin("meter_reader", "meter_reader_app", hex(24));
+        say("PostgreSQL logins: ledger_api (ledger-api), meter_reader (meter-reader-worker); migrations as postgres");
         Map<String, String> common = new LinkedHashMap<>();
-        common.put("DATABASE_URL", postgres.databaseUrl());
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         common.put("STRIPE_API_BASE", stripe.url());
         common.put("STRIPE_API_KEY", "sk_test_local_emulator");
 
         Map<String, String> apiEnv = new LinkedHashMap<>(common);
+        apiEnv.put("DATABASE_URL", apiLogin.databaseUrl());
+        apiEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
         apiEnv.put("LEDGER_ADMIN_KEY", adminKey);
         apiEnv.put("LEDGER_KEY_PEPPER", pepper);
         apiEnv.put("LEDGER_CHECKPOINT_PRIVATE_KEY", checkpointKey[0]);
@@ -115,6 +121,8 @@ public final class LocalStack {
         workerEnv.put("INVOICE_WORKER_PORT", Integer.toString(invoicePort));
         Map<String, String> meterEnv = new LinkedHashMap<>(workerEnv);
         meterEnv.put("METER_READER_ADMIN_TOKEN", meterAdminToken);
+        meterEnv.put("DATABASE_URL", meterLogin.databaseUrl());
+        meterEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
         launch("meter-reader-worker", jar("meter-reader-worker"), meterEnv, METER_READER_JVM,
                 "http://127.0.0.1:" + meterPort + "/ready");
         launch("invoice-worker", jar("invoice-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
@@ -139,7 +147,7 @@ public final class LocalStack {
         System.out.println("  ledger API        " + apiUrl + "   (OpenAPI: " + apiUrl + "/v3/api-docs, metrics: " + apiUrl + "/actuator/prometheus)");
         // the key itself is never printed: a terminal's scrollback and a detached stack's log would keep it
         System.out.println("  admin key         in " + state.resolve("admin-key") + "   (LEDGER_ADMIN_KEY in stack.env)");
-        System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators)");
+        System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators; the services log in as ledger_api and meter_reader)");
         System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
         System.out.println("  Stripe emulator   " + stripe.url());
         System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");

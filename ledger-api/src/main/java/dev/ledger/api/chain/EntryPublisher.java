@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import dev.ledger.core.config.KafkaClientSecurity;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -49,6 +50,7 @@ public class EntryPublisher {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final String bootstrapServers;
+    private final KafkaClientSecurity kafkaSecurity;
     /** Publisher thread only. */
     private boolean topicReady;
 
@@ -56,7 +58,8 @@ public class EntryPublisher {
         this.reader = reader;
         this.topic = props.entriesTopic();
         this.bootstrapServers = props.kafkaBootstrapServers();
-        this.producer = new KafkaProducer<>(Map.of(
+        this.kafkaSecurity = props.kafkaSecurity();
+        this.producer = new KafkaProducer<>(props.kafkaSecurity().with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -65,7 +68,7 @@ public class EntryPublisher {
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.CLIENT_ID_CONFIG, "ledger-api-publisher",
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000)),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -108,8 +111,8 @@ public class EntryPublisher {
      * then OUT_OF_ORDER_SEQUENCE_NUMBER for half a minute). Best effort: Kafka being away only delays publication.
      */
     private boolean ensureTopic() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics"))) {
+        try (Admin admin = Admin.create(kafkaSecurity.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics")))) {
             if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
                 return true;
             }

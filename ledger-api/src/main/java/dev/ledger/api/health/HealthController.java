@@ -22,9 +22,9 @@ public class HealthController implements AutoCloseable {
 
     public HealthController(JdbcTemplate jdbc, LedgerProperties props) {
         this.jdbc = jdbc;
-        this.kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
+        this.kafka = Admin.create(props.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-readiness",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000)));
     }
 
     @GetMapping("/health")

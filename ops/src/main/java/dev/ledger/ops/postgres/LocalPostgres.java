@@ -14,6 +14,10 @@ import java.time.Duration;
 /**
  * A real PostgreSQL 17 server from Maven binaries (io.zonky). Durability is switched on: the embedded default of
  * fsync=off and synchronous_commit=off is not what a ledger may run on, and {@link #durabilitySettings()} proves it.
+ * <p>
+ * It also acts as the DBA of an external database would: the superuser {@code postgres} (the schema owner, which runs
+ * the migrations) connects over loopback without a password, every other login needs its password (scram-sha-256),
+ * and {@link #serviceLogin} creates the services' own login roles.
  */
 public final class LocalPostgres implements AutoCloseable {
 
@@ -47,6 +51,7 @@ public final class LocalPostgres implements AutoCloseable {
             builder.setPort(port);
         }
         LocalPostgres pg = new LocalPostgres(builder.start());
+        pg.requirePasswords();
         pg.ensureDatabase();
         return pg;
     }
@@ -65,6 +70,54 @@ public final class LocalPostgres implements AutoCloseable {
         return "postgresql://postgres@127.0.0.1:" + port() + "/" + DATABASE;
     }
 
+    /**
+     * A service's own login, as a DBA creates it: a LOGIN role with this password (set anew on every call), a member
+     * of the NOLOGIN group role that the migrations grant to (created here when missing, so the grant can be given
+     * before the first migration). Never a superuser, never an owner: it can only use what the group was granted.
+     *
+     * @param role     the login, e.g. {@code ledger_api}
+     * @param group    the group role holding the grants, e.g. {@code ledger_app}
+     * @param password its password ([0-9a-zA-Z_-] only)
+     */
+    public Login serviceLogin(String role, String group, String password) throws SQLException {
+        for (String name : new String[] {role, group}) {
+            if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
+                throw new IllegalArgumentException("not a plain role name: " + name);
+            }
+        }
+        if (!password.matches("[0-9A-Za-z_-]{16,}")) {
+            throw new IllegalArgumentException("the password must be at least 16 characters of [0-9A-Za-z_-]");
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("do $$ begin"
+                    + " if not exists (select from pg_roles where rolname = '" + group + "') then create role " + group + " nologin; end if;"
+                    + " if not exists (select from pg_roles where rolname = '" + role + "') then create role " + role + " login; end if;"
+                    + " end $$");
+            s.execute("alter role " + role + " login inherit nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
+                    + " password '" + password + "'");
+            s.execute("grant " + group + " to " + role);
+        }
+        return new Login(role, password, port());
+    }
+
+    /** A login of {@link #serviceLogin}; {@link #toString()} hides the password. */
+    public record Login(String role, String password, int port) {
+
+        /** libpq form, for {@code DATABASE_URL}. */
+        public String databaseUrl() {
+            return "postgresql://" + role + ":" + password + "@127.0.0.1:" + port + "/" + DATABASE;
+        }
+
+        public String jdbcUrl() {
+            return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE + "?user=" + role + "&password=" + password;
+        }
+
+        @Override
+        public String toString() {
+            return "Login[" + role + "@127.0.0.1:" + port + "/" + DATABASE + ", password=***]";
+        }
+    }
+
     /** "fsync=on synchronous_commit=on" as the running server reports them. */
     public String durabilitySettings() throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
@@ -76,6 +129,35 @@ public final class LocalPostgres implements AutoCloseable {
         try (ResultSet rs = s.executeQuery("show " + setting)) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    /**
+     * io.zonky's initdb trusts every login; a service login must prove its password like on a real server. Only the
+     * superuser keeps password-less loopback access (the local operator and the local stack's migrations).
+     */
+    private void requirePasswords() throws IOException {
+        String admin = "jdbc:postgresql://127.0.0.1:" + port() + "/postgres?user=postgres";
+        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+            String hbaFile;
+            try (ResultSet rs = s.executeQuery("show hba_file")) {
+                rs.next();
+                hbaFile = rs.getString(1);
+            }
+            Files.writeString(Path.of(hbaFile), String.join("\n",
+                    "# written by dev.ledger.ops.postgres.LocalPostgres: the superuser without a password over loopback,",
+                    "# every other login with its password",
+                    "local all postgres trust",
+                    "host  all postgres 127.0.0.1/32 trust",
+                    "host  all postgres ::1/128 trust",
+                    "local all all scram-sha-256",
+                    "host  all all 127.0.0.1/32 scram-sha-256",
+                    "host  all all ::1/128 scram-sha-256") + "\n");
+            try (ResultSet rs = s.executeQuery("select pg_reload_conf()")) {
+                rs.next();
+            }
+        } catch (SQLException e) {
+            throw new IOException("could not require passwords of the local PostgreSQL: " + e.getMessage(), e);
         }
     }
 

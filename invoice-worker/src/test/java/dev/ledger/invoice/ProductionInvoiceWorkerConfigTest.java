@@ -1,0 +1,26 @@
+package dev.ledger.invoice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** LEDGER_PRODUCTION=true: the invoice-worker refuses Kafka without TLS/SASL. */
+class ProductionInvoiceWorkerConfigTest {
+
+    @Test
+    void givenProductionAndPlaintextKafka_thenRefused() {
+        assertThatThrownBy(() -> InvoiceWorkerConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9092", "LEDGER_PRODUCTION", "true")))
+                .hasMessageContaining("invoice-worker refuses to start: Kafka needs TLS or SASL");
+    }
+
+    @Test
+    void givenProductionAndSaslSsl_thenTaken() {
+        InvoiceWorkerConfig config = InvoiceWorkerConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093",
+                "LEDGER_PRODUCTION", "true", "KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "PLAIN",
+                "KAFKA_SASL_JAAS_CONFIG", "x required;"));
+
+        assertThat(config.kafkaBootstrapServers()).isEqualTo("broker:9093");
+    }
+}
