@@ -52,7 +52,8 @@ class CorsConfig {
             }
         });
         FilterRegistrationBean<CorsFilter> registration = new FilterRegistrationBean<>(filter);
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        // after RequestGate (which refuses non-canonical paths first), before authentication (preflights carry no key)
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
         registration.addUrlPatterns("/*");
         return registration;
     }
