@@ -92,7 +92,7 @@ class MeterReaderCrashTest {
         try (Admin kafka = kafkaAdmin()) {
             kafka.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
         }
-        ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic));
+        ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic, "ledger.usage.allowed-meters", String.join(",", METERS)));
         admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
         serviceKey = admin.post("/v1/service-keys", Map.of()).body().get("key").asText();
         List<String> tenants = tenantsOnEveryPartition();
@@ -215,6 +215,7 @@ class MeterReaderCrashTest {
         env.put("METER_READER_PORT", "0");
         env.put("METER_READER_TOPIC", topic);
         env.put("METER_READER_GROUP", group);
+        env.put("LEDGER_ALLOWED_METERS", String.join(",", METERS));
         env.put("METER_WINDOW_SECONDS", "2");
         env.put("METER_IDLE_CLOSE_SECONDS", "1");
         MeterReaderProcess worker = MeterReaderProcess.start(name, env, LOGS.resolve(run));

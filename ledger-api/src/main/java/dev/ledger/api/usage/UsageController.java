@@ -5,8 +5,11 @@ import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.chain.Receipt;
 import dev.ledger.api.chain.RequestDigest;
+import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Validation;
 import dev.ledger.core.messages.UsageRecorded;
+import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -22,9 +25,11 @@ public class UsageController {
     }
 
     private final LedgerWriter writer;
+    private final UsageProperties props;
 
-    public UsageController(LedgerWriter writer) {
+    public UsageController(LedgerWriter writer, UsageProperties props) {
         this.writer = writer;
+        this.props = props;
     }
 
     @PostMapping("/v1/usage")
@@ -38,8 +43,16 @@ public class UsageController {
         if (body.quantity() != null && body.quantity() <= 0) {
             v.error("quantity", "not_positive", "a positive integer");
         }
+        if (body.quantity() != null && body.quantity() > UsageRecorded.MAX_QUANTITY) {
+            v.error("quantity", "too_large", "at most " + UsageRecorded.MAX_QUANTITY);
+        }
         String at = v.timestamp("occurred_at", body.occurredAt(), true);
         v.throwIfInvalid();
+        if (!props.allows(body.meter())) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown_meter",
+                    "Meter '" + body.meter() + "' is not billed by this deployment (LEDGER_ALLOWED_METERS).",
+                    List.of(Map.of("field", "meter", "code", "unknown_meter")));
+        }
         UsageRecorded entry = new UsageRecorded(tenant, body.usageId(), body.meter(), body.quantity(), at);
         LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
                 caller.actor(), "usage_id:" + entry.usageId(), "duplicate_usage_id"));
