@@ -60,11 +60,15 @@ class PublicationParkingTest {
         assertThat(large.status()).as("the entry is within the ledger's limit: it is recorded").isEqualTo(201);
         long bigSequence = large.body().get("sequence").asLong();
         long afterBig = big.post("/v1/evaluations", LedgerClient.evaluation("ev_after"), "after-1").body().get("sequence").asLong();
-        long[] others = new long[5];
-        for (int i = 0; i < others.length; i++) {
-            others[i] = other.post("/v1/evaluations", LedgerClient.evaluation("ev_" + i), "o-" + i).body().get("sequence").asLong();
+        // more entries than one publisher batch (500) after the refused one: a publisher retrying its batch never reaches them
+        List<Map<String, Object>> items = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            Map<String, Object> item = new java.util.HashMap<>(LedgerClient.evaluation("ev_" + i));
+            item.put("idempotency_key", "o-" + i);
+            items.add(item);
         }
-
+        JsonNode results = other.post("/v1/evaluations:batch", Map.of("items", items)).body().get("results");
+        long[] others = {results.get(results.size() - 1).get("receipt").get("sequence").asLong()};
         Set<String> seen = new HashSet<>();
         try (KafkaConsumer<String, byte[]> consumer = PublicationFixtures.consumer(TOPIC)) {
             PublicationFixtures.await(consumer, Duration.ofSeconds(60),
