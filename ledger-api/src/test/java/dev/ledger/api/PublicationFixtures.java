@@ -44,7 +44,7 @@ final class PublicationFixtures {
         }
     }
 
-    /** The value of a metric without labels on the ledger's Prometheus endpoint, or NaN when it is not there. */
+    /** The value of a metric without labels on the ledger's Prometheus endpoint, or -1 when it is not there. */
     static double metric(RunningLedger ledger, String name) throws Exception {
         String text = HTTP.send(HttpRequest.newBuilder(URI.create(ledger.url() + "/actuator/prometheus"))
                 .header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).timeout(Duration.ofSeconds(10)).build(),
@@ -54,7 +54,7 @@ final class PublicationFixtures {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return Double.NaN;
+        return -1;
     }
 
     /** Waits until the metric satisfies {@code done}; answers its last value. */
