@@ -121,6 +121,16 @@ class PublicationGapTest {
         }
     }
 
+    @Test
+    void givenAxonsDefaultGapOffsetOrAGapTimeoutBelowThreeAppendBounds_whenTheLedgerStarts_thenItRefusesToStart() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunningLedger.start(SharedInfrastructure.get(),
+                        Map.of("ledger.publication.max-gap-offset", 10000)).close())
+                .hasStackTraceContaining("LEDGER_PUBLICATION_MAX_GAP_OFFSET (10000) must be at least twice");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunningLedger.start(SharedInfrastructure.get(),
+                        Map.of("ledger.publication.gap-timeout", "20s", "ledger.publication.append-transaction-timeout", "10s")).close())
+                .hasStackTraceContaining("LEDGER_PUBLICATION_GAP_TIMEOUT");
+    }
+
     private static int writeBatches(LedgerClient client, int tenant) {
         int recorded = 0;
         for (int b = 0; b < BATCHES_PER_TENANT; b++) {
