@@ -87,9 +87,29 @@ final class EntryTopic {
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.max(1, Math.min(2, brokers))),
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes)));
         admin.createTopics(List.of(newTopic)).all().get(10, TimeUnit.SECONDS);
+        awaitLeaders(admin);
         unsafe.set(0);
         log.info("created Kafka topic {}: retention unlimited, replication {}, min.insync.replicas {}", topic, replication,
                 Math.max(1, Math.min(2, brokers)));
+    }
+
+    /**
+     * Waits (up to 10 s) until every partition of the new topic has a leader: the idempotent producer's first batch to a
+     * partition still electing one answered NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER for 30 s.
+     */
+    private void awaitLeaders(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                if (!d.partitions().isEmpty() && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException notYet) {
+                // the topic's metadata is still spreading: ask again
+            }
+            Thread.sleep(100);
+        }
     }
 
     private void check(Admin admin, int brokers) throws ExecutionException, InterruptedException, TimeoutException {
