@@ -103,16 +103,9 @@ public class AppendBatcher {
             }
             if (!batch.isEmpty()) {
                 try {
-                    batch = withoutTakenKeys(tenantId, batch);
-                } catch (RuntimeException lookupFailed) {
-                    // the lookup only saves work; the append's own constraints still decide
-                }
-                if (!batch.isEmpty()) {
-                    try {
-                        append(tenantId, batch);
-                    } catch (Throwable failed) {
-                        fail(batch, failed);
-                    }
+                    process(tenantId, batch);
+                } catch (Throwable failed) {
+                    fail(batch, failed);
                 }
                 continue;
             }
@@ -121,6 +114,18 @@ public class AppendBatcher {
             if (lane.queue.isEmpty() || !lane.draining.compareAndSet(false, true)) {
                 return;
             }
+        }
+    }
+
+    private void process(String tenantId, List<Item> batch) {
+        List<Item> fresh = batch;
+        try {
+            fresh = withoutTakenKeys(tenantId, batch);
+        } catch (RuntimeException lookupFailed) {
+            // the lookup only saves work; the append's own constraints still decide
+        }
+        if (!fresh.isEmpty()) {
+            append(tenantId, fresh);
         }
     }
 

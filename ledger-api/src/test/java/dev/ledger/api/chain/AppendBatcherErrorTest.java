@@ -28,6 +28,10 @@ class AppendBatcherErrorTest {
 
     /** A command bus stand-in: each AppendEntries is answered by {@code behaviour}, in the order sent. */
     private AppendBatcher batcher(Function<AppendEntries, Object> behaviour) {
+        return batcher(behaviour, null);
+    }
+
+    private AppendBatcher batcher(Function<AppendEntries, Object> behaviour, org.springframework.jdbc.core.JdbcTemplate jdbc) {
         CommandGateway gateway = (CommandGateway) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {CommandGateway.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("sendAndWait") && args != null && args[0] instanceof AppendEntries command) {
@@ -35,7 +39,7 @@ class AppendBatcherErrorTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        return new AppendBatcher(gateway, new SimpleMeterRegistry(), null);
+        return new AppendBatcher(gateway, new SimpleMeterRegistry(), jdbc);
     }
 
     private AppendResult appended(AppendEntries command) {
@@ -101,5 +105,26 @@ class AppendBatcherErrorTest {
         assertThat(c).failsWithin(5, TimeUnit.SECONDS);
         assertThat(entriesSent.get()).as("the committed batch of two is never sent again, item by item").isEqualTo(3);
         assertThat(submit(batcher, "next").get(5, TimeUnit.SECONDS).outcome().isAppended()).isTrue();
+    }
+
+    @Test
+    void givenAKeyLookupThatThrowsAnError_whenTheTenantWritesAgain_thenTheFailedRequestIsAnsweredAndTheNextGetsAReceipt() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        org.springframework.jdbc.core.JdbcTemplate jdbc = new org.springframework.jdbc.core.JdbcTemplate() {
+            @Override
+            public <T> List<T> query(org.springframework.jdbc.core.PreparedStatementCreator psc, org.springframework.jdbc.core.RowMapper<T> rowMapper) {
+                if (lookups.incrementAndGet() == 1) {
+                    throw new StackOverflowError("deep");
+                }
+                return List.of();
+            }
+        };
+        AppendBatcher batcher = batcher(this::appended, jdbc);
+        CompletableFuture<AppendBatcher.Appended> first = batcher.submit("acme",
+                new AdminActionRecorded("acme", "ops", "act", "first", Map.of()), Map.of(), List.of("k:first"));
+        assertThat(first).failsWithin(5, TimeUnit.SECONDS);
+        AppendBatcher.Appended next = batcher.submit("acme", new AdminActionRecorded("acme", "ops", "act", "next", Map.of()), Map.of(),
+                List.of("k:next")).get(5, TimeUnit.SECONDS);
+        assertThat(next.outcome().isAppended()).isTrue();
     }
 }
