@@ -75,7 +75,26 @@ public class AppendBatcher {
         return item.done();
     }
 
+    /**
+     * Runs until the lane is empty. Whatever a batch throws, {@link Error}s included, fails that batch's items and
+     * never this loop; and should anything still escape, the lane is released and handed to a new drainer, so a
+     * tenant's later requests always get an answer.
+     */
     private void drain(String tenantId, Lane lane) {
+        try {
+            drainLoop(tenantId, lane);
+        } catch (Throwable escaped) {
+            lane.draining.set(false);
+            if (!lane.queue.isEmpty() && lane.draining.compareAndSet(false, true)) {
+                drainers.execute(() -> drain(tenantId, lane));
+            }
+            if (escaped instanceof VirtualMachineError vm && !(escaped instanceof StackOverflowError)) {
+                throw vm;
+            }
+        }
+    }
+
+    private void drainLoop(String tenantId, Lane lane) {
         while (true) {
             List<Item> batch = new ArrayList<>();
             Item next;
@@ -84,12 +103,9 @@ public class AppendBatcher {
             }
             if (!batch.isEmpty()) {
                 try {
-                    batch = withoutTakenKeys(tenantId, batch);
-                } catch (RuntimeException lookupFailed) {
-                    // the lookup only saves work; the append's own constraints still decide
-                }
-                if (!batch.isEmpty()) {
-                    append(tenantId, batch);
+                    process(tenantId, batch);
+                } catch (Throwable failed) {
+                    fail(batch, failed);
                 }
                 continue;
             }
@@ -98,6 +114,25 @@ public class AppendBatcher {
             if (lane.queue.isEmpty() || !lane.draining.compareAndSet(false, true)) {
                 return;
             }
+        }
+    }
+
+    private void process(String tenantId, List<Item> batch) {
+        List<Item> fresh = batch;
+        try {
+            fresh = withoutTakenKeys(tenantId, batch);
+        } catch (RuntimeException lookupFailed) {
+            // the lookup only saves work; the append's own constraints still decide
+        }
+        if (!fresh.isEmpty()) {
+            append(tenantId, fresh);
+        }
+    }
+
+    /** Answers every item not answered yet with the failure (an item already answered keeps its answer). */
+    private static void fail(List<Item> batch, Throwable failure) {
+        for (Item item : batch) {
+            item.done().completeExceptionally(failure);
         }
     }
 
@@ -134,22 +169,40 @@ public class AppendBatcher {
         return kept;
     }
 
+    /**
+     * Sends the batch as one command; a batch that fails as a whole is retried item by item. Only the send is retried:
+     * a batch that committed is answered from its result and never sent again, whatever answering it throws.
+     */
     private void append(String tenantId, List<Item> batch) {
         batchSizes.record(batch.size());
+        AppendResult result;
         try {
-            complete(tenantId, batch, send(tenantId, batch));
+            result = send(tenantId, batch);
         } catch (RuntimeException batchFailed) {
             if (batch.size() == 1) {
                 batch.get(0).done().completeExceptionally(batchFailed);
                 return;
             }
             for (Item item : batch) {
-                try {
-                    complete(tenantId, List.of(item), send(tenantId, List.of(item)));
-                } catch (RuntimeException itemFailed) {
-                    item.done().completeExceptionally(itemFailed);
-                }
+                appendAlone(tenantId, item);
             }
+            return;
+        }
+        complete(tenantId, batch, result);
+    }
+
+    private void appendAlone(String tenantId, Item item) {
+        AppendResult result;
+        try {
+            result = send(tenantId, List.of(item));
+        } catch (Throwable itemFailed) {
+            item.done().completeExceptionally(itemFailed);
+            return;
+        }
+        try {
+            complete(tenantId, List.of(item), result);
+        } catch (Throwable answerFailed) {
+            item.done().completeExceptionally(answerFailed);
         }
     }
 

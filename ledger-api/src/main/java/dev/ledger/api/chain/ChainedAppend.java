@@ -1,5 +1,6 @@
 package dev.ledger.api.chain;
 
+import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,6 +17,7 @@ import org.axonframework.eventsourcing.eventstore.jdbc.statements.AppendEventsSt
 import org.axonframework.eventsourcing.eventstore.jdbc.statements.TimestampWriter;
 import org.axonframework.serialization.SerializedObject;
 import org.axonframework.serialization.Serializer;
+import org.springframework.http.HttpStatus;
 
 /**
  * Axon's append, with each entry's chain link (prev_hash, hash) computed from the exact bytes being stored and
@@ -27,8 +29,19 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
     static final String INSERT = "insert into domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type,"
             + " time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
             + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    /** Upper bound of each statement and idle pause of an append transaction; the gap timeout is 60 s. */
+    /** Upper bound of each statement and idle pause of an append transaction. */
     static final int APPEND_BOUND_SECONDS = 5;
+    private final int maxEntryBytes;
+    private final long transactionTimeoutMillis;
+
+    /**
+     * @param maxEntryBytes      largest payload + metadata an entry may be stored with
+     * @param transactionTimeout bound of the append transaction from its first insert to its end
+     */
+    public ChainedAppend(int maxEntryBytes, java.time.Duration transactionTimeout) {
+        this.maxEntryBytes = maxEntryBytes;
+        this.transactionTimeoutMillis = transactionTimeout.toMillis();
+    }
     private static final String HEAD = "select entry_hash from domain_event_entry where aggregate_identifier = ? and sequence_number = ?";
 
     @Override
@@ -51,6 +64,7 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             }
             SerializedObject<byte[]> payload = entry.serializePayload(serializer, byte[].class);
             SerializedObject<byte[]> metadata = entry.serializeMetaData(serializer, byte[].class);
+            limit(payload.getData().length + (long) metadata.getData().length);
             String recordedAt = DateTimeUtils.formatInstant(entry.getTimestamp());
             String type = payload.getType().getName();
             String revision = payload.getType().getRevision();
@@ -115,14 +129,26 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
     }
 
     /**
-     * From the moment an entry takes its global index until commit, a tracking reader sees a gap. Bounding every
-     * statement and every idle moment of the rest of this transaction keeps that window far below Axon's gap
-     * timeout (60 s), so no committed entry can ever be skipped by the Kafka publisher.
+     * Every entry, whatever its type, is stored here and only here: one that would be stored larger than the limit is
+     * refused before anything is written, so it can never become a record Kafka refuses.
      */
-    private static void bound(Connection connection) throws SQLException {
+    private void limit(long storedBytes) {
+        if (storedBytes > maxEntryBytes) {
+            throw new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "entry_too_large", "The entry would be stored as " + storedBytes
+                    + " bytes; at most " + maxEntryBytes + " bytes are accepted. Nothing was recorded.");
+        }
+    }
+
+    /**
+     * From the moment an entry takes its global index until commit, a tracking reader sees a gap. PostgreSQL ends
+     * this transaction (and its session) once it outlives the bound from here on, and bounds every statement and idle
+     * moment of it, so a taken index is committed or gone within the bound, well inside the publisher's gap timeout
+     * and gap offset ({@link EventStoreConfig.GapBounds}): no committed entry can be skipped by the Kafka publisher.
+     */
+    private void bound(Connection connection) throws SQLException {
         try (java.sql.Statement s = connection.createStatement()) {
-            s.execute("set local statement_timeout = '" + APPEND_BOUND_SECONDS + "s'; set local idle_in_transaction_session_timeout = '"
-                    + APPEND_BOUND_SECONDS + "s'");
+            s.execute("set local transaction_timeout = '" + transactionTimeoutMillis + "ms'; set local statement_timeout = '"
+                    + APPEND_BOUND_SECONDS + "s'; set local idle_in_transaction_session_timeout = '" + APPEND_BOUND_SECONDS + "s'");
         }
     }
 

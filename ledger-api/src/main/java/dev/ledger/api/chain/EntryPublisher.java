@@ -5,24 +5,23 @@ import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import jakarta.annotation.PreDestroy;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import dev.ledger.core.config.KafkaClientSecurity;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.axonframework.config.ProcessingGroup;
@@ -30,12 +29,18 @@ import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * The event store is the outbox: a tracking processor reads committed entries in order and publishes each, with
  * its stored bytes and chain link, to Kafka (key = tenant id, idempotent producer). A batch's token only advances
  * after Kafka acknowledged every record of it, so delivery is at least once; consumers dedupe on (tenant, sequence).
+ *
+ * <p>Kafka being away holds publication back (the batch is retried) and loses nothing. A record Kafka refuses for a
+ * reason of its own (too large for the topic, invalid) can never be published by retrying, so it is parked
+ * ({@link ParkedEntries}) in the same transaction as the token, and the other entries go on. The highest sequence of
+ * each chain dealt with is written beside the token too (publication_head), for the {@link PublicationReconciler}.
  */
 @Component
 @ProcessingGroup(EntryPublisher.GROUP)
@@ -47,29 +52,51 @@ public class EntryPublisher {
     private static final String BATCH = EntryPublisher.class.getName() + ".batch";
 
     private final EntryReader reader;
+    private final JdbcTemplate jdbc;
+    private final ParkedEntries parkedEntries;
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
-    private final String bootstrapServers;
-    private final KafkaClientSecurity kafkaSecurity;
+    private final EntryTopic entryTopic;
     /** Publisher thread only. */
     private boolean topicReady;
 
-    public EntryPublisher(EntryReader reader, LedgerProperties props) {
+    public EntryPublisher(EntryReader reader, LedgerProperties props, PublicationProperties publication, JdbcTemplate jdbc,
+                          ParkedEntries parkedEntries, MeterRegistry metrics) {
+        checkSizes(publication);
         this.reader = reader;
+        this.jdbc = jdbc;
+        this.parkedEntries = parkedEntries;
         this.topic = props.entriesTopic();
-        this.bootstrapServers = props.kafkaBootstrapServers();
-        this.kafkaSecurity = props.kafkaSecurity();
-        this.producer = new KafkaProducer<>(props.kafkaSecurity().with(Map.of(
+        Map<String, Object> producerConfig = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 // entries are ~1 KB on the wire: the default 16 KB batches made one produce request per ~16 entries
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                // explicit, and checked against the largest record an accepted entry becomes (checkSizes)
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, publication.producerMaxRequestBytes(),
                 ProducerConfig.CLIENT_ID_CONFIG, "ledger-api-publisher",
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000)),
-                new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000));
+        // TLS/SASL settings of the deployment (KafkaClientSecurity, the one mapping) for every client
+        this.producer = new KafkaProducer<>(props.kafkaSecurity().with(producerConfig), new StringSerializer(), new ByteArraySerializer());
+        Map<String, Object> adminConfig = new HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics"));
+        this.entryTopic = new EntryTopic(topic, props.kafkaSecurity().with(adminConfig), publication, metrics);
+    }
+
+    /** Refuses a configuration whose largest accepted entry could become a record the producer refuses. */
+    static void checkSizes(PublicationProperties p) {
+        if (p.maxEntryBytes() < 4096) {
+            throw new IllegalStateException("LEDGER_PUBLICATION_MAX_ENTRY_BYTES (" + p.maxEntryBytes() + ") must be at least 4096");
+        }
+        if (p.largestRecordBytes() > p.producerMaxRequestBytes()) {
+            throw new IllegalStateException("LEDGER_PUBLICATION_MAX_ENTRY_BYTES (" + p.maxEntryBytes() + ") becomes Kafka records of up to "
+                    + p.largestRecordBytes() + " bytes (base64 and " + PublicationProperties.RECORD_OVERHEAD_BYTES
+                    + " bytes of record overhead), more than LEDGER_PUBLICATION_PRODUCER_MAX_REQUEST_BYTES (max.request.size "
+                    + p.producerMaxRequestBytes() + "): lower the first or raise the second (and the topic's max.message.bytes)");
+        }
     }
 
     /** Takes the message, not the payload: the record carries the stored bytes, so nothing is deserialized here. */
@@ -78,59 +105,99 @@ public class EntryPublisher {
         UnitOfWork<?> batch = CurrentUnitOfWork.get().root();
         List<String> ids = batch.getOrComputeResource(BATCH, k -> {
             List<String> list = new ArrayList<>();
-            batch.onPrepareCommit(u -> publish(list));
+            List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>();
+            batch.onPrepareCommit(u -> publish(list, parked));
+            batch.afterCommit(u -> afterCommit(parked));
             return list;
         });
         ids.add(message.getIdentifier());
     }
 
-    private void publish(List<String> eventIds) {
+    private void publish(List<String> eventIds, List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked) {
         if (!topicReady) {
-            topicReady = ensureTopic();
+            topicReady = entryTopic.ensure();
         }
-        List<Future<RecordMetadata>> sent = new ArrayList<>(eventIds.size());
-        for (StoredEntry entry : reader.byEventIds(eventIds)) {
-            sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), EntryCodec.encode(entry))));
+        parked.clear();
+        List<StoredEntry> entries = reader.byEventIds(eventIds);
+        List<Future<RecordMetadata>> sent = new ArrayList<>(entries.size());
+        List<Integer> sizes = new ArrayList<>(entries.size());
+        for (StoredEntry entry : entries) {
+            byte[] value;
+            try {
+                value = EntryCodec.encode(entry);
+            } catch (RuntimeException unencodable) {
+                parked.add(new AbstractMap.SimpleEntry<>(entry, ParkedEntries.ParkReason.of(unencodable, 0)));
+                sent.add(null);
+                sizes.add(0);
+                continue;
+            }
+            sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), value)));
+            sizes.add(value.length);
         }
         producer.flush();
         try {
-            for (Future<RecordMetadata> f : sent) {
-                f.get();
+            for (int i = 0; i < sent.size(); i++) {
+                if (sent.get(i) == null) {
+                    continue;
+                }
+                try {
+                    sent.get(i).get();
+                } catch (ExecutionException e) {
+                    if (!refusedForItself(e.getCause())) {
+                        throw new IllegalStateException("Kafka did not acknowledge entries; the batch will be retried", e.getCause());
+                    }
+                    parked.add(new AbstractMap.SimpleEntry<>(entries.get(i), ParkedEntries.ParkReason.of(e.getCause(), sizes.get(i))));
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing entries", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka did not acknowledge entries; the batch will be retried", e.getCause());
         }
+        if (!parked.isEmpty()) {
+            parkedEntries.park(parked);
+        }
+        recordHeads(entries);
     }
 
     /**
-     * Creates the topic before the first record when it is missing (the broker's default partitions and replication),
-     * so the idempotent producer never races the broker's auto-creation (that race answered NOT_LEADER_OR_FOLLOWER and
-     * then OUT_OF_ORDER_SEQUENCE_NUMBER for half a minute). Best effort: Kafka being away only delays publication.
+     * Kafka refused this record and would refuse it again, whatever else happens: only these are parked. Anything
+     * else (a broker away, a timeout, a fenced producer, missing rights) holds the batch back and retries it.
      */
-    private boolean ensureTopic() {
-        try (Admin admin = Admin.create(kafkaSecurity.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics")))) {
-            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
-                return true;
-            }
-            admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
-            log.info("created Kafka topic {}", topic);
-            return true;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TopicExistsException) {
-                return true;
-            }
-            log.warn("could not create Kafka topic {} ({}); publishing anyway", topic, e.getCause().getClass().getSimpleName());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (TimeoutException | KafkaException e) {
-            log.warn("could not create Kafka topic {} ({}); publishing anyway", topic, e.getClass().getSimpleName());
-            return false;
+    static boolean refusedForItself(Throwable error) {
+        return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+                || error instanceof InvalidRecordException || error instanceof SerializationException;
+    }
+
+    /** The highest sequence of each chain in this batch, in the publisher's transaction (the token's). */
+    private void recordHeads(List<StoredEntry> entries) {
+        Map<String, Long> heads = new HashMap<>();
+        for (StoredEntry e : entries) {
+            heads.merge(e.tenantId(), e.sequence(), Math::max);
+        }
+        if (heads.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<String, Long>> rows = new ArrayList<>(heads.entrySet());
+        jdbc.batchUpdate("insert into publication_head (tenant_id, sequence) values (?, ?) on conflict (tenant_id)"
+                + " do update set sequence = greatest(publication_head.sequence, excluded.sequence)", rows, rows.size(), (ps, r) -> {
+                    ps.setString(1, r.getKey());
+                    ps.setLong(2, r.getValue());
+                });
+    }
+
+    private void afterCommit(List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked) {
+        if (parked.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<StoredEntry, ParkedEntries.ParkReason> p : parked) {
+            log.warn("publication: entry {} of tenant {} ({} bytes) was refused by Kafka ({}); it is parked (GET"
+                    + " /v1/admin/publication/parked) and publication goes on", p.getKey().sequence(), p.getKey().tenantId(),
+                    p.getValue().recordBytes(), p.getValue().reason());
+        }
+        try {
+            parkedEntries.refresh();
+        } catch (RuntimeException e) {
+            // the gauge is read again on the next reconciliation
         }
     }
 

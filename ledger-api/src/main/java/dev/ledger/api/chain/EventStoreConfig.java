@@ -1,6 +1,7 @@
 package dev.ledger.api.chain;
 
 import dev.ledger.core.tenant.TenantLedger;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
@@ -71,7 +72,9 @@ public class EventStoreConfig {
     @Bean
     EventStorageEngine eventStorageEngine(ConnectionProvider connections, TransactionManager tx, EventSchema schema,
                                           @Qualifier("eventSerializer") Serializer eventSerializer, Serializer serializer,
-                                          PersistenceExceptionResolver exceptionResolver) {
+                                          PersistenceExceptionResolver exceptionResolver, DataSource dataSource,
+                                          PublicationProperties publication) {
+        GapBounds gaps = GapBounds.of(publication, poolSize(dataSource));
         return JdbcEventStorageEngine.builder()
                 .connectionProvider(connections)
                 .transactionManager(tx)
@@ -80,9 +83,74 @@ public class EventStoreConfig {
                 .eventSerializer(eventSerializer)
                 .snapshotSerializer(serializer)
                 .persistenceExceptionResolver(exceptionResolver)
-                .appendEvents(new ChainedAppend())
+                .appendEvents(new ChainedAppend(publication.maxEntryBytes(), publication.appendTransactionTimeout()))
                 .batchSize(1000)
+                .maxGapOffset(gaps.maxGapOffset())
+                .gapTimeout(gaps.gapTimeoutMillis())
+                .cleanGaps(EventStoreConfig::cleanGaps)
                 .build();
+    }
+
+    /** Rows read per gap clean-up: a token's gaps may span a wide range of indexes, and each pass goes on from the last. */
+    static final int GAP_CLEANING_ROWS = 10_000;
+
+    /**
+     * Axon's clean-up query (the rows from the first gap to the last, oldest first, until one is younger than the gap
+     * timeout), read at most {@link #GAP_CLEANING_ROWS} at a time: the gap offset is large, and Axon's own query would
+     * load every row of that range into memory at once.
+     */
+    private static java.sql.PreparedStatement cleanGaps(java.sql.Connection connection, EventSchema schema,
+                                                        java.util.SortedSet<Long> gaps) throws java.sql.SQLException {
+        java.sql.PreparedStatement statement = connection.prepareStatement("select global_index, time_stamp from domain_event_entry"
+                + " where global_index >= ? and global_index <= ? order by global_index limit " + GAP_CLEANING_ROWS);
+        statement.setLong(1, gaps.first());
+        statement.setLong(2, gaps.last() + 1L);
+        return statement;
+    }
+
+    private static int poolSize(DataSource dataSource) {
+        try {
+            if (dataSource.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
+                return dataSource.unwrap(com.zaxxer.hikari.HikariDataSource.class).getMaximumPoolSize();
+            }
+        } catch (java.sql.SQLException e) {
+            // not a pool we can read: refused below
+        }
+        throw new IllegalStateException("ledger-api needs its Hikari pool to bound the appends in flight, not a "
+                + dataSource.getClass().getSimpleName());
+    }
+
+    /**
+     * Which committed entries the publisher may give up on: none. An append takes its global indexes when it inserts
+     * and is cut off by PostgreSQL within the append bound (transaction_timeout), so a taken index is committed or
+     * gone within that bound. The publisher waits that long for it: the gap timeout covers three bounds, and the gap
+     * offset covers every index the pool can take meanwhile (each connection commits a full batch at most every
+     * {@link #SHORTEST_BATCH_COMMIT}, far quicker than measured).
+     */
+    record GapBounds(int maxGapOffset, int gapTimeoutMillis) {
+
+        static final Duration SHORTEST_BATCH_COMMIT = Duration.ofMillis(10);
+
+        static GapBounds of(PublicationProperties p, int poolSize) {
+            Duration bound = p.appendTransactionTimeout();
+            if (bound.isZero() || bound.isNegative() || bound.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalStateException("LEDGER_PUBLICATION_APPEND_TRANSACTION_TIMEOUT must be between 1 ms and 5 minutes");
+            }
+            if (p.gapTimeout().compareTo(bound.multipliedBy(3)) < 0 || p.gapTimeout().toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalStateException("LEDGER_PUBLICATION_GAP_TIMEOUT (" + p.gapTimeout() + ") must be at least three"
+                        + " append transaction bounds (" + bound.multipliedBy(3) + "), or a slow commit could be skipped");
+            }
+            long inFlightAtOnce = Math.multiplyExact((long) poolSize, AppendBatcher.MAX_BATCH);
+            long batchesPerBound = Math.max(1, (bound.toMillis() + SHORTEST_BATCH_COMMIT.toMillis() - 1) / SHORTEST_BATCH_COMMIT.toMillis());
+            long derived = Math.min(Integer.MAX_VALUE, Math.multiplyExact(inFlightAtOnce, batchesPerBound));
+            int offset = p.maxGapOffset() == 0 ? (int) derived : p.maxGapOffset();
+            if (offset < 2 * inFlightAtOnce) {
+                throw new IllegalStateException("LEDGER_PUBLICATION_MAX_GAP_OFFSET (" + offset + ") must be at least twice the global"
+                        + " indexes the pool can hold in flight at once (" + poolSize + " connections x " + AppendBatcher.MAX_BATCH
+                        + " entries = " + inFlightAtOnce + "), or a slow commit could be skipped");
+            }
+            return new GapBounds(offset, (int) p.gapTimeout().toMillis());
+        }
     }
 
     /**
