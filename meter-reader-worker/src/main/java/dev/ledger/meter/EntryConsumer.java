@@ -741,7 +741,7 @@ final class EntryConsumer implements Runnable {
                 t.units.flush(this::addUnits);
             }
             if (!units.isEmpty()) {
-                store.addUnits(c, units);
+                store.addUnits(c, units, touched);
                 // A window past the bound stops its tenant (in this transaction), never the consumer.
                 for (String tenantId : store.overflowedTenants(c, touched.keySet())) {
                     TenantPosition t = touched.get(tenantId);

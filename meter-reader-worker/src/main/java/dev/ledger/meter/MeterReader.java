@@ -50,7 +50,7 @@ public final class MeterReader implements AutoCloseable {
                 ? new MeterEventStream(config, stripe, metrics, clock) : null;
         this.reporter = new MeterReporter(store, stripe, stream, ledger, metrics,
                 new Backoff(config.retryBase(), config.retryMax()), this::ownedPartitions, clock,
-                new WindowReconciler(stripe, store, metrics, policy.reconcileAfter()));
+                new WindowReconciler(stripe, store, metrics, policy.reconcileAfter()), policy.requireCheckpoint());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness"));
         for (int i = 0; i < consumers.size(); i++) {

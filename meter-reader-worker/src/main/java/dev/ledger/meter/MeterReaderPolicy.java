@@ -19,9 +19,11 @@ import java.util.regex.Pattern;
  * @param reconcileAfter     a window first sent longer ago than this is checked against Stripe's meter event summaries
  *                           before it is sent again (Stripe dedupes identifiers for about 24 h only)
  * @param checkpointInterval how often a tenant's latest signed checkpoint is fetched from the ledger (zero: never)
+ * @param requireCheckpoint  bill only entries a verified signed checkpoint covers (else a contradiction stops the tenant
+ *                           when it is found, possibly after some of its windows were billed)
  */
 public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBindAddress, Duration reconcileAfter,
-                                Duration checkpointInterval) {
+                                Duration checkpointInterval, boolean requireCheckpoint) {
 
     /** The meters the ledger itself produces and the local stack uses: evaluations (one per evaluation) and tokens. */
     public static final String DEFAULT_METERS = "evaluations,tokens";
@@ -46,6 +48,10 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
         if (checkpointInterval.isNegative()) {
             throw new IllegalArgumentException("METER_READER_CHECKPOINT_SECONDS cannot be negative");
         }
+        if (requireCheckpoint && checkpointInterval.isZero()) {
+            throw new IllegalArgumentException("METER_READER_REQUIRE_CHECKPOINT needs checkpoints fetched: "
+                    + "METER_READER_CHECKPOINT_SECONDS must not be 0");
+        }
     }
 
     /** Defaults only. */
@@ -55,7 +61,8 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
 
     /**
      * METER_READER_ALLOWED_METERS (comma separated; {@value #DEFAULT_METERS}), METER_READER_BIND_ADDRESS (127.0.0.1),
-     * METER_READER_RECONCILE_AFTER_SECONDS (72000 = 20 h), METER_READER_CHECKPOINT_SECONDS (30; 0 turns it off).
+     * METER_READER_RECONCILE_AFTER_SECONDS (72000 = 20 h), METER_READER_CHECKPOINT_SECONDS (30; 0 turns it off),
+     * METER_READER_REQUIRE_CHECKPOINT (false).
      */
     public static MeterReaderPolicy fromEnv(Map<String, String> env) {
         String meters = env.getOrDefault("METER_READER_ALLOWED_METERS", DEFAULT_METERS);
@@ -63,12 +70,13 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
         Arrays.stream(meters.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(allowed::add);
         return new MeterReaderPolicy(allowed, bindAddress(env.get("METER_READER_BIND_ADDRESS"), "METER_READER_BIND_ADDRESS"),
                 Duration.ofSeconds(number(env, "METER_READER_RECONCILE_AFTER_SECONDS", 20 * 3600)),
-                Duration.ofSeconds(number(env, "METER_READER_CHECKPOINT_SECONDS", 30)));
+                Duration.ofSeconds(number(env, "METER_READER_CHECKPOINT_SECONDS", 30)),
+                bool(env, "METER_READER_REQUIRE_CHECKPOINT"));
     }
 
     /** The same policy with another meter allowlist. */
     public MeterReaderPolicy withAllowedMeters(Set<String> meters) {
-        return new MeterReaderPolicy(meters, probeBindAddress, reconcileAfter, checkpointInterval);
+        return new MeterReaderPolicy(meters, probeBindAddress, reconcileAfter, checkpointInterval, requireCheckpoint);
     }
 
     boolean allows(String meter) {
@@ -89,6 +97,17 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(name + " must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
         }
+    }
+
+    private static boolean bool(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank() || v.trim().equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (v.trim().equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(name + " must be true or false");
     }
 
     private static long number(Map<String, String> env, String name, long fallback) {

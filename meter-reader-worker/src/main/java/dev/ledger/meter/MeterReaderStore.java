@@ -403,11 +403,12 @@ final class MeterReaderStore implements AutoCloseable {
     // ------------------------------------------------------------------ windows
 
     /** Adds units to open windows (creating them). A window that is no longer open is a bug: fail the batch. */
-    void addUnits(Connection c, Map<UsageWindow, Long> units) throws SQLException {
+    void addUnits(Connection c, Map<UsageWindow, Long> units, Map<String, TenantPosition> tenants) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_window (tenant_id, meter, window_start, "
-                + "window_end, quantity, status, identifier) values (?, ?, ?, ?, ?, 'OPEN', ?) "
+                + "window_end, quantity, status, identifier, last_sequence) values (?, ?, ?, ?, ?, 'OPEN', ?, ?) "
                 + "on conflict (tenant_id, meter, window_start) do update set quantity = least("
-                + "meter_reader_window.quantity + excluded.quantity, " + OVER + ") "
+                + "meter_reader_window.quantity + excluded.quantity, " + OVER + "), "
+                + "last_sequence = greatest(meter_reader_window.last_sequence, excluded.last_sequence) "
                 + "where meter_reader_window.status = 'OPEN'")) {
             List<UsageWindow> order = new ArrayList<>();
             for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
@@ -418,6 +419,8 @@ final class MeterReaderStore implements AutoCloseable {
                 ps.setTimestamp(4, Timestamp.from(w.end()));
                 ps.setLong(5, e.getValue());
                 ps.setString(6, w.identifier());
+                TenantPosition t = tenants.get(w.tenantId());
+                ps.setObject(7, t == null ? null : t.lastSequence);
                 ps.addBatch();
                 order.add(w);
             }
@@ -496,6 +499,15 @@ final class MeterReaderStore implements AutoCloseable {
      * ones only for tenants with a customer and an intact chain.
      */
     List<MeterReport> dueReports(Set<Integer> partitions, Instant now, int limit) throws SQLException {
+        return dueReports(partitions, now, limit, false);
+    }
+
+    /**
+     * {@code witnessedOnly}: closed windows only of entries a verified signed checkpoint covers (tenants whose position
+     * predates the Merkle frontier cannot be witnessed and are not held back).
+     */
+    List<MeterReport> dueReports(Set<Integer> partitions, Instant now, int limit, boolean witnessedOnly)
+            throws SQLException {
         List<MeterReport> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select w.tenant_id, w.meter, w.window_start, w.window_end, "
@@ -503,11 +515,14 @@ final class MeterReaderStore implements AutoCloseable {
                      + "from meter_reader_window w join meter_reader_tenant t on t.tenant_id = w.tenant_id "
                      + "where w.status in ('CLOSED', 'DELIVERED') and t.kafka_partition = any(?) "
                      + "and (w.next_attempt_at is null or w.next_attempt_at <= ?) "
-                     + "and (w.status = 'DELIVERED' or (t.broken_sequence is null and t.stripe_customer_id is not null)) "
+                     + "and (w.status = 'DELIVERED' or (t.broken_sequence is null and t.stripe_customer_id is not null "
+                     + "and (not ? or t.merkle_frontier is null "
+                     + "or coalesce(w.last_sequence, 0) <= coalesce(t.witnessed_size, 0)))) "
                      + "order by w.window_end, w.tenant_id, w.meter limit ?")) {
             ps.setArray(1, intArray(c, partitions));
             ps.setTimestamp(2, Timestamp.from(now));
-            ps.setInt(3, limit);
+            ps.setBoolean(3, witnessedOnly);
+            ps.setInt(4, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UsageWindow w = new UsageWindow(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)),

@@ -34,6 +34,8 @@ final class MeterReporter implements Runnable {
     private final Supplier<Set<Integer>> ownedPartitions;
     private final Clock clock;
     private final WindowReconciler reconciler;
+    /** Send only windows a verified checkpoint covers (METER_READER_REQUIRE_CHECKPOINT). */
+    private final boolean witnessedOnly;
     /** Customer provisioning backoff is per instance: losing it on restart only means one early retry. */
     private final Map<String, Instant> customerRetryAt = new HashMap<>();
     private final Map<String, Integer> customerAttempts = new HashMap<>();
@@ -43,7 +45,7 @@ final class MeterReporter implements Runnable {
 
     MeterReporter(MeterReaderStore store, StripeMeters stripe, MeterEventStream stream, LedgerWriteBack ledger,
                   MeterReaderMetrics metrics, Backoff backoff, Supplier<Set<Integer>> ownedPartitions, Clock clock,
-                  WindowReconciler reconciler) {
+                  WindowReconciler reconciler, boolean witnessedOnly) {
         this.store = store;
         this.stripe = stripe;
         this.stream = stream;
@@ -53,6 +55,7 @@ final class MeterReporter implements Runnable {
         this.ownedPartitions = ownedPartitions;
         this.clock = clock;
         this.reconciler = reconciler;
+        this.witnessedOnly = witnessedOnly;
     }
 
     void stop() {
@@ -80,7 +83,7 @@ final class MeterReporter implements Runnable {
             return false;
         }
         provisionCustomers(partitions);
-        List<MeterReport> due = store.dueReports(partitions, clock.instant(), BATCH);
+        List<MeterReport> due = store.dueReports(partitions, clock.instant(), BATCH, witnessedOnly);
         // Every closed window's send is recorded before any call, and an old one is reconciled with Stripe first.
         List<MeterReport> ready = new ArrayList<>(due.size());
         Map<String, WindowReconciler.Step> steps = new HashMap<>();

@@ -123,4 +123,34 @@ class ForkDetectionTest {
         assertThat(world.queryString("select broken_reason from meter_reader_tenant where tenant_id = 'tenant-b'"))
                 .isNull();
     }
+
+    @Test
+    void givenCheckpointsRequired_thenAForgedExtensionIsNeverBilledAndWitnessedUsageIs() throws Exception {
+        String cusA = world.customer("tenant-a");
+        String cusB = world.customer("tenant-b");
+        TenantChain a = new TenantChain("tenant-a");
+        TenantChain b = new TenantChain("tenant-b");
+        List<StoredEntry> ledgerChain = List.of(a.registered("Tenant A", cusA, world.at(0)),
+                a.usage("tokens", 5, world.at(100)), a.evaluation(world.at(200)), a.evaluation(world.at(300)));
+        world.ledger.signCheckpoint("tenant-a", ledgerChain);
+        List<StoredEntry> chainB = List.of(b.registered("Tenant B", cusB, world.at(0)), b.usage("tokens", 2, world.at(100)));
+        world.ledger.signCheckpoint("tenant-b", chainB);
+        StoredEntry forged3 = TenantChain.entry("tenant-a", 3,
+                new UsageRecorded("tenant-a", "forged-1", "tokens", 50_000, world.at(200).toString()), world.at(200),
+                ledgerChain.get(1).hash());
+        StoredEntry forged4 = TenantChain.entry("tenant-a", 4,
+                new UsageRecorded("tenant-a", "forged-2", "tokens", 50_000, world.at(300).toString()), world.at(300),
+                forged3.hash());
+
+        world.start(Map.of("METER_READER_CHECKPOINT_SECONDS", "1", "METER_READER_REQUIRE_CHECKPOINT", "true"));
+        world.send(List.of(ledgerChain.get(0), ledgerChain.get(1), forged3, forged4));
+        world.send(chainB);
+
+        world.awaitWrittenBack(1);
+        BillingWorld.await(() -> world.stopReason("tenant-a") != null, "tenant-a stopped");
+        assertThat(world.stopReason("tenant-a")).isEqualTo("4:checkpoint_mismatch");
+        assertThat(world.stripe.meterEventTotal(cusB, "tokens")).isEqualTo(2);
+        assertThat(world.stripe.meterEventTotal(cusA, "tokens")).as("nothing of the forged chain billed").isZero();
+        assertThat(world.stripe.meterEventsAccepted()).isEqualTo(1);
+    }
 }
