@@ -518,9 +518,10 @@ final class EntryConsumer implements Runnable {
                 read = LedgerJson.readEvent(entry.type(), entry.payload());
                 billable = read.billable().orElse(null);
             }
-            if (billable != null && (billable.meter() == null || billable.meter().isBlank()
-                    || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
-                throw new IllegalArgumentException("meter name unusable in Stripe");
+            if (billable != null && !UsageWindow.isMeterName(billable.meter())) {
+                // the ledger accepts no other meter names: such an entry was not written through it
+                unbillable = "invalid_meter";
+                throw new IllegalArgumentException("meter name outside the ledger's meter names");
             }
             if (billable != null && (billable.quantity() < 0 || billable.quantity() > UsageWindow.MAX_QUANTITY)) {
                 // an entry no window can hold: stops its tenant, never the sums (nor the consumer)

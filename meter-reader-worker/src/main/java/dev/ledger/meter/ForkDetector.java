@@ -56,7 +56,7 @@ final class ForkDetector {
         return "entries 1.." + size + " do not hash to the root the ledger signed for that size";
     }
 
-    /** The same check for a checkpoint whose size is the chain's position now; null when it holds or cannot be told. */
+    /** The same check for a checkpoint whose size is the chain's position now; null when it cannot be told. */
     static Boolean holdsAtHead(TenantPosition t, long size, byte[] root) {
         if (t.frontier == null || t.frontier.size() != size || t.lastSequence != size) {
             return null;

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What the meter-reader may do on a deployment's behalf, beside its connections ({@link MeterReaderConfig}):
@@ -27,8 +26,6 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
 
     /** The meters the ledger itself produces and the local stack uses: evaluations (one per evaluation) and tokens. */
     public static final String DEFAULT_METERS = "evaluations,tokens";
-    /** Meter names as the ledger accepts them (letters, digits and . _ : @ / -), at most 100 characters. */
-    private static final Pattern METER = Pattern.compile("[A-Za-z0-9._:@/-]{1,100}");
 
     public MeterReaderPolicy {
         allowedMeters = Set.copyOf(allowedMeters);
@@ -36,7 +33,7 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
             throw new IllegalArgumentException("METER_READER_ALLOWED_METERS must name at least one meter");
         }
         for (String m : allowedMeters) {
-            if (!METER.matcher(m).matches()) {
+            if (!UsageWindow.isMeterName(m)) {
                 throw new IllegalArgumentException("METER_READER_ALLOWED_METERS: not a meter name: "
                         + RecordKey.forLog(m));
             }

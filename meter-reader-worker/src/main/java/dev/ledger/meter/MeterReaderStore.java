@@ -308,7 +308,9 @@ final class MeterReaderStore implements AutoCloseable {
                     outcome = Witnessed.PENDING;
                 } else if (size < t.lastSequence) {
                     outcome = Witnessed.BEHIND;
-                } else if (Boolean.TRUE.equals(ForkDetector.holdsAtHead(t, size, root))) {
+                } else if (ForkDetector.holdsAtHead(t, size, root) == null) {
+                    outcome = Witnessed.BEHIND; // the frontier cannot tell (never expected: it is kept at the head)
+                } else if (ForkDetector.holdsAtHead(t, size, root)) {
                     t.witnessedSize = size;
                     outcome = Witnessed.HOLDS;
                 } else {

@@ -4,6 +4,7 @@ import dev.ledger.core.chain.EntryFraming;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.regex.Pattern;
 
 /**
  * One tenant's units of one meter over one window of ledger time [start, end). Windows are aligned to the epoch,
@@ -38,6 +39,13 @@ public record UsageWindow(String tenantId, String meter, Instant start, Instant 
     public static Instant startOf(Instant at, Duration length) {
         return Instant.ofEpochSecond(startSecond(at.getEpochSecond(), length.toSeconds()));
     }
+
+    /** A meter name as the ledger accepts them: letters, digits and . _ : @ / -, 1 to 100 characters. */
+    static boolean isMeterName(String meter) {
+        return meter != null && METER_NAME.matcher(meter).matches();
+    }
+
+    private static final Pattern METER_NAME = Pattern.compile("[A-Za-z0-9._:@/-]{1,100}");
 
     /** The Stripe meter event identifier: deterministic per (tenant, meter, window start), and injective. */
     public String identifier() {
