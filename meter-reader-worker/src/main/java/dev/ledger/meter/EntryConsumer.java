@@ -96,6 +96,13 @@ final class EntryConsumer implements Runnable {
     /** Partition → the next offset stored for it (null value: no row yet). The consumer thread, or the applier while
      * a batch is in flight (the consumer thread waits for it before touching this). */
     private final Map<Integer, Long> stored = new HashMap<>();
+    /**
+     * Partitions that lost records to retention while this worker was away, and the tenants seen on them since: a
+     * tenant's first record there ahead of its position waits for entries that were deleted. Applier thread, or the
+     * consumer thread with the pipeline drained.
+     */
+    private final Set<Integer> lostPartitions = new HashSet<>();
+    private final Set<String> seenSinceLoss = new HashSet<>();
     /** Superset of the tenants that have held entries; reloaded whenever it might have gone stale. */
     private Set<String> tenantsWithHeld = new HashSet<>();
     private volatile Set<Integer> owned = Set.of();
@@ -255,6 +262,7 @@ final class EntryConsumer implements Runnable {
                 if (start != null && start > from) {
                     // Retention deleted records this worker never read: their tenants' chains cannot be followed.
                     store.retentionLoss(config.topic(), tp.partition(), from, start, clock.instant());
+                    lostPartitions.add(tp.partition());
                     metrics.recordsLostToRetention(start - from);
                     log.error("ALERT records lost to retention: {} offsets {}..{} were deleted before this worker read "
                             + "them (it was stopped for longer than the topic keeps records); tenants whose entries "
@@ -646,6 +654,10 @@ final class EntryConsumer implements Runnable {
                 outcome("duplicate");
                 return;
             }
+            if (!lostPartitions.isEmpty() && lostPartitions.contains(item.partition) && seenSinceLoss.add(tenantId)
+                    && item.sequence > t.lastSequence + 1) {
+                t.retentionGap = true; // what it misses was deleted with the records lost to retention
+            }
             if (item.sequence > t.lastSequence + 1) {
                 // Entries of a tenant arrive in order; one ahead of its predecessor waits (bounded) for it.
                 if (!store.hold(c, tenantId, item.sequence, item.raw, now)) {
@@ -687,6 +699,7 @@ final class EntryConsumer implements Runnable {
             Instant at = entry.at;
             t.lastSequence = entry.sequence;
             t.lastHash = entry.hash;
+            t.retentionGap = false; // a gap it had is filled
             String contradiction = ForkDetector.recordVerified(t, entry.hash, entry.leafHash);
             if (contradiction != null) {
                 // a correctly chained extension the ledger never signed: none of it is billed from here on
@@ -806,7 +819,6 @@ final class EntryConsumer implements Runnable {
         }
         Instant now = clock.instant();
         List<MeterReaderStore.ExpiredGap> gaps;
-        Set<Integer> lost;
         int closed = 0;
         try (Connection c = store.transaction()) {
             try {
@@ -816,9 +828,8 @@ final class EntryConsumer implements Runnable {
                     closed = store.closeIdleWindows(c, caughtUp, boundary);
                 }
                 gaps = store.expiredGaps(c, parts, now.minus(config.gapWait()));
-                lost = store.partitionsWithRetentionLoss(c, config.topic());
                 for (MeterReaderStore.ExpiredGap g : gaps) {
-                    store.markBroken(c, g.tenantId(), g.missingSequence(), lost.contains(g.partition())
+                    store.markBroken(c, g.tenantId(), g.missingSequence(), g.lostToRetention()
                             ? MeterReaderStore.RETENTION : ChainVerifier.Reason.sequence_gap.name());
                 }
                 c.commit();
@@ -831,7 +842,7 @@ final class EntryConsumer implements Runnable {
             metrics.windowsClosed(closed);
         }
         for (MeterReaderStore.ExpiredGap g : gaps) {
-            if (lost.contains(g.partition())) {
+            if (g.lostToRetention()) {
                 log.error("ALERT records lost to retention: tenant {} sequence {} was deleted from the topic before this "
                         + "worker read it; its usage is no longer reported (not a broken chain: re-read the tenant "
                         + "from the ledger)", g.tenantId(), g.missingSequence());

@@ -128,7 +128,7 @@ final class MeterReaderStore implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_hash, last_recorded_at, "
                 + "stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, tenant_name, "
                 + "customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, checkpoint_root, "
-                + "witnessed_size from meter_reader_tenant where tenant_id = any(?) for update")) {
+                + "witnessed_size, retention_gap from meter_reader_tenant where tenant_id = any(?) for update")) {
             ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -153,6 +153,7 @@ final class MeterReaderStore implements AutoCloseable {
                     t.checkpointSize = longOrNull(rs, 15);
                     t.checkpointRoot = rs.getBytes(16);
                     t.witnessedSize = longOrNull(rs, 17);
+                    t.retentionGap = rs.getBoolean(18);
                     found.put(t.tenantId, t);
                 }
             }
@@ -164,7 +165,7 @@ final class MeterReaderStore implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_tenant (tenant_id, last_sequence, last_hash, "
                 + "last_recorded_at, stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, "
                 + "tenant_name, customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, "
-                + "checkpoint_root, witnessed_size) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "checkpoint_root, witnessed_size, retention_gap) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 + "on conflict (tenant_id) do update set "
                 + "last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, "
                 + "last_recorded_at = excluded.last_recorded_at, stripe_customer_id = excluded.stripe_customer_id, "
@@ -173,7 +174,8 @@ final class MeterReaderStore implements AutoCloseable {
                 + "tenant_name = excluded.tenant_name, customer_wanted = excluded.customer_wanted, "
                 + "recent_hashes = excluded.recent_hashes, recent_from = excluded.recent_from, "
                 + "merkle_frontier = excluded.merkle_frontier, checkpoint_size = excluded.checkpoint_size, "
-                + "checkpoint_root = excluded.checkpoint_root, witnessed_size = excluded.witnessed_size")) {
+                + "checkpoint_root = excluded.checkpoint_root, witnessed_size = excluded.witnessed_size, "
+                + "retention_gap = excluded.retention_gap")) {
             for (TenantPosition t : tenants) {
                 ps.setString(1, t.tenantId);
                 ps.setLong(2, t.lastSequence);
@@ -192,6 +194,7 @@ final class MeterReaderStore implements AutoCloseable {
                 ps.setObject(15, t.checkpointSize);
                 ps.setBytes(16, t.checkpointRoot);
                 ps.setObject(17, t.witnessedSize);
+                ps.setBoolean(18, t.retentionGap);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -229,13 +232,14 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
-    record ExpiredGap(String tenantId, long missingSequence, int partition) {
+    /** {@code lostToRetention}: the missing entry was deleted by the topic's retention before the worker read it. */
+    record ExpiredGap(String tenantId, long missingSequence, boolean lostToRetention) {
     }
 
     /** Tenants on these partitions whose oldest held entry has waited since before {@code heldBefore}. */
     List<ExpiredGap> expiredGaps(Connection c, Set<Integer> partitions, Instant heldBefore) throws SQLException {
         List<ExpiredGap> gaps = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1, t.kafka_partition "
+        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1, t.retention_gap "
                 + "from meter_reader_tenant t "
                 + "where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
                 + "meter_reader_held_entry h where h.tenant_id = t.tenant_id and h.held_since < ?)")) {
@@ -243,7 +247,7 @@ final class MeterReaderStore implements AutoCloseable {
             ps.setTimestamp(2, Timestamp.from(heldBefore));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2), rs.getInt(3)));
+                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2), rs.getBoolean(3)));
                 }
             }
         }
@@ -727,21 +731,6 @@ final class MeterReaderStore implements AutoCloseable {
             ps.setTimestamp(5, Timestamp.from(now));
             ps.executeUpdate();
         }
-    }
-
-    /** The partitions of this topic that lost records to retention. */
-    Set<Integer> partitionsWithRetentionLoss(Connection c, String topic) throws SQLException {
-        Set<Integer> parts = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "select distinct partition from meter_reader_retention_loss where topic = ?")) {
-            ps.setString(1, topic);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    parts.add(rs.getInt(1));
-                }
-            }
-        }
-        return parts;
     }
 
     // ------------------------------------------------------------------ helpers

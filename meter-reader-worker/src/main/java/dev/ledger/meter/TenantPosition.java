@@ -31,6 +31,8 @@ final class TenantPosition {
     byte[] checkpointRoot;
     /** The largest size whose signed root the chain matched. */
     Long witnessedSize;
+    /** Its first record read after records were lost to retention was ahead of it: its gap can never fill. */
+    boolean retentionGap;
 
     TenantPosition(String tenantId) {
         this.tenantId = tenantId;
