@@ -755,9 +755,8 @@ final class EntryConsumer implements Runnable {
                 t.units.flush(this::addUnits);
             }
             if (!units.isEmpty()) {
-                store.addUnits(c, units, touched);
                 // A window past the bound stops its tenant (in this transaction), never the consumer.
-                for (String tenantId : store.overflowedTenants(c, touched.keySet())) {
+                for (String tenantId : store.addUnits(c, units, touched)) {
                     TenantPosition t = touched.get(tenantId);
                     if (t != null && !t.broken()) {
                         breakChain(t, t.lastSequence, "quantity_overflow",

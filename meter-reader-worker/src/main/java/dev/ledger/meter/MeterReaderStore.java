@@ -408,55 +408,72 @@ final class MeterReaderStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ windows
 
-    /** Adds units to open windows (creating them). A window that is no longer open is a bug: fail the batch. */
-    void addUnits(Connection c, Map<UsageWindow, Long> units, Map<String, TenantPosition> tenants) throws SQLException {
+    /**
+     * Adds units to open windows (creating them), in one statement; answers the tenants of the windows whose units now
+     * exceed {@link UsageWindow#MAX_QUANTITY} (those windows are marked {@code quantity_overflow}). Sums saturate one
+     * past the bound, so no bigint ever overflows. A window that is no longer open is a bug: fail the batch.
+     */
+    Set<String> addUnits(Connection c, Map<UsageWindow, Long> units, Map<String, TenantPosition> tenants)
+            throws SQLException {
+        int n = units.size();
+        String[] tenant = new String[n];
+        String[] meter = new String[n];
+        String[] start = new String[n];
+        String[] end = new String[n];
+        Long[] quantity = new Long[n];
+        String[] identifier = new String[n];
+        Long[] lastSequence = new Long[n];
+        int i = 0;
+        for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
+            UsageWindow w = e.getKey();
+            tenant[i] = w.tenantId();
+            meter[i] = w.meter();
+            start[i] = w.start().toString(); // ISO-8601 in UTC: no session time zone involved
+            end[i] = w.end().toString();
+            quantity[i] = e.getValue();
+            identifier[i] = w.identifier();
+            TenantPosition t = tenants.get(w.tenantId());
+            lastSequence[i++] = t == null ? null : t.lastSequence;
+        }
+        String sum = "least(meter_reader_window.quantity + excluded.quantity, " + OVER + ")";
+        Set<String> overflowed = new HashSet<>();
+        int affected = 0;
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_window (tenant_id, meter, window_start, "
-                + "window_end, quantity, status, identifier, last_sequence) values (?, ?, ?, ?, ?, 'OPEN', ?, ?) "
-                + "on conflict (tenant_id, meter, window_start) do update set quantity = least("
-                + "meter_reader_window.quantity + excluded.quantity, " + OVER + "), "
-                + "last_sequence = greatest(meter_reader_window.last_sequence, excluded.last_sequence) "
-                + "where meter_reader_window.status = 'OPEN'")) {
-            List<UsageWindow> order = new ArrayList<>();
-            for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
-                UsageWindow w = e.getKey();
-                ps.setString(1, w.tenantId());
-                ps.setString(2, w.meter());
-                ps.setTimestamp(3, Timestamp.from(w.start()));
-                ps.setTimestamp(4, Timestamp.from(w.end()));
-                ps.setLong(5, e.getValue());
-                ps.setString(6, w.identifier());
-                TenantPosition t = tenants.get(w.tenantId());
-                ps.setObject(7, t == null ? null : t.lastSequence);
-                ps.addBatch();
-                order.add(w);
-            }
-            int[] counts = ps.executeBatch();
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] == 0) {
-                    throw new IllegalStateException("units for a window that is already closed: " + order.get(i));
+                + "window_end, quantity, status, identifier, last_sequence, last_error) "
+                + "select u.t, u.m, u.s::timestamptz, u.e::timestamptz, u.q, 'OPEN', u.i, u.l, "
+                + "case when u.q > " + UsageWindow.MAX_QUANTITY + " then 'quantity_overflow' end "
+                + "from unnest(?::varchar[], ?::varchar[], ?::text[], ?::text[], ?::bigint[], ?::varchar[], ?::bigint[]) "
+                + "as u(t, m, s, e, q, i, l) "
+                + "on conflict (tenant_id, meter, window_start) do update set quantity = " + sum + ", "
+                + "last_sequence = greatest(meter_reader_window.last_sequence, excluded.last_sequence), "
+                + "last_error = case when " + sum + " > " + UsageWindow.MAX_QUANTITY + " then 'quantity_overflow' "
+                + "else meter_reader_window.last_error end "
+                + "where meter_reader_window.status = 'OPEN' "
+                + "returning tenant_id, quantity > " + UsageWindow.MAX_QUANTITY)) {
+            ps.setArray(1, c.createArrayOf("varchar", tenant));
+            ps.setArray(2, c.createArrayOf("varchar", meter));
+            ps.setArray(3, c.createArrayOf("text", start));
+            ps.setArray(4, c.createArrayOf("text", end));
+            ps.setArray(5, c.createArrayOf("bigint", quantity));
+            ps.setArray(6, c.createArrayOf("varchar", identifier));
+            ps.setArray(7, c.createArrayOf("bigint", lastSequence));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    affected++;
+                    if (rs.getBoolean(2)) {
+                        overflowed.add(rs.getString(1));
+                    }
                 }
             }
         }
+        if (affected != n) {
+            throw new IllegalStateException((n - affected) + " window(s) got units after they were closed");
+        }
+        return overflowed;
     }
 
     /** One past the bound: both terms of a sum are at most this, so it never overflows a bigint. */
     private static final long OVER = UsageWindow.MAX_QUANTITY + 1;
-
-    /** Those of these tenants with an open window past {@link UsageWindow#MAX_QUANTITY}; marks those windows. */
-    List<String> overflowedTenants(Connection c, Collection<String> tenantIds) throws SQLException {
-        List<String> over = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("update meter_reader_window set last_error = 'quantity_overflow' "
-                + "where tenant_id = any(?) and status = 'OPEN' and quantity > ? returning tenant_id")) {
-            ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
-            ps.setLong(2, UsageWindow.MAX_QUANTITY);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    over.add(rs.getString(1));
-                }
-            }
-        }
-        return over;
-    }
 
     /** Closes each tenant's open windows ending at or before its instant, in one statement; answers how many. */
     int closeWindows(Connection c, Map<String, Instant> throughByTenant) throws SQLException {

@@ -77,12 +77,13 @@ class BillingBoundsTest {
         TenantChain a = new TenantChain("tenant-a");
         TenantChain b = new TenantChain("tenant-b");
         MeterReader reader = world.start(Map.of());
-        // each record is within the bound; their sum in one window is not (and crosses two consumer batches)
+        // each record is within the bound; their sum in one window is not, and crosses two consumer batches (a window
+        // a minute ahead of now stays open meanwhile)
         world.send(List.of(a.registered("Tenant A", cusA, world.at(0)), b.registered("Tenant B", cusB, world.at(0)),
-                a.usage("tokens", 600_000_000_000_000L, world.at(100))));
+                a.usage("tokens", 600_000_000_000_000L, world.at(100_000))));
         BillingWorld.await(() -> world.queryLong("select count(*) from meter_reader_window where tenant_id = 'tenant-a'")
                 == 1, "tenant-a's first units");
-        world.send(List.of(a.usage("tokens", 600_000_000_000_000L, world.at(200)), b.usage("tokens", 3, world.at(300))));
+        world.send(List.of(a.usage("tokens", 600_000_000_000_000L, world.at(100_200)), b.usage("tokens", 3, world.at(300))));
 
         world.awaitWrittenBack(1);
         BillingWorld.await(() -> world.stopReason("tenant-a") != null, "tenant-a stopped");
@@ -91,6 +92,22 @@ class BillingBoundsTest {
         assertThat(world.stripe.meterEventTotal(cusA, "tokens")).isZero();
         assertThat(world.queryString("select last_error from meter_reader_window where tenant_id = 'tenant-a'"))
                 .isEqualTo("quantity_overflow");
+        assertThat(reader.isHealthy()).isTrue();
+    }
+
+    @Test
+    void givenUsageInOneBatchThatSumsPastTheWindowBound_thenThatTenantStopsAsQuantityOverflow() throws Exception {
+        String cusA = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        MeterReader reader = world.start(Map.of());
+        world.send(List.of(a.registered("Tenant A", cusA, world.at(0)),
+                a.usage("tokens", 900_000_000_000_000L, world.at(100)),
+                a.usage("tokens", 900_000_000_000_000L, world.at(200)),
+                a.usage("tokens", 900_000_000_000_000L, world.at(300))));
+
+        BillingWorld.await(() -> world.stopReason("tenant-a") != null, "tenant-a stopped");
+        assertThat(world.stopReason("tenant-a")).isEqualTo("4:quantity_overflow");
+        assertThat(world.stripe.meterEventTotal(cusA, "tokens")).isZero();
         assertThat(reader.isHealthy()).isTrue();
     }
 
