@@ -182,7 +182,7 @@ public final class InvoiceWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             count("unreadable");
             log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
-                    ProbeServer.forLog(r.key()));
+                    RecordKey.forLog(r.key()));
             return;
         }
         tenantPartition.put(entry.tenantId(), r.partition());
@@ -191,12 +191,12 @@ public final class InvoiceWorker implements AutoCloseable {
         if (outcome == ChainWatch.Outcome.FORK) {
             Counter.builder("ledger_chain_forks").tag("reason", "fork").register(registry).increment();
             log.error("ALERT fork: tenant {} has a second record of sequence {} with another hash; the tenant is "
-                    + "stopped", ProbeServer.forLog(entry.tenantId()), entry.sequence());
+                    + "stopped", RecordKey.forLog(entry.tenantId()), entry.sequence());
         }
         if (outcome == ChainWatch.Outcome.BROKEN) {
             ChainVerifier.Break b = chains.breakOf(entry.tenantId());
             Counter.builder("invoice_worker_chain_breaks").tag("reason", b.reason().name()).register(registry).increment();
-            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", ProbeServer.forLog(entry.tenantId()), b.sequence(), b.reason(),
+            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", RecordKey.forLog(entry.tenantId()), b.sequence(), b.reason(),
                     b.detail());
         }
     }
