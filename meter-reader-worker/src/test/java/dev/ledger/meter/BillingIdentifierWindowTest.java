@@ -98,4 +98,34 @@ class BillingIdentifierWindowTest {
         assertThat(world.stripe.meterEventTotal(cus, "tokens")).isEqualTo(9);
         assertThat(world.stripe.meterEventsAccepted()).isEqualTo(1);
     }
+
+    @Test
+    void givenAWindowStripeHoldsThatWasParked_whenAnOperatorRequeuesItThreeDaysLater_thenItIsNotBilledAgain()
+            throws Exception {
+        String token = "operator-token-for-the-billing-window-tests";
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        world.stripe.loseAnswers(true);
+        MeterReader reader = world.start(Map.of("METER_READER_ADMIN_TOKEN", token));
+        world.send(List.of(a.registered("Tenant A", cus, world.at(0)), a.usage("tokens", 8, world.at(100))));
+        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == 1, "Stripe to accept the window");
+        // the worker never heard back; the window ends up parked, and an operator looks at it days later
+        world.queryString("update meter_reader_window set status = 'PARKED', parked_from = 'CLOSED', parked_at = now() "
+                + "where tenant_id = 'tenant-a' returning identifier");
+        world.stripe.loseAnswers(false);
+        world.stripe.advanceClock(Duration.ofDays(3));
+        world.clock.advance(Duration.ofDays(3));
+
+        String identifier = world.queryString("select identifier from meter_reader_window where tenant_id = 'tenant-a'");
+        java.net.http.HttpResponse<String> retried = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + reader.port() + "/parked/"
+                                + java.net.URLEncoder.encode(identifier, java.nio.charset.StandardCharsets.UTF_8) + "/retry"))
+                        .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(retried.statusCode()).isEqualTo(200);
+
+        world.awaitWrittenBack(1);
+        assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(8);
+        assertThat(world.stripe.meterEventsAccepted()).isEqualTo(1);
+    }
 }
