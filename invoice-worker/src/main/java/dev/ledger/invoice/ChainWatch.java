@@ -8,31 +8,42 @@ import java.util.TreeMap;
 
 /**
  * Re-verifies every tenant's chain links in memory as entries stream past. Redelivered entries (sequence already
- * passed) are skipped; an entry ahead of its predecessor waits here until the predecessor arrives.
+ * passed, same hash) are skipped; a second record of a known sequence with another hash is a fork, which stops the
+ * tenant; an entry ahead of its predecessor waits here until the predecessor arrives.
  */
 final class ChainWatch {
 
     /** What one entry did to its tenant's chain. */
-    enum Outcome { VERIFIED, DUPLICATE, HELD, BROKEN, AFTER_BREAK }
+    enum Outcome { VERIFIED, DUPLICATE, HELD, BROKEN, FORK, AFTER_BREAK }
 
     private final Map<String, ChainVerifier> verifiers = new HashMap<>();
     private final Map<String, TreeMap<Long, StoredEntry>> held = new HashMap<>();
     private final Map<String, ChainVerifier.Break> breaks = new HashMap<>();
+    private final Map<String, RecentHashes> recent = new HashMap<>();
+    /** Forked tenants → the sequence with two hashes. */
+    private final Map<String, Long> forks = new HashMap<>();
     private long verified;
 
     /** Feeds one entry; answers its outcome (a held entry may verify later, counted then). */
     Outcome accept(StoredEntry entry) {
         String tenant = entry.tenantId();
-        if (breaks.containsKey(tenant)) {
+        if (breaks.containsKey(tenant) || forks.containsKey(tenant)) {
             return Outcome.AFTER_BREAK;
         }
         ChainVerifier verifier = verifiers.computeIfAbsent(tenant, t -> new ChainVerifier());
         long next = verifier.lastSequence() + 1;
         if (entry.sequence() < next) {
+            RecentHashes known = recent.get(tenant);
+            if (known != null && known.contradicts(entry.sequence(), entry.hash())) {
+                return fork(entry);
+            }
             return Outcome.DUPLICATE;
         }
         if (entry.sequence() > next) {
-            held.computeIfAbsent(tenant, t -> new TreeMap<>()).putIfAbsent(entry.sequence(), entry);
+            StoredEntry before = held.computeIfAbsent(tenant, t -> new TreeMap<>()).putIfAbsent(entry.sequence(), entry);
+            if (before != null && !java.util.Arrays.equals(before.hash(), entry.hash())) {
+                return fork(entry);
+            }
             return Outcome.HELD;
         }
         if (!verify(verifier, entry)) {
@@ -51,6 +62,12 @@ final class ChainWatch {
         return Outcome.VERIFIED;
     }
 
+    private Outcome fork(StoredEntry entry) {
+        forks.put(entry.tenantId(), entry.sequence());
+        held.remove(entry.tenantId());
+        return Outcome.FORK;
+    }
+
     private boolean verify(ChainVerifier verifier, StoredEntry entry) {
         ChainVerifier.Break b = verifier.accept(entry);
         if (b != null) {
@@ -58,6 +75,7 @@ final class ChainWatch {
             held.remove(entry.tenantId());
             return false;
         }
+        recent.computeIfAbsent(entry.tenantId(), t -> new RecentHashes()).record(entry.sequence(), entry.hash());
         verified++;
         return true;
     }
@@ -67,6 +85,17 @@ final class ChainWatch {
         verifiers.remove(tenantId);
         held.remove(tenantId);
         breaks.remove(tenantId);
+        recent.remove(tenantId);
+        forks.remove(tenantId);
+    }
+
+    /** The sequence a forked tenant has two records of, or null. */
+    Long forkOf(String tenantId) {
+        return forks.get(tenantId);
+    }
+
+    int forkedTenants() {
+        return forks.size();
     }
 
     ChainVerifier.Break breakOf(String tenantId) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +50,7 @@ public final class InvoiceWorker implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong verified = new AtomicLong();
     private final AtomicLong broken = new AtomicLong();
+    private final AtomicLong forked = new AtomicLong();
     private final AtomicLong tenants = new AtomicLong();
     private final AtomicLong lag = new AtomicLong();
     private final Thread thread;
@@ -56,7 +58,7 @@ public final class InvoiceWorker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean failed;
 
-    private InvoiceWorker(InvoiceWorkerConfig config) {
+    private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind) {
         this.config = config;
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
@@ -73,11 +75,13 @@ public final class InvoiceWorker implements AutoCloseable {
                 .description("entries whose chain link re-verified").register(registry);
         Gauge.builder("invoice_worker_broken_chains", broken, AtomicLong::get)
                 .description("tenants whose chain failed verification").register(registry);
+        Gauge.builder("ledger_chain_forked_tenants", forked, AtomicLong::get)
+                .description("tenants stopped because two records of one sequence carry different hashes").register(registry);
         Gauge.builder("invoice_worker_tenants", tenants, AtomicLong::get).register(registry);
         Gauge.builder("invoice_worker_consumer_lag", lag, AtomicLong::get).register(registry);
         this.thread = new Thread(this::consume, "invoice-worker-consumer");
         try {
-            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, registry::scrape);
+            this.probes = ProbeServer.start(probeBind, config.httpPort(), this::isHealthy, this::isReady, registry::scrape);
         } catch (RuntimeException e) {
             consumer.close();
             admin.close();
@@ -88,8 +92,18 @@ public final class InvoiceWorker implements AutoCloseable {
                 config.topic(), config.consumerGroup(), probes.port());
     }
 
+    /** Probes on loopback. */
     public static InvoiceWorker start(InvoiceWorkerConfig config) {
-        return new InvoiceWorker(config);
+        return start(config, InetAddress.getLoopbackAddress());
+    }
+
+    /** {@code probeBind}: where the probe port listens (INVOICE_WORKER_BIND_ADDRESS, see {@link ProbeServer#bindAddress}). */
+    public static InvoiceWorker start(InvoiceWorkerConfig config, InetAddress probeBind) {
+        return new InvoiceWorker(config, probeBind);
+    }
+
+    public long forkedTenants() {
+        return forked.get();
     }
 
     /** The consumer thread is running. */
@@ -168,16 +182,22 @@ public final class InvoiceWorker implements AutoCloseable {
             entry = EntryCodec.decode(r.value());
         } catch (RuntimeException e) {
             count("unreadable");
-            log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), r.key());
+            log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
+                    RecordKey.forLog(r.key()));
             return;
         }
         tenantPartition.put(entry.tenantId(), r.partition());
         ChainWatch.Outcome outcome = chains.accept(entry);
         count(outcome.name().toLowerCase());
+        if (outcome == ChainWatch.Outcome.FORK) {
+            Counter.builder("ledger_chain_forks").tag("reason", "fork").register(registry).increment();
+            log.error("ALERT fork: tenant {} has a second record of sequence {} with another hash; the tenant is "
+                    + "stopped", RecordKey.forLog(entry.tenantId()), entry.sequence());
+        }
         if (outcome == ChainWatch.Outcome.BROKEN) {
             ChainVerifier.Break b = chains.breakOf(entry.tenantId());
             Counter.builder("invoice_worker_chain_breaks").tag("reason", b.reason().name()).register(registry).increment();
-            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", entry.tenantId(), b.sequence(), b.reason(),
+            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", RecordKey.forLog(entry.tenantId()), b.sequence(), b.reason(),
                     b.detail());
         }
     }
@@ -189,6 +209,7 @@ public final class InvoiceWorker implements AutoCloseable {
     private void publishGauges() {
         verified.set(chains.verifiedEntries());
         broken.set(chains.brokenChains());
+        forked.set(chains.forkedTenants());
         tenants.set(chains.tenants());
         long total = 0;
         for (TopicPartition tp : consumer.assignment()) {

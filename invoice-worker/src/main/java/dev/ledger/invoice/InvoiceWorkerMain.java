@@ -12,14 +12,16 @@ public final class InvoiceWorkerMain {
         // Without TCP_NODELAY the JDK HttpServer stalls small responses behind delayed ACKs.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         InvoiceWorkerConfig config;
+        java.net.InetAddress probeBind;
         try {
             config = InvoiceWorkerConfig.fromEnv(System.getenv());
+            probeBind = ProbeServer.bindAddress(System.getenv("INVOICE_WORKER_BIND_ADDRESS"));
         } catch (IllegalArgumentException e) {
             System.err.println("invoice-worker: " + e.getMessage());
             System.exit(2);
             return;
         }
-        InvoiceWorker worker = InvoiceWorker.start(config);
+        InvoiceWorker worker = InvoiceWorker.start(config, probeBind);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +15,21 @@ import java.util.function.Supplier;
 /** {@code GET /health} (the process works), {@code GET /ready} (Kafka answers), {@code GET /metrics}. */
 final class ProbeServer implements AutoCloseable {
 
+    /**
+     * The JDK server waits for ever on a request that never completes; two such clients would hold both handler
+     * threads. These limits (read once, when the JDK's server first loads) close a connection whose request takes
+     * longer than {@value #MAX_REQUEST_SECONDS} s or whose answer longer than {@value #MAX_RESPONSE_SECONDS} s,
+     * and bound the open connections. A property set on the command line wins.
+     */
+    static final int MAX_REQUEST_SECONDS = 5;
+    static final int MAX_RESPONSE_SECONDS = 30;
+
+    static {
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxConnections", "64");
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -22,9 +38,9 @@ final class ProbeServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ProbeServer start(int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
+    static ProbeServer start(InetAddress bind, int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+            HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 16);
             ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "invoice-worker-http");
                 t.setDaemon(true);
@@ -42,8 +58,24 @@ final class ProbeServer implements AutoCloseable {
             server.start();
             return new ProbeServer(server, executor);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on port " + port, e);
+            throw new UncheckedIOException("cannot listen on " + bind.getHostAddress() + ":" + port, e);
         }
+    }
+
+    /** An IP literal for the probe port; unset or blank: loopback (no name lookups). */
+    static InetAddress bindAddress(String value) {
+        if (value == null || value.isBlank()) {
+            return InetAddress.getLoopbackAddress();
+        }
+        String v = value.trim();
+        try {
+            if (v.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+                return InetAddress.getByName(v);
+            }
+        } catch (java.net.UnknownHostException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("INVOICE_WORKER_BIND_ADDRESS must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
     }
 
     int port() {

@@ -2,15 +2,16 @@ package dev.ledger.meter;
 
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryReader;
+import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -77,6 +78,7 @@ final class EntryConsumer implements Runnable {
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
+    private final Clock clock;
     /** Keys stay bytes: a key (the tenant) is read only from a record that is not an entry. */
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Decoding and hashing threads: the cores shared among this process's consumers. */
@@ -94,6 +96,13 @@ final class EntryConsumer implements Runnable {
     /** Partition → the next offset stored for it (null value: no row yet). The consumer thread, or the applier while
      * a batch is in flight (the consumer thread waits for it before touching this). */
     private final Map<Integer, Long> stored = new HashMap<>();
+    /**
+     * Partitions that lost records to retention while this worker was away, and the tenants seen on them since: a
+     * tenant's first record there ahead of its position waits for entries that were deleted. Applier thread, or the
+     * consumer thread with the pipeline drained.
+     */
+    private final Set<Integer> lostPartitions = new HashSet<>();
+    private final Set<String> seenSinceLoss = new HashSet<>();
     /** Superset of the tenants that have held entries; reloaded whenever it might have gone stale. */
     private Set<String> tenantsWithHeld = new HashSet<>();
     private volatile Set<Integer> owned = Set.of();
@@ -103,10 +112,11 @@ final class EntryConsumer implements Runnable {
     private long nextHousekeeping;
 
     /** {@code index}: which of the process's consumers this is (thread names). */
-    EntryConsumer(MeterReaderConfig config, MeterReaderStore store, MeterReaderMetrics metrics, int index) {
+    EntryConsumer(MeterReaderConfig config, MeterReaderStore store, MeterReaderMetrics metrics, int index, Clock clock) {
         this.config = config;
         this.store = store;
         this.metrics = metrics;
+        this.clock = clock;
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
@@ -245,8 +255,20 @@ final class EntryConsumer implements Runnable {
         tenantsWithHeld = store.tenantsWithHeldEntries();
         if (!partitions.isEmpty()) {
             Map<Integer, Long> offsets = store.storedOffsets(config.topic(), partitions.stream().map(TopicPartition::partition).toList());
+            Map<TopicPartition, Long> logStart = consumer.beginningOffsets(partitions);
             for (TopicPartition tp : partitions) {
                 Long next = offsets.get(tp.partition());
+                long from = next == null ? 0 : next;
+                Long start = logStart.get(tp);
+                if (start != null && start > from) {
+                    // Retention deleted records this worker never read: their tenants' chains cannot be followed.
+                    store.retentionLoss(config.topic(), tp.partition(), from, start, clock.instant());
+                    lostPartitions.add(tp.partition());
+                    metrics.recordsLostToRetention(start - from);
+                    log.error("ALERT records lost to retention: {} offsets {}..{} were deleted before this worker read "
+                            + "them (it was stopped for longer than the topic keeps records); tenants whose entries "
+                            + "were among them stop as {}", tp, from, start - 1, MeterReaderStore.RETENTION);
+                }
                 if (next != null) {
                     consumer.seek(tp, next);
                 } else {
@@ -363,7 +385,7 @@ final class EntryConsumer implements Runnable {
     // ------------------------------------------------------------------ a batch
 
     private void applyBatch(List<ConsumerRecord<byte[], byte[]>> polled, List<Consumed> consumed) throws SQLException {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         Set<String> tenants = new LinkedHashSet<>();
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
         // A poll holds each partition's records together, and runs of one tenant: sets and maps are touched per run.
@@ -420,8 +442,10 @@ final class EntryConsumer implements Runnable {
      */
     private static final class Consumed {
         final int partition;
-        /** The record key (its tenant), read only when the record is not an entry; null otherwise. */
+        /** The record key (its tenant) when the record is not an entry and the key is a valid tenant id; else null. */
         String key;
+        /** The raw key of a record that is not an entry, for an escaped log line only. */
+        byte[] rawKey;
         final byte[] raw;
         /** False when the record is not an entry; nothing below is set then. */
         boolean readable;
@@ -431,8 +455,12 @@ final class EntryConsumer implements Runnable {
         byte[] hash;
         /** Whether the record's bytes recompute to its stored hash. */
         boolean hashHolds;
+        /** RFC 6962 leaf hash of {@code hash}, for the tenant's Merkle frontier (computed here, off the applier). */
+        byte[] leafHash;
         /** Why a readable entry cannot be billed (a message), or null; the fields below are set only when null. */
         String unreadable;
+        /** The stable reason its tenant stops for, when {@code unreadable} is set ({@code unreadable_entry} if null). */
+        String unbillable;
         Instant at;
         /** Epoch seconds of the window holding {@code at}. */
         long windowStart;
@@ -459,7 +487,13 @@ final class EntryConsumer implements Runnable {
             try {
                 entry = reader.read(raw);
             } catch (RuntimeException e) {
-                c.key = key == null ? null : new String(key, StandardCharsets.UTF_8);
+                c.key = RecordKey.tenantOf(key);
+                c.rawKey = key;
+                return c;
+            }
+            if (!RecordKey.isTenantId(entry.tenantId())) {
+                // its bytes chose a tenant id no tenant can have (and no column holds): not an entry of any chain
+                c.rawKey = key;
                 return c;
             }
             c.readable = true;
@@ -468,6 +502,7 @@ final class EntryConsumer implements Runnable {
             c.prevHash = entry.prevHash();
             c.hash = entry.hash();
             c.hashHolds = Arrays.equals(entry.recomputed(), entry.hash());
+            c.leafHash = MerkleTree.leafHash(c.hash);
             try {
                 c.bill(entry, windowSeconds);
             } catch (RuntimeException e) {
@@ -492,9 +527,15 @@ final class EntryConsumer implements Runnable {
                 read = LedgerJson.readEvent(entry.type(), entry.payload());
                 billable = read.billable().orElse(null);
             }
-            if (billable != null && (billable.meter() == null || billable.meter().isBlank()
-                    || billable.meter().length() > UsageWindow.MAX_IDENTIFIER)) {
-                throw new IllegalArgumentException("meter name unusable in Stripe");
+            if (billable != null && !UsageWindow.isMeterName(billable.meter())) {
+                // the ledger accepts no other meter names: such an entry was not written through it
+                unbillable = "invalid_meter";
+                throw new IllegalArgumentException("meter name outside the ledger's meter names");
+            }
+            if (billable != null && (billable.quantity() < 0 || billable.quantity() > UsageWindow.MAX_QUANTITY)) {
+                // an entry no window can hold: stops its tenant, never the sums (nor the consumer)
+                unbillable = "quantity_out_of_range";
+                throw new IllegalArgumentException("quantity outside 0.." + UsageWindow.MAX_QUANTITY);
             }
             at = recorded;
             windowStart = UsageWindow.startSecond(recorded.getEpochSecond(), windowSeconds);
@@ -557,7 +598,8 @@ final class EntryConsumer implements Runnable {
             ConsumerRecord<byte[], byte[]> r = polled.get(i);
             Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowSeconds);
             if (!c.readable) {
-                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(), c.key);
+                log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
+                        RecordKey.forLog(c.rawKey));
             }
             prepared[i] = c;
         }
@@ -606,12 +648,27 @@ final class EntryConsumer implements Runnable {
                 return;
             }
             if (item.sequence <= t.lastSequence) {
+                if (ForkDetector.contradicts(t, item.sequence, item.hash)) {
+                    fork(t, item.sequence, "a second record of sequence " + item.sequence + " with another hash");
+                    return;
+                }
                 outcome("duplicate");
                 return;
             }
+            if (!lostPartitions.isEmpty() && lostPartitions.contains(item.partition) && seenSinceLoss.add(tenantId)
+                    && item.sequence > t.lastSequence + 1) {
+                t.retentionGap = true; // what it misses was deleted with the records lost to retention
+            }
             if (item.sequence > t.lastSequence + 1) {
                 // Entries of a tenant arrive in order; one ahead of its predecessor waits (bounded) for it.
-                store.hold(c, tenantId, item.sequence, item.raw, now);
+                if (!store.hold(c, tenantId, item.sequence, item.raw, now)) {
+                    byte[] held = store.heldEntry(c, tenantId, item.sequence);
+                    if (held != null && !Arrays.equals(READERS.get().read(held).hash(), item.hash)) {
+                        fork(t, item.sequence, "two records of sequence " + item.sequence
+                                + " with different hashes, both ahead of the chain");
+                        return;
+                    }
+                }
                 tenantsWithHeld.add(tenantId);
                 outcome("held");
                 log.warn("tenant {} entry {} arrived before {}; holding it", tenantId, item.sequence, t.lastSequence + 1);
@@ -636,12 +693,20 @@ final class EntryConsumer implements Runnable {
             }
             if (entry.unreadable != null) {
                 // Verified but not understood: billing it wrongly is worse than stopping this tenant with an alert.
-                breakChain(t, entry.sequence, "unreadable_entry", entry.unreadable);
+                breakChain(t, entry.sequence, entry.unbillable != null ? entry.unbillable : "unreadable_entry",
+                        entry.unreadable);
                 return;
             }
             Instant at = entry.at;
             t.lastSequence = entry.sequence;
             t.lastHash = entry.hash;
+            t.retentionGap = false; // a gap it had is filled
+            String contradiction = ForkDetector.recordVerified(t, entry.hash, entry.leafHash);
+            if (contradiction != null) {
+                // a correctly chained extension the ledger never signed: none of it is billed from here on
+                breakChain(t, entry.sequence, ForkDetector.CHECKPOINT_MISMATCH, contradiction);
+                return;
+            }
             if (t.lastRecordedAt == null || at.isAfter(t.lastRecordedAt)) {
                 t.lastRecordedAt = at;
             }
@@ -671,6 +736,10 @@ final class EntryConsumer implements Runnable {
             applied++;
         }
 
+        private void fork(TenantPosition t, long sequence, String detail) {
+            breakChain(t, sequence, ForkDetector.FORK, detail);
+        }
+
         private void breakChain(TenantPosition t, long sequence, String reason, String detail) {
             t.brokenSequence = sequence;
             t.brokenReason = reason;
@@ -679,17 +748,25 @@ final class EntryConsumer implements Runnable {
 
         /** Where a tenant's {@link TenantPosition.Units} spill: the batch's units per window. */
         private void addUnits(String tenantId, String meter, long windowStart, long quantity) {
-            units.merge(UsageWindow.starting(tenantId, meter, windowStart, config.windowLength()), quantity, Math::addExact);
+            units.merge(UsageWindow.starting(tenantId, meter, windowStart, config.windowLength()), quantity,
+                    TenantPosition::saturatedSum);
         }
 
         void finish() throws SQLException {
             for (TenantPosition t : touched.values()) {
                 t.units.flush(this::addUnits);
             }
-            store.saveTenants(c, touched.values());
             if (!units.isEmpty()) {
-                store.addUnits(c, units);
+                // A window past the bound stops its tenant (in this transaction), never the consumer.
+                for (String tenantId : store.addUnits(c, units, touched)) {
+                    TenantPosition t = touched.get(tenantId);
+                    if (t != null && !t.broken()) {
+                        breakChain(t, t.lastSequence, "quantity_overflow",
+                                "a usage window's units exceed " + UsageWindow.MAX_QUANTITY);
+                    }
+                }
             }
+            store.saveTenants(c, touched.values());
             Map<String, Instant> closing = new HashMap<>();
             for (TenantPosition t : touched.values()) {
                 if (t.closedThrough != null) {
@@ -711,8 +788,14 @@ final class EntryConsumer implements Runnable {
             }
             for (ChainBreak b : breaks) {
                 metrics.chainBroken(b.reason());
-                log.error("ALERT chain broken: tenant {} at sequence {} ({}: {}); its usage is no longer reported",
-                        b.tenantId(), b.sequence(), b.reason(), b.detail());
+                if (ForkDetector.isForkReason(b.reason())) {
+                    metrics.fork(b.reason());
+                    log.error("ALERT fork: tenant {} at sequence {} ({}: {}); the tenant is stopped, its usage is no "
+                            + "longer reported", b.tenantId(), b.sequence(), b.reason(), b.detail());
+                } else {
+                    log.error("ALERT chain broken: tenant {} at sequence {} ({}: {}); its usage is no longer reported",
+                            b.tenantId(), b.sequence(), b.reason(), b.detail());
+                }
             }
         }
 
@@ -735,7 +818,7 @@ final class EntryConsumer implements Runnable {
                 caughtUp.add(tp.partition());
             }
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<MeterReaderStore.ExpiredGap> gaps;
         int closed = 0;
         try (Connection c = store.transaction()) {
@@ -747,7 +830,8 @@ final class EntryConsumer implements Runnable {
                 }
                 gaps = store.expiredGaps(c, parts, now.minus(config.gapWait()));
                 for (MeterReaderStore.ExpiredGap g : gaps) {
-                    store.markBroken(c, g.tenantId(), g.missingSequence(), ChainVerifier.Reason.sequence_gap.name());
+                    store.markBroken(c, g.tenantId(), g.missingSequence(), g.lostToRetention()
+                            ? MeterReaderStore.RETENTION : ChainVerifier.Reason.sequence_gap.name());
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -759,6 +843,12 @@ final class EntryConsumer implements Runnable {
             metrics.windowsClosed(closed);
         }
         for (MeterReaderStore.ExpiredGap g : gaps) {
+            if (g.lostToRetention()) {
+                log.error("ALERT records lost to retention: tenant {} sequence {} was deleted from the topic before this "
+                        + "worker read it; its usage is no longer reported (not a broken chain: re-read the tenant "
+                        + "from the ledger)", g.tenantId(), g.missingSequence());
+                continue;
+            }
             metrics.chainBroken(ChainVerifier.Reason.sequence_gap.name());
             log.error("ALERT chain broken: tenant {} never delivered sequence {} within {}; its usage is no longer reported",
                     g.tenantId(), g.missingSequence(), config.gapWait());

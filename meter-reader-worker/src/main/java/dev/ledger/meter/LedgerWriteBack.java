@@ -1,6 +1,7 @@
 package dev.ledger.meter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.IOException;
 import java.net.URI;
@@ -53,6 +54,49 @@ final class LedgerWriteBack {
                 .build();
         return send("usage_report", request);
     }
+
+    /** An answer of a read from the ledger: its status and JSON body (null when none could be read). */
+    record Read(int status, JsonNode body, String problem) {
+        boolean ok() {
+            return status == 200 && body != null;
+        }
+    }
+
+    /** {@code GET /v1/tenants/{t}/checkpoints/latest} with the service key. */
+    Read latestCheckpoint(String tenantId) {
+        return read("latest_checkpoint", request(tenantPath(tenantId, "checkpoints/latest")).GET().build());
+    }
+
+    /** {@code GET /v1/checkpoint-keys} (public). */
+    Read checkpointKeys() {
+        return read("checkpoint_keys", HttpRequest.newBuilder(URI.create(base + "/v1/checkpoint-keys")).timeout(TIMEOUT)
+                .header("Accept", "application/json").GET().build());
+    }
+
+    private Read read(String operation, HttpRequest request) {
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            if (status != 200) {
+                metrics.ledgerError(operation, String.valueOf(status));
+                return new Read(status, null, "ledger " + operation + " HTTP " + status + ": "
+                        + abbreviate(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            byte[] body = response.body();
+            if (body.length > MAX_READ_BYTES) {
+                return new Read(status, null, "ledger " + operation + " answered more than " + MAX_READ_BYTES + " bytes");
+            }
+            return new Read(status, LedgerJson.mapper().readTree(body), null);
+        } catch (IOException e) {
+            metrics.ledgerError(operation, "connection");
+            return new Read(0, null, "ledger " + operation + " unreachable: " + e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Read(0, null, "ledger " + operation + " interrupted");
+        }
+    }
+
+    private static final int MAX_READ_BYTES = 1 << 20;
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path))

@@ -96,7 +96,7 @@ final class MeterEventStream {
             params.addEvent(MeterEventStreamCreateParams.Event.builder()
                     .setEventName(r.window().meter())
                     .setIdentifier(r.identifier())
-                    .setTimestamp(StripeMeters.eventTime(r.window(), now))
+                    .setTimestamp(StripeMeters.eventTime(r, now))
                     .putPayload("stripe_customer_id", r.stripeCustomerId())
                     .putPayload("value", Long.toString(r.quantity()))
                     .build());

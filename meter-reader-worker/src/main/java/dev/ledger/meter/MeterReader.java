@@ -29,30 +29,39 @@ public final class MeterReader implements AutoCloseable {
     private final MeterReporter reporter;
     private final List<Thread> consumerThreads = new ArrayList<>();
     private final Thread reporterThread;
+    private final CheckpointWitness witness;
+    /** Null when checkpoints are not fetched (METER_READER_CHECKPOINT_SECONDS=0). */
+    private final Thread witnessThread;
     private final Admin admin;
     private final ProbeServer probes;
 
-    private MeterReader(MeterReaderConfig config) {
+    private MeterReader(MeterReaderConfig config, MeterReaderPolicy policy, Clock clock) {
         this.store = MeterReaderStore.open(config);
         this.metrics = new MeterReaderMetrics();
+        LedgerWriteBack ledger = new LedgerWriteBack(config, metrics);
+        CheckpointWitness witness = new CheckpointWitness(ledger, store, metrics, policy.checkpointInterval(), clock);
         for (int i = 1; i <= config.consumers(); i++) {
             // Several consumers of the group in one process: each has its own fetch in flight, pipeline and
             // transactions on its own partitions (a single consumer waited on the broker for a third of its time).
-            consumers.add(new EntryConsumer(config, store, metrics, i));
+            consumers.add(new EntryConsumer(config, store, metrics, i, clock));
         }
-        StripeMeters stripe = new StripeMeters(config, metrics);
+        StripeMeters stripe = new StripeMeters(config, policy, metrics);
         MeterEventStream stream = config.meterEvents() == MeterEventsMode.V2
-                ? new MeterEventStream(config, stripe, metrics, Clock.systemUTC()) : null;
-        this.reporter = new MeterReporter(store, stripe, stream, new LedgerWriteBack(config, metrics), metrics,
-                new Backoff(config.retryBase(), config.retryMax()), this::ownedPartitions);
+                ? new MeterEventStream(config, stripe, metrics, clock) : null;
+        this.reporter = new MeterReporter(store, stripe, stream, ledger, metrics,
+                new Backoff(config.retryBase(), config.retryMax()), this::ownedPartitions, clock,
+                new WindowReconciler(stripe, store, metrics, policy.reconcileAfter()), policy.requireCheckpoint());
         this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "meter-reader-readiness")));
         for (int i = 0; i < consumers.size(); i++) {
             consumerThreads.add(new Thread(consumers.get(i), "meter-reader-consumer-" + (i + 1)));
         }
         this.reporterThread = new Thread(reporter, "meter-reader-reporter");
+        this.witness = witness;
+        witness.ownedPartitions(this::ownedPartitions);
+        this.witnessThread = witness.enabled() ? new Thread(witness, "meter-reader-checkpoints") : null;
         try {
-            this.probes = ProbeServer.start(config.httpPort(), this::isHealthy, this::isReady, this::scrape,
+            this.probes = ProbeServer.start(policy.probeBindAddress(), config.httpPort(), this::isHealthy, this::isReady, this::scrape,
                     new ParkedWindows(store, metrics, config.adminToken()));
         } catch (RuntimeException e) {
             admin.close();
@@ -61,12 +70,23 @@ public final class MeterReader implements AutoCloseable {
         }
         consumerThreads.forEach(Thread::start);
         reporterThread.start();
-        log.info("meter-reader started: {}", config);
+        if (witnessThread != null) {
+            witnessThread.setDaemon(true);
+            witnessThread.start();
+        }
+        log.info("meter-reader started: {}; meters {}, probes on {}, checkpoints every {}, reconcile after {}", config,
+                policy.allowedMeters(), policy.probeBindAddress().getHostAddress(), policy.checkpointInterval(),
+                policy.reconcileAfter());
     }
 
     /** Migrates its tables, starts consuming and reporting, and serves /health, /ready, /metrics and /parked. */
     public static MeterReader start(MeterReaderConfig config) {
-        return new MeterReader(config);
+        return start(config, MeterReaderPolicy.defaults(), Clock.systemUTC());
+    }
+
+    /** With the deployment's policy, and the one clock every decision of the worker reads (tests move it). */
+    public static MeterReader start(MeterReaderConfig config, MeterReaderPolicy policy, Clock clock) {
+        return new MeterReader(config, policy, clock);
     }
 
     /** Every consumer and the reporter are running. */
@@ -108,6 +128,7 @@ public final class MeterReader implements AutoCloseable {
         try {
             metrics.windows(store.windowCounts());
             metrics.brokenChains(store.brokenChains());
+            metrics.stoppedTenants(store.stoppedTenants());
         } catch (SQLException e) {
             log.debug("gauges not refreshed: {}", e.getMessage());
         }
@@ -117,8 +138,12 @@ public final class MeterReader implements AutoCloseable {
     @Override
     public void close() {
         reporter.stop();
+        witness.stop();
         consumers.forEach(EntryConsumer::stop);
         join(reporterThread);
+        if (witnessThread != null) {
+            join(witnessThread);
+        }
         consumerThreads.forEach(MeterReader::join);
         probes.close();
         admin.close();

@@ -13,8 +13,10 @@ public final class MeterReaderMain {
         // Without TCP_NODELAY the JDK HttpServer stalls small responses behind delayed ACKs.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         MeterReaderConfig config;
+        MeterReaderPolicy policy;
         try {
             config = MeterReaderConfig.fromEnv(System.getenv());
+            policy = MeterReaderPolicy.fromEnv(System.getenv());
         } catch (IllegalArgumentException | NullPointerException e) {
             System.err.println("meter-reader: " + e.getMessage());
             System.exit(2);
@@ -28,7 +30,7 @@ public final class MeterReaderMain {
                 return;
             }
         }
-        MeterReader reader = MeterReader.start(config);
+        MeterReader reader = MeterReader.start(config, policy, java.time.Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             reader.close();

@@ -17,6 +17,8 @@ final class MeterReaderMetrics {
     /** Each consumer's last lag, summed by the gauge. */
     private final Map<Object, Long> consumerLags = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong brokenChains = new AtomicLong();
+    private final AtomicLong forkedTenants = new AtomicLong();
+    private final Map<String, AtomicLong> stoppedByReason = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<MeterReport.Status, AtomicLong> windowsByStatus = new EnumMap<>(MeterReport.Status.class);
 
     MeterReaderMetrics() {
@@ -24,6 +26,9 @@ final class MeterReaderMetrics {
                 .description("records on the assigned partitions not yet consumed").register(registry);
         Gauge.builder("meter_reader_broken_chains", brokenChains, AtomicLong::get)
                 .description("tenants whose chain failed verification; their usage is not reported").register(registry);
+        Gauge.builder("ledger_chain_forked_tenants", forkedTenants, AtomicLong::get)
+                .description("tenants stopped because their records on the topic fork or contradict a signed checkpoint")
+                .register(registry);
         for (MeterReport.Status s : MeterReport.Status.values()) {
             AtomicLong n = new AtomicLong();
             windowsByStatus.put(s, n);
@@ -39,6 +44,47 @@ final class MeterReaderMetrics {
 
     void brokenChains(long n) {
         brokenChains.set(n);
+    }
+
+    /** Stopped tenants by reason (broken chains, forks, bounds, records lost to retention). */
+    void stoppedTenants(Map<String, Long> byReason) {
+        byReason.forEach((reason, n) -> stoppedByReason.computeIfAbsent(reason, r -> {
+            AtomicLong g = new AtomicLong();
+            Gauge.builder("meter_reader_stopped_tenants", g, AtomicLong::get).tag("reason", r)
+                    .description("tenants whose usage is no longer reported, by reason").register(registry);
+            return g;
+        }).set(n));
+        stoppedByReason.forEach((reason, g) -> {
+            if (!byReason.containsKey(reason)) {
+                g.set(0);
+            }
+        });
+        forkedTenants.set(byReason.entrySet().stream().filter(e -> ForkDetector.isForkReason(e.getKey()))
+                .mapToLong(Map.Entry::getValue).sum());
+    }
+
+    /** A fork alert: a second record of a known sequence with another hash, or a contradicted checkpoint. */
+    void fork(String reason) {
+        Counter.builder("ledger_chain_forks").tag("reason", reason)
+                .description("fork alerts: records of one tenant's chain contradicting each other or a signed checkpoint")
+                .register(registry).increment();
+    }
+
+    /** Checkpoint fetches by outcome: holds, pending, behind, contradicts, stopped, unavailable, bad_signature. */
+    void checkpoint(String outcome) {
+        Counter.builder("meter_reader_checkpoints").tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** Windows first sent long ago, reconciled with Stripe's summaries: present, missing, mismatch. */
+    void windowReconciled(String outcome) {
+        Counter.builder("meter_reader_windows_reconciled").tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** Records the topic's retention deleted before this worker read them. */
+    void recordsLostToRetention(long n) {
+        Counter.builder("meter_reader_records_lost_to_retention")
+                .description("records deleted by the topic's retention before the worker read them").register(registry)
+                .increment(n);
     }
 
     void windows(Map<MeterReport.Status, Long> counts) {

@@ -132,7 +132,8 @@ final class MeterReaderStore implements AutoCloseable {
         Map<String, TenantPosition> found = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_hash, last_recorded_at, "
                 + "stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, tenant_name, "
-                + "customer_wanted from meter_reader_tenant where tenant_id = any(?) for update")) {
+                + "customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, checkpoint_root, "
+                + "witnessed_size, retention_gap from meter_reader_tenant where tenant_id = any(?) for update")) {
             ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -149,6 +150,15 @@ final class MeterReaderStore implements AutoCloseable {
                     t.closedThrough = instant(rs.getTimestamp(9));
                     t.tenantName = rs.getString(10);
                     t.customerWanted = rs.getBoolean(11);
+                    t.recent = RecentHashes.fromBytes(rs.getBytes(12), longOrNull(rs, 13)).withLast(t.lastSequence);
+                    // a frontier exists for a tenant first seen with it; the genesis position has the empty one
+                    byte[] frontier = rs.getBytes(14);
+                    t.frontier = frontier == null && t.lastSequence == 0 ? new MerkleFrontier()
+                            : MerkleFrontier.fromBytes(frontier, t.lastSequence);
+                    t.checkpointSize = longOrNull(rs, 15);
+                    t.checkpointRoot = rs.getBytes(16);
+                    t.witnessedSize = longOrNull(rs, 17);
+                    t.retentionGap = rs.getBoolean(18);
                     found.put(t.tenantId, t);
                 }
             }
@@ -159,12 +169,18 @@ final class MeterReaderStore implements AutoCloseable {
     void saveTenants(Connection c, Collection<TenantPosition> tenants) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_tenant (tenant_id, last_sequence, last_hash, "
                 + "last_recorded_at, stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, "
-                + "tenant_name, customer_wanted) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (tenant_id) do update set "
+                + "tenant_name, customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, "
+                + "checkpoint_root, witnessed_size, retention_gap) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "on conflict (tenant_id) do update set "
                 + "last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, "
                 + "last_recorded_at = excluded.last_recorded_at, stripe_customer_id = excluded.stripe_customer_id, "
                 + "broken_sequence = excluded.broken_sequence, broken_reason = excluded.broken_reason, "
                 + "kafka_partition = excluded.kafka_partition, closed_through = excluded.closed_through, "
-                + "tenant_name = excluded.tenant_name, customer_wanted = excluded.customer_wanted")) {
+                + "tenant_name = excluded.tenant_name, customer_wanted = excluded.customer_wanted, "
+                + "recent_hashes = excluded.recent_hashes, recent_from = excluded.recent_from, "
+                + "merkle_frontier = excluded.merkle_frontier, checkpoint_size = excluded.checkpoint_size, "
+                + "checkpoint_root = excluded.checkpoint_root, witnessed_size = excluded.witnessed_size, "
+                + "retention_gap = excluded.retention_gap")) {
             for (TenantPosition t : tenants) {
                 ps.setString(1, t.tenantId);
                 ps.setLong(2, t.lastSequence);
@@ -177,6 +193,13 @@ final class MeterReaderStore implements AutoCloseable {
                 ps.setTimestamp(9, timestamp(t.closedThrough));
                 ps.setString(10, t.tenantName);
                 ps.setBoolean(11, t.customerWanted);
+                ps.setBytes(12, t.recent.toBytes());
+                ps.setObject(13, t.recent.from());
+                ps.setBytes(14, t.frontier == null ? null : t.frontier.toBytes());
+                ps.setObject(15, t.checkpointSize);
+                ps.setBytes(16, t.checkpointRoot);
+                ps.setObject(17, t.witnessedSize);
+                ps.setBoolean(18, t.retentionGap);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -214,20 +237,22 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
-    record ExpiredGap(String tenantId, long missingSequence) {
+    /** {@code lostToRetention}: the missing entry was deleted by the topic's retention before the worker read it. */
+    record ExpiredGap(String tenantId, long missingSequence, boolean lostToRetention) {
     }
 
     /** Tenants on these partitions whose oldest held entry has waited since before {@code heldBefore}. */
     List<ExpiredGap> expiredGaps(Connection c, Set<Integer> partitions, Instant heldBefore) throws SQLException {
         List<ExpiredGap> gaps = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1 from meter_reader_tenant t "
+        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1, t.retention_gap "
+                + "from meter_reader_tenant t "
                 + "where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
                 + "meter_reader_held_entry h where h.tenant_id = t.tenant_id and h.held_since < ?)")) {
             ps.setArray(1, intArray(c, partitions));
             ps.setTimestamp(2, Timestamp.from(heldBefore));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2)));
+                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2), rs.getBoolean(3)));
                 }
             }
         }
@@ -244,16 +269,116 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ checkpoints
+
+    /**
+     * Tenants on these partitions whose chain passed what a checkpoint witnessed and that wait for no checkpoint
+     * already, fetched longest ago first (never fetched first).
+     */
+    List<String> tenantsToWitness(Set<Integer> partitions, Instant fetchedBefore, int limit) throws SQLException {
+        List<String> tenants = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select tenant_id from meter_reader_tenant "
+                     + "where broken_sequence is null and merkle_frontier is not null and kafka_partition = any(?) "
+                     + "and last_sequence > coalesce(witnessed_size, 0) and checkpoint_size is null "
+                     + "and (checkpoint_fetched_at is null or checkpoint_fetched_at < ?) "
+                     + "order by checkpoint_fetched_at nulls first, tenant_id limit ?")) {
+            ps.setArray(1, intArray(c, partitions));
+            ps.setTimestamp(2, Timestamp.from(fetchedBefore));
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tenants.add(rs.getString(1));
+                }
+            }
+        }
+        return tenants;
+    }
+
+    /** What a verified checkpoint told about a tenant's chain. */
+    enum Witnessed { HOLDS, PENDING, BEHIND, CONTRADICTS, STOPPED }
+
+    /**
+     * Applies a verified checkpoint to the tenant's position, under its row lock: checked now when it is of the
+     * chain's size, kept to be checked on reaching it when ahead; a contradiction stops the tenant.
+     */
+    Witnessed witness(String tenantId, long size, byte[] root, Instant now) throws SQLException {
+        try (Connection c = transaction()) {
+            try {
+                TenantPosition t = lockTenants(c, Set.of(tenantId)).get(tenantId);
+                Witnessed outcome;
+                if (t == null || t.broken() || t.frontier == null) {
+                    outcome = Witnessed.STOPPED;
+                } else if (size > t.lastSequence) {
+                    if (t.checkpointSize == null || size < t.checkpointSize) {
+                        t.checkpointSize = size;
+                        t.checkpointRoot = root;
+                    }
+                    outcome = Witnessed.PENDING;
+                } else if (size < t.lastSequence) {
+                    outcome = Witnessed.BEHIND;
+                } else if (ForkDetector.holdsAtHead(t, size, root) == null) {
+                    outcome = Witnessed.BEHIND; // the frontier cannot tell (never expected: it is kept at the head)
+                } else if (ForkDetector.holdsAtHead(t, size, root)) {
+                    t.witnessedSize = size;
+                    outcome = Witnessed.HOLDS;
+                } else {
+                    t.brokenSequence = size;
+                    t.brokenReason = ForkDetector.CHECKPOINT_MISMATCH;
+                    outcome = Witnessed.CONTRADICTS;
+                }
+                if (t != null) {
+                    saveTenants(c, List.of(t));
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "update meter_reader_tenant set checkpoint_fetched_at = ? where tenant_id = ?")) {
+                    ps.setTimestamp(1, Timestamp.from(now));
+                    ps.setString(2, tenantId);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return outcome;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Notes a fetch that told nothing (refused, unreachable, unsigned), so the next fetch waits its turn. */
+    void checkpointFetched(String tenantId, Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "update meter_reader_tenant set checkpoint_fetched_at = ? where tenant_id = ?")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, tenantId);
+            ps.executeUpdate();
+        }
+    }
+
     // ------------------------------------------------------------------ held entries (gaps)
 
-    void hold(Connection c, String tenantId, long sequence, byte[] entry, Instant now) throws SQLException {
+    /** Holds the entry; false when one with this sequence is held already (see {@link #heldEntry}). */
+    boolean hold(Connection c, String tenantId, long sequence, byte[] entry, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_held_entry (tenant_id, sequence, entry, "
                 + "held_since) values (?, ?, ?, ?) on conflict (tenant_id, sequence) do nothing")) {
             ps.setString(1, tenantId);
             ps.setLong(2, sequence);
             ps.setBytes(3, entry);
             ps.setTimestamp(4, Timestamp.from(now));
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** The entry held for this sequence, or null. */
+    byte[] heldEntry(Connection c, String tenantId, long sequence) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select entry from meter_reader_held_entry where tenant_id = ? and sequence = ?")) {
+            ps.setString(1, tenantId);
+            ps.setLong(2, sequence);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
         }
     }
 
@@ -288,32 +413,72 @@ final class MeterReaderStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ windows
 
-    /** Adds units to open windows (creating them). A window that is no longer open is a bug: fail the batch. */
-    void addUnits(Connection c, Map<UsageWindow, Long> units) throws SQLException {
+    /**
+     * Adds units to open windows (creating them), in one statement; answers the tenants of the windows whose units now
+     * exceed {@link UsageWindow#MAX_QUANTITY} (those windows are marked {@code quantity_overflow}). Sums saturate one
+     * past the bound, so no bigint ever overflows. A window that is no longer open is a bug: fail the batch.
+     */
+    Set<String> addUnits(Connection c, Map<UsageWindow, Long> units, Map<String, TenantPosition> tenants)
+            throws SQLException {
+        int n = units.size();
+        String[] tenant = new String[n];
+        String[] meter = new String[n];
+        String[] start = new String[n];
+        String[] end = new String[n];
+        Long[] quantity = new Long[n];
+        String[] identifier = new String[n];
+        Long[] lastSequence = new Long[n];
+        int i = 0;
+        for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
+            UsageWindow w = e.getKey();
+            tenant[i] = w.tenantId();
+            meter[i] = w.meter();
+            start[i] = w.start().toString(); // ISO-8601 in UTC: no session time zone involved
+            end[i] = w.end().toString();
+            quantity[i] = e.getValue();
+            identifier[i] = w.identifier();
+            TenantPosition t = tenants.get(w.tenantId());
+            lastSequence[i++] = t == null ? null : t.lastSequence;
+        }
+        String sum = "least(meter_reader_window.quantity + excluded.quantity, " + OVER + ")";
+        Set<String> overflowed = new HashSet<>();
+        int affected = 0;
         try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_window (tenant_id, meter, window_start, "
-                + "window_end, quantity, status, identifier) values (?, ?, ?, ?, ?, 'OPEN', ?) "
-                + "on conflict (tenant_id, meter, window_start) do update set quantity = meter_reader_window.quantity "
-                + "+ excluded.quantity where meter_reader_window.status = 'OPEN'")) {
-            List<UsageWindow> order = new ArrayList<>();
-            for (Map.Entry<UsageWindow, Long> e : units.entrySet()) {
-                UsageWindow w = e.getKey();
-                ps.setString(1, w.tenantId());
-                ps.setString(2, w.meter());
-                ps.setTimestamp(3, Timestamp.from(w.start()));
-                ps.setTimestamp(4, Timestamp.from(w.end()));
-                ps.setLong(5, e.getValue());
-                ps.setString(6, w.identifier());
-                ps.addBatch();
-                order.add(w);
-            }
-            int[] counts = ps.executeBatch();
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] == 0) {
-                    throw new IllegalStateException("units for a window that is already closed: " + order.get(i));
+                + "window_end, quantity, status, identifier, last_sequence, last_error) "
+                + "select u.t, u.m, u.s::timestamptz, u.e::timestamptz, u.q, 'OPEN', u.i, u.l, "
+                + "case when u.q > " + UsageWindow.MAX_QUANTITY + " then 'quantity_overflow' end "
+                + "from unnest(?::varchar[], ?::varchar[], ?::text[], ?::text[], ?::bigint[], ?::varchar[], ?::bigint[]) "
+                + "as u(t, m, s, e, q, i, l) "
+                + "on conflict (tenant_id, meter, window_start) do update set quantity = " + sum + ", "
+                + "last_sequence = greatest(meter_reader_window.last_sequence, excluded.last_sequence), "
+                + "last_error = case when " + sum + " > " + UsageWindow.MAX_QUANTITY + " then 'quantity_overflow' "
+                + "else meter_reader_window.last_error end "
+                + "where meter_reader_window.status = 'OPEN' "
+                + "returning tenant_id, quantity > " + UsageWindow.MAX_QUANTITY)) {
+            ps.setArray(1, c.createArrayOf("varchar", tenant));
+            ps.setArray(2, c.createArrayOf("varchar", meter));
+            ps.setArray(3, c.createArrayOf("text", start));
+            ps.setArray(4, c.createArrayOf("text", end));
+            ps.setArray(5, c.createArrayOf("bigint", quantity));
+            ps.setArray(6, c.createArrayOf("varchar", identifier));
+            ps.setArray(7, c.createArrayOf("bigint", lastSequence));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    affected++;
+                    if (rs.getBoolean(2)) {
+                        overflowed.add(rs.getString(1));
+                    }
                 }
             }
         }
+        if (affected != n) {
+            throw new IllegalStateException((n - affected) + " window(s) got units after they were closed");
+        }
+        return overflowed;
     }
+
+    /** One past the bound: both terms of a sum are at most this, so it never overflows a bigint. */
+    private static final long OVER = UsageWindow.MAX_QUANTITY + 1;
 
     /** Closes each tenant's open windows ending at or before its instant, in one statement; answers how many. */
     int closeWindows(Connection c, Map<String, Instant> throughByTenant) throws SQLException {
@@ -362,24 +527,36 @@ final class MeterReaderStore implements AutoCloseable {
      * ones only for tenants with a customer and an intact chain.
      */
     List<MeterReport> dueReports(Set<Integer> partitions, Instant now, int limit) throws SQLException {
+        return dueReports(partitions, now, limit, false);
+    }
+
+    /**
+     * {@code witnessedOnly}: closed windows only of entries a verified signed checkpoint covers (tenants whose position
+     * predates the Merkle frontier cannot be witnessed and are not held back).
+     */
+    List<MeterReport> dueReports(Set<Integer> partitions, Instant now, int limit, boolean witnessedOnly)
+            throws SQLException {
         List<MeterReport> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select w.tenant_id, w.meter, w.window_start, w.window_end, "
-                     + "w.quantity, w.identifier, w.status, w.attempts, t.stripe_customer_id "
+                     + "w.quantity, w.identifier, w.status, w.attempts, t.stripe_customer_id, w.first_sent_at, w.sent_at "
                      + "from meter_reader_window w join meter_reader_tenant t on t.tenant_id = w.tenant_id "
                      + "where w.status in ('CLOSED', 'DELIVERED') and t.kafka_partition = any(?) "
                      + "and (w.next_attempt_at is null or w.next_attempt_at <= ?) "
-                     + "and (w.status = 'DELIVERED' or (t.broken_sequence is null and t.stripe_customer_id is not null)) "
+                     + "and (w.status = 'DELIVERED' or (t.broken_sequence is null and t.stripe_customer_id is not null "
+                     + "and (not ? or t.merkle_frontier is null "
+                     + "or coalesce(w.last_sequence, 0) <= coalesce(t.witnessed_size, 0)))) "
                      + "order by w.window_end, w.tenant_id, w.meter limit ?")) {
             ps.setArray(1, intArray(c, partitions));
             ps.setTimestamp(2, Timestamp.from(now));
-            ps.setInt(3, limit);
+            ps.setBoolean(3, witnessedOnly);
+            ps.setInt(4, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UsageWindow w = new UsageWindow(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)),
                             instant(rs.getTimestamp(4)));
                     due.add(new MeterReport(w, rs.getLong(5), rs.getString(6), MeterReport.Status.valueOf(rs.getString(7)),
-                            rs.getInt(8), rs.getString(9)));
+                            rs.getInt(8), rs.getString(9), instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11))));
                 }
             }
         }
@@ -398,6 +575,59 @@ final class MeterReaderStore implements AutoCloseable {
             bindKey(ps, 3, r);
             ps.setString(6, r.status().name());
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Records, before a Stripe call, that the window is being sent now: {@code first_sent_at} once for good,
+     * {@code sent_at} when none is recorded or {@code reopen} (the identifier window Stripe keeps has run out and
+     * reconciliation found the event missing). Answers the report with both, or null when the window moved on.
+     */
+    MeterReport markSending(MeterReport r, Instant now, boolean reopen) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update meter_reader_window set "
+                     + "first_sent_at = coalesce(first_sent_at, ?), "
+                     + "sent_at = case when sent_at is null or ? then ? else sent_at end "
+                     + "where tenant_id = ? and meter = ? and window_start = ? and status = ? "
+                     + "returning first_sent_at, sent_at")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setBoolean(2, reopen);
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setString(4, r.window().tenantId());
+            ps.setString(5, r.window().meter());
+            ps.setTimestamp(6, Timestamp.from(r.window().start()));
+            ps.setString(7, r.status().name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? r.sentAt(instant(rs.getTimestamp(1)), instant(rs.getTimestamp(2))) : null;
+            }
+        }
+    }
+
+    /** Units of this tenant and meter in windows starting in [from, to), other than {@code except}, by kind. */
+    record SpanUnits(long delivered, long uncertain) {
+    }
+
+    /**
+     * For reconciliation: the units Stripe is known to hold (DELIVERED or WRITTEN_BACK) and the units of windows sent
+     * but not confirmed (CLOSED or PARKED with a send recorded), of the tenant's meter in windows starting in
+     * [from, to), the window being reconciled excluded.
+     */
+    SpanUnits spanUnits(MeterReport r, Instant from, Instant to) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select "
+                     + "coalesce(sum(quantity) filter (where status in ('DELIVERED', 'WRITTEN_BACK')), 0), "
+                     + "coalesce(sum(quantity) filter (where status in ('CLOSED', 'PARKED') and sent_at is not null), 0) "
+                     + "from meter_reader_window where tenant_id = ? and meter = ? and window_start >= ? "
+                     + "and window_start < ? and identifier <> ?")) {
+            ps.setString(1, r.window().tenantId());
+            ps.setString(2, r.window().meter());
+            ps.setTimestamp(3, Timestamp.from(from));
+            ps.setTimestamp(4, Timestamp.from(to));
+            ps.setString(5, r.identifier());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new SpanUnits(rs.getLong(1), rs.getLong(2));
+            }
         }
     }
 
@@ -484,11 +714,44 @@ final class MeterReaderStore implements AutoCloseable {
         return counts;
     }
 
+    /** Tenants stopped for a chain that failed verification (records lost to retention are no broken chain). */
     long brokenChains() throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select count(*) from meter_reader_tenant where broken_sequence is not null")) {
+             ResultSet rs = s.executeQuery("select count(*) from meter_reader_tenant where broken_sequence is not null "
+                     + "and broken_reason is distinct from '" + RETENTION + "'")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** Stopped tenants by reason. */
+    Map<String, Long> stoppedTenants() throws SQLException {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select coalesce(broken_reason, 'unknown'), count(*) from meter_reader_tenant "
+                     + "where broken_sequence is not null group by 1")) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return counts;
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    static final String RETENTION = "records_lost_to_retention";
+
+    /** Records that offsets [from, to) of a partition were deleted before this worker read them. */
+    void retentionLoss(String topic, int partition, long from, long to, Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into meter_reader_retention_loss (topic, partition, "
+                     + "lost_from, lost_to, noticed_at) values (?, ?, ?, ?, ?) on conflict do nothing")) {
+            ps.setString(1, topic);
+            ps.setInt(2, partition);
+            ps.setLong(3, from);
+            ps.setLong(4, to);
+            ps.setTimestamp(5, Timestamp.from(now));
+            ps.executeUpdate();
         }
     }
 
@@ -502,6 +765,11 @@ final class MeterReaderStore implements AutoCloseable {
 
     private static Array intArray(Connection c, Set<Integer> values) throws SQLException {
         return c.createArrayOf("integer", values.toArray());
+    }
+
+    private static Long longOrNull(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
     }
 
     private static Timestamp timestamp(Instant i) {

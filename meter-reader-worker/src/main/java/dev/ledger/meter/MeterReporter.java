@@ -1,7 +1,9 @@
 package dev.ledger.meter;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,10 @@ final class MeterReporter implements Runnable {
     private final MeterReaderMetrics metrics;
     private final Backoff backoff;
     private final Supplier<Set<Integer>> ownedPartitions;
+    private final Clock clock;
+    private final WindowReconciler reconciler;
+    /** Send only windows a verified checkpoint covers (METER_READER_REQUIRE_CHECKPOINT). */
+    private final boolean witnessedOnly;
     /** Customer provisioning backoff is per instance: losing it on restart only means one early retry. */
     private final Map<String, Instant> customerRetryAt = new HashMap<>();
     private final Map<String, Integer> customerAttempts = new HashMap<>();
@@ -38,7 +44,8 @@ final class MeterReporter implements Runnable {
     private volatile boolean running = true;
 
     MeterReporter(MeterReaderStore store, StripeMeters stripe, MeterEventStream stream, LedgerWriteBack ledger,
-                  MeterReaderMetrics metrics, Backoff backoff, Supplier<Set<Integer>> ownedPartitions) {
+                  MeterReaderMetrics metrics, Backoff backoff, Supplier<Set<Integer>> ownedPartitions, Clock clock,
+                  WindowReconciler reconciler, boolean witnessedOnly) {
         this.store = store;
         this.stripe = stripe;
         this.stream = stream;
@@ -46,6 +53,9 @@ final class MeterReporter implements Runnable {
         this.metrics = metrics;
         this.backoff = backoff;
         this.ownedPartitions = ownedPartitions;
+        this.clock = clock;
+        this.reconciler = reconciler;
+        this.witnessedOnly = witnessedOnly;
     }
 
     void stop() {
@@ -73,15 +83,37 @@ final class MeterReporter implements Runnable {
             return false;
         }
         provisionCustomers(partitions);
-        List<MeterReport> due = store.dueReports(partitions, Instant.now(), BATCH);
+        List<MeterReport> due = store.dueReports(partitions, clock.instant(), BATCH, witnessedOnly);
+        // Every closed window's send is recorded before any call, and an old one is reconciled with Stripe first.
+        List<MeterReport> ready = new ArrayList<>(due.size());
+        Map<String, WindowReconciler.Step> steps = new HashMap<>();
+        for (MeterReport report : due) {
+            if (report.status() != MeterReport.Status.CLOSED) {
+                ready.add(report);
+                continue;
+            }
+            WindowReconciler.Step step = reconciler.beforeSend(report, clock.instant());
+            steps.put(report.identifier(), step);
+            if (step instanceof WindowReconciler.Step.Send send) {
+                ready.add(send.report());
+            }
+        }
         // v2: the pass's closed windows go out together first; each then moves on by itself as in v1
         Map<String, Delivery> streamed = stream == null ? Map.of()
-                : stream.send(due.stream().filter(r -> r.status() == MeterReport.Status.CLOSED).toList());
+                : stream.send(ready.stream().filter(r -> r.status() == MeterReport.Status.CLOSED).toList());
         for (MeterReport report : due) {
             if (!running) {
                 break; // a window streamed but not marked DELIVERED is streamed again: Stripe ignores the duplicate
             }
-            deliver(report, streamed.get(report.identifier()));
+            switch (steps.get(report.identifier())) {
+                case null -> deliver(report, null);
+                case WindowReconciler.Step.Send send -> deliver(send.report(), streamed.get(report.identifier()));
+                case WindowReconciler.Step.AlreadyDelivered held -> delivered(held.report());
+                case WindowReconciler.Step.NotNow notNow -> failed(notNow.report(), notNow.outcome(), "stripe");
+                case WindowReconciler.Step.Gone gone -> {
+                    // another instance moved it on meanwhile
+                }
+            }
         }
         return !due.isEmpty();
     }
@@ -90,26 +122,36 @@ final class MeterReporter implements Runnable {
     private void deliver(MeterReport report, Delivery streamed) throws SQLException {
         MeterReport current = report;
         if (report.status() == MeterReport.Status.CLOSED) {
-            Delivery sent = streamed != null ? streamed : stripe.sendMeterEvent(report, Instant.now());
+            Delivery sent = streamed != null ? streamed : stripe.sendMeterEvent(report, clock.instant());
             if (!(sent instanceof Delivery.Done)) {
                 failed(report, sent, "stripe");
                 return;
             }
-            if (!store.advance(report, MeterReport.Status.DELIVERED, Instant.now())) {
+            if (!store.advance(report, MeterReport.Status.DELIVERED, clock.instant())) {
                 return; // another instance moved it on meanwhile
             }
             metrics.windowReported();
             log.info("reported {} = {} for tenant {} window {} to Stripe", report.window().meter(), report.quantity(),
                     report.window().tenantId(), report.window().start());
-            current = new MeterReport(report.window(), report.quantity(), report.identifier(),
-                    MeterReport.Status.DELIVERED, 0, report.stripeCustomerId());
+            current = report.withStatus(MeterReport.Status.DELIVERED);
         }
+        writeBack(current);
+    }
+
+    /** Stripe held the window's event already (reconciled): on to the write-back without a call. */
+    private void delivered(MeterReport report) throws SQLException {
+        if (store.advance(report, MeterReport.Status.DELIVERED, clock.instant())) {
+            writeBack(report.withStatus(MeterReport.Status.DELIVERED));
+        }
+    }
+
+    private void writeBack(MeterReport current) throws SQLException {
         Delivery written = ledger.reportUsage(current);
         if (!(written instanceof Delivery.Done)) {
             failed(current, written, "write_back");
             return;
         }
-        if (store.advance(current, MeterReport.Status.WRITTEN_BACK, Instant.now())) {
+        if (store.advance(current, MeterReport.Status.WRITTEN_BACK, clock.instant())) {
             metrics.windowWrittenBack();
         }
     }
@@ -118,14 +160,14 @@ final class MeterReporter implements Runnable {
         int attempt = report.attempts() + 1;
         switch (outcome) {
             case Delivery.Retry retry -> {
-                store.retryLater(report, Instant.now().plus(backoff.after(attempt)), retry.reason());
+                store.retryLater(report, clock.instant().plus(backoff.after(attempt)), retry.reason());
                 if (attempt == 1 || attempt % 10 == 0) {
                     log.warn("window {} not yet {} (attempt {}): {}", report.identifier(),
                             stage.equals("stripe") ? "reported" : "written back", attempt, retry.reason());
                 }
             }
             case Delivery.Park park -> {
-                store.park(report, park.reason(), Instant.now());
+                store.park(report, park.reason(), clock.instant());
                 metrics.windowParked(stage);
                 log.error("window {} PARKED at {} after {} attempt(s): {}", report.identifier(), stage, attempt,
                         park.reason());
@@ -138,7 +180,7 @@ final class MeterReporter implements Runnable {
         for (MeterReaderStore.CustomerWanted wanted : store.tenantsWantingCustomer(partitions)) {
             String tenant = wanted.tenantId();
             Instant due = customerRetryAt.get(tenant);
-            if (due != null && Instant.now().isBefore(due)) {
+            if (due != null && clock.instant().isBefore(due)) {
                 continue;
             }
             String customerId = createdCustomers.get(tenant);
@@ -167,7 +209,7 @@ final class MeterReporter implements Runnable {
             int attempt = customerAttempts.merge(tenant, 1, Integer::sum);
             boolean refused = outcome instanceof Delivery.Park;
             // A refusal needs a person; retry it rarely rather than never, so a fixed configuration heals itself.
-            customerRetryAt.put(tenant, Instant.now().plus(refused ? backoff.max() : backoff.after(attempt)));
+            customerRetryAt.put(tenant, clock.instant().plus(refused ? backoff.max() : backoff.after(attempt)));
             String reason = outcome instanceof Delivery.Retry r ? r.reason() : ((Delivery.Park) outcome).reason();
             if (refused) {
                 log.error("cannot set up the Stripe customer of tenant {}: {}", tenant, reason);

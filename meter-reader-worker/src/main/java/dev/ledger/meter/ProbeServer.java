@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +19,21 @@ import java.util.function.Supplier;
  */
 final class ProbeServer implements AutoCloseable {
 
+    /**
+     * The JDK server waits for ever on a request that never completes; two such clients would hold both handler
+     * threads. These limits (read once, when the JDK's server first loads) close a connection whose request takes
+     * longer than {@value #MAX_REQUEST_SECONDS} s or whose answer longer than {@value #MAX_RESPONSE_SECONDS} s,
+     * and bound the open connections. A property set on the command line wins.
+     */
+    static final int MAX_REQUEST_SECONDS = 5;
+    static final int MAX_RESPONSE_SECONDS = 30;
+
+    static {
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxConnections", "64");
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -26,10 +42,10 @@ final class ProbeServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ProbeServer start(int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics,
+    static ProbeServer start(InetAddress bind, int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics,
                              HttpHandler parked) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+            HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 16);
             ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "meter-reader-http");
                 t.setDaemon(true);
@@ -48,7 +64,7 @@ final class ProbeServer implements AutoCloseable {
             server.start();
             return new ProbeServer(server, executor);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on port " + port, e);
+            throw new UncheckedIOException("cannot listen on " + bind.getHostAddress() + ":" + port, e);
         }
     }
 

@@ -8,10 +8,14 @@ import com.stripe.model.billing.Meter;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.billing.MeterCreateParams;
+import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.param.billing.MeterEventCreateParams;
+import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,12 +32,16 @@ final class StripeMeters {
 
     private final StripeClient client;
     private final MeterReaderMetrics metrics;
+    private final MeterReaderPolicy policy;
     private final Set<String> knownMeters = ConcurrentHashMap.newKeySet();
+    /** Event name → meter id, of the active meters seen. */
+    private final Map<String, String> meterIds = new ConcurrentHashMap<>();
     private final Set<String> knownCustomers = ConcurrentHashMap.newKeySet();
 
-    StripeMeters(MeterReaderConfig config, MeterReaderMetrics metrics) {
+    StripeMeters(MeterReaderConfig config, MeterReaderPolicy policy, MeterReaderMetrics metrics) {
         this.client = client(config, config.stripeApiKey());
         this.metrics = metrics;
+        this.policy = policy;
     }
 
     /** A client authenticating with {@code key} (the API key, or a v2 session token), with the configured limits. */
@@ -62,13 +70,25 @@ final class StripeMeters {
         return at.isAfter(now.plus(NEWEST)) ? now.plus(NEWEST) : at;
     }
 
+    /**
+     * A report's event time: its window's, as it was when first sent (so that every send of a window carries the same
+     * timestamp, and reconciliation knows where Stripe filed it), kept inside the range Stripe accepts now.
+     */
+    static Instant eventTime(MeterReport report, Instant now) {
+        Instant at = eventTime(report.window(), report.firstSentAt() == null ? now : report.firstSentAt());
+        if (at.isBefore(now.minus(OLDEST))) {
+            return now.minus(OLDEST);
+        }
+        return at.isAfter(now.plus(NEWEST)) ? now.plus(NEWEST) : at;
+    }
+
     /** Sends the window as one meter event; an identifier Stripe already holds means it was delivered before. */
     Delivery sendMeterEvent(MeterReport report, Instant now) {
         Delivery meter = ensureMeter(report.window().meter());
         if (!(meter instanceof Delivery.Done)) {
             return meter;
         }
-        Instant at = eventTime(report.window(), now);
+        Instant at = eventTime(report, now);
         MeterEventCreateParams params = MeterEventCreateParams.builder()
                 .setEventName(report.window().meter())
                 .setIdentifier(report.identifier())
@@ -118,8 +138,17 @@ final class StripeMeters {
     record CustomerCreation(String customerId, Delivery outcome) {
     }
 
-    /** Makes sure an active sum meter with this event name exists (looked up once, created when missing). */
+    /**
+     * Makes sure an active sum meter with this event name exists (looked up once, created when missing). Only meters
+     * of the deployment's allowlist: any other is refused as {@code unknown_meter}, so a tenant's usage can never create
+     * meters in the Stripe account.
+     */
     Delivery ensureMeter(String meter) {
+        if (!policy.allows(meter)) {
+            metrics.stripeError("ensure_meter", "unknown_meter");
+            return new Delivery.Park("unknown_meter: meter " + RecordKey.forLog(meter)
+                    + " is not in LEDGER_ALLOWED_METERS; add it there to bill it, then retry the window");
+        }
         if (knownMeters.contains(meter)) {
             return Delivery.DONE;
         }
@@ -128,11 +157,12 @@ final class StripeMeters {
             MeterListParams active = MeterListParams.builder().setStatus(MeterListParams.Status.ACTIVE).setLimit(100L).build();
             for (Meter m : client.v1().billing().meters().list(active).autoPagingIterable()) {
                 knownMeters.add(m.getEventName());
+                meterIds.put(m.getEventName(), m.getId());
             }
             if (knownMeters.contains(meter)) {
                 return Delivery.DONE;
             }
-            client.v1().billing().meters().create(MeterCreateParams.builder()
+            Meter created = client.v1().billing().meters().create(MeterCreateParams.builder()
                     .setDisplayName(meter)
                     .setEventName(meter)
                     .setDefaultAggregation(MeterCreateParams.DefaultAggregation.builder()
@@ -142,6 +172,7 @@ final class StripeMeters {
                             .setType(MeterCreateParams.CustomerMapping.Type.BY_ID).build())
                     .setValueSettings(MeterCreateParams.ValueSettings.builder().setEventPayloadKey("value").build())
                     .build(), RequestOptions.builder().setIdempotencyKey("ledger-meter-" + meter).build());
+            meterIds.put(meter, created.getId());
             knownMeters.add(meter);
             return Delivery.DONE;
         } catch (StripeException e) {
@@ -176,6 +207,43 @@ final class StripeMeters {
             return failure("retrieve_customer", e);
         } finally {
             metrics.stripeCall("retrieve_customer", Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /** What Stripe's meter event summary answered: the aggregated units, or why there is no answer. */
+    record Summary(long aggregated, Delivery failure) {
+    }
+
+    /**
+     * Stripe's aggregated value of {@code meter} for the customer over [from, to) (minute boundaries), from
+     * {@code GET /v1/billing/meters/{id}/event_summaries}.
+     */
+    Summary summary(String meter, String customerId, Instant from, Instant to) {
+        Delivery known = ensureMeter(meter);
+        if (!(known instanceof Delivery.Done)) {
+            return new Summary(0, known);
+        }
+        String meterId = meterIds.get(meter);
+        if (meterId == null) {
+            knownMeters.remove(meter); // known from before ids were kept: look it up again
+            return new Summary(0, new Delivery.Retry("stripe: meter id of " + meter + " not known yet"));
+        }
+        long started = System.nanoTime();
+        try {
+            List<MeterEventSummary> data = client.v1().billing().meters().eventSummaries().list(meterId,
+                    MeterEventSummaryListParams.builder().setCustomer(customerId).setStartTime(from.getEpochSecond())
+                            .setEndTime(to.getEpochSecond()).build()).getData();
+            long total = 0;
+            for (MeterEventSummary s : data) {
+                total = Math.addExact(total, s.getAggregatedValue().longValueExact());
+            }
+            return new Summary(total, null);
+        } catch (StripeException e) {
+            return new Summary(0, failure("event_summaries", e));
+        } catch (ArithmeticException e) {
+            return new Summary(0, new Delivery.Park("stripe event_summaries: an aggregated value is not a whole number of units"));
+        } finally {
+            metrics.stripeCall("event_summaries", Duration.ofNanos(System.nanoTime() - started));
         }
     }
 

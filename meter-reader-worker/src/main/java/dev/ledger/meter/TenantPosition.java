@@ -22,6 +22,17 @@ final class TenantPosition {
     boolean touched;
     /** Units the current batch added to this tenant's windows, not yet handed to the batch. */
     final Units units = new Units();
+    /** The hashes of its latest entries, for {@link ForkDetector}. */
+    RecentHashes recent = new RecentHashes();
+    /** The Merkle tree of entries 1..lastSequence; null when this position predates it (not witnessed). */
+    MerkleFrontier frontier = new MerkleFrontier();
+    /** A signed checkpoint ahead of lastSequence (size and root), checked on reaching it; null when none. */
+    Long checkpointSize;
+    byte[] checkpointRoot;
+    /** The largest size whose signed root the chain matched. */
+    Long witnessedSize;
+    /** Its first record read after records were lost to retention was ahead of it: its gap can never fill. */
+    boolean retentionGap;
 
     TenantPosition(String tenantId) {
         this.tenantId = tenantId;
@@ -52,7 +63,7 @@ final class TenantPosition {
         void add(String m, long windowStart, long quantity, UnitsSink sink) {
             for (int i = 0; i < 2; i++) {
                 if (meter[i] != null && start[i] == windowStart && meter[i].equals(m)) {
-                    sum[i] = Math.addExact(sum[i], quantity);
+                    sum[i] = saturatedSum(sum[i], quantity);
                     return;
                 }
             }
@@ -74,6 +85,14 @@ final class TenantPosition {
                 }
             }
         }
+    }
+
+    /**
+     * Units added up to at most one past {@link UsageWindow#MAX_QUANTITY}: both terms are at most that, so the sum
+     * cannot overflow, and a sum past the bound stays recognisable as such.
+     */
+    static long saturatedSum(long a, long b) {
+        return Math.min(a + b, UsageWindow.MAX_QUANTITY + 1);
     }
 
     /** Moves the closing boundary forward to a window start (epoch seconds), never back. */

@@ -43,7 +43,7 @@ class MeterEventStreamTest {
                 "METER_EVENTS_MODE", "v2"));
         clock = new MovableClock(Instant.now());
         MeterReaderMetrics metrics = new MeterReaderMetrics();
-        stream = new MeterEventStream(config, new StripeMeters(config, metrics), metrics, clock);
+        stream = new MeterEventStream(config, new StripeMeters(config, MeterReaderPolicy.defaults(), metrics), metrics, clock);
         StripeClient stripe = StripeClient.builder().setApiKey("sk_test_local").setApiBase(emulator.url())
                 .setMeterEventsBase(emulator.url()).build();
         customer = stripe.v1().customers().create(CustomerCreateParams.builder().setName("Tenant A").build()).getId();

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Also offers a controllable clock, fault injection (429 / 500 / slow 500, decided before any state change)
  * and counters for tests, plus unauthenticated admin endpoints under {@code /_emulator}:
  * {@code GET /_emulator/health}, {@code GET|POST /_emulator/clock} ({@code advance_seconds}, {@code now}),
- * {@code POST /_emulator/faults} ({@code fraction}, {@code seed}, {@code timeout_ms}) and
+ * {@code POST /_emulator/faults} ({@code fraction}, {@code seed}, {@code timeout_ms}),
+ * {@code POST /_emulator/lost-answers} ({@code enabled}: meter event calls take effect and answer 500, as when an
+ * answer is lost on the way back) and
  * {@code GET /_emulator/stats} (optional {@code customer} + {@code event_name} for a total).
  */
 public final class StripeEmulator implements AutoCloseable {
@@ -65,6 +67,8 @@ public final class StripeEmulator implements AutoCloseable {
     private long faultSeed;
     private Random faultRandom = new Random(0);
     private volatile long faultTimeoutMillis = 3000;
+    /** Meter event calls take effect, then answer 500 as if the answer were lost on the way back. */
+    private volatile boolean loseAnswers;
 
     private StripeEmulator(int port) throws IOException {
         // Without TCP_NODELAY, small responses stall ~40 ms behind delayed ACKs. Read once per JVM by the JDK.
@@ -172,6 +176,14 @@ public final class StripeEmulator implements AutoCloseable {
             faultSeed = seed;
             faultRandom = new Random(seed);
         }
+    }
+
+    /**
+     * While on, each v1 meter event call is carried out (the event is recorded, or refused, as usual) and then answered
+     * with a 500: what a client sees when Stripe accepted its call but the answer never reached it.
+     */
+    public void loseAnswers(boolean on) {
+        loseAnswers = on;
     }
 
     public void setFaultTimeout(Duration timeout) {
@@ -305,6 +317,9 @@ public final class StripeEmulator implements AutoCloseable {
         }
         String idempotencyKey = h.getFirst("Idempotency-Key");
         StripeState.Result result = state.handle(method, path, params, apiKey, idempotencyKey);
+        if (loseAnswers && "POST".equals(method) && path.equals("/v1/billing/meter_events")) {
+            return error(false, 500, "api_error", null, "An unknown error occurred (the answer was lost).");
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         if (idempotencyKey != null && "POST".equals(method)) {
             headers.put("Idempotency-Key", idempotencyKey);
@@ -435,6 +450,17 @@ public final class StripeEmulator implements AutoCloseable {
                 synchronized (faultLock) {
                     return ok(ordered("fraction", faultFraction, "seed", faultSeed, "timeout_ms", faultTimeoutMillis));
                 }
+            }
+            case "POST /_emulator/lost-answers" -> {
+                String enabled = FormParams.optString(params, "enabled");
+                if (enabled == null) {
+                    throw StripeApiException.missingParam("enabled");
+                }
+                if (!enabled.equals("true") && !enabled.equals("false")) {
+                    throw StripeApiException.invalid(null, "enabled", "enabled must be true or false");
+                }
+                loseAnswers(Boolean.parseBoolean(enabled));
+                return ok(ordered("enabled", loseAnswers));
             }
             case "GET /_emulator/stats" -> {
                 Map<String, Object> stats = ordered("meter_event_calls", meterEventCalls(),

@@ -1,0 +1,131 @@
+package dev.ledger.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.core.chain.StoredEntry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11 item 13: Stripe dedupes a meter event identifier for about 24 h only. A window whose event Stripe
+ * accepted but whose answer was lost, retried after an outage of more than 24 h, must not be billed twice: the worker
+ * records its sends and reconciles an old one against Stripe's meter event summaries instead of sending blindly.
+ * Both clocks (the emulator's, the worker's) are moved, nothing sleeps for a day.
+ */
+class BillingIdentifierWindowTest {
+
+    private static BillingWorld.Servers servers;
+    private BillingWorld world;
+
+    @BeforeAll
+    static void servers() throws Exception {
+        servers = new BillingWorld.Servers();
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        servers.close();
+    }
+
+    @BeforeEach
+    void world() throws Exception {
+        world = new BillingWorld(servers, 2);
+    }
+
+    @AfterEach
+    void closeWorld() {
+        world.close();
+    }
+
+    @Test
+    void givenEventsStripeAcceptedWhoseAnswersWereLost_whenTheWorkerRetriesAfter25Hours_thenNothingIsBilledTwice()
+            throws Exception {
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cus, world.at(0)));
+        long expected = 0;
+        for (int i = 0; i < 6; i++) {
+            entries.add(a.usage("tokens", i + 1, world.at(i * 1_500L)));
+            expected += i + 1;
+        }
+        long windows = entries.stream().skip(1).map(e -> Math.floorDiv(java.time.Instant.parse(e.recordedAt())
+                .getEpochSecond(), BillingWorld.WINDOW_SECONDS)).distinct().count();
+
+        world.stripe.loseAnswers(true); // Stripe records each event, the worker never hears so: an outage begins
+        world.start(Map.of());
+        world.send(entries);
+        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == windows, "Stripe to accept every window");
+        BillingWorld.await(() -> world.stripe.meterEventCalls() > 2 * windows, "the worker to retry in vain");
+        assertThat(world.queryLong("select count(*) from meter_reader_window where status = 'CLOSED' "
+                + "and first_sent_at is not null and sent_at is not null")).isEqualTo(windows);
+        assertThat(world.ledger.usageReports()).isEmpty();
+
+        // 25 h later: Stripe has forgotten the identifiers, and the outage ends
+        world.stripe.advanceClock(Duration.ofHours(25));
+        world.clock.advance(Duration.ofHours(25));
+        world.stripe.loseAnswers(false);
+
+        world.awaitWrittenBack((int) windows);
+        assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
+        assertThat(world.stripe.meterEventsAccepted()).as("no event sent again").isEqualTo(windows);
+        assertThat(world.ledger.usageReports()).hasSize((int) windows);
+    }
+
+    @Test
+    void givenAWindowStripeNeverRecorded_whenRetriedAfter25Hours_thenReconciliationSendsItOnce() throws Exception {
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        world.stripe.injectFaults(1.0, 3); // every call fails before it takes effect
+        world.stripe.setFaultTimeout(Duration.ofMillis(10));
+        world.start(Map.of());
+        world.send(List.of(a.registered("Tenant A", cus, world.at(0)), a.usage("tokens", 9, world.at(100))));
+        BillingWorld.await(() -> world.queryLong("select count(*) from meter_reader_window where sent_at is not null")
+                == 1, "a first send recorded");
+
+        world.stripe.advanceClock(Duration.ofHours(25));
+        world.clock.advance(Duration.ofHours(25));
+        world.stripe.injectFaults(0, 0);
+
+        world.awaitWrittenBack(1);
+        assertThat(world.stripe.meterEventTotal(cus, "tokens")).isEqualTo(9);
+        assertThat(world.stripe.meterEventsAccepted()).isEqualTo(1);
+    }
+
+    @Test
+    void givenAWindowStripeHoldsThatWasParked_whenAnOperatorRequeuesItThreeDaysLater_thenItIsNotBilledAgain()
+            throws Exception {
+        String token = "operator-token-for-the-billing-window-tests";
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        world.stripe.loseAnswers(true);
+        MeterReader reader = world.start(Map.of("METER_READER_ADMIN_TOKEN", token));
+        world.send(List.of(a.registered("Tenant A", cus, world.at(0)), a.usage("tokens", 8, world.at(100))));
+        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == 1, "Stripe to accept the window");
+        // the worker never heard back; the window ends up parked, and an operator looks at it days later
+        world.queryString("update meter_reader_window set status = 'PARKED', parked_from = 'CLOSED', parked_at = now() "
+                + "where tenant_id = 'tenant-a' returning identifier");
+        world.stripe.loseAnswers(false);
+        world.stripe.advanceClock(Duration.ofDays(3));
+        world.clock.advance(Duration.ofDays(3));
+
+        String identifier = world.queryString("select identifier from meter_reader_window where tenant_id = 'tenant-a'");
+        java.net.http.HttpResponse<String> retried = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + reader.port() + "/parked/"
+                                + java.net.URLEncoder.encode(identifier, java.nio.charset.StandardCharsets.UTF_8) + "/retry"))
+                        .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(retried.statusCode()).isEqualTo(200);
+
+        world.awaitWrittenBack(1);
+        assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(8);
+        assertThat(world.stripe.meterEventsAccepted()).isEqualTo(1);
+    }
+}

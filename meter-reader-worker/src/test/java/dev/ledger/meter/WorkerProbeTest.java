@@ -1,0 +1,149 @@
+package dev.ledger.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 11 item 18 (the workers' part): the meter-reader's probe port listens on loopback unless configured, a
+ * client that never finishes its request cannot hold the probe threads, and record keys from the topic (bytes anyone
+ * with write access chose) are never logged raw.
+ */
+class WorkerProbeTest {
+
+    private static BillingWorld.Servers servers;
+    private BillingWorld world;
+
+    @BeforeAll
+    static void servers() throws Exception {
+        servers = new BillingWorld.Servers();
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        servers.close();
+    }
+
+    @BeforeEach
+    void world() throws Exception {
+        world = new BillingWorld(servers, 1);
+    }
+
+    @AfterEach
+    void closeWorld() {
+        world.close();
+    }
+
+    @Test
+    void givenNoBindAddress_thenTheProbePortAnswersOnLoopbackOnlyAndOnAnotherAddressWhenConfigured() throws Exception {
+        Optional<InetAddress> external = externalAddress();
+        Assumptions.assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address");
+        MeterReader reader = world.start(Map.of());
+        assertThat(status("127.0.0.1", reader.port())).isEqualTo(200);
+        assertThrows(IOException.class, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(external.get(), reader.port()), 2_000);
+            }
+        }, "the probe port must not be reachable on " + external.get());
+        world.stop(reader);
+
+        MeterReader open = world.start(Map.of("METER_READER_BIND_ADDRESS", "0.0.0.0"));
+        assertThat(status(external.get().getHostAddress(), open.port())).isEqualTo(200);
+    }
+
+    @Test
+    void givenClientsThatNeverFinishTheirRequests_thenHealthStillAnswersWithinTheRequestLimit() throws Exception {
+        MeterReader reader = world.start(Map.of());
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) { // more than the probe server's two threads
+                Socket s = new Socket("127.0.0.1", reader.port());
+                OutputStream out = s.getOutputStream();
+                out.write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                slow.add(s);
+            }
+            Thread.sleep(300);
+            long started = System.nanoTime();
+            assertThat(status("127.0.0.1", reader.port())).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(Duration.ofSeconds(ProbeServer.MAX_REQUEST_SECONDS + 5));
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void givenARecordThatIsNoEntryWithAHostileKey_thenTheLogShowsTheKeyEscapedAndTruncated() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(EntryConsumer.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            MeterReader reader = world.start(Map.of());
+            byte[] key = ("tenant-x\n2026-12-03 ERROR forged log line \u001b[31m" + "k".repeat(200))
+                    .getBytes(StandardCharsets.UTF_8);
+            world.sendRecords(List.of(new ProducerRecord<>(world.topic, key, "not an entry".getBytes())));
+            BillingWorld.await(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().contains("unreadable")),
+                    "the unreadable record logged");
+            String line = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("unreadable")).findFirst().orElseThrow();
+            assertThat(line).doesNotContain("\n").doesNotContain("\u001b").contains("tenant-x\\x0a2026-12-03")
+                    .contains("\\x1b[31m").doesNotContain("k".repeat(100));
+            assertThat(reader.isHealthy()).isTrue();
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    private static int status(String host, int port) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/health"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static Optional<InetAddress> externalAddress() throws IOException {
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!ni.isUp() || ni.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLoopbackAddress()) {
+                    return Optional.of(a);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
