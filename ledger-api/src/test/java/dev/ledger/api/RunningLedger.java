@@ -1,5 +1,6 @@
 package dev.ledger.api;
 
+import dev.ledger.api.chain.PublicationReconciler;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -42,8 +43,24 @@ public final class RunningLedger implements AutoCloseable {
         return context;
     }
 
+    /**
+     * Stops like a process stop, after the publisher has dealt with every committed entry (at most 20 s): the tests
+     * share one database and so one publisher position, and entries left behind would otherwise be published by the
+     * next test's ledger, to that test's topic, without their chains' beginnings.
+     */
     @Override
     public void close() {
+        try {
+            PublicationReconciler publication = context.getBean(PublicationReconciler.class);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (publication.unpublishedEntries() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a ledger whose database is gone stops all the same
+        }
         context.close();
     }
 }

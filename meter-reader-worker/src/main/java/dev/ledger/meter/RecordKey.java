@@ -1,7 +1,7 @@
 package dev.ledger.meter;
 
+import dev.ledger.core.tenant.ChainIds;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 /**
  * Kafka record keys and tenant ids as they come off the topic: bytes anyone with write access to the topic chose.
@@ -9,15 +9,14 @@ import java.util.regex.Pattern;
  */
 final class RecordKey {
 
-    /** The ledger's tenant id pattern (ledger-api {@code TenantController.TENANT_ID}); the worker's columns fit it. */
-    private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     static final int MAX_LOGGED = 64;
 
     private RecordKey() {
     }
 
     static boolean isTenantId(String s) {
-        return s != null && TENANT_ID.matcher(s).matches();
+        // a tenant's chain or the ledger's system chain (ChainIds, the ledger's own definition); the worker's columns fit both
+        return ChainIds.isChainId(s);
     }
 
     /** The key as a tenant id, or null when it is none. */

@@ -2,6 +2,7 @@ package dev.ledger.api.tenant;
 
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.tenant.ChainIds;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -12,7 +13,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class SystemChain {
 
-    public static final String TENANT_ID = "_system";
+    public static final String TENANT_ID = ChainIds.SYSTEM;
 
     private final LedgerWriter writer;
     private final JdbcTemplate jdbc;

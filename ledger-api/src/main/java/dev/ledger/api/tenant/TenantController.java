@@ -7,6 +7,7 @@ import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.messages.ApiKeyIssued;
+import dev.ledger.core.tenant.ChainIds;
 import dev.ledger.core.messages.ApiKeyRevoked;
 import dev.ledger.core.messages.RegisterTenant;
 import dev.ledger.core.messages.StripeCustomerLinked;
@@ -37,8 +38,6 @@ import org.springframework.web.bind.annotation.RestController;
 /** Tenants and keys (admin). Every change here is also an entry in the tenant's chain, with its actor. */
 @RestController
 public class TenantController {
-
-    static final String TENANT_ID = "[a-z0-9][a-z0-9_-]{0,62}";
 
     public record CreateTenant(@JsonProperty(required = true) String tenantId, @JsonProperty(required = true) String name,
                                String stripeCustomerId) {
@@ -72,7 +71,7 @@ public class TenantController {
     public ResponseEntity<TenantView> create(Caller caller, @RequestBody CreateTenant body) {
         caller.requireAdmin();
         List<Map<String, String>> errors = new ArrayList<>();
-        if (body.tenantId() == null || !body.tenantId().matches(TENANT_ID)) {
+        if (!ChainIds.isTenantId(body.tenantId())) {
             errors.add(Map.of("field", "tenant_id", "code", "invalid_format",
                     "message", "1-63 characters: lowercase letters, digits, '-' and '_', starting with a letter or digit"));
         }
