@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.EntryFraming;
-import dev.ledger.core.chain.ProofIndex;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
 import java.time.Instant;
@@ -84,11 +83,8 @@ public class CheckpointController {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
                     "Need 1 <= sequence <= size <= " + head + " (the chain's head).");
         }
-        ProofIndex tree = checkpoints.tree(tenantId, treeSize);
-        synchronized (tree) {
-            return new Proof(sequence, treeSize, sequence - 1, hex(tree.inclusionProof(sequence - 1, treeSize)),
-                    EntryFraming.hex(tree.root(treeSize)));
-        }
+        CheckpointService.Proof proof = checkpoints.inclusion(tenantId, sequence, treeSize);
+        return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), EntryFraming.hex(proof.root()));
     }
 
     @GetMapping("/v1/tenants/{tenantId}/consistency")
@@ -99,10 +95,7 @@ public class CheckpointController {
         if (from < 1 || to < from || to > head) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range", "Need 1 <= from <= to <= " + head + ".");
         }
-        ProofIndex tree = checkpoints.tree(tenantId, to);
-        synchronized (tree) {
-            return new Consistency(from, to, hex(tree.consistencyProof(from, to)));
-        }
+        return new Consistency(from, to, hex(checkpoints.consistency(tenantId, from, to)));
     }
 
     /**
