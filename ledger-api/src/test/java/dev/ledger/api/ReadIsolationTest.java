@@ -3,7 +3,9 @@ package dev.ledger.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.ledger.api.LedgerClient.Answer;
+import dev.ledger.api.read.ReadPool;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +23,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Issue 11 items 15 and 17, as an auditor and a governance platform would notice them: long reads (exports read slowly
@@ -168,6 +172,27 @@ class ReadIsolationTest {
             Answer otherScan = admin.post("/v1/tenants/" + other + "/verifications", Map.of());
             assertThat(otherScan.status()).isEqualTo(200);
             assertThat(otherScan.body().path("status").asText()).isEqualTo("VALID");
+        }
+    }
+
+    @Test
+    void givenTheDefaultSettingsThenAppendsAndScansUseSeparatePoolsBuiltFromTheSameDatabaseSettings() {
+        try (RunningLedger ledger = RunningLedger.start(SharedInfrastructure.get())) {
+            var context = ledger.context();
+            HikariDataSource primary = (HikariDataSource) context.getBean(DataSource.class);
+            HikariDataSource reads = context.getBean(ReadPool.NAME, HikariDataSource.class);
+            // the write pool keeps every spring.datasource.hikari.* setting
+            assertThat(primary.getMaximumPoolSize()).isEqualTo(16);
+            assertThat(primary.getDataSourceProperties()).containsEntry("reWriteBatchedInserts", "true");
+            assertThat(context.getBean(JdbcTemplate.class).getDataSource()).isSameAs(primary);
+            // the read pool: its own size, read-only, the same URL, login and session set-up
+            assertThat(reads).isNotSameAs(primary);
+            assertThat(reads.getPoolName()).isEqualTo("ledger-read");
+            assertThat(reads.getMaximumPoolSize()).isEqualTo(8);
+            assertThat(reads.isReadOnly()).isTrue();
+            assertThat(reads.getJdbcUrl()).isEqualTo(primary.getJdbcUrl());
+            assertThat(reads.getUsername()).isEqualTo(primary.getUsername());
+            assertThat(reads.getConnectionInitSql()).isEqualTo(primary.getConnectionInitSql());
         }
     }
 
