@@ -48,7 +48,8 @@ class LargeTenantCheckpointTest {
         // when the service restarts (nothing of the tree in memory) and ten more entries are appended
         LargeTenantRows.append(infra.postgres.jdbcUrl(), tenant, 10);
         // (checkpoints issued by themselves only in the round at start-up, which may extend other tests' tenants' trees)
-        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.checkpoint.scan-millis", 3_600_000))) {
+        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.checkpoint.scan-millis", 3_600_000,
+                "ledger.checkpoint.interval", "100h"))) {
             LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
             double before = settledEntriesRead(ledger);
             long t0 = System.nanoTime();

@@ -188,7 +188,7 @@ class ReadIsolationTest {
             // the read pool: its own size, read-only, the same URL, login and session set-up
             assertThat(reads).isNotSameAs(primary);
             assertThat(reads.getPoolName()).isEqualTo("ledger-read");
-            assertThat(reads.getMaximumPoolSize()).isEqualTo(8);
+            assertThat(reads.getMaximumPoolSize()).isEqualTo(8 + ReadPool.CHEAP_READ_CONNECTIONS);
             assertThat(reads.isReadOnly()).isTrue();
             assertThat(reads.getJdbcUrl()).isEqualTo(primary.getJdbcUrl());
             assertThat(reads.getUsername()).isEqualTo(primary.getUsername());

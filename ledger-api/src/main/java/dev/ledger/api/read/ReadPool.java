@@ -21,6 +21,8 @@ public class ReadPool {
 
     /** Qualifier of the read pool; it is no default candidate, so nothing gets it without asking by name. */
     public static final String NAME = "readDataSource";
+    /** Read connections beyond the long reads' share: pages of entries, proofs, checkpoints. */
+    public static final int CHEAP_READ_CONNECTIONS = 4;
 
     /** Declaring a DataSource makes Boot's own back off: this one is built as Boot builds it. */
     @Bean
@@ -40,7 +42,8 @@ public class ReadPool {
         HikariConfig config = new HikariConfig();
         dataSource.copyStateTo(config);
         config.setPoolName("ledger-read");
-        config.setMaximumPoolSize(props.poolSize());
+        // one connection per long read admitted (ReadLimits), and a few more so that cheap reads never queue behind them
+        config.setMaximumPoolSize(props.poolSize() + CHEAP_READ_CONNECTIONS);
         config.setMinimumIdle(Math.min(2, props.poolSize()));
         config.setReadOnly(true);
         config.setAutoCommit(false); // cursors stream only inside a transaction

@@ -6,8 +6,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * How much reading the ledger allows, so that auditors' scans never take the connections and cores appends need.
  *
- * @param poolSize          connections of the read pool, separate from the write pool ({@code LEDGER_READ_POOL_SIZE});
- *                          also how many long reads (verifications, exports) run at once in all
+ * @param poolSize          how many long reads (verifications, exports) run at once in all, each on a connection of the
+ *                          read pool, which is separate from the write pool and has {@link ReadPool#CHEAP_READ_CONNECTIONS}
+ *                          more for cheap reads ({@code LEDGER_READ_POOL_SIZE})
  * @param tenantLongReads   long reads of one tenant's chain at once ({@code LEDGER_READ_TENANT_CONCURRENCY})
  * @param costPerSecond     read cost a tenant's chain may take per second, sustained ({@code LEDGER_READ_COST_PER_SECOND});
  *                          a cheap read (a page of entries, a proof, a checkpoint) costs 1, a long read 1 per
