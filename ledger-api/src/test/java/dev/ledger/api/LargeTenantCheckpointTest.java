@@ -89,10 +89,10 @@ class LargeTenantCheckpointTest {
 
     private static double settledEntriesRead(RunningLedger ledger) throws InterruptedException {
         double last = entriesRead(ledger);
-        for (int stable = 0; stable < 15; ) {
+        for (int stable = 0, rounds = 0; stable < 15 && rounds < 300; rounds++) {
             Thread.sleep(100);
             double now = entriesRead(ledger);
-            stable = now == last ? stable + 1 : 0;
+            stable = Double.compare(now, last) == 0 ? stable + 1 : 0;
             last = now;
         }
         return last;
