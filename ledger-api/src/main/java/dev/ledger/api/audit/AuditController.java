@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.auth.Caller;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
@@ -51,12 +52,14 @@ public class AuditController {
     private final LedgerWriter writer;
     private final JdbcTemplate jdbc;
     private final CheckpointService checkpoints;
+    private final ReadLimits limits;
 
-    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints) {
+    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints, ReadLimits limits) {
         this.audit = audit;
         this.writer = writer;
         this.jdbc = jdbc;
         this.checkpoints = checkpoints;
+        this.limits = limits;
     }
 
     /**
@@ -64,27 +67,37 @@ public class AuditController {
      * the first {@code size} hashes. The first mismatch lies after the last checkpoint that still matches.
      */
     static final class CheckpointCheck {
-        private final List<Checkpoint> signed;
         private final CheckpointKeys keys;
         private final MerkleTree.Builder tree = new MerkleTree.Builder();
+        /** The checkpoints the entries streamed so far are held against, a page at a time, smallest first. */
+        private List<Checkpoint> signed = List.of();
         private int next;
         private long lastMatching;
         private ChainVerifier.Break mismatch;
 
-        CheckpointCheck(List<Checkpoint> signed, CheckpointKeys keys) {
-            this.signed = signed;
+        CheckpointCheck(CheckpointKeys keys) {
             this.keys = keys;
+        }
+
+        /** The next page of checkpoints; entries stream after it up to its largest size. */
+        void page(List<Checkpoint> page) {
+            signed = page;
+            next = 0;
+            while (next < signed.size() && signed.get(next).size() <= tree.size()) {
+                next++; // size 0 (the empty root) or already passed: nothing to hold against
+            }
         }
 
         /** The next entry, by the RFC 6962 leaf hash of its stored hash. */
         void acceptLeaf(byte[] leafHash) {
-            if (next >= signed.size()) {
-                return; // no checkpoint left to hold the history against
-            }
             tree.appendLeafHash(leafHash);
             while (next < signed.size() && signed.get(next).size() == tree.size()) {
                 compare(signed.get(next++), tree.root());
             }
+        }
+
+        long size() {
+            return tree.size();
         }
 
         private void compare(Checkpoint c, byte[] root) {
@@ -103,16 +116,11 @@ public class AuditController {
             }
         }
 
-        ChainVerifier.Break finish() {
-            if (mismatch == null) {
-                while (next < signed.size() && signed.get(next).size() == 0) {
-                    next++;
-                }
-                if (next < signed.size()) {
-                    Checkpoint c = signed.get(next);
-                    mismatch = new ChainVerifier.Break(tree.size() + 1, ChainVerifier.Reason.checkpoint_mismatch,
-                            "a signed checkpoint covers " + c.size() + " entries but only " + tree.size() + " remain: the tail was cut off");
-                }
+        /** {@code beyond}: the smallest checkpoint larger than the entries read, if any (a cut-off tail). */
+        ChainVerifier.Break finish(Checkpoint beyond) {
+            if (mismatch == null && beyond != null) {
+                mismatch = new ChainVerifier.Break(tree.size() + 1, ChainVerifier.Reason.checkpoint_mismatch,
+                        "a signed checkpoint covers " + beyond.size() + " entries but only " + tree.size() + " remain: the tail was cut off");
             }
             return mismatch;
         }
@@ -138,6 +146,7 @@ public class AuditController {
         if (limit < 1 || limit > 1000 || after < 0) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000 and after >= 0.");
         }
+        limits.cheap(tenantId);
         List<Entry> entries = new ArrayList<>(limit);
         audit.stream(tenantId, after + 1, after + limit, e -> entries.add(new Entry(e.sequence(), LedgerJson.shortType(e.type()),
                 e.recordedAt(), payload(e.payload()), EntryFraming.hex(e.hash()), EntryFraming.hex(e.prevHash()))));
@@ -148,32 +157,57 @@ public class AuditController {
     @PostMapping("/v1/tenants/{tenantId}/verifications")
     public Verification verify(Caller caller, @PathVariable String tenantId, @RequestBody(required = false) VerificationRequest body) {
         requireAuditor(caller, tenantId, jdbc);
-        // checkpoints before the head: one issued meanwhile then never lies beyond the head and fakes a cut-off tail
-        List<Checkpoint> allSigned = checkpoints.upTo(tenantId, Long.MAX_VALUE);
-        ChainAudit.Head head = audit.head(tenantId);
-        long from = body == null || body.fromSequence() == null ? 1 : body.fromSequence();
-        long to = body == null || body.toSequence() == null ? head.sequence() : body.toSequence();
-        if (from < 1 || to < from - 1 || to > head.sequence()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
-                    "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
+        ChainVerifier verifier;
+        ChainVerifier.Break broken;
+        ChainAudit.Head head;
+        long from;
+        long to;
+        CheckpointCheck check = new CheckpointCheck(checkpoints.keys());
+        ChainVerifier.Break checkpointBreak;
+        try (ReadLimits.Permit permit = limits.longRead(tenantId, checkpoints.head(tenantId));
+             ChainAudit.Session session = audit.open()) {
+            // one snapshot: the head, the checkpoints and the entries agree with each other
+            head = session.head(tenantId);
+            from = body == null || body.fromSequence() == null ? 1 : body.fromSequence();
+            to = body == null || body.toSequence() == null ? head.sequence() : body.toSequence();
+            if (from < 1 || to < from - 1 || to > head.sequence()) {
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
+                        "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
+            }
+            verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, session.hashAt(tenantId, from - 1));
+            ChainVerifier v = verifier;
+            ChainAudit.HashedEntrySink sink = (entry, recomputed, leaf) -> {
+                v.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed);
+                check.acceptLeaf(leaf);
+            };
+            if (from > 1) {
+                session.streamHashed(tenantId, from, to, sink);
+            } else {
+                // a run from 1 also holds the history against every signed checkpoint up to its end, a page of them at a
+                // time: the entries up to the page's largest checkpoint, then the next page
+                long next = 1;
+                while (next <= to) {
+                    List<Checkpoint> page = session.checkpoints(tenantId, next - 1, to, 1000);
+                    long until = page.size() == 1000 ? page.get(page.size() - 1).size() : to;
+                    check.page(page);
+                    session.streamHashed(tenantId, next, until, sink);
+                    if (check.size() < until) {
+                        break; // rows missing: the verifier names the gap
+                    }
+                    next = until + 1;
+                }
+            }
+            // a full run: a checkpoint beyond the head means the tail was cut off (a ranged run only covers its range)
+            Checkpoint beyond = from > 1 || to < head.sequence() ? null
+                    : session.checkpoints(tenantId, check.size(), Long.MAX_VALUE, 1).stream().findFirst().orElse(null);
+            checkpointBreak = from > 1 ? null : check.finish(beyond);
         }
-        // a full run also holds the history against every signed checkpoint (a cut-off tail or rewritten past shows)
-        List<Checkpoint> signed = from > 1 ? List.of()
-                : to == head.sequence() ? allSigned : allSigned.stream().filter(c -> c.size() <= to).toList();
-        CheckpointKeys keys = checkpoints.keys();
-        CheckpointCheck check = new CheckpointCheck(signed, keys);
-        ChainVerifier verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, audit.hashAt(tenantId, from - 1));
-        audit.streamHashed(tenantId, from, to, (entry, recomputed, leaf) -> {
-            verifier.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed);
-            check.acceptLeaf(leaf);
-        });
-        ChainVerifier.Break broken = verifier.firstBreak();
+        broken = verifier.firstBreak();
         if (broken == null && verifier.lastSequence() < to) {
             // the rows ended early: the entry after the last good one is missing
             broken = new ChainVerifier.Break(verifier.lastSequence() + 1, ChainVerifier.Reason.sequence_gap,
                     "entry " + (verifier.lastSequence() + 1) + " is missing");
         }
-        ChainVerifier.Break checkpointBreak = check.finish();
         if (checkpointBreak != null && (broken == null || checkpointBreak.sequence() < broken.sequence())) {
             broken = checkpointBreak;
         }

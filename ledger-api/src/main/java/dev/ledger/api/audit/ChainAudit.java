@@ -23,22 +23,30 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
+import dev.ledger.api.read.ReadPool;
+import dev.ledger.api.read.ReadProperties;
+import dev.ledger.core.chain.Checkpoint;
 import org.postgresql.copy.PGCopyInputStream;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.Utils;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
 
-/** Streams a tenant's stored entries in sequence order straight from the database (a cursor, never the whole chain). */
+/**
+ * Reads a tenant's stored entries in sequence order straight from the database (a cursor or a COPY stream, never the
+ * whole chain), on the read pool: a scan holds one read connection, never one that appends need. A {@link Session}
+ * is one read-only REPEATABLE READ transaction, so the head, the checkpoints and the entries a verification or an
+ * export reads all come from one snapshot.
+ */
 @Component
 public class ChainAudit {
 
     /** Rows per hashing task: large enough to amortise the hand-off, small enough to keep memory flat. */
     private static final int BATCH = 512;
-    private final JdbcTemplate jdbc;
-    private final DataSource dataSource;
+    private static final String CHECKPOINT_COLUMNS = "tenant_id, size, root_hash, issued_at, key_id, signature";
+    private final DataSource reads;
+    private final int fetchSize;
     private final int hashers = Math.max(1, Runtime.getRuntime().availableProcessors());
     private final ExecutorService hashing = Executors.newFixedThreadPool(hashers, r -> {
         Thread t = new Thread(r, "chain-audit-hash");
@@ -46,9 +54,9 @@ public class ChainAudit {
         return t;
     });
 
-    public ChainAudit(JdbcTemplate jdbc, DataSource dataSource) {
-        this.jdbc = jdbc;
-        this.dataSource = dataSource;
+    public ChainAudit(@Qualifier(ReadPool.NAME) DataSource reads, ReadProperties props) {
+        this.reads = reads;
+        this.fetchSize = props.fetchSize();
     }
 
     /** An entry, the hash recomputed from its stored bytes, and the RFC 6962 leaf hash of its stored hash. */
@@ -56,67 +64,190 @@ public class ChainAudit {
         void accept(StoredEntry entry, byte[] recomputedHash, byte[] leafHash);
     }
 
-    /** Entries with from &lt;= sequence &lt;= to, in order, each handed to the consumer. */
-    @Transactional(readOnly = true)
-    public void stream(String tenantId, long from, long to, Consumer<StoredEntry> each) {
-        jdbc.query(con -> {
-            PreparedStatement ps = con.prepareStatement("select " + EntryReader.COLUMNS + " from domain_event_entry"
-                    + " where aggregate_identifier = ? and sequence_number between ? and ? order by sequence_number");
-            ps.setString(1, tenantId);
-            ps.setLong(2, from - 1);
-            ps.setLong(3, to - 1);
-            ps.setFetchSize(5000);
-            return ps;
-        }, (ResultSet rs) -> {
-            each.accept(EntryReader.map(rs));
-        });
+    /** A read-only snapshot on a read connection; close it as soon as the scan ends. */
+    public Session open() {
+        try {
+            // the read pool hands out read-only REPEATABLE READ connections with autocommit off (ReadPool)
+            return new Session(reads.getConnection());
+        } catch (SQLException e) {
+            throw new DataAccessResourceFailureException("no read connection", e);
+        }
     }
 
-    /**
-     * Like {@link #stream}, but for whole chains: the rows come through one binary {@code COPY ... TO STDOUT}, so
-     * PostgreSQL produces rows while they are checked instead of waiting for each cursor fetch, and the hashing (entry
-     * hash from the stored bytes, Merkle leaf) of each batch runs on other cores while the next batch is read. The sink
-     * still sees every entry once, in sequence order, on the calling thread.
-     */
-    @Transactional(readOnly = true)
-    public void streamHashed(String tenantId, long from, long to, HashedEntrySink sink) {
-        ArrayDeque<Future<Hashed>> inFlight = new ArrayDeque<>();
-        int maxInFlight = 2 * hashers + 1;
-        List<StoredEntry> batch = new ArrayList<>(BATCH);
-        Connection con = DataSourceUtils.getConnection(dataSource);
-        // COPY takes no bind parameters: the tenant id goes in as a quoted literal (standard_conforming_strings is on)
-        String sql = "copy (select sequence_number, event_identifier, payload_type, payload_revision, time_stamp, payload,"
-                + " meta_data, prev_hash, entry_hash from domain_event_entry where aggregate_identifier = '"
-                + tenantId.replace("'", "''") + "' and sequence_number between " + (from - 1) + " and " + (to - 1)
-                + " order by sequence_number) to stdout (format binary)";
-        try (PGCopyInputStream copy = new PGCopyInputStream(con.unwrap(PGConnection.class), sql);
-             DataInputStream in = new DataInputStream(new BufferedInputStream(copy, 1 << 16))) {
-            CopyRows rows = new CopyRows(in, tenantId);
-            StoredEntry entry;
-            while ((entry = rows.next()) != null) {
-                batch.add(entry);
-                if (batch.size() == BATCH) {
-                    List<StoredEntry> full = batch;
-                    inFlight.add(hashing.submit(() -> Hashed.of(full)));
-                    batch = new ArrayList<>(BATCH);
-                    if (inFlight.size() >= maxInFlight) {
-                        drain(inFlight.poll(), sink);
+    /** Entries with from &lt;= sequence &lt;= to, in order, each handed to the consumer (its own snapshot). */
+    public void stream(String tenantId, long from, long to, Consumer<StoredEntry> each) {
+        try (Session session = open()) {
+            session.stream(tenantId, from, to, each);
+        }
+    }
+
+    /** The latest sequence of the tenant's chain and its stored hash, or sequence 0 for none. */
+    public Head head(String tenantId) {
+        try (Session session = open()) {
+            return session.head(tenantId);
+        }
+    }
+
+    /** The stored hash of one entry, or null. */
+    public byte[] hashAt(String tenantId, long sequence) {
+        try (Session session = open()) {
+            return session.hashAt(tenantId, sequence);
+        }
+    }
+
+    /** {@code copy (select ...) to stdout}: COPY takes no bind parameters, so the tenant id is a literal quoted by the driver. */
+    static String copyStatement(String tenantId, long from, long to, boolean standardConformingStrings) throws SQLException {
+        StringBuilder sql = new StringBuilder("copy (select sequence_number, event_identifier, payload_type, payload_revision,"
+                + " time_stamp, payload, meta_data, prev_hash, entry_hash from domain_event_entry where aggregate_identifier = '");
+        Utils.escapeLiteral(sql, tenantId, standardConformingStrings);
+        return sql.append("' and sequence_number between ").append(from - 1).append(" and ").append(to - 1)
+                .append(" order by sequence_number) to stdout (format binary)").toString();
+    }
+
+    public final class Session implements AutoCloseable {
+
+        private final Connection con;
+
+        private Session(Connection con) {
+            this.con = con;
+        }
+
+        public Head head(String tenantId) {
+            return query("select sequence_number + 1, entry_hash from domain_event_entry where aggregate_identifier = ?"
+                    + " order by sequence_number desc limit 1", ps -> ps.setString(1, tenantId),
+                    rs -> rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : new Head(0, null));
+        }
+
+        public byte[] hashAt(String tenantId, long sequence) {
+            return query("select entry_hash from domain_event_entry where aggregate_identifier = ? and sequence_number = ?", ps -> {
+                ps.setString(1, tenantId);
+                ps.setLong(2, sequence - 1);
+            }, rs -> rs.next() ? rs.getBytes(1) : null);
+        }
+
+        /** Up to {@code limit} checkpoints with afterSize &lt; size &lt;= maxSize, smallest first. */
+        public List<Checkpoint> checkpoints(String tenantId, long afterSize, long maxSize, int limit) {
+            return query("select " + CHECKPOINT_COLUMNS + " from checkpoint where tenant_id = ? and size > ? and size <= ?"
+                    + " order by size limit ?", ps -> {
+                ps.setString(1, tenantId);
+                ps.setLong(2, afterSize);
+                ps.setLong(3, maxSize);
+                ps.setInt(4, limit);
+            }, rs -> {
+                List<Checkpoint> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new Checkpoint(rs.getString(1), rs.getLong(2), rs.getBytes(3), rs.getString(4), rs.getString(5),
+                            rs.getBytes(6)));
+                }
+                return out;
+            });
+        }
+
+        /** Every checkpoint with size &lt;= maxSize, smallest first, a page at a time (never all in memory). */
+        public void eachCheckpoint(String tenantId, long maxSize, Consumer<Checkpoint> each) {
+            long after = -1;
+            while (true) {
+                List<Checkpoint> page = checkpoints(tenantId, after, maxSize, 500);
+                page.forEach(each);
+                if (page.size() < 500) {
+                    return;
+                }
+                after = page.get(page.size() - 1).size();
+            }
+        }
+
+        /** Entries with from &lt;= sequence &lt;= to, in order: a server-side cursor, {@code fetchSize} rows a trip. */
+        public void stream(String tenantId, long from, long to, Consumer<StoredEntry> each) {
+            try (PreparedStatement ps = con.prepareStatement("select " + EntryReader.COLUMNS + " from domain_event_entry"
+                    + " where aggregate_identifier = ? and sequence_number between ? and ? order by sequence_number")) {
+                ps.setString(1, tenantId);
+                ps.setLong(2, from - 1);
+                ps.setLong(3, to - 1);
+                ps.setFetchSize(fetchSize);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(EntryReader.map(rs));
                     }
                 }
+            } catch (SQLException e) {
+                throw new DataAccessResourceFailureException("could not stream the chain of " + tenantId, e);
             }
-        } catch (SQLException | IOException e) {
-            inFlight.forEach(f -> f.cancel(false));
-            throw new DataAccessResourceFailureException("could not stream the chain of " + tenantId, e);
-        } catch (RuntimeException e) {
-            inFlight.forEach(f -> f.cancel(false));
-            throw e;
-        } finally {
-            DataSourceUtils.releaseConnection(con, dataSource);
         }
-        while (!inFlight.isEmpty()) {
-            drain(inFlight.poll(), sink);
+
+        /**
+         * Like {@link #stream}, but for whole chains: the rows come through one binary {@code COPY ... TO STDOUT}, so
+         * PostgreSQL produces rows while they are checked instead of waiting for each cursor fetch, and the hashing
+         * (entry hash from the stored bytes, Merkle leaf) of each batch runs on other cores while the next batch is
+         * read. The sink still sees every entry once, in sequence order, on the calling thread.
+         */
+        public void streamHashed(String tenantId, long from, long to, HashedEntrySink sink) {
+            ArrayDeque<Future<Hashed>> inFlight = new ArrayDeque<>();
+            int maxInFlight = 2 * hashers + 1;
+            List<StoredEntry> batch = new ArrayList<>(BATCH);
+            try {
+                BaseConnection pg = con.unwrap(BaseConnection.class);
+                String sql = copyStatement(tenantId, from, to, pg.getStandardConformingStrings());
+                try (PGCopyInputStream copy = new PGCopyInputStream(pg, sql);
+                     DataInputStream in = new DataInputStream(new BufferedInputStream(copy, 1 << 16))) {
+                    CopyRows rows = new CopyRows(in, tenantId);
+                    StoredEntry entry;
+                    while ((entry = rows.next()) != null) {
+                        batch.add(entry);
+                        if (batch.size() == BATCH) {
+                            List<StoredEntry> full = batch;
+                            inFlight.add(hashing.submit(() -> Hashed.of(full)));
+                            batch = new ArrayList<>(BATCH);
+                            if (inFlight.size() >= maxInFlight) {
+                                drain(inFlight.poll(), sink);
+                            }
+                        }
+                    }
+                }
+            } catch (SQLException | IOException e) {
+                inFlight.forEach(f -> f.cancel(false));
+                throw new DataAccessResourceFailureException("could not stream the chain of " + tenantId, e);
+            } catch (RuntimeException e) {
+                inFlight.forEach(f -> f.cancel(false));
+                throw e;
+            }
+            while (!inFlight.isEmpty()) {
+                drain(inFlight.poll(), sink);
+            }
+            drain(Hashed.of(batch), sink);
         }
-        drain(Hashed.of(batch), sink);
+
+        private interface Binder {
+            void bind(PreparedStatement ps) throws SQLException;
+        }
+
+        private interface Reader<T> {
+            T read(ResultSet rs) throws SQLException;
+        }
+
+        private <T> T query(String sql, Binder binder, Reader<T> reader) {
+            try (PreparedStatement ps = con.prepareStatement(sql)) {
+                binder.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return reader.read(rs);
+                }
+            } catch (SQLException e) {
+                throw new DataAccessResourceFailureException("could not read the chain", e);
+            }
+        }
+
+        /** Ends the snapshot (nothing was written) and gives the connection back to the read pool. */
+        @Override
+        public void close() {
+            try {
+                try {
+                    con.rollback();
+                } finally {
+                    con.close();
+                }
+            } catch (SQLException e) {
+                throw new DataAccessResourceFailureException("could not end a read", e);
+            }
+        }
     }
 
     /** PostgreSQL's binary COPY format: a header, then per row a field count and length-prefixed fields; -1 ends. */
@@ -209,19 +340,6 @@ public class ChainAudit {
     @PreDestroy
     void stop() {
         hashing.shutdownNow();
-    }
-
-    /** The latest sequence of the tenant's chain and its stored hash, or sequence 0 for none. */
-    public Head head(String tenantId) {
-        return jdbc.query("select sequence_number + 1, entry_hash from domain_event_entry where aggregate_identifier = ?"
-                        + " order by sequence_number desc limit 1",
-                rs -> rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : new Head(0, null), tenantId);
-    }
-
-    /** The stored hash of one entry, or null. */
-    public byte[] hashAt(String tenantId, long sequence) {
-        return jdbc.query("select entry_hash from domain_event_entry where aggregate_identifier = ? and sequence_number = ?",
-                rs -> rs.next() ? rs.getBytes(1) : null, tenantId, sequence - 1);
     }
 
     public record Head(long sequence, byte[] hash) {

@@ -9,12 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publicKey    its public key, base64 X.509 ({@code LEDGER_CHECKPOINT_PUBLIC_KEY})
  * @param everyEntries a tenant gets a checkpoint once this many entries follow its latest one
  * @param interval     and at least this often while it has entries after its latest one
- * @param proofCacheLeaves how many Merkle leaves (all tenants together) the in-memory proof trees may hold, about
- *                     36 bytes each; the least recently used tenant's tree goes first and is rebuilt from the database
- *                     (about 25 ms per million entries) when next asked for
  */
 @ConfigurationProperties(prefix = "ledger.checkpoint")
 public record CheckpointProperties(String privateKey, String publicKey, @DefaultValue("10000") long everyEntries,
-                                   @DefaultValue("60s") Duration interval,
-                                   @DefaultValue("4000000") long proofCacheLeaves) {
+                                   @DefaultValue("60s") Duration interval) {
 }

@@ -1,8 +1,18 @@
 package dev.ledger.api.checkpoint;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ledger.api.config.LedgerProperties;
+import dev.ledger.api.read.ReadPool;
+import dev.ledger.api.read.ReadProperties;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.MerkleTree;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.annotation.Qualifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.CheckpointKeys;
@@ -22,27 +32,40 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Issues signed checkpoints (on demand, every N entries, or every T) and answers inclusion and consistency proofs.
- * Each tenant's Merkle tree is kept in memory as a {@link ProofIndex} and extended from the database as its chain
- * grows, so a proof over a million entries costs microseconds, not a million reads. The trees together hold at most
- * {@code ledger.checkpoint.proof-cache-leaves} leaves: memory stays bounded however many tenants and entries there are.
+ * Issues signed checkpoints (on demand, every N entries, or every T) and answers inclusion and consistency proofs,
+ * in bounded memory whatever a tenant's size. Each tenant's Merkle tree lives in the database: its frontier (the
+ * O(log n) roots of the perfect subtrees the tree is made of) at every size it was extended to, and the roots of its
+ * perfect subtrees of 1,024 leaves and more. A checkpoint resumes from the latest frontier and reads only the entries
+ * after it; a proof reads O(log n) stored roots and at most a few blocks of 1,024 entry hashes. Nothing is kept in
+ * memory between requests, so a restart or a tenant of millions of entries costs no re-reading of the chain.
  */
 @Component
 public class CheckpointService {
 
+    /** Perfect subtrees of 2^STORED_LEVEL leaves and more are stored; smaller ones are hashed from one block of leaves. */
+    static final int STORED_LEVEL = 10;
+    static final int BLOCK = 1 << STORED_LEVEL;
     private static final Logger log = LoggerFactory.getLogger(CheckpointService.class);
     private final JdbcTemplate jdbc;
+    private final JdbcTemplate reads;
     private final CheckpointSigner signer;
     private final CheckpointProperties props;
-    private final Cache<String, ProofIndex> trees;
+    private final ReadProperties readProps;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
+    private final Object[] extending = new Object[256];
+    private final Counter entriesRead;
 
-    public CheckpointService(JdbcTemplate jdbc, CheckpointProperties props, LedgerProperties ledger) {
+    public CheckpointService(JdbcTemplate jdbc, @Qualifier(ReadPool.NAME) DataSource readPool, CheckpointProperties props,
+                             ReadProperties readProps, LedgerProperties ledger, MeterRegistry meters) {
         this.jdbc = jdbc;
+        this.reads = new JdbcTemplate(readPool);
         this.props = props;
-        // the weight is the tree's size when it was last put back; trees grow between, by at most one extension
-        this.trees = Caffeine.newBuilder().maximumWeight(props.proofCacheLeaves())
-                .weigher((String tenant, ProofIndex tree) -> (int) Math.min(Integer.MAX_VALUE, Math.max(1, tree.size()))).build();
+        this.readProps = readProps;
+        for (int i = 0; i < extending.length; i++) {
+            extending[i] = new Object();
+        }
+        this.entriesRead = Counter.builder("ledger.merkle.entries.read")
+                .description("entry hashes read from the chain to extend Merkle trees and answer proofs").register(meters);
         if (props.privateKey() == null || props.privateKey().isBlank()) {
             if (ledger.production()) {
                 throw new IllegalStateException("ledger-api refuses to start: LEDGER_CHECKPOINT_PRIVATE_KEY is required in production");
@@ -70,26 +93,172 @@ public class CheckpointService {
         touched.merge(tenantId, sequence, Math::max);
     }
 
-    /** The Merkle tree over the tenant's first {@code size} entries (at least), read from the database as needed. */
-    public ProofIndex tree(String tenantId, long size) {
-        ProofIndex tree = trees.get(tenantId, t -> ProofIndex.over(List.of()));
-        synchronized (tree) {
-            if (tree.size() < size) {
-                jdbc.query(con -> {
-                    PreparedStatement ps = con.prepareStatement("select entry_hash from domain_event_entry"
-                            + " where aggregate_identifier = ? and sequence_number >= ? and sequence_number < ? order by sequence_number");
-                    ps.setString(1, tenantId);
-                    ps.setLong(2, tree.size());
-                    ps.setLong(3, size);
-                    ps.setFetchSize(10_000);
-                    return ps;
-                }, rs -> {
-                    tree.append(rs.getBytes(1));
-                });
-                trees.asMap().replace(tenantId, tree, tree); // weighed again at its new size (may evict others)
-            }
-            return tree;
+    /** The tree of a tenant's first {@code size} entries, as far as it was stored: its size and frontier. */
+    public record Frontier(long size, List<byte[]> hashes) {
+        byte[] root() {
+            return MerkleTree.Builder.resume(size, hashes).root();
         }
+    }
+
+    /** The latest stored frontier of the tenant's tree (size 0 when none). */
+    Frontier latestFrontier(String tenantId) {
+        return reads.query("select size, frontier from merkle_frontier where tenant_id = ? order by size desc limit 1",
+                rs -> rs.next() ? new Frontier(rs.getLong(1), split(rs.getBytes(2))) : new Frontier(0, List.of()), tenantId);
+    }
+
+    /**
+     * Makes the stored tree cover at least the tenant's first {@code size} entries: resumes from the latest frontier,
+     * reads only the entries after it (a cursor on the read pool), stores the perfect subtrees they complete and the new
+     * frontier. Answers the latest frontier, of {@code size} or more entries.
+     *
+     * @throws IllegalStateException when entries below {@code size} are missing (the tree stops before them)
+     */
+    public Frontier extend(String tenantId, long size) {
+        synchronized (extending[Math.floorMod(tenantId.hashCode(), extending.length)]) {
+            Frontier latest = latestFrontier(tenantId);
+            if (latest.size() >= size) {
+                return latest;
+            }
+            List<Object[]> nodes = new ArrayList<>();
+            MerkleTree.Builder tree = MerkleTree.Builder.resume(latest.size(), latest.hashes())
+                    .reportingSubtrees(STORED_LEVEL, (level, position, root) -> nodes.add(new Object[] {tenantId, level, position, root}));
+            reads.query(con -> {
+                PreparedStatement ps = con.prepareStatement("select sequence_number, entry_hash from domain_event_entry"
+                        + " where aggregate_identifier = ? and sequence_number >= ? and sequence_number < ? order by sequence_number");
+                ps.setString(1, tenantId);
+                ps.setLong(2, latest.size());
+                ps.setLong(3, size);
+                ps.setFetchSize(readProps.fetchSize() * 10);
+                return ps;
+            }, (ResultSet rs) -> {
+                // a leaf is the entry at exactly the next position: a missing one ends the extension there
+                if (rs.getLong(1) != tree.size() || rs.getBytes(2) == null || rs.getBytes(2).length != EntryFraming.HASH_BYTES) {
+                    return;
+                }
+                tree.append(rs.getBytes(2));
+                if (nodes.size() >= 10_000) {
+                    storeNodes(nodes);
+                }
+            });
+            entriesRead.increment(tree.size() - latest.size());
+            storeNodes(nodes);
+            if (tree.size() != size) {
+                throw new IllegalStateException("entry " + (tree.size() + 1) + " of " + tenantId + " is missing or damaged:"
+                        + " its Merkle tree is not extended past it");
+            }
+            byte[] frontier = join(tree.frontier());
+            jdbc.update("insert into merkle_frontier (tenant_id, size, frontier) values (?, ?, ?) on conflict do nothing",
+                    tenantId, size, frontier);
+            return new Frontier(size, tree.frontier());
+        }
+    }
+
+    private void storeNodes(List<Object[]> nodes) {
+        if (!nodes.isEmpty()) {
+            jdbc.batchUpdate("insert into merkle_node (tenant_id, level, position, hash) values (?, ?, ?, ?) on conflict do nothing", nodes);
+            nodes.clear();
+        }
+    }
+
+    /** RFC 6962 root of the tenant's first {@code size} entries. */
+    public byte[] root(String tenantId, long size) {
+        Frontier f = extend(tenantId, size);
+        return f.size() == size ? f.root() : ProofIndex.root(subtrees(tenantId, size), size);
+    }
+
+    /** RFC 6962 PATH of entry {@code sequence} in the tree of the first {@code treeSize} entries, and that tree's root. */
+    public Proof inclusion(String tenantId, long sequence, long treeSize) {
+        extend(tenantId, treeSize);
+        StoredSubtrees tree = subtrees(tenantId, treeSize);
+        List<byte[]> path = ProofIndex.inclusionProof(tree, sequence - 1, treeSize);
+        return new Proof(path, ProofIndex.root(tree, treeSize));
+    }
+
+    public record Proof(List<byte[]> path, byte[] root) {
+    }
+
+    /** RFC 6962 PROOF(from, D[0:to]) over the tenant's entries. */
+    public List<byte[]> consistency(String tenantId, long from, long to) {
+        extend(tenantId, to);
+        return ProofIndex.consistencyProof(subtrees(tenantId, to), from, to);
+    }
+
+    StoredSubtrees subtrees(String tenantId, long treeSize) {
+        return new StoredSubtrees(tenantId, treeSize);
+    }
+
+    /**
+     * One request's view of a stored tree: perfect subtrees of 1,024 leaves and more from merkle_node, smaller ones
+     * hashed from the block of 1,024 entry hashes they lie in (read once per request).
+     */
+    final class StoredSubtrees implements ProofIndex.PerfectSubtrees {
+        private final String tenantId;
+        private final long treeSize;
+        private final Map<Long, byte[][]> blocks = new HashMap<>();
+
+        StoredSubtrees(String tenantId, long treeSize) {
+            this.tenantId = tenantId;
+            this.treeSize = treeSize;
+        }
+
+        @Override
+        public byte[] perfect(long start, int level) {
+            if (level >= STORED_LEVEL) {
+                byte[] h = reads.query("select hash from merkle_node where tenant_id = ? and level = ? and position = ?",
+                        rs -> rs.next() ? rs.getBytes(1) : null, tenantId, level, start >>> level);
+                if (h == null) {
+                    throw new IllegalStateException("the stored Merkle tree of " + tenantId + " lacks subtree " + level + "/" + (start >>> level));
+                }
+                return h;
+            }
+            byte[][] leaves = block(start >>> STORED_LEVEL);
+            return hash(leaves, (int) (start & (BLOCK - 1)), level);
+        }
+
+        private byte[] hash(byte[][] leaves, int offset, int level) {
+            if (level == 0) {
+                return leaves[offset];
+            }
+            int half = 1 << (level - 1);
+            return MerkleTree.nodeHash(hash(leaves, offset, level - 1), hash(leaves, offset + half, level - 1));
+        }
+
+        private byte[][] block(long block) {
+            return blocks.computeIfAbsent(block, b -> {
+                long first = b * BLOCK;
+                int count = (int) Math.min(BLOCK, treeSize - first);
+                byte[][] leaves = new byte[count][];
+                int[] n = {0};
+                reads.query("select sequence_number, entry_hash from domain_event_entry where aggregate_identifier = ?"
+                        + " and sequence_number >= ? and sequence_number < ? order by sequence_number", (ResultSet rs) -> {
+                    int i = (int) (rs.getLong(1) - first);
+                    if (i == n[0] && rs.getBytes(2) != null && rs.getBytes(2).length == EntryFraming.HASH_BYTES) {
+                        leaves[n[0]++] = MerkleTree.leafHash(rs.getBytes(2));
+                    }
+                }, tenantId, first, first + count);
+                entriesRead.increment(n[0]);
+                if (n[0] != count) {
+                    throw new IllegalStateException("entry " + (first + n[0] + 1) + " of " + tenantId + " is missing or damaged");
+                }
+                return leaves;
+            });
+        }
+    }
+
+    private static byte[] join(List<byte[]> hashes) {
+        byte[] out = new byte[hashes.size() * EntryFraming.HASH_BYTES];
+        for (int i = 0; i < hashes.size(); i++) {
+            System.arraycopy(hashes.get(i), 0, out, i * EntryFraming.HASH_BYTES, EntryFraming.HASH_BYTES);
+        }
+        return out;
+    }
+
+    private static List<byte[]> split(byte[] joined) {
+        List<byte[]> out = new ArrayList<>(joined.length / EntryFraming.HASH_BYTES);
+        for (int off = 0; off + EntryFraming.HASH_BYTES <= joined.length; off += EntryFraming.HASH_BYTES) {
+            out.add(Arrays.copyOfRange(joined, off, off + EntryFraming.HASH_BYTES));
+        }
+        return out;
     }
 
     public long head(String tenantId) {
@@ -105,11 +274,7 @@ public class CheckpointService {
         if (existing.isPresent()) {
             return existing.get();
         }
-        ProofIndex tree = tree(tenantId, size);
-        byte[] root;
-        synchronized (tree) {
-            root = tree.root(size);
-        }
+        byte[] root = root(tenantId, size);
         Checkpoint c = signer.sign(tenantId, size, root, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         jdbc.update("insert into checkpoint (tenant_id, size, root_hash, issued_at, key_id, signature) values (?, ?, ?, ?, ?, ?)"
                 + " on conflict (tenant_id, size) do nothing", c.tenantId(), c.size(), c.rootHash(), c.issuedAt(), c.keyId(), c.signature());
@@ -124,12 +289,6 @@ public class CheckpointService {
     public Optional<Checkpoint> at(String tenantId, long size) {
         return jdbc.query("select tenant_id, size, root_hash, issued_at, key_id, signature from checkpoint where tenant_id = ? and size = ?",
                 (rs, i) -> row(rs), tenantId, size).stream().findFirst();
-    }
-
-    /** All of a tenant's checkpoints with size &lt;= maxSize, smallest first. */
-    public List<Checkpoint> upTo(String tenantId, long maxSize) {
-        return jdbc.query("select tenant_id, size, root_hash, issued_at, key_id, signature from checkpoint where tenant_id = ?"
-                + " and size <= ? order by size", (rs, i) -> row(rs), tenantId, maxSize);
     }
 
     private static Checkpoint row(java.sql.ResultSet rs) throws java.sql.SQLException {

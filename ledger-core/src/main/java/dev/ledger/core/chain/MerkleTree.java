@@ -232,10 +232,57 @@ public final class MerkleTree {
      */
     public static final class Builder {
 
+        /** Told of each perfect subtree the tree completes: its level (2^level leaves), position at that level, root. */
+        public interface CompletedSubtree {
+            void completed(int level, long position, byte[] root);
+        }
+
         private final MessageDigest md = newDigest();
         private final byte[][] stack = new byte[64][];
         private int depth;
         private long size;
+        private CompletedSubtree completed;
+        private int minLevel = Integer.MAX_VALUE;
+
+        public Builder() {
+        }
+
+        /**
+         * Resumes a tree of {@code size} leaves from its frontier (RFC 6962's compact range of [0, size)): the roots of
+         * the perfect subtrees it is made of, largest first, one per set bit of {@code size}, as {@link #frontier()}
+         * gave them. Appending to it then costs what appending to the whole tree would, without its leaves.
+         */
+        public static Builder resume(long size, List<byte[]> frontier) {
+            if (size < 0 || frontier.size() != Long.bitCount(size)) {
+                throw new IllegalArgumentException("a tree of " + size + " leaves has a frontier of " + Long.bitCount(Math.max(0, size))
+                        + " hashes, not " + frontier.size());
+            }
+            Builder b = new Builder();
+            for (byte[] h : frontier) {
+                b.stack[b.depth++] = requireHash(h, "frontier hash").clone();
+            }
+            b.size = size;
+            return b;
+        }
+
+        /** The frontier of the leaves appended so far, largest subtree first (see {@link #resume}). */
+        public List<byte[]> frontier() {
+            List<byte[]> out = new ArrayList<>(depth);
+            for (int i = 0; i < depth; i++) {
+                out.add(stack[i].clone());
+            }
+            return out;
+        }
+
+        /** Reports every perfect subtree of at least 2^minLevel leaves completed from now on. */
+        public Builder reportingSubtrees(int minLevel, CompletedSubtree listener) {
+            if (minLevel < 1) {
+                throw new IllegalArgumentException("subtrees of level 1 and above are reported; leaves are the entries");
+            }
+            this.minLevel = minLevel;
+            this.completed = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
 
         /** Appends an entry hash (32 bytes) as the next leaf. */
         public Builder append(byte[] entryHash) {
@@ -251,8 +298,13 @@ public final class MerkleTree {
         public Builder appendLeafHash(byte[] leafHash) {
             byte[] h = requireHash(leafHash, "leaf hash");
             // Each trailing 1-bit of the old size is a perfect subtree the new leaf completes a twin of.
+            int level = 0;
             for (long s = size; (s & 1) == 1; s >>= 1) {
                 h = nodeHash(md, stack[--depth], h);
+                level++;
+                if (level >= minLevel) {
+                    completed.completed(level, ((size + 1) >>> level) - 1, h);
+                }
             }
             stack[depth++] = h;
             size++;

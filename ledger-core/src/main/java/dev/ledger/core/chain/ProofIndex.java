@@ -76,74 +76,107 @@ public final class ProofIndex {
         return root(size);
     }
 
+    /**
+     * The roots of a tree's aligned perfect subtrees, wherever they are kept (in memory, in a database). Every subtree
+     * the RFC 6962 recursion visits is either one of them or a right edge folded from them, so roots and proofs need
+     * nothing else.
+     */
+    public interface PerfectSubtrees {
+        /** MTH(D[start : start + 2^level]), {@code start} a multiple of 2^level, the subtree inside the tree asked about. */
+        byte[] perfect(long start, int level);
+    }
+
     /** Root of the tree of the first {@code treeSize} leaves. */
     public byte[] root(long treeSize) {
         checkSize(treeSize);
-        return treeSize == 0 ? MerkleTree.emptyRoot() : subtree(MerkleTree.threadDigest(), 0, treeSize);
+        return root(own(), treeSize);
     }
 
     /** RFC 6962 PATH(index, D[0:treeSize]), deepest sibling first. */
     public List<byte[]> inclusionProof(long index, long treeSize) {
         checkSize(treeSize);
-        checkIndex(index, treeSize);
-        List<byte[]> path = new ArrayList<>(64);
-        path(MerkleTree.threadDigest(), index, 0, treeSize, path);
-        return path;
+        return inclusionProof(own(), index, treeSize);
     }
 
     /** RFC 6962 PROOF(m, D[0:n]); empty when m is 0 or m equals n. */
     public List<byte[]> consistencyProof(long m, long n) {
         checkSize(n);
+        return consistencyProof(own(), m, n);
+    }
+
+    private PerfectSubtrees own() {
+        MessageDigest d = MerkleTree.threadDigest();
+        return (start, level) -> perfect(d, start, level);
+    }
+
+    /** MTH(D[0:treeSize]) from the perfect subtrees of that tree. */
+    public static byte[] root(PerfectSubtrees tree, long treeSize) {
+        if (treeSize < 0) {
+            throw new IllegalArgumentException("tree size " + treeSize + " is negative");
+        }
+        return treeSize == 0 ? MerkleTree.emptyRoot() : subtree(MerkleTree.threadDigest(), tree, 0, treeSize);
+    }
+
+    /** RFC 6962 PATH(index, D[0:treeSize]) from the perfect subtrees of that tree, deepest sibling first. */
+    public static List<byte[]> inclusionProof(PerfectSubtrees tree, long index, long treeSize) {
+        checkIndex(index, treeSize);
+        List<byte[]> path = new ArrayList<>(64);
+        path(MerkleTree.threadDigest(), tree, index, 0, treeSize, path);
+        return path;
+    }
+
+    /** RFC 6962 PROOF(m, D[0:n]) from the perfect subtrees of D[0:n]; empty when m is 0 or m equals n. */
+    public static List<byte[]> consistencyProof(PerfectSubtrees tree, long m, long n) {
         if (m < 0 || m > n) {
             throw new IllegalArgumentException("cannot prove size " + m + " consistent with size " + n);
         }
         List<byte[]> proof = new ArrayList<>(64);
         if (m > 0 && m < n) {
-            subproof(MerkleTree.threadDigest(), m, 0, n, true, proof);
+            subproof(MerkleTree.threadDigest(), tree, m, 0, n, true, proof);
         }
         return proof;
     }
 
-    private void path(MessageDigest d, long m, long start, long end, List<byte[]> out) {
+    private static void path(MessageDigest d, PerfectSubtrees t, long m, long start, long end, List<byte[]> out) {
         long n = end - start;
         if (n == 1) {
             return;
         }
         long k = MerkleTree.split(n);
         if (m < start + k) {
-            path(d, m, start, start + k, out);
-            out.add(subtree(d, start + k, end));
+            path(d, t, m, start, start + k, out);
+            out.add(subtree(d, t, start + k, end));
         } else {
-            path(d, m, start + k, end, out);
-            out.add(subtree(d, start, start + k));
+            path(d, t, m, start + k, end, out);
+            out.add(subtree(d, t, start, start + k));
         }
     }
 
-    private void subproof(MessageDigest d, long m, long start, long end, boolean whole, List<byte[]> out) {
+    private static void subproof(MessageDigest d, PerfectSubtrees t, long m, long start, long end, boolean whole, List<byte[]> out) {
         if (m == end) {
             if (!whole) {
-                out.add(subtree(d, start, end));
+                out.add(subtree(d, t, start, end));
             }
             return;
         }
         long k = MerkleTree.split(end - start);
         if (m - start <= k) {
-            subproof(d, m, start, start + k, whole, out);
-            out.add(subtree(d, start + k, end));
+            subproof(d, t, m, start, start + k, whole, out);
+            out.add(subtree(d, t, start + k, end));
         } else {
-            subproof(d, m, start + k, end, false, out);
-            out.add(subtree(d, start, start + k));
+            subproof(d, t, m, start + k, end, false, out);
+            out.add(subtree(d, t, start, start + k));
         }
     }
 
     /** MTH(D[start:end]), end &gt; start. */
-    private byte[] subtree(MessageDigest d, long start, long end) {
+    private static byte[] subtree(MessageDigest d, PerfectSubtrees t, long start, long end) {
         long n = end - start;
         if ((n & (n - 1)) == 0 && (start & (n - 1)) == 0) {
-            return perfect(d, start, Long.numberOfTrailingZeros(n));
+            return t.perfect(start, Long.numberOfTrailingZeros(n));
         }
         long k = MerkleTree.split(n);
-        return MerkleTree.nodeHash(d, subtree(d, start, start + k), subtree(d, start + k, end));
+        return MerkleTree.nodeHash(d, subtree(d, t, start, start + k), subtree(d, t, start + k, end));
     }
 
     private byte[] perfect(MessageDigest d, long start, int level) {

@@ -18,6 +18,7 @@ final class BlockReader {
     private byte[] carry = new byte[0];
     private int carryLength;
     private boolean eof;
+    private boolean endedMidLine;
 
     BlockReader(InputStream in, int blockBytes) {
         this.in = in;
@@ -44,6 +45,12 @@ final class BlockReader {
                 }
             }
             if (eof) {
+                // every line a writer finishes ends with a newline: bytes after the last one are a line cut short
+                int end = lastNewline(buf, 0, length) + 1;
+                if (end < length) {
+                    endedMidLine = true;
+                    length = end;
+                }
                 return length == 0 ? null : new Block(buf, length);
             }
             int cut = lastNewline(buf, scanned, length);
@@ -61,6 +68,11 @@ final class BlockReader {
             scanned = length;
             buf = Arrays.copyOf(buf, buf.length * 2);
         }
+    }
+
+    /** Whether the input ended inside a line (dropped, not parsed); known once {@link #next} answered null. */
+    boolean endedMidLine() {
+        return endedMidLine;
     }
 
     private static int lastNewline(byte[] buf, int from, int to) {

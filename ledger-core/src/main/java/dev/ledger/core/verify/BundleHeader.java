@@ -9,7 +9,10 @@ import java.util.Objects;
  */
 public record BundleHeader(String tenantId, long fromSequence, long toSequence, String exportedAt) {
 
+    /** The first format: no closing line, so a bundle cut after a whole line cannot be told from a complete one. */
     public static final String FORMAT_V1 = "ledger-export/v1";
+    /** v1 plus the closing line ({@code kind} "end"), which every complete bundle ends with. */
+    public static final String FORMAT_V2 = "ledger-export/v2";
 
     public BundleHeader {
         Objects.requireNonNull(tenantId, "tenantId");

@@ -10,6 +10,7 @@ sealed interface BundleLine {
     String ANCHOR = "anchor";
     String ENTRY = "entry";
     String CHECKPOINT = "checkpoint";
+    String END = "end";
 
     /** An entry reduced to what the checks need; its hash was recomputed from its stored bytes while parsing. */
     record EntryLine(long sequence, String tenantId, byte[] prevHash, byte[] hash, byte[] recomputedHash, byte[] leafHash)

@@ -8,14 +8,16 @@ import java.util.Objects;
 /**
  * What the offline verifier concluded about a bundle. {@code checked} counts entries that passed every chain check;
  * {@code firstBrokenSequence} and {@code reason} are set exactly when BROKEN; the head is the last entry that
- * verified (or the anchor, or sequence 0 with the genesis hash when none did).
+ * verified (or the anchor, or sequence 0 with the genesis hash when none did). TRUNCATED: every entry present holds,
+ * but the bundle was cut short (no closing line, or a last line cut in the middle); it says nothing of tampering, and
+ * the export is to be fetched again.
  */
 public record BundleVerification(Status status, String tenantId, long fromSequence, long toSequence, long checked,
                                  Long firstBrokenSequence, Reason reason, String detail, long headSequence, String headHash,
                                  int checkpointsVerified, int checkpointsSkipped) {
 
     public enum Status {
-        VALID, BROKEN
+        VALID, BROKEN, TRUNCATED
     }
 
     public BundleVerification {
@@ -34,7 +36,9 @@ public record BundleVerification(Status status, String tenantId, long fromSequen
     public ObjectNode toJson() {
         ObjectNode node = LedgerJson.mapper().createObjectNode();
         node.put("status", status.name());
-        node.put("tenant_id", tenantId);
+        if (tenantId != null) {
+            node.put("tenant_id", tenantId);
+        }
         node.put("from_sequence", fromSequence);
         node.put("to_sequence", toSequence);
         node.put("checked", checked);
@@ -55,6 +59,9 @@ public record BundleVerification(Status status, String tenantId, long fromSequen
         String range = tenantId + " entries " + fromSequence + ".." + toSequence;
         if (valid()) {
             return "VALID " + range + ": " + detail;
+        }
+        if (status == Status.TRUNCATED) {
+            return "TRUNCATED " + range + ": " + detail + "; " + checked + " entries passed the chain checks";
         }
         return "BROKEN " + range + " at sequence " + firstBrokenSequence + " (" + reason + "): " + detail + "; " + checked
                 + " entries passed the chain checks";

@@ -35,7 +35,7 @@ import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
- * Verifies a ledger-export/v1 bundle without a database (format and rules: docs/chain.md). The bundle is streamed:
+ * Verifies a ledger-export/v2 (or v1) bundle without a database (format and rules: docs/chain.md). The bundle is streamed:
  * worker threads parse blocks of lines and recompute entry and leaf hashes; this thread checks, in order, every
  * entry with a {@link ChainVerifier}, grows the Merkle tree one leaf at a time with {@link MerkleTree.Builder}, and
  * checks each checkpoint as soon as the tree reaches its size. Memory stays bounded by a few blocks, whatever the
@@ -44,6 +44,10 @@ import java.util.function.Predicate;
  * <p>The first problem met wins. A checkpoint that fails makes {@code first_broken_sequence} the first entry no
  * verified checkpoint vouches for (the size of the largest smaller checkpoint that verified, plus one); a checkpoint
  * larger than the entries present means the tail was cut off, and names the first missing entry.
+ *
+ * <p>A bundle cut short in transit (no closing line, or a last line cut in the middle) whose entries all hold is
+ * TRUNCATED, not BROKEN: what is missing was never received, which is no evidence of tampering. A v1 bundle has no
+ * closing line; one whose entries end before its header's {@code to_sequence} is TRUNCATED too.
  */
 public final class BundleVerifier {
 
@@ -114,12 +118,15 @@ public final class BundleVerifier {
 
     private BundleVerification run(Opener opener, boolean reopenable) throws IOException {
         Checks checks = new Checks();
-        stream(opener, reopenable, checks::consume);
+        checks.endedMidLine = stream(opener, reopenable, checks::consume);
         return checks.finish(reopenable ? opener : null);
     }
 
-    /** Feeds parsed blocks, in order, to {@code sink} until it answers false or the input ends. */
-    private void stream(Opener opener, boolean close, BlockSink sink) throws IOException {
+    /**
+     * Feeds parsed blocks, in order, to {@code sink} until it answers false or the input ends; answers whether the
+     * input ended inside a line (that partial line is not fed).
+     */
+    private boolean stream(Opener opener, boolean close, BlockSink sink) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "bundle-verifier");
             t.setDaemon(true);
@@ -142,6 +149,7 @@ public final class BundleVerifier {
             while (more && !inFlight.isEmpty()) {
                 more = sink.accept(await(inFlight.poll()));
             }
+            return reader.endedMidLine();
         } finally {
             pool.shutdownNow();
             if (close) {
@@ -178,6 +186,10 @@ public final class BundleVerifier {
     private final class Checks {
 
         private BundleHeader header;
+        /** v2: a complete bundle ends with its closing line. */
+        private boolean closingLineRequired;
+        private ObjectNode end;
+        private boolean endedMidLine;
         private CheckpointKeys bundleKeys = CheckpointKeys.of();
         private boolean bodyStarted;
         private long anchorSequence = -1;
@@ -221,12 +233,27 @@ public final class BundleVerifier {
                     throw new BundleFormatException(line, "the first line must be the header (kind \"header\")");
                 }
                 header = header(r.node(), line);
+                closingLineRequired = BundleHeader.FORMAT_V2.equals(r.node().path("format").asText());
                 if (!header.ranged()) {
                     tree = new MerkleTree.Builder();
                 }
                 return;
             }
+            if (end != null) {
+                throw new BundleFormatException(line, "nothing may follow the closing line (kind \"end\")");
+            }
             switch (r.kind()) {
+                case BundleLine.END -> {
+                    if (!closingLineRequired) {
+                        throw new BundleFormatException(line, "a " + BundleHeader.FORMAT_V1 + " bundle has no closing line");
+                    }
+                    bodyStarted = true;
+                    if (!r.node().path("entries").isIntegralNumber() || !r.node().path("head_sequence").isIntegralNumber()
+                            || !r.node().path("head_hash").isTextual()) {
+                        throw new BundleFormatException(line, "the closing line needs entries, head_sequence and head_hash");
+                    }
+                    end = r.node();
+                }
                 case BundleLine.HEADER -> throw new BundleFormatException(line, "a bundle has one header");
                 case BundleLine.KEY -> {
                     if (bodyStarted) {
@@ -252,9 +279,10 @@ public final class BundleVerifier {
         }
 
         private BundleHeader header(ObjectNode n, long line) throws BundleFormatException {
-            if (!BundleHeader.FORMAT_V1.equals(n.path("format").asText(null))) {
-                throw new BundleFormatException(line, "not a " + BundleHeader.FORMAT_V1 + " bundle (format is "
-                        + n.path("format").asText("missing") + ")");
+            String format = n.path("format").asText(null);
+            if (!BundleHeader.FORMAT_V2.equals(format) && !BundleHeader.FORMAT_V1.equals(format)) {
+                throw new BundleFormatException(line, "not a " + BundleHeader.FORMAT_V2 + " (or " + BundleHeader.FORMAT_V1
+                        + ") bundle (format is " + n.path("format").asText("missing") + ")");
             }
             JsonNode tenant = n.get("tenant_id");
             JsonNode from = n.get("from_sequence");
@@ -297,6 +325,10 @@ public final class BundleVerifier {
         private void entry(EntryLine e) throws BundleFormatException {
             if (header == null) {
                 throw new BundleFormatException(linesBefore + 1, "the first line must be the header (kind \"header\")");
+            }
+            if (end != null) {
+                throw new BundleFormatException(0, "nothing may follow the closing line (kind \"end\"), but entry "
+                        + e.sequence() + " does");
             }
             if (chain == null) {
                 startChain(linesBefore + 1);
@@ -400,7 +432,17 @@ public final class BundleVerifier {
 
         BundleVerification finish(Opener reopen) throws IOException {
             if (header == null) {
+                if (endedMidLine) {
+                    return new BundleVerification(Status.TRUNCATED, null, 0, 0, 0, null, null,
+                            "the bundle ends inside its first line: it was cut short, and nothing of it can be checked", 0,
+                            EntryFraming.hex(EntryFraming.genesis()), 0, 0);
+                }
                 throw new BundleFormatException(0, "the bundle is empty");
+            }
+            if (chain == null && header.ranged() && anchorHash == null && (endedMidLine || closingLineRequired && end == null)) {
+                return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(), 0,
+                        null, null, "the bundle ends before its anchor line: it was cut short; fetch the export again",
+                        header.fromSequence() - 1, EntryFraming.hex(EntryFraming.genesis()), 0, 0);
             }
             if (chain == null) {
                 startChain(linesBefore);
@@ -408,13 +450,59 @@ public final class BundleVerifier {
             if (failure == null && !late.isEmpty()) {
                 lateCheckpoints(reopen);
             }
+            String cut = failure == null ? cutShort() : null;
+            if (cut != null) {
+                return truncated(cut);
+            }
             if (failure == null && tree != null) {
                 tailCheckpoints();
             }
             if (failure == null) {
                 headerRange();
             }
+            if (failure == null && end != null) {
+                closingLine();
+            }
             return result();
+        }
+
+        /** Why the bundle was cut short in transit, or null when it arrived whole. */
+        private String cutShort() {
+            long last = chain.lastSequence();
+            String where = last < header.fromSequence() ? "before its first entry" : "after entry " + last;
+            if (endedMidLine) {
+                return "the bundle ends " + where + " in the middle of a line: it was cut short";
+            }
+            if (closingLineRequired && end == null) {
+                return "the bundle ends " + where + " without its closing line: it was cut short";
+            }
+            if (!closingLineRequired && last < header.toSequence()) {
+                return "the " + BundleHeader.FORMAT_V1 + " bundle ends " + where + " but its header declares entries up to "
+                        + header.toSequence() + " (a v1 bundle has no closing line, so a cut and a removed tail look alike)";
+            }
+            return null;
+        }
+
+        private BundleVerification truncated(String why) {
+            String detail = why + "; fetch the export again (entries " + (chain.lastSequence() + 1) + ".." + header.toSequence()
+                    + " are missing)";
+            return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(),
+                    chain.checked(), null, null, detail, chain.lastSequence(), EntryFraming.hex(chain.lastHash()),
+                    checkpointsVerified, checkpointsSkipped);
+        }
+
+        /** The closing line must describe the entries the bundle holds: anything else was changed after writing. */
+        private void closingLine() {
+            long entries = end.path("entries").asLong();
+            long headSequence = end.path("head_sequence").asLong();
+            String headHash = end.path("head_hash").asText();
+            String actualHash = EntryFraming.hex(chain.lastHash());
+            if (entries != chain.checked() || headSequence != chain.lastSequence() || !headHash.equals(actualHash)) {
+                long at = Math.min(headSequence, chain.lastSequence()) + 1;
+                failure = new Failure(at, Reason.sequence_gap, "the closing line declares " + entries + " entries ending at "
+                        + headSequence + " (" + headHash + ") but the bundle holds " + chain.checked() + " ending at "
+                        + chain.lastSequence() + " (" + actualHash + ")");
+            }
         }
 
         /** Checkpoints larger than the entries present: a cut-off tail, once their signature holds. */

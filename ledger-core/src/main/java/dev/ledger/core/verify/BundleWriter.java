@@ -15,9 +15,10 @@ import java.util.Iterator;
 import java.util.Objects;
 
 /**
- * Writes a ledger-export/v1 bundle: one JSON object per line, {@code kind} first, in the order header, keys,
- * anchor (ranged bundles only), then checkpoints and entries. {@link #write} puts every checkpoint before the entries
- * so that the verifier checks each one the moment the tree reaches its size, in a single pass.
+ * Writes a ledger-export/v2 bundle: one JSON object per line, {@code kind} first, in the order header, keys,
+ * anchor (ranged bundles only), then checkpoints and entries, and last the closing line ({@link #end}), which tells a
+ * complete bundle from one cut short. {@link #write} puts every checkpoint before the entries so that the verifier
+ * checks each one the moment the tree reaches its size, in a single pass.
  *
  * <p>Entry lines carry exactly {@link EntryCodec#toJson}'s members, in its order, after {@code kind}; they are written
  * straight to the stream, so that exporting a million entries allocates no tree per entry. Entries are written as
@@ -26,11 +27,14 @@ import java.util.Objects;
  */
 public final class BundleWriter implements Flushable {
 
-    private enum Stage { START, KEYS, BODY, ENTRIES }
+    private enum Stage { START, KEYS, BODY, ENTRIES, ENDED }
 
     private final JsonGenerator json;
     private Stage stage = Stage.START;
     private boolean ranged;
+    private long entries;
+    private long headSequence;
+    private byte[] headHash = EntryFraming.genesis();
 
     public BundleWriter(OutputStream out) throws IOException {
         this.json = LedgerJson.mapper().getFactory().createGenerator(Objects.requireNonNull(out, "out"));
@@ -58,15 +62,17 @@ public final class BundleWriter implements Flushable {
         while (entries.hasNext()) {
             writer.entry(entries.next());
         }
+        writer.end();
         writer.flush();
     }
 
     public BundleWriter header(BundleHeader header) throws IOException {
         advance(Stage.START, Stage.KEYS, "the header is the first line");
         ranged = header.ranged();
+        headSequence = header.fromSequence() - 1;
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.HEADER);
-        json.writeStringField("format", BundleHeader.FORMAT_V1);
+        json.writeStringField("format", BundleHeader.FORMAT_V2);
         json.writeStringField("tenant_id", header.tenantId());
         json.writeNumberField("from_sequence", header.fromSequence());
         json.writeNumberField("to_sequence", header.toSequence());
@@ -90,6 +96,7 @@ public final class BundleWriter implements Flushable {
             throw new IllegalStateException("only a ranged bundle (from_sequence > 1) carries an anchor");
         }
         advance(Stage.KEYS, Stage.BODY, "the anchor comes once, after the keys and before any checkpoint or entry");
+        headHash = hash.clone();
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.ANCHOR);
         json.writeNumberField("sequence", sequence);
@@ -129,6 +136,24 @@ public final class BundleWriter implements Flushable {
         json.writeBinaryField("metadata_b64", e.metadata());
         json.writeStringField("prev_hash", EntryFraming.hex(e.prevHash()));
         json.writeStringField("hash", EntryFraming.hex(e.hash()));
+        entries++;
+        headSequence = e.sequence();
+        headHash = e.hash();
+        return endLine();
+    }
+
+    /**
+     * The closing line, written once the last entry is out: how many entries the bundle holds and the last one's
+     * sequence and hash (the anchor's, or 0 and the genesis hash, when it holds none). A bundle without it was cut short.
+     */
+    public BundleWriter end() throws IOException {
+        requireBody("the closing line");
+        stage = Stage.ENDED;
+        json.writeStartObject();
+        json.writeStringField("kind", BundleLine.END);
+        json.writeNumberField("entries", entries);
+        json.writeNumberField("head_sequence", headSequence);
+        json.writeStringField("head_hash", EntryFraming.hex(headHash));
         return endLine();
     }
 
@@ -138,6 +163,9 @@ public final class BundleWriter implements Flushable {
     }
 
     private void requireBody(String what) {
+        if (stage == Stage.ENDED) {
+            throw new IllegalStateException("nothing follows the closing line");
+        }
         if (stage == Stage.START) {
             throw new IllegalStateException(what + " comes after the header");
         }

@@ -17,7 +17,7 @@ import java.util.Locale;
  * verify &lt;bundle.ndjson&gt; [--keys &lt;checkpoint-keys.json&gt;]
  * </pre>
  * Prints progress to stderr, then one line for a person and one JSON line (the result) to stdout. Exit status:
- * 0 VALID, 1 BROKEN, 2 unreadable input or usage error. {@code --keys} takes the answer of GET /v1/checkpoint-keys,
+ * 0 VALID, 1 BROKEN, 2 unreadable input or usage error, 3 TRUNCATED (the bundle was cut short: fetch it again). {@code --keys} takes the answer of GET /v1/checkpoint-keys,
  * fetched independently, and trusts only those keys instead of the ones the bundle carries.
  */
 public final class VerifierMain {
@@ -25,6 +25,7 @@ public final class VerifierMain {
     static final int VALID = 0;
     static final int BROKEN = 1;
     static final int UNUSABLE = 2;
+    static final int TRUNCATED = 3;
     private static final String USAGE = "usage: verify <bundle.ndjson> [--keys <checkpoint-keys.json>]";
 
     private VerifierMain() {
@@ -52,7 +53,11 @@ public final class VerifierMain {
             err.printf(Locale.ROOT, "done in %.2f s%n", seconds(started));
             out.println(result.summary());
             out.println(LedgerJson.mapper().writeValueAsString(result.toJson()));
-            return result.valid() ? VALID : BROKEN;
+            return switch (result.status()) {
+                case VALID -> VALID;
+                case BROKEN -> BROKEN;
+                case TRUNCATED -> TRUNCATED;
+            };
         } catch (NoSuchFileException e) {
             err.println("cannot verify: no such file " + e.getFile());
             return UNUSABLE;

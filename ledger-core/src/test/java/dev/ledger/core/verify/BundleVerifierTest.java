@@ -286,7 +286,7 @@ class BundleVerifierTest {
         List<ObjectNode> lines = lines(bundle(chain, SIGNER, 3, 7));
         List<ObjectNode> checkpoints = lines.stream().filter(l -> l.path("kind").asText().equals("checkpoint")).toList();
         lines.removeAll(checkpoints);
-        lines.addAll(checkpoints);
+        lines.addAll(lines.size() - 1, checkpoints); // still before the closing line
         String late = join(lines);
         // when
         BundleVerification fromFile = verifyFile(late, new BundleVerifier());
@@ -307,7 +307,7 @@ class BundleVerifierTest {
         forged.set(3, ChainFixture.entry(TENANT, 4, ChainFixture.payload(TENANT, 444), chain.get(2).hash()));
         forged = ChainFixture.rechain(forged);
         List<ObjectNode> lines = lines(bundle(forged, SIGNER));
-        original.forEach(cp -> lines.add(cp.toJson().put("kind", "checkpoint")));
+        original.forEach(cp -> lines.add(lines.size() - 1, cp.toJson().put("kind", "checkpoint")));
         lines.replaceAll(l -> l.path("kind").asText().equals("checkpoint") ? kindFirst(l) : l);
         // when
         BundleVerification result = verifyFile(join(lines), new BundleVerifier());
@@ -352,7 +352,7 @@ class BundleVerifierTest {
 
         assertUnreadable("", "the bundle is empty");
         assertUnreadable(String.join("\n", java.util.Arrays.copyOfRange(raw, 2, 5)) + "\n", "line 1: the first line must be the header");
-        assertUnreadable(valid.replace("ledger-export/v1", "ledger-export/v9"), "line 1: not a ledger-export/v1 bundle");
+        assertUnreadable(valid.replace("ledger-export/v2", "ledger-export/v9"), "line 1: not a ledger-export/v2 (or ledger-export/v1) bundle");
         assertUnreadable(truncatedLine, "line 2500: not JSON");
         assertUnreadable(valid.replace("\"kind\":\"key\"", "\"kind\":\"receipt\""), "line 2: unknown line kind \"receipt\"");
         assertUnreadable(raw[0] + "\n" + raw[2] + "\n" + raw[1] + "\n", "line 3: key lines must directly follow the header");

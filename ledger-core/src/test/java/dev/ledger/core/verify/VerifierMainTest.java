@@ -98,7 +98,7 @@ class VerifierMainTest {
                 writer.entry(e);
                 prev = e.hash();
             }
-            writer.flush();
+            writer.end().flush();
         }
         // when / then
         assertThat(run("verify", bundle.toString())).isZero();
