@@ -12,6 +12,7 @@ import dev.ledger.invoice.InvoiceWorker;
 import dev.ledger.invoice.InvoiceWorkerConfig;
 import dev.ledger.meter.MeterReader;
 import dev.ledger.meter.MeterReaderConfig;
+import dev.ledger.meter.MeterReaderPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,9 +49,10 @@ class EndToEndTest {
             env.put("METER_READER_TOPIC", topic);
             env.put("METER_WINDOW_SECONDS", "20");
             env.put("METER_IDLE_CLOSE_SECONDS", "2");
+            env.put("METER_READER_CHECKPOINT_SECONDS", "2");
             env.put("INVOICE_WORKER_PORT", "0");
             env.put("INVOICE_WORKER_TOPIC", topic);
-            try (var meterReader = MeterReader.start(MeterReaderConfig.fromEnv(env));
+            try (var meterReader = MeterReader.start(MeterReaderConfig.fromEnv(env), MeterReaderPolicy.fromEnv(env), java.time.Clock.systemUTC());
                  var invoiceWorker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(env))) {
 
                 String tenant = "e2e-" + System.nanoTime() % 100000;
@@ -87,6 +89,13 @@ class EndToEndTest {
                 });
                 assertThat(total).isEqualTo(100);
                 assertThat(meterReader.isHealthy()).isTrue();
+                // the worker witnessed the chain it billed against the ledger's signed checkpoints, with its service key
+                String metrics = eventually(Duration.ofSeconds(30), () -> {
+                    String m = get(meterReader.port(), "/metrics");
+                    return m.lines().anyMatch(l -> l.startsWith("meter_reader_checkpoints_total{outcome=\"holds\"}")) ? m : null;
+                });
+                assertThat(metrics.lines().filter(l -> l.startsWith("meter_reader_checkpoints_total{outcome=\"unavailable\"}")))
+                        .as("every checkpoint fetch succeeded").isEmpty();
                 assertThat(status(invoiceWorker.port())).isEqualTo(200);
             }
         }
@@ -113,6 +122,15 @@ class EndToEndTest {
             return sum;
         } catch (Exception e) {
             return -1;
+        }
+    }
+
+    private static String get(int port, String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
         }
     }
 

@@ -59,7 +59,7 @@ public class CheckpointController {
 
     @GetMapping("/v1/tenants/{tenantId}/checkpoints/latest")
     public JsonNode latest(Caller caller, @PathVariable String tenantId) {
-        AuditController.requireAuditor(caller, tenantId, jdbc);
+        AuditController.requireCheckpointReader(caller, tenantId, jdbc);
         limits.cheap(tenantId);
         return checkpoints.latest(tenantId).orElseGet(() -> checkpoints.issue(tenantId)).toJson();
     }
