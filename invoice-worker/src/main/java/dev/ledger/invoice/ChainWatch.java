@@ -80,6 +80,23 @@ final class ChainWatch {
         return true;
     }
 
+    /** Whether any entry of this tenant was seen since it was last forgotten. */
+    boolean knows(String tenantId) {
+        return verifiers.containsKey(tenantId);
+    }
+
+    /**
+     * Starts an unknown tenant's chain after {@code lastSequence}, whose hash is {@code lastHash}: its earlier entries
+     * are gone from the topic (retention deleted them before this worker read them), so they cannot be re-verified
+     * here; every later link is.
+     */
+    void resumeAfter(String tenantId, long lastSequence, byte[] lastHash) {
+        if (knows(tenantId)) {
+            throw new IllegalStateException("tenant already followed");
+        }
+        verifiers.put(tenantId, new ChainVerifier(lastSequence, lastHash));
+    }
+
     /** Forgets a tenant (its partition moved to another instance, which re-verifies it from the start). */
     void forget(String tenantId) {
         verifiers.remove(tenantId);

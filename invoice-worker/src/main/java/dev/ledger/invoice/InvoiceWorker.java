@@ -47,6 +47,9 @@ public final class InvoiceWorker implements AutoCloseable {
     private final ChainWatch chains = new ChainWatch();
     /** Which partition carries each tenant, to forget the right tenants when a partition moves away. */
     private final Map<String, Integer> tenantPartition = new HashMap<>();
+    /** Assigned partitions whose first records were deleted by the topic's retention (log start offset above 0). */
+    private final Map<Integer, Long> truncatedPartitions = new HashMap<>();
+    private final AtomicLong retentionLost = new AtomicLong();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong verified = new AtomicLong();
     private final AtomicLong broken = new AtomicLong();
@@ -78,6 +81,9 @@ public final class InvoiceWorker implements AutoCloseable {
         Gauge.builder("ledger_chain_forked_tenants", forked, AtomicLong::get)
                 .description("tenants stopped because two records of one sequence carry different hashes").register(registry);
         Gauge.builder("invoice_worker_tenants", tenants, AtomicLong::get).register(registry);
+        Gauge.builder("invoice_worker_tenants_lost_to_retention", retentionLost, AtomicLong::get)
+                .description("tenants whose first entries the topic's retention deleted before this worker read them")
+                .register(registry);
         Gauge.builder("invoice_worker_consumer_lag", lag, AtomicLong::get).register(registry);
         this.thread = new Thread(this::consume, "invoice-worker-consumer");
         try {
@@ -156,6 +162,13 @@ public final class InvoiceWorker implements AutoCloseable {
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     consumer.seekToBeginning(partitions); // chain state is in memory: verify from the first entry
+                    for (Map.Entry<TopicPartition, Long> start : consumer.beginningOffsets(partitions).entrySet()) {
+                        if (start.getValue() > 0) {
+                            truncatedPartitions.put(start.getKey().partition(), start.getValue());
+                        } else {
+                            truncatedPartitions.remove(start.getKey().partition());
+                        }
+                    }
                 }
             });
             while (running) {
@@ -187,6 +200,19 @@ public final class InvoiceWorker implements AutoCloseable {
             return;
         }
         tenantPartition.put(entry.tenantId(), r.partition());
+        Long logStart = truncatedPartitions.get(r.partition());
+        if (logStart != null && entry.sequence() > 1 && !chains.knows(entry.tenantId())) {
+            // The first record of this tenant read from a partition whose beginning retention deleted: the tenant's
+            // earlier entries are gone from the topic, not missing from its chain. Say so and verify from here on,
+            // instead of waiting for ever for entries no broker holds.
+            chains.resumeAfter(entry.tenantId(), entry.sequence() - 1, entry.prevHash());
+            retentionLost.incrementAndGet();
+            Counter.builder("invoice_worker_records_lost_to_retention").register(registry).increment();
+            log.error("ALERT records lost to retention: tenant {} entries before sequence {} were deleted from {}-{} "
+                    + "(log start offset {}) before this worker read them; its chain is re-verified from sequence {} on "
+                    + "(set the topic's retention.ms=-1)", RecordKey.forLog(entry.tenantId()), entry.sequence(), r.topic(),
+                    r.partition(), logStart, entry.sequence());
+        }
         ChainWatch.Outcome outcome = chains.accept(entry);
         count(outcome.name().toLowerCase());
         if (outcome == ChainWatch.Outcome.FORK) {

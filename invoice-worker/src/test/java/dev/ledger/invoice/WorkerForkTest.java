@@ -94,7 +94,7 @@ class WorkerForkTest {
         }
     }
 
-    private static List<StoredEntry> chain(String tenant, int length) {
+    static List<StoredEntry> chain(String tenant, int length) {
         List<StoredEntry> entries = new ArrayList<>();
         byte[] prev = EntryFraming.genesis();
         Instant at = Instant.parse("2026-11-22T02:10:00.123Z");

@@ -92,7 +92,10 @@ class MeterReaderCrashTest {
         try (Admin kafka = kafkaAdmin()) {
             kafka.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
         }
-        ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic, "ledger.usage.allowed-meters", String.join(",", METERS)));
+        // a ledger of its own (database and topic): every chain, the system chain included, starts on this topic
+        infra.postgres.createDatabase(run);
+        ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic, "ledger.usage.allowed-meters", String.join(",", METERS),
+                "DATABASE_URL", infra.ledgerApiLogin.databaseUrl(run), "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(run)));
         admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
         serviceKey = admin.post("/v1/service-keys", Map.of()).body().get("key").asText();
         List<String> tenants = tenantsOnEveryPartition();
@@ -206,7 +209,7 @@ class MeterReaderCrashTest {
 
     private MeterReaderProcess startWorker(String name, String group) throws Exception {
         Map<String, String> env = new HashMap<>();
-        env.put("DATABASE_URL", infra.postgres.jdbcUrl());
+        env.put("DATABASE_URL", infra.postgres.jdbcUrl(run));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka.bootstrapServers());
         env.put("STRIPE_API_BASE", infra.stripe.url());
         env.put("STRIPE_TIMEOUT_SECONDS", "10");
@@ -441,7 +444,7 @@ class MeterReaderCrashTest {
         }
         Map<String, Long> states = new TreeMap<>();
         long broken;
-        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl())) {
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl(run))) {
             String[] ids = tenantClients.keySet().toArray(String[]::new);
             try (PreparedStatement ps = c.prepareStatement(
                     "select status, count(*) from meter_reader_window where tenant_id = any(?) group by status")) {

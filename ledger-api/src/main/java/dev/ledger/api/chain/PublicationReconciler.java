@@ -86,15 +86,6 @@ public class PublicationReconciler {
     }
 
     /** One comparison of every chain; synchronized with itself only. */
-    /** Entries committed but not yet dealt with by the publisher (published or parked), over every chain, now. */
-    public long unpublishedEntries() {
-        long entries = 0;
-        for (Map<String, Object> row : jdbc.queryForList(HEADS)) {
-            entries += Math.max(0, ((Number) row.get("head")).longValue() - ((Number) row.get("published")).longValue());
-        }
-        return entries;
-    }
-
     synchronized void reconcile() {
         Instant now = clock.instant();
         Duration alertAfter = props.alertAfter();

@@ -62,12 +62,34 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** Superuser JDBC URL of the ledger database (operators and migrations). */
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + DATABASE + "?user=postgres";
+        return jdbcUrl(DATABASE);
+    }
+
+    /** Superuser JDBC URL of another database of this server (see {@link #createDatabase}). */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=postgres";
     }
 
     /** The same as a libpq URL, for psql and for {@code DATABASE_URL}. */
     public String databaseUrl() {
-        return "postgresql://postgres@127.0.0.1:" + port() + "/" + DATABASE;
+        return databaseUrl(DATABASE);
+    }
+
+    public String databaseUrl(String database) {
+        return "postgresql://postgres@127.0.0.1:" + port() + "/" + database;
+    }
+
+    /**
+     * A new, empty database on this server (tests that need a ledger of their own: chains, the system chain and the
+     * publisher's position all start there). Logins are per server, so {@link #serviceLogin}s work in it too.
+     */
+    public void createDatabase(String database) throws SQLException {
+        if (!database.matches("[a-z][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("not a plain database name: " + database);
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres")); Statement s = c.createStatement()) {
+            s.execute("create database " + database);
+        }
     }
 
     /**
@@ -105,7 +127,12 @@ public final class LocalPostgres implements AutoCloseable {
 
         /** libpq form, for {@code DATABASE_URL}. */
         public String databaseUrl() {
-            return "postgresql://" + role + ":" + password + "@127.0.0.1:" + port + "/" + DATABASE;
+            return databaseUrl(DATABASE);
+        }
+
+        /** libpq form for another database of the server. */
+        public String databaseUrl(String database) {
+            return "postgresql://" + role + ":" + password + "@127.0.0.1:" + port + "/" + database;
         }
 
         public String jdbcUrl() {

@@ -1,0 +1,65 @@
+package dev.ledger.invoice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.ops.kafka.LocalKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11 item 11, the invoice-worker's side: when the topic's retention deleted a tenant's first entries before the
+ * worker read them, the worker says so (alert log, metric) and verifies the rest of the chain, rather than holding
+ * the tenant's entries for ever behind entries no broker holds any more.
+ */
+class WorkerRetentionLossTest {
+
+    @Test
+    void givenTheTopicsBeginningDeletedByRetention_thenTheLossIsReportedAndTheRestOfTheChainVerified() throws Exception {
+        try (LocalKafka kafka = LocalKafka.start(null, 0);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
+                     new ByteArraySerializer())) {
+            admin.createTopics(List.of(new NewTopic("ledger.entries", 1, (short) 1))).all().get();
+            List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-old", 6));
+            delivery.addAll(WorkerForkTest.chain("tenant-new", 3));
+            for (StoredEntry e : delivery) {
+                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
+            }
+            producer.flush();
+            // what retention does to a topic's oldest segment: tenant-old's entries 1-3 are gone
+            admin.deleteRecords(Map.of(new TopicPartition("ledger.entries", 0), RecordsToDelete.beforeOffset(3))).all().get();
+
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (worker.verifiedEntries() < 6 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(worker.verifiedEntries()).as("tenant-old 4-6 and tenant-new 1-3").isEqualTo(6);
+                assertThat(worker.brokenChains()).isZero();
+                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + worker.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("invoice_worker_records_lost_to_retention_total 1.0",
+                        "invoice_worker_tenants_lost_to_retention 1.0", "invoice_worker_broken_chains 0.0");
+            }
+        }
+    }
+}
