@@ -3,6 +3,7 @@ package dev.ledger.invoice;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.chain.TopicBytes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -196,7 +197,7 @@ public final class InvoiceWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             count("unreadable");
             log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
-                    RecordKey.forLog(r.key()));
+                    TopicBytes.forLog(r.key()));
             return;
         }
         tenantPartition.put(entry.tenantId(), r.partition());
@@ -210,7 +211,7 @@ public final class InvoiceWorker implements AutoCloseable {
             Counter.builder("invoice_worker_records_lost_to_retention").register(registry).increment();
             log.error("ALERT records lost to retention: tenant {} entries before sequence {} were deleted from {}-{} "
                     + "(log start offset {}) before this worker read them; its chain is re-verified from sequence {} on "
-                    + "(set the topic's retention.ms=-1)", RecordKey.forLog(entry.tenantId()), entry.sequence(), r.topic(),
+                    + "(set the topic's retention.ms=-1)", TopicBytes.forLog(entry.tenantId()), entry.sequence(), r.topic(),
                     r.partition(), logStart, entry.sequence());
         }
         ChainWatch.Outcome outcome = chains.accept(entry);
@@ -218,12 +219,12 @@ public final class InvoiceWorker implements AutoCloseable {
         if (outcome == ChainWatch.Outcome.FORK) {
             Counter.builder("ledger_chain_forks").tag("reason", "fork").register(registry).increment();
             log.error("ALERT fork: tenant {} has a second record of sequence {} with another hash; the tenant is "
-                    + "stopped", RecordKey.forLog(entry.tenantId()), entry.sequence());
+                    + "stopped", TopicBytes.forLog(entry.tenantId()), entry.sequence());
         }
         if (outcome == ChainWatch.Outcome.BROKEN) {
             ChainVerifier.Break b = chains.breakOf(entry.tenantId());
             Counter.builder("invoice_worker_chain_breaks").tag("reason", b.reason().name()).register(registry).increment();
-            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", RecordKey.forLog(entry.tenantId()), b.sequence(), b.reason(),
+            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", TopicBytes.forLog(entry.tenantId()), b.sequence(), b.reason(),
                     b.detail());
         }
     }

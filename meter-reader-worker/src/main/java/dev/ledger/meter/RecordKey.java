@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.core.chain.TopicBytes;
 import dev.ledger.core.tenant.ChainIds;
 import java.nio.charset.StandardCharsets;
 
@@ -8,8 +9,6 @@ import java.nio.charset.StandardCharsets;
  * They are logged only escaped and truncated, and used as a tenant only when they are a valid tenant id.
  */
 final class RecordKey {
-
-    static final int MAX_LOGGED = 64;
 
     private RecordKey() {
     }
@@ -21,35 +20,19 @@ final class RecordKey {
 
     /** The key as a tenant id, or null when it is none. */
     static String tenantOf(byte[] key) {
-        if (key == null || key.length > 63) {
+        if (key == null || key.length > ChainIds.MAX_LENGTH) {
             return null;
         }
         String s = new String(key, StandardCharsets.US_ASCII);
         return isTenantId(s) ? s : null;
     }
 
-    /** Printable ASCII kept, everything else as {@code \xNN}, at most {@value #MAX_LOGGED} bytes shown, quoted. */
+    /** Escaped and truncated for a log line ({@link TopicBytes#forLog}). */
     static String forLog(byte[] key) {
-        if (key == null) {
-            return "(none)";
-        }
-        StringBuilder b = new StringBuilder(Math.min(key.length, MAX_LOGGED) + 8).append('"');
-        for (int i = 0; i < key.length && i < MAX_LOGGED; i++) {
-            int c = key[i] & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                b.append((char) c);
-            } else {
-                b.append(String.format("\\x%02x", c));
-            }
-        }
-        b.append('"');
-        if (key.length > MAX_LOGGED) {
-            b.append("…(").append(key.length).append(" bytes)");
-        }
-        return b.toString();
+        return TopicBytes.forLog(key);
     }
 
     static String forLog(String s) {
-        return s == null ? "(none)" : forLog(s.getBytes(StandardCharsets.UTF_8));
+        return TopicBytes.forLog(s);
     }
 }
