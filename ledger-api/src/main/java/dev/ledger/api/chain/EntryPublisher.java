@@ -54,7 +54,12 @@ public class EntryPublisher {
     private final EntryReader reader;
     private final JdbcTemplate jdbc;
     private final ParkedEntries parkedEntries;
-    private final KafkaProducer<String, byte[]> producer;
+    /** The producer's settings, TLS/SASL of the deployment included (KafkaClientSecurity, the one mapping). */
+    private final Map<String, Object> producerConfig;
+    /** Created at the first batch, once the topic's limits are known. Publisher thread only. */
+    private KafkaProducer<String, byte[]> producer;
+    /** Records above this many bytes are parked without being sent (the topic refuses them). */
+    private long topicRecordLimit = Long.MAX_VALUE;
     private final String topic;
     private final EntryTopic entryTopic;
     /** Publisher thread only. */
@@ -67,24 +72,40 @@ public class EntryPublisher {
         this.jdbc = jdbc;
         this.parkedEntries = parkedEntries;
         this.topic = props.entriesTopic();
-        Map<String, Object> producerConfig = new HashMap<>(Map.of(
+        this.producerConfig = props.kafkaSecurity().with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
-                // entries are ~1 KB on the wire: the default 16 KB batches made one produce request per ~16 entries
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 // explicit, and checked against the largest record an accepted entry becomes (checkSizes)
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, publication.producerMaxRequestBytes(),
                 ProducerConfig.CLIENT_ID_CONFIG, "ledger-api-publisher",
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000));
-        // TLS/SASL settings of the deployment (KafkaClientSecurity, the one mapping) for every client
-        this.producer = new KafkaProducer<>(props.kafkaSecurity().with(producerConfig), new StringSerializer(), new ByteArraySerializer());
         Map<String, Object> adminConfig = new HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics"));
         this.entryTopic = new EntryTopic(topic, props.kafkaSecurity().with(adminConfig), publication, metrics);
     }
+
+    /**
+     * The producer, with batches no larger than the topic accepts: a batch above the topic's {@code max.message.bytes}
+     * is refused whole, and splitting an idempotent batch stalled the partition (OUT_OF_ORDER_SEQUENCE_NUMBER).
+     */
+    private KafkaProducer<String, byte[]> newProducer() {
+        long accepted = entryTopic.acceptedBatchBytes();
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        // entries are ~1 KB on the wire: the default 16 KB batches made one produce request per ~16 entries
+        long batch = 256 * 1024;
+        if (accepted > 0) {
+            topicRecordLimit = accepted;
+            batch = Math.max(1024, Math.min(batch, accepted - RECORD_FRAMING_BYTES));
+        }
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, (int) batch);
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Room for a record batch's header and one record's framing (key, headers, varints) around its value. */
+    static final int RECORD_FRAMING_BYTES = 512;
 
     /** Refuses a configuration whose largest accepted entry could become a record the producer refuses. */
     static void checkSizes(PublicationProperties p) {
@@ -117,6 +138,9 @@ public class EntryPublisher {
         if (!topicReady) {
             topicReady = entryTopic.ensure();
         }
+        if (producer == null) {
+            producer = newProducer();
+        }
         parked.clear();
         List<StoredEntry> entries = reader.byEventIds(eventIds);
         List<Future<RecordMetadata>> sent = new ArrayList<>(entries.size());
@@ -129,6 +153,16 @@ public class EntryPublisher {
                 parked.add(new AbstractMap.SimpleEntry<>(entry, ParkedEntries.ParkReason.of(unencodable, 0)));
                 sent.add(null);
                 sizes.add(0);
+                continue;
+            }
+            if (value.length + RECORD_FRAMING_BYTES > topicRecordLimit) {
+                // sent, the broker would refuse the batch holding it, and the producer's split-and-retry of an
+                // idempotent batch ends in OUT_OF_ORDER_SEQUENCE_NUMBER for every record behind it
+                parked.add(new AbstractMap.SimpleEntry<>(entry, ParkedEntries.ParkReason.of(new RecordTooLargeException(
+                        "the record (" + value.length + " bytes) exceeds the topic's max.message.bytes (" + topicRecordLimit + ")"),
+                        value.length)));
+                sent.add(null);
+                sizes.add(value.length);
                 continue;
             }
             sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), value)));
@@ -203,6 +237,8 @@ public class EntryPublisher {
 
     @PreDestroy
     void close() {
-        producer.close(java.time.Duration.ofSeconds(5));
+        if (producer != null) {
+            producer.close(java.time.Duration.ofSeconds(5));
+        }
     }
 }

@@ -38,6 +38,8 @@ final class EntryTopic {
     private final long largestRecordBytes;
     private final int maxMessageBytes;
     private final AtomicInteger unsafe = new AtomicInteger();
+    /** The largest record batch the topic accepts, as created or as found (0 while unknown). Publisher thread only. */
+    private long acceptedBatchBytes;
 
     EntryTopic(String topic, Map<String, Object> adminConfig, PublicationProperties props, MeterRegistry metrics) {
         this.topic = topic;
@@ -47,6 +49,14 @@ final class EntryTopic {
         this.maxMessageBytes = props.producerMaxRequestBytes();
         Gauge.builder("ledger.publication.topic.unsafe", unsafe, AtomicInteger::get)
                 .description("settings of the entries topic that can lose or refuse records (see the log)").register(metrics);
+    }
+
+    /**
+     * The largest record batch the topic accepts ({@code max.message.bytes}), once {@link #ensure} has created or
+     * checked it; 0 while unknown.
+     */
+    long acceptedBatchBytes() {
+        return acceptedBatchBytes;
     }
 
     /** Creates or checks the topic; false when Kafka could not be asked (publication goes on and asks again later). */
@@ -87,6 +97,7 @@ final class EntryTopic {
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.max(1, Math.min(2, brokers))),
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes)));
         admin.createTopics(List.of(newTopic)).all().get(10, TimeUnit.SECONDS);
+        acceptedBatchBytes = maxMessageBytes;
         awaitLeaders(admin);
         unsafe.set(0);
         log.info("created Kafka topic {}: retention unlimited, replication {}, min.insync.replicas {}", topic, replication,
@@ -130,6 +141,7 @@ final class EntryTopic {
             problems.add("cleanup.policy=" + cleanup + " keeps one record per tenant; set delete");
         }
         long maxMessage = number(config, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.MAX_VALUE);
+        acceptedBatchBytes = maxMessage;
         if (maxMessage < largestRecordBytes) {
             problems.add("max.message.bytes=" + maxMessage + " refuses records up to " + largestRecordBytes
                     + " bytes (they are parked); raise it or lower LEDGER_PUBLICATION_MAX_ENTRY_BYTES");
