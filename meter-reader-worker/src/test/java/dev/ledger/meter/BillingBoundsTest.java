@@ -6,40 +6,13 @@ import dev.ledger.core.chain.StoredEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 11 item 12: quantities and window sums are bounded with checked arithmetic, a tenant whose usage exceeds the
  * bound is stopped (visibly) instead of wedging the consumer, and Stripe identifiers cannot collide across tenants.
  */
-class BillingBoundsTest {
-
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 2);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
-    }
+class BillingBoundsTest extends BillingWorldTest {
 
     @Test
     void givenTwoUsageRecordsOfFiveTimesTenToTheEighteenth_thenThatTenantStopsAndTheOtherTenantIsStillBilled()

@@ -7,10 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,30 +15,7 @@ import org.junit.jupiter.api.Test;
  * records its sends and reconciles an old one against Stripe's meter event summaries instead of sending blindly.
  * Both clocks (the emulator's, the worker's) are moved, nothing sleeps for a day.
  */
-class BillingIdentifierWindowTest {
-
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 2);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
-    }
+class BillingIdentifierWindowTest extends BillingWorldTest {
 
     @Test
     void givenEventsStripeAcceptedWhoseAnswersWereLost_whenTheWorkerRetriesAfter25Hours_thenNothingIsBilledTwice()

@@ -7,40 +7,13 @@ import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 11 item 14: the meters the worker bills are an allowlist per deployment (LEDGER_ALLOWED_METERS), so a
  * tenant's usage cannot create meters in the Stripe account: a window of any other meter is parked as unknown_meter.
  */
-class BillingMeterAllowlistTest {
-
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 2);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
-    }
+class BillingMeterAllowlistTest extends BillingWorldTest {
 
     @Test
     void givenUsageOfAMeterOutsideTheAllowlist_thenItsWindowIsParkedAsUnknownMeterAndNoSuchMeterIsCreated()

@@ -7,10 +7,6 @@ import dev.ledger.core.messages.UsageRecorded;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,30 +14,7 @@ import org.junit.jupiter.api.Test;
  * raise a fork alert and stop that tenant (durably, like a broken chain), while other tenants carry on. The forger
  * here has write access to the topic: it can hash and chain entries correctly, but cannot sign a checkpoint.
  */
-class ForkDetectionTest {
-
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 2);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
-    }
+class ForkDetectionTest extends BillingWorldTest {
 
     @Test
     void givenAForgedRecordForAKnownTenantAndSequence_thenAForkAlertStopsThatTenantAndTheOtherCarriesOn()

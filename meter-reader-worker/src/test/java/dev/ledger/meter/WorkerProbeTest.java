@@ -25,11 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -38,29 +34,11 @@ import org.slf4j.LoggerFactory;
  * client that never finishes its request cannot hold the probe threads, and record keys from the topic (bytes anyone
  * with write access chose) are never logged raw.
  */
-class WorkerProbeTest {
+class WorkerProbeTest extends BillingWorldTest {
 
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 1);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
+    @Override
+    int partitions() {
+        return 1;
     }
 
     @Test

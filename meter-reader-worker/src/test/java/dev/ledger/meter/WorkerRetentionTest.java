@@ -8,10 +8,6 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,29 +15,11 @@ import org.junit.jupiter.api.Test;
  * offset before the log start. It reports the records lost to retention (log line and metric) and stops the tenants
  * whose next entry was among them as records_lost_to_retention, not as broken chains.
  */
-class WorkerRetentionTest {
+class WorkerRetentionTest extends BillingWorldTest {
 
-    private static BillingWorld.Servers servers;
-    private BillingWorld world;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        servers = new BillingWorld.Servers();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        servers.close();
-    }
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new BillingWorld(servers, 1);
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
+    @Override
+    int partitions() {
+        return 1;
     }
 
     @Test
