@@ -48,6 +48,26 @@ final class StripeApiException extends RuntimeException {
                 "The temporary session token has expired.");
     }
 
+    /** 401 for a call without an API key (v2 names it {@code unauthorized}). */
+    static StripeApiException noApiKey(boolean v2) {
+        return new StripeApiException(401, "invalid_request_error", v2 ? "unauthorized" : null, null,
+                "You did not provide an API key. You need to provide your API key in the Authorization header, "
+                        + "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+                        + "https://stripe.com/docs/api#authentication for details, or we can help at "
+                        + "https://support.stripe.com/.");
+    }
+
+    /** 429; v2 names the kind in {@code type} (stripe-java maps type rate_limit to RateLimitException). */
+    static StripeApiException rateLimited(boolean v2) {
+        return new StripeApiException(429, v2 ? "rate_limit" : "invalid_request_error", "rate_limit", null,
+                "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.");
+    }
+
+    /** 500 api_error. */
+    static StripeApiException apiError(String message) {
+        return new StripeApiException(500, "api_error", null, null, message);
+    }
+
     /** 404 for a resource addressed by the URL path. */
     static StripeApiException noSuch(String what, String id) {
         return new StripeApiException(404, "invalid_request_error", "resource_missing", "id",

@@ -1,0 +1,195 @@
+package dev.ledger.ops.stripe;
+
+import static dev.ledger.ops.stripe.FormParams.allowOnly;
+import static dev.ledger.ops.stripe.FormParams.optLong;
+import static dev.ledger.ops.stripe.FormParams.optMap;
+import static dev.ledger.ops.stripe.FormParams.optString;
+import static dev.ledger.ops.stripe.FormParams.requireString;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Meter events: {@code POST /v1/billing/meter_events}, and the account's one store of recorded events and of
+ * identifiers seen within 24 h, shared with the v2 stream ({@link MeterEventStreams}) so both count alike in
+ * summaries and totals.
+ */
+final class MeterEvents implements StripeResource {
+    static final String CREATE_PATH = "/v1/billing/meter_events";
+    static final long IDENTIFIER_WINDOW_SECONDS = 24 * 3600;
+    static final long MAX_PAST_SECONDS = 35L * 24 * 3600;
+    static final long MAX_FUTURE_SECONDS = 5 * 60;
+    static final int MAX_IDENTIFIER_LENGTH = 100;
+
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d{1,18}");
+    private static final Set<String> CREATE_PARAMS = Set.of("event_name", "payload", "identifier", "timestamp",
+            "expand");
+    private static final String DUPLICATE = "duplicate_identifier";
+
+    /** A recorded event; {@code value} is null for a count meter's event without one. */
+    record Event(String identifier, String eventName, String meterId, String customer, Long value, long timestamp,
+                 long created) {
+    }
+
+    /** Why an event was not recorded: the error report's code (v2) and the error v1 answers with. */
+    record Rejection(String reportCode, StripeApiException error) {
+        boolean duplicate() {
+            return reportCode.equals(DUPLICATE);
+        }
+    }
+
+    private final Customers customers;
+    private final BillingMeters meters;
+    /** meter id → its events, oldest first. */
+    private final Map<String, List<Event>> events = new HashMap<>();
+    /** identifier → created (emulated epoch seconds), insertion ordered so expiry can prune from the head. */
+    private final LinkedHashMap<String, Long> identifiers = new LinkedHashMap<>();
+    private final Map<String, Long> totals = new HashMap<>();
+    private long accepted;
+
+    MeterEvents(Customers customers, BillingMeters meters) {
+        this.customers = customers;
+        this.meters = meters;
+    }
+
+    @Override
+    public void routes(Router router) {
+        router.post(CREATE_PATH, this::create).answersCanBeLost();
+    }
+
+    @Override
+    public void expire(Instant now) {
+        long nowSeconds = now.getEpochSecond();
+        Iterator<Long> it = identifiers.values().iterator();
+        while (it.hasNext() && nowSeconds - it.next() >= IDENTIFIER_WINDOW_SECONDS) {
+            it.remove();
+        }
+    }
+
+    /** Events recorded for the meter, oldest first. */
+    List<Event> recorded(String meterId) {
+        return events.getOrDefault(meterId, List.of());
+    }
+
+    /** Sum of the values of recorded events for this customer and event name. */
+    long total(String customerId, String eventName) {
+        return totals.getOrDefault(customerId + '\u0000' + eventName, 0L);
+    }
+
+    /** Events recorded, v1 and v2 together; duplicates and refused events are not. */
+    long accepted() {
+        return accepted;
+    }
+
+    private Map<String, Object> create(ApiCall call) {
+        Map<String, Object> params = call.params();
+        long now = call.nowSeconds();
+        allowOnly(params, CREATE_PARAMS, null);
+        String eventName = requireString(params, "event_name");
+        Map<String, Object> payload = optMap(params, "payload");
+        if (payload == null || payload.isEmpty()) {
+            throw StripeApiException.missingParam("payload");
+        }
+        Map<String, String> payloadStrings = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : payload.entrySet()) {
+            if (!(e.getValue() instanceof String s)) {
+                throw StripeApiException.invalid("parameter_invalid_string", "payload[" + e.getKey() + "]",
+                        "Invalid string: payload[" + e.getKey() + "] must be a string, not a hash.");
+            }
+            payloadStrings.put(e.getKey(), s);
+        }
+        String identifier = optString(params, "identifier");
+        if (identifier == null || identifier.isEmpty()) {
+            identifier = UUID.randomUUID().toString();
+        } else if (identifier.length() > MAX_IDENTIFIER_LENGTH) {
+            throw StripeApiException.invalid("invalid_string_length", "identifier",
+                    "Invalid identifier: must be at most " + MAX_IDENTIFIER_LENGTH + " characters.");
+        }
+        Long ts = optLong(params, "timestamp");
+        long timestamp = ts == null ? now : ts;
+        Rejection rejected = record(identifier, eventName, payloadStrings, timestamp, now);
+        if (rejected != null) {
+            throw rejected.error();
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "billing.meter_event");
+        body.put("created", now);
+        body.put("event_name", eventName);
+        body.put("identifier", identifier);
+        body.put("livemode", false);
+        body.put("payload", payloadStrings);
+        body.put("timestamp", timestamp);
+        return body;
+    }
+
+    /**
+     * Validates one meter event against the account (timestamp range, active meter, customer, value, identifier not
+     * seen within 24 h) and records it, or answers why not. v1 answers the rejection at once; the v2 stream, which
+     * Stripe validates after accepting the request, ignores a duplicate and files anything else as an error report.
+     */
+    Rejection record(String identifier, String eventName, Map<String, String> payload, long timestamp, long now) {
+        if (timestamp < now - MAX_PAST_SECONDS) {
+            return new Rejection("timestamp_too_far_in_past", StripeApiException.invalid(null, "timestamp",
+                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
+                            + "future. The timestamp " + timestamp + " is more than 35 days before the current "
+                            + "time " + now + "."));
+        }
+        if (timestamp > now + MAX_FUTURE_SECONDS) {
+            return new Rejection("timestamp_in_future", StripeApiException.invalid(null, "timestamp",
+                    "Invalid timestamp: must be within the past 35 days and no more than 5 minutes in the "
+                            + "future. The timestamp " + timestamp + " is more than 5 minutes in the future of "
+                            + "the current time " + now + "."));
+        }
+        BillingMeters.Meter meter = meters.activeMeter(eventName);
+        if (meter == null) {
+            return new Rejection("no_meter", StripeApiException.invalid(null, "event_name",
+                    "No active meter found for event_name `" + eventName + "`."));
+        }
+        String customerParam = "payload[" + meter.customerKey() + "]";
+        String customerId = payload.get(meter.customerKey());
+        if (customerId == null || customerId.isEmpty()) {
+            return new Rejection("meter_event_no_customer_defined", StripeApiException.missingParam(customerParam));
+        }
+        if (!customers.exists(customerId)) {
+            return new Rejection("meter_event_customer_not_found", StripeApiException.invalid("resource_missing",
+                    customerParam, "No such customer: '" + customerId + "'"));
+        }
+        String valueParam = "payload[" + meter.valueKey() + "]";
+        String rawValue = payload.get(meter.valueKey());
+        Long value = null;
+        if (rawValue == null || rawValue.isEmpty()) {
+            if (!meter.formula().equals("count")) {
+                return new Rejection("meter_event_value_not_found", StripeApiException.missingParam(valueParam));
+            }
+        } else {
+            if (!WHOLE_NUMBER.matcher(rawValue).matches()) {
+                return new Rejection("meter_event_invalid_value", StripeApiException.invalid(null, valueParam,
+                        "Invalid " + valueParam + ": '" + rawValue + "'. This emulator accepts only whole-number "
+                                + "meter event values."));
+            }
+            value = Long.parseLong(rawValue);
+        }
+        Long seen = identifiers.get(identifier);
+        if (seen != null && now - seen < IDENTIFIER_WINDOW_SECONDS) {
+            return new Rejection(DUPLICATE, StripeApiException.invalid("resource_already_exists", "identifier",
+                    "An event already exists with identifier " + identifier + "."));
+        }
+        events.computeIfAbsent(meter.id(), k -> new ArrayList<>())
+                .add(new Event(identifier, eventName, meter.id(), customerId, value, timestamp, now));
+        identifiers.remove(identifier); // re-insert at the tail so head-pruning stays ordered
+        identifiers.put(identifier, now);
+        if (value != null) {
+            totals.merge(customerId + '\u0000' + eventName, value, Long::sum);
+        }
+        accepted++;
+        return null;
+    }
+}

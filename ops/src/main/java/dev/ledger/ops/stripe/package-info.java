@@ -1,0 +1,32 @@
+/**
+ * The Stripe emulator: {@link dev.ledger.ops.stripe.StripeEmulator} is the front door (HTTP server, API key,
+ * injected faults, test counters); behind it every Stripe resource is one class that keeps its own state, declares
+ * its own routes and renders its own wire shapes: {@code Customers}, {@code BillingMeters}, {@code MeterEvents}
+ * (v1 meter events and the one identifier store), {@code MeterEventSummaries}, {@code MeterEventStreams} (v2
+ * sessions and stream) and {@code EmulatorAdmin} ({@code /_emulator}). They share one {@code Router} (dialects,
+ * one lock, the time of the call), one {@code Idempotency} mechanism, {@code ListPage} for lists,
+ * {@code StripeApiException} for errors, {@code FormParams} for parameters, {@code Metadata} and {@code Wire}.
+ *
+ * <h2>Adding a resource (products, prices, subscriptions, invoices, test clocks, webhook endpoints…)</h2>
+ * <ol>
+ *   <li>Read the resource in Stripe's published API ({@code stripe/openapi}, {@code spec/openapi.spec3.json}, and
+ *       its fixture in {@code fixtures3.json}): paths, parameters, the object's fields and their order.</li>
+ *   <li>Write one class implementing {@code StripeResource}: its state in plain fields (the router calls every
+ *       handler under the emulator's one lock), {@code routes(router)} declaring
+ *       {@code router.post("/v1/products", this::create)}, {@code router.get("/v1/products/{product}", …)}, and a
+ *       handler per route taking an {@code ApiCall} and returning the JSON object (a {@code LinkedHashMap} in
+ *       Stripe's field order). Refuse with {@code StripeApiException} ({@code invalid}, {@code missingParam},
+ *       {@code noSuch}, …); list with {@code ListPage.of}; ids from {@code Wire.newId("prod_", 14)}; metadata through
+ *       {@code Metadata.merge}. Never read a clock: the call's time is {@code call.now()}.</li>
+ *   <li>If it forgets things after a while (as meter event identifiers after 24 h), do it in {@code expire(now)}.
+ *       If it needs another resource (a subscription needs its customer and price), take that resource in its
+ *       constructor and ask it ({@code customers.exists(id)}); never reach into its maps.</li>
+ *   <li>Add it with one line in {@code StripeEmulator}'s constructor ({@code .add(new Products())}); test it through
+ *       stripe-java in a class named {@code StripeEmulator…Test}.</li>
+ * </ol>
+ * What every resource gets without asking: v1 POSTs replay their {@code Idempotency-Key} for 24 h, injected faults
+ * and the missing-key 401 are answered before the handler runs, unknown URLs answer Stripe's 404, and each route
+ * counts the calls that reach it ({@code router.calls("POST", "/v1/products")}). A test clock resource will keep its
+ * frozen times itself and resources whose objects are attached to a clock will read that clock's time for them.
+ */
+package dev.ledger.ops.stripe;
