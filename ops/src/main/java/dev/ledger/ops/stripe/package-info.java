@@ -9,8 +9,9 @@
  *
  * <h2>Adding a resource (products, prices, subscriptions, invoices, test clocks, webhook endpoints…)</h2>
  * <ol>
- *   <li>Read the resource in Stripe's published API ({@code stripe/openapi}, {@code spec/openapi.spec3.json}, and
- *       its fixture in {@code fixtures3.json}): paths, parameters, the object's fields and their order.</li>
+ *   <li>Read the resource in Stripe's published API (the {@code stripe/openapi} repository:
+ *       {@code latest/openapi.spec3.json}, and the object's example in {@code openapi/fixtures3.json}): paths,
+ *       parameters, the object's fields and their order, its id prefix.</li>
  *   <li>Write one class implementing {@code StripeResource}: its state in plain fields (the router calls every
  *       handler under the emulator's one lock), {@code routes(router)} declaring
  *       {@code router.post("/v1/products", this::create)}, {@code router.get("/v1/products/{product}", …)}, and a
@@ -26,7 +27,14 @@
  * </ol>
  * What every resource gets without asking: v1 POSTs replay their {@code Idempotency-Key} for 24 h, injected faults
  * and the missing-key 401 are answered before the handler runs, unknown URLs answer Stripe's 404, and each route
- * counts the calls that reach it ({@code router.calls("POST", "/v1/products")}). A test clock resource will keep its
- * frozen times itself and resources whose objects are attached to a clock will read that clock's time for them.
+ * counts the calls that reach it ({@code router.calls("POST", "/v1/products")}).
+ *
+ * <p>Time: the emulator has one {@code EmulatorClock} (a base clock, the system's unless a test gives
+ * {@code StripeEmulator.start(port, clock)}, plus an offset that {@code advanceClock}/{@code setNow} and
+ * {@code POST /_emulator/clock} move); the router reads it once per call. A Stripe test clock
+ * ({@code /v1/test_helpers/test_clocks}) becomes one more resource keeping each clock's {@code frozen_time}, and a
+ * resource whose object is attached to a test clock asks it for that object's time instead of {@code call.now()}.
+ * Webhook delivery likewise: resources that Stripe announces changes of append an event to an events resource they
+ * take in their constructor, and delivery reads from there.
  */
 package dev.ledger.ops.stripe;

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ class StripeEmulatorRouterTest {
 
         private List<Map<String, Object>> newestFirst() {
             List<Map<String, Object>> all = new ArrayList<>(byId.values());
-            java.util.Collections.reverse(all);
+            Collections.reverse(all);
             return all;
         }
     }
@@ -145,14 +146,17 @@ class StripeEmulatorRouterTest {
 
         Router.Answer v2 = call("POST", "/v2/widgets/wid_1/spin", "{}", null);
         assertThat(v2.status()).isEqualTo(400);
-        assertThat(json(v2).at("/error/code").asText()).as("v2 always has a code").isEqualTo("invalid_request_error");
-        assertThat(json(v2).at("/error/message").asText()).as("v2 has no param member: it joins the message").isEqualTo("Too fast. (speed)");
+        assertThat(json(v2).at("/error/code").asText()).as("v2 always has a code")
+                .isEqualTo("invalid_request_error");
+        assertThat(json(v2).at("/error/message").asText()).as("v2 has no param member: it joins the message")
+                .isEqualTo("Too fast. (speed)");
         assertThat(json(call("POST", "/v2/widgets/wid_1/spin", "[]", null)).at("/error/code").asText())
                 .isEqualTo("invalid_json");
 
         Router.Answer v1Unknown = call("GET", "/v1/gadgets", null, null);
         assertThat(v1Unknown.status()).isEqualTo(404);
-        assertThat(json(v1Unknown).at("/error/message").asText()).startsWith("Unrecognized request URL (GET: /v1/gadgets)");
+        assertThat(json(v1Unknown).at("/error/message").asText())
+                .startsWith("Unrecognized request URL (GET: /v1/gadgets)");
         assertThat(json(v1Unknown).at("/error/code").isMissingNode()).isTrue();
         assertThat(json(call("DELETE", "/v1/widgets", null, null)).at("/error/message").asText())
                 .as("a known path with another method is unknown too").startsWith("Unrecognized request URL");
