@@ -1,5 +1,7 @@
 package dev.ledger.api.chain;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.core.entry.EntryTypeSerializer;
 import dev.ledger.core.tenant.TenantLedger;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -52,6 +54,17 @@ public class EventStoreConfig {
      */
     private static final java.util.concurrent.Executor SNAPSHOTS = java.util.concurrent.Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("snapshotter").daemon().factory());
+
+    /**
+     * The store's serializer: entries are stored under their logical type and revision (ledger-core
+     * {@code EntryTypes}), never their Java class name, so moving a message class changes no stored or hashed byte.
+     * Declared here, Axon's auto-configured one steps aside.
+     */
+    @Bean
+    @Qualifier("eventSerializer")
+    Serializer eventSerializer(ObjectMapper json) {
+        return EntryTypeSerializer.using(json);
+    }
 
     @Bean
     EventSchema eventSchema() {
