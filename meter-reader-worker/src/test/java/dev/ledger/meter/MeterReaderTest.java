@@ -644,7 +644,7 @@ class MeterReaderTest {
         static Expected of(List<StoredEntry> entries) {
             Map<String, Long> windows = new HashMap<>();
             for (StoredEntry e : entries) {
-                LedgerEvent event = LedgerJson.readEvent(e.type(), e.payload());
+                LedgerEvent event = dev.ledger.core.entry.EntryTypes.read(e.type(), e.payload());
                 event.billable().ifPresent(units -> {
                     long second = Instant.parse(e.recordedAt()).getEpochSecond();
                     long start = Math.floorDiv(second, WINDOW_SECONDS) * WINDOW_SECONDS;
