@@ -13,7 +13,6 @@ import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
-import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
