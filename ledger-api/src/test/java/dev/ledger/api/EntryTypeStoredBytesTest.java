@@ -115,6 +115,63 @@ class EntryTypeStoredBytesTest {
         }
     }
 
+    @Test
+    void givenATenantPastTheSnapshotThreshold_thenItsSnapshotIsStoredUnderALogicalNameAndReadsBackAfterARestart() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        String run = "snaps" + Long.toString(System.nanoTime() % 2_000_000_000L, 36);
+        infra.postgres.createDatabase(run);
+        Map<String, Object> own = Map.of("ledger.entries-topic", run + ".entries", "DATABASE_URL", infra.ledgerApiLogin.databaseUrl(run),
+                "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(run));
+        String tenant = "ts-" + run;
+        String key;
+        try (RunningLedger ledger = RunningLedger.start(infra, own)) {
+            LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+            created(admin.post("/v1/tenants", Map.of("tenant_id", tenant, "name", "Snapshots Inc")));
+            key = created(admin.post("/v1/tenants/" + tenant + "/api-keys", Map.of("scopes", List.of("evaluations:write"))))
+                    .body().get("key").asText();
+            LedgerClient client = admin.withKey(key);
+            for (int b = 0; b < 10; b++) {
+                List<Map<String, Object>> items = new ArrayList<>();
+                for (int i = 0; i < 1000; i++) {
+                    Map<String, Object> item = new LinkedHashMap<>(LedgerClient.evaluation("ev_" + b + "_" + i));
+                    item.put("idempotency_key", "s-" + b + "-" + i);
+                    items.add(item);
+                }
+                assertThat(client.post("/v1/evaluations:batch", Map.of("items", items)).status()).isEqualTo(200);
+            }
+            // the snapshot is taken after the commit, on a thread of its own
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (snapshots(infra, run).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+        }
+        List<String> stored = snapshots(infra, run);
+        assertThat(stored).as("a snapshot was stored").isNotEmpty();
+        List<String> classNames = new ArrayList<>();
+        for (String row : stored) {
+            assertThat(row).startsWith("TenantLedgerSnapshot|1|");
+            grep(classNames, "snapshot", row);
+        }
+        assertThat(classNames).as("snapshot rows naming a Java class").isEmpty();
+        // and a restarted ledger (no tenant in memory) loads the tenant from that snapshot and appends after it
+        try (RunningLedger ledger = RunningLedger.start(infra, own)) {
+            created(new LedgerClient(ledger.url(), key).post("/v1/evaluations", LedgerClient.evaluation("after"), "after-restart"));
+        }
+    }
+
+    /** Each snapshot row as "payload_type|payload_revision|type|payload|meta_data". */
+    private static List<String> snapshots(SharedInfrastructure infra, String database) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl(database)); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select payload_type, payload_revision, type, payload, meta_data from snapshot_event_entry")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|"
+                        + new String(rs.getBytes(4), StandardCharsets.UTF_8) + "|" + new String(rs.getBytes(5), StandardCharsets.UTF_8));
+            }
+        }
+        return rows;
+    }
+
     private static void writeEveryKindOfEntry(LedgerClient admin, String tenant) {
         created(admin.post("/v1/tenants", Map.of("tenant_id", tenant, "name", "Types Inc")));
         Answer key = created(admin.post("/v1/tenants/" + tenant + "/api-keys",

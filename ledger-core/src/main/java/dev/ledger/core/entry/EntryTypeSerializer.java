@@ -12,7 +12,8 @@ import org.axonframework.serialization.json.JacksonSerializer;
  * revision from {@link EntryTypes} (so {@code payload_type}, and the {@code type} framed into every entry hash, is
  * "EvaluationRecorded", never a Java class name) and a stored type is read back through the same registry only. A
  * stored type that is not registered is never resolved as a class name: it reads as Axon's unknown type, which no
- * handler takes. Axon's own types (the metadata) keep Axon's resolution; they name no stored entry type.
+ * handler takes. Axon's own types (the metadata) keep Axon's resolution; they name no stored entry type. The tenant
+ * aggregate's snapshots go through it too, under {@link EntryTypes#TENANT_LEDGER_SNAPSHOT}.
  */
 public final class EntryTypeSerializer extends JacksonSerializer {
 
@@ -33,6 +34,9 @@ public final class EntryTypeSerializer extends JacksonSerializer {
             EntryTypes.EntryType entry = EntryTypes.of(type);
             return new SimpleSerializedType(entry.name(), entry.revision());
         }
+        if (type == EntryTypes.TENANT_LEDGER_SNAPSHOT.aggregateClass()) {
+            return new SimpleSerializedType(EntryTypes.TENANT_LEDGER_SNAPSHOT.name(), EntryTypes.TENANT_LEDGER_SNAPSHOT.revision());
+        }
         return super.typeForClass(type);
     }
 
@@ -40,6 +44,9 @@ public final class EntryTypeSerializer extends JacksonSerializer {
     public Class classForType(SerializedType type) {
         if (SimpleSerializedType.emptyType().equals(type) || type.getName().startsWith(AXON_TYPES)) {
             return super.classForType(type);
+        }
+        if (type.getName().equals(EntryTypes.TENANT_LEDGER_SNAPSHOT.name())) {
+            return EntryTypes.TENANT_LEDGER_SNAPSHOT.aggregateClass();
         }
         return EntryTypes.named(type.getName()).<Class>map(EntryTypes.EntryType::eventClass)
                 .orElse(UnknownSerializedType.class);

@@ -14,6 +14,7 @@ import dev.ledger.core.messages.TenantSuspended;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.core.messages.UsageReported;
 import dev.ledger.core.messages.VerificationRecorded;
+import dev.ledger.core.tenant.TenantLedger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
@@ -59,6 +60,18 @@ public final class EntryTypes {
             new EntryType("AdminActionRecorded", "1", AdminActionRecorded.class),
             new EntryType("UsageReported", "1", UsageReported.class),
             new EntryType("VerificationRecorded", "1", VerificationRecorded.class));
+
+    /**
+     * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,
+     * exported or published), registered here like the entries so that no stored row names a class either. Raise
+     * its revision when the aggregate's fields change: a snapshot of another revision is passed over and the tenant
+     * replayed from its entries.
+     */
+    public static final StoredSnapshot TENANT_LEDGER_SNAPSHOT = new StoredSnapshot("TenantLedgerSnapshot", "1", TenantLedger.class);
+
+    /** A stored snapshot type: its stored name, its revision and the aggregate class it is read into. */
+    public record StoredSnapshot(String name, String revision, Class<?> aggregateClass) {
+    }
 
     private static final Map<String, EntryType> BY_NAME = index(ALL);
     private static final Map<Class<?>, EntryType> BY_CLASS = byClass(ALL);
