@@ -50,7 +50,7 @@ class EntryTypeOldFormatStoreTest {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 all.append(t.getMessage()).append('\n');
             }
-            assertThat(all).contains("ledger-api refuses to start: the event store is not in chain format 2")
+            assertThat(all).contains("ledger-api refuses to start: the event store is in chain format 1, not chain format 2")
                     .contains("entry 1 of chain legacy is stored with type \"" + FORMAT_1_TYPE + "\"")
                     .contains("a Java class name, as chain format 1 stored it")
                     .contains("start this ledger on a new, empty database");

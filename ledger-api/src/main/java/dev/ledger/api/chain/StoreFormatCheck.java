@@ -46,13 +46,15 @@ class StoreFormatCheck implements SmartInitializingSingleton {
     }
 
     static String refusal(String tenant, long sequence, String type) {
-        String what = type != null && type.contains(".")
-                ? "a Java class name, as chain format 1 stored it"
-                : "not an entry type this ledger knows";
-        return "ledger-api refuses to start: the event store is not in chain format " + ChainFormat.VERSION + " (docs/chain.md):"
-                + " entry " + sequence + " of chain " + tenant + " is stored with type \"" + type + "\", " + what
-                + ". This ledger stores logical entry types (e.g. \"EvaluationRecorded\") and cannot read or extend that chain."
-                + " Chain format 1 was never used in production: start this ledger on a new, empty database"
-                + " (drop and recreate the ledger database, or point DATABASE_URL and LEDGER_MIGRATION_DATABASE_URL at a new one).";
+        String entry = "entry " + sequence + " of chain " + tenant + " is stored with type \"" + type + "\"";
+        if (type != null && type.contains(".")) {
+            return "ledger-api refuses to start: the event store is in chain format 1, not chain format " + ChainFormat.VERSION
+                    + " (docs/chain.md): " + entry + ", a Java class name, as chain format 1 stored it. This ledger stores"
+                    + " logical entry types (e.g. \"EvaluationRecorded\") and cannot read or extend that chain. Chain format 1"
+                    + " was never used in production: start this ledger on a new, empty database (drop and recreate the ledger"
+                    + " database, or point DATABASE_URL and LEDGER_MIGRATION_DATABASE_URL at a new one).";
+        }
+        return "ledger-api refuses to start: " + entry + ", an entry type this ledger does not know (written by a newer"
+                + " ledger-api?), so it cannot replay that chain correctly: run a ledger-api that knows the type.";
     }
 }
