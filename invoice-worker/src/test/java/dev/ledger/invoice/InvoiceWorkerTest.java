@@ -85,7 +85,7 @@ class InvoiceWorkerTest {
             byte[] payload = payload(event);
             String eventId = UUID.randomUUID().toString();
             String recordedAt = at.plusSeconds(seq).toString();
-            String type = event.getClass().getName();
+            String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
             byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
                     EntryFraming.sha256(METADATA), prev);
             entries.add(StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, METADATA, prev, hash));

@@ -116,7 +116,7 @@ class WorkerForkTest {
             throw new IllegalStateException(e);
         }
         String eventId = UUID.randomUUID().toString();
-        String type = event.getClass().getName();
+        String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
         byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
                 EntryFraming.sha256(METADATA), prev);
         return StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, METADATA, prev, hash);

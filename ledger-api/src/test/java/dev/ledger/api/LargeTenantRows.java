@@ -1,6 +1,7 @@
 package dev.ledger.api;
 
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
@@ -41,7 +42,7 @@ public final class LargeTenantRows {
             }
             byte[] meta = "{\"actor\":\"fixture\"}".getBytes();
             byte[] metaDigest = EntryFraming.sha256(meta);
-            String type = EvaluationRecorded.class.getName();
+            String type = EntryTypes.nameOf(EvaluationRecorded.class);
             String at = Instant.now().toString();
             try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
                     + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"

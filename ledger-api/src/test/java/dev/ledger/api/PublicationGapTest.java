@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
 import java.nio.charset.StandardCharsets;
@@ -180,7 +181,7 @@ class PublicationGapTest {
     /** What an append writes for a tenant's first entry, with a valid link, in the caller's open transaction. */
     private static void insertFirstEntry(Connection c, String tenant) throws Exception {
         String eventId = UUID.randomUUID().toString();
-        String type = AdminActionRecorded.class.getName();
+        String type = EntryTypes.nameOf(AdminActionRecorded.class);
         String revision = "1";
         String recordedAt = DateTimeUtils.formatInstant(Instant.now());
         byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));

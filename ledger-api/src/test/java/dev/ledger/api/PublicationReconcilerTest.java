@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ class PublicationReconcilerTest {
                 }
             }
             String eventId = UUID.randomUUID().toString();
-            String type = AdminActionRecorded.class.getName();
+            String type = EntryTypes.nameOf(AdminActionRecorded.class);
             String recordedAt = DateTimeUtils.formatInstant(Instant.now());
             byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "skipped", "entry", Map.of()));
             byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);

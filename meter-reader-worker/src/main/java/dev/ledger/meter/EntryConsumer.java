@@ -3,9 +3,9 @@ package dev.ledger.meter;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
-import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
@@ -69,8 +69,8 @@ final class EntryConsumer implements Runnable {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Polls prepared or applied at once: one committing, one being prepared behind it. */
     private static final int MAX_IN_FLIGHT = 2;
-    private static final String EVALUATION_TYPE = EvaluationRecorded.class.getName();
-    private static final String USAGE_TYPE = UsageRecorded.class.getName();
+    private static final String EVALUATION_TYPE = EntryTypes.nameOf(EvaluationRecorded.class);
+    private static final String USAGE_TYPE = EntryTypes.nameOf(UsageRecorded.class);
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
     private static final LedgerEvent.BillableUnits EVALUATION_UNIT = new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
@@ -524,7 +524,7 @@ final class EntryConsumer implements Runnable {
             } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
                 // a usage record as the ledger writes it, read for its meter and quantity without a parser
             } else {
-                read = LedgerJson.readEvent(entry.type(), entry.payload());
+                read = EntryTypes.read(entry.type(), entry.payload());
                 billable = read.billable().orElse(null);
             }
             if (billable != null && !UsageWindow.isMeterName(billable.meter())) {

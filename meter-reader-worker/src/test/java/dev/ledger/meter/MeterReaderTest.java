@@ -13,7 +13,6 @@ import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
-import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
@@ -644,7 +643,7 @@ class MeterReaderTest {
         static Expected of(List<StoredEntry> entries) {
             Map<String, Long> windows = new HashMap<>();
             for (StoredEntry e : entries) {
-                LedgerEvent event = LedgerJson.readEvent(e.type(), e.payload());
+                LedgerEvent event = dev.ledger.core.entry.EntryTypes.read(e.type(), e.payload());
                 event.billable().ifPresent(units -> {
                     long second = Instant.parse(e.recordedAt()).getEpochSecond();
                     long start = Math.floorDiv(second, WINDOW_SECONDS) * WINDOW_SECONDS;

@@ -110,7 +110,7 @@ public final class TenantChain {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        String type = event.getClass().getName();
+        String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
         String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
         String eventId = UUID.randomUUID().toString();
         byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, type, "1", at, EntryFraming.sha256(payload),

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The byte-scanning read of a usage payload bills exactly what Jackson's reading of the payload bills. */
 class UsagePayloadTest {
 
-    private static final String TYPE = UsageRecorded.class.getName();
+    private static final String TYPE = dev.ledger.core.entry.EntryTypes.nameOf(UsageRecorded.class);
 
     @Test
     void theLedgersOwnUsagePayloadsAreReadWithoutAParserToTheSameUnits() throws Exception {
@@ -23,7 +23,7 @@ class UsagePayloadTest {
                     "meter_" + random.nextInt(9), quantity, "2026-11-22T10:00:00Z"));
             LedgerEvent.BillableUnits fast = UsagePayload.billable(payload);
             assertThat(fast).as(new String(payload, StandardCharsets.UTF_8)).isNotNull();
-            assertThat(fast).isEqualTo(LedgerJson.readEvent(TYPE, payload).billable().orElseThrow());
+            assertThat(fast).isEqualTo(dev.ledger.core.entry.EntryTypes.read(TYPE, payload).billable().orElseThrow());
         }
     }
 
@@ -44,7 +44,7 @@ class UsagePayloadTest {
             }
             fast++;
             assertThat(units).as(new String(payload, StandardCharsets.ISO_8859_1))
-                    .isEqualTo(LedgerJson.readEvent(TYPE, payload).billable().orElseThrow());
+                    .isEqualTo(dev.ledger.core.entry.EntryTypes.read(TYPE, payload).billable().orElseThrow());
         }
         assertThat(fast).isGreaterThan(5_000);
     }

@@ -5,6 +5,7 @@ import dev.ledger.api.RunningLedger;
 import dev.ledger.api.SharedInfrastructure;
 import dev.ledger.api.audit.ChainAudit;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
@@ -181,7 +182,7 @@ class ChainVerificationBench {
                 prev = rs.getBytes(2);
             }
             byte[] meta = "{\"actor\":\"bench\"}".getBytes();
-            String type = EvaluationRecorded.class.getName();
+            String type = EntryTypes.nameOf(EvaluationRecorded.class);
             try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
                     + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
                     + " values (?, ?, ?, 'TenantLedger', ?, ?, '1', ?, ?, ?, ?)")) {

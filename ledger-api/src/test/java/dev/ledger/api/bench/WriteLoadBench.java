@@ -2,6 +2,8 @@ package dev.ledger.api.bench;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.messages.EvaluationRecorded;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -767,7 +769,7 @@ class WriteLoadBench {
     private Sample sample() throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl);
              PreparedStatement ps = c.prepareStatement("select payload, meta_data, payload_type, payload_revision, type, time_stamp,"
-                     + " event_identifier from domain_event_entry where payload_type like '%EvaluationRecorded'"
+                     + " event_identifier from domain_event_entry where payload_type = '" + EntryTypes.nameOf(EvaluationRecorded.class) + "'"
                      + " order by global_index desc limit 1")) {
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

@@ -1,26 +1,28 @@
 package dev.ledger.core.chain;
 
+import dev.ledger.core.entry.ChainFormat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The entry hash, framing version 1 (spec and test vectors: docs/chain.md).
+ * The entry hash of chain format {@value ChainFormat#VERSION} (spec and test vectors: docs/chain.md).
  *
  * <pre>
  * hash = SHA-256( field(tag) ‖ field(tenant_id) ‖ field(sequence) ‖ field(event_id) ‖ field(type) ‖ field(revision)
  *                 ‖ field(recorded_at) ‖ field(SHA-256(payload)) ‖ field(SHA-256(metadata)) ‖ field(prev_hash) )
  * field(x) = uint32 big-endian length of x ‖ x;  strings are UTF-8;  sequence is int64 big-endian;
- * tag = "ledger-entry/v1";  revision "" when absent;  prev_hash of sequence 1 = 32 zero bytes.
+ * tag = "ledger-entry/v2";  revision "" when absent;  prev_hash of sequence 1 = 32 zero bytes.
  * </pre>
  * Committing to the payload through its digest lets a payload be redacted later while the chain still verifies.
  */
 public final class EntryFraming {
 
-    public static final String TAG_V1 = "ledger-entry/v1";
+    /** The frame's first field, naming the chain format ({@link ChainFormat#ENTRY_TAG}). */
+    public static final String TAG = ChainFormat.ENTRY_TAG;
     public static final int HASH_BYTES = 32;
-    private static final byte[] TAG_BYTES = TAG_V1.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] TAG_BYTES = TAG.getBytes(StandardCharsets.UTF_8);
     private static final byte[] GENESIS = new byte[HASH_BYTES];
     private static final HexFormat HEX = HexFormat.of();
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(EntryFraming::newDigest);

@@ -2,10 +2,8 @@ package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
-import org.axonframework.serialization.Revision;
 
 /** An admin action taken in the client's own system. */
-@Revision("1")
 public record AdminActionRecorded(@JsonProperty("tenant_id") String tenantId, String actor, String action, String target,
                                   Map<String, Object> details) implements LedgerEvent {
 }

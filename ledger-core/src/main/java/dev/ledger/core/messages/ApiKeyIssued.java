@@ -2,10 +2,8 @@ package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
-import org.axonframework.serialization.Revision;
 
 /** A key was issued: its id and scopes only, never the secret or its hash. */
-@Revision("1")
 public record ApiKeyIssued(@JsonProperty("tenant_id") String tenantId, @JsonProperty("key_id") String keyId, List<String> scopes,
                            String actor) implements LedgerEvent {
 }

@@ -3,10 +3,8 @@ package dev.ledger.core.messages;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Optional;
-import org.axonframework.serialization.Revision;
 
 /** A gate decision: digests and metadata only, never the evaluated content. One unit of meter {@code evaluations}. */
-@Revision("1")
 public record EvaluationRecorded(@JsonProperty("tenant_id") String tenantId,
                                  @JsonProperty("evaluation_id") String evaluationId,
                                  @JsonProperty("policy_id") String policyId,

@@ -1,9 +1,7 @@
 package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import org.axonframework.serialization.Revision;
 
-@Revision("1")
 public record StripeCustomerLinked(@JsonProperty("tenant_id") String tenantId,
                                    @JsonProperty("stripe_customer_id") String stripeCustomerId, String actor) implements LedgerEvent {
 }

@@ -1,8 +1,6 @@
 package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import org.axonframework.serialization.Revision;
 
-@Revision("1")
 public record TenantSuspended(@JsonProperty("tenant_id") String tenantId, String reason, String actor) implements LedgerEvent {
 }

@@ -1,10 +1,8 @@
 package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import org.axonframework.serialization.Revision;
 
 /** A usage window that reached Stripe, as the meter-reader reported it: the chain shows what was billed. */
-@Revision("1")
 public record UsageReported(@JsonProperty("tenant_id") String tenantId, String meter,
                             @JsonProperty("window_start") String windowStart, @JsonProperty("window_end") String windowEnd,
                             long quantity, @JsonProperty("stripe_identifier") String stripeIdentifier) implements LedgerEvent {

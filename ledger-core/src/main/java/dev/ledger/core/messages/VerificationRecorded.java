@@ -1,10 +1,8 @@
 package dev.ledger.core.messages;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import org.axonframework.serialization.Revision;
 
 /** A verification run and its verdict, recorded in the chain it checked: the auditors are audited too. */
-@Revision("1")
 public record VerificationRecorded(@JsonProperty("tenant_id") String tenantId,
                                    @JsonProperty("from_sequence") long fromSequence,
                                    @JsonProperty("to_sequence") long toSequence,

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The first line of an export bundle: whose entries, which range ({@code toSequence = fromSequence − 1} for an
  * empty range), and when it was written (RFC 3339 UTC). The header is not signed; checkpoints are what vouch for
- * the entries.
+ * the entries. The header line also names the chain format of the entries ({@code chain_format},
+ * {@link dev.ledger.core.entry.ChainFormat#VERSION}), which {@link BundleWriter} writes and the verifier requires.
  */
 public record BundleHeader(String tenantId, long fromSequence, long toSequence, String exportedAt) {
 

@@ -9,6 +9,7 @@ import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.entry.ChainFormat;
 import dev.ledger.core.verify.BlockParser.ParsedBlock;
 import dev.ledger.core.verify.BundleLine.EntryLine;
 import dev.ledger.core.verify.BundleLine.RecordLine;
@@ -278,12 +279,26 @@ public final class BundleVerifier {
             }
         }
 
+        /** The entries' chain format: only the one this verifier knows is checked, never guessed at. */
+        private static void chainFormat(JsonNode format, long line) throws BundleFormatException {
+            if (format == null) {
+                throw new BundleFormatException(line, "the header names no chain_format: the bundle was written in chain format 1"
+                        + " (entry types were Java class names), which this verifier does not read; it reads chain format "
+                        + ChainFormat.VERSION + " (docs/chain.md)");
+            }
+            if (!format.isIntegralNumber() || format.asLong() != ChainFormat.VERSION) {
+                throw new BundleFormatException(line, "unknown chain format " + format + ": this verifier reads chain format "
+                        + ChainFormat.VERSION + " only (docs/chain.md); verify the bundle with a verifier that knows its format");
+            }
+        }
+
         private BundleHeader header(ObjectNode n, long line) throws BundleFormatException {
             String format = n.path("format").asText(null);
             if (!BundleHeader.FORMAT_V2.equals(format) && !BundleHeader.FORMAT_V1.equals(format)) {
                 throw new BundleFormatException(line, "not a " + BundleHeader.FORMAT_V2 + " (or " + BundleHeader.FORMAT_V1
                         + ") bundle (format is " + n.path("format").asText("missing") + ")");
             }
+            chainFormat(n.get("chain_format"), line);
             JsonNode tenant = n.get("tenant_id");
             JsonNode from = n.get("from_sequence");
             JsonNode to = n.get("to_sequence");

@@ -6,6 +6,7 @@ import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.entry.ChainFormat;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.Flushable;
 import java.io.IOException;
@@ -73,6 +74,7 @@ public final class BundleWriter implements Flushable {
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.HEADER);
         json.writeStringField("format", BundleHeader.FORMAT_V2);
+        json.writeNumberField("chain_format", ChainFormat.VERSION);
         json.writeStringField("tenant_id", header.tenantId());
         json.writeNumberField("from_sequence", header.fromSequence());
         json.writeNumberField("to_sequence", header.toSequence());

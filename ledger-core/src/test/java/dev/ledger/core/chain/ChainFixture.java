@@ -1,5 +1,6 @@
 package dev.ledger.core.chain;
 
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
@@ -14,7 +15,7 @@ import java.util.UUID;
 /** Valid chains built the way the ledger builds them: EntryFraming over the stored payload and metadata bytes. */
 public final class ChainFixture {
 
-    public static final String TYPE = EvaluationRecorded.class.getName();
+    public static final String TYPE = EntryTypes.nameOf(EvaluationRecorded.class);
     public static final String REVISION = "1";
     public static final byte[] NO_METADATA = "{}".getBytes(StandardCharsets.UTF_8);
     private static final Instant START = Instant.parse("2026-11-21T10:00:00Z");

@@ -2,6 +2,10 @@ package dev.ledger.core.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledger.core.entry.ChainFormat;
+import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;
@@ -24,8 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class ChainSpecVectorsTest {
 
-    static final String EVALUATION = "dev.ledger.core.messages.EvaluationRecorded";
-    static final String USAGE = "dev.ledger.core.messages.UsageRecorded";
+    /** Logical entry types (chain format 2), as the ledger stores them: EntryTypes' names, no Java class name. */
+    static final String EVALUATION = "EvaluationRecorded";
+    static final String USAGE = "UsageRecorded";
     static final byte[] PAYLOAD_1 = utf8("{\"evaluation_id\":\"ev-1\",\"terminal_state\":\"APPROVED\"}");
     static final byte[] PAYLOAD_2 = utf8("{\"evaluation_id\":\"ev-2\",\"terminal_state\":\"REJECTED\"}");
     static final byte[] PAYLOAD_3 = utf8("{\"evaluation_id\":\"ev-3\",\"terminal_state\":\"APPROVED\"}");
@@ -39,19 +44,19 @@ class ChainSpecVectorsTest {
     static final String METADATA_EMPTY_SHA256 = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
     static final String PAYLOAD_2_SHA256 = "4d2d925dad1cf434912afc141ad5c8990590bf3f41fb4aa4f2901d5c3dc85768";
     static final String METADATA_OPS_SHA256 = "84b92b2eecb7946088fbf291600458edf3deb0f147688c54bb2b7ce1afd7cee5";
-    static final String HASH_1 = "ce0ae2c96fd6467f478cba2f4cf5958718d99e6614e2bff8bee998b56dd471b4";
-    static final String HASH_2 = "bb74ebf6f12f6214cf13e3e7b34ae41db676fb229eaeb8855a1f5c357995c878";
-    static final String HASH_3 = "2a671b1b253b294374ce91c5ae1e11cb8e696a814af5ecc8ec7b877139e4aa95";
-    static final String LEAF_1 = "957bbab3bb2463a213d8d7324bee547eaf934b2dc858fa3715e6318da02ebd6e";
-    static final String LEAF_2 = "e176b48e0592c57168d809ec0e3f4cf049527ca7da5b4219862d7950998aab7f";
-    static final String LEAF_3 = "b38ac91f9951511ef1fcb7c8f344dfe9400e12400ddacab325690d319aa0225d";
-    static final String ROOT_2 = "fd985070d0f89ceba95b48768dfafdeac78bfb979d750a5de92f1b60815caaf9";
-    static final String ROOT_3 = "c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f48";
+    static final String HASH_1 = "082f6533d1dccae75a5b5021817bc407f81ea4c03e80ab86c4ee90092f127f0b";
+    static final String HASH_2 = "26ec24e3a3bfea87d8b408a24b98999e81bb653b760041a39bb1ea2a1f206720";
+    static final String HASH_3 = "4d5d0f1edd09a6b43b2bc07d724b4fe49266f1379b35169961e1e82e2095e51b";
+    static final String LEAF_1 = "33006e8d530e389943c806f18e9e01b3122b8792d875eae463bfe5c58c92a7a3";
+    static final String LEAF_2 = "bae775c1030198803ab7374923f6f4dec1fa723f3ae1d87f06effe32a8669b60";
+    static final String LEAF_3 = "77a562dc3dea988cd318a636ffaa43cbd48327b38bc2f09a04d85a9d62b864a8";
+    static final String ROOT_2 = "c6b45a90967badd4eef56aaa5a41a2a0584c3827043be1fbf06286451aa1beb8";
+    static final String ROOT_3 = "d533594411fc4d8f50ab987a6ea6104f3d64e392ce3e7f16a809216a236cbe1c";
     static final String KEY_ID = "06e3fd8fda29bb60";
     static final String SIGNED_MESSAGE = "000000146c65646765722d636865636b706f696e742f76310000000461636d650000000800000000000000030000"
-            + "0020c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f4800000018323032362d31312d32315431323a30303a30302e"
+            + "0020d533594411fc4d8f50ab987a6ea6104f3d64e392ce3e7f16a809216a236cbe1c00000018323032362d31312d32315431323a30303a30302e"
             + "3030305a";
-    static final String SIGNATURE = "IPKzclIfSWvjzoAMy2RHB9+xxZdJKT8nHgIZAnvaBWDF9ZHHSQEK9StmD3YOr6H/34RJlT7S2E6eWa++qZzzCA==";
+    static final String SIGNATURE = "w7Lwshst4DDwKra+GvNsdMSBKeKQjZ543CEBIbgKJcEQ7e6uqSezcaatpUyb/kuPIRQzxHAq9A5fMVB2IIMbBg==";
 
     private final String doc = readDoc();
 
@@ -67,6 +72,14 @@ class ChainSpecVectorsTest {
         assertVector(EntryFraming.hex(e[0].hash()), HASH_1);
         assertVector(EntryFraming.hex(e[1].hash()), HASH_2);
         assertVector(EntryFraming.hex(e[2].hash()), HASH_3);
+    }
+
+    @Test
+    void givenTheVectorsTypesThenTheyAreTheRegisteredLogicalNamesAndTheFormatIsTheDocumentedOne() {
+        assertThat(EntryTypes.nameOf(EvaluationRecorded.class)).isEqualTo(EVALUATION);
+        assertThat(EntryTypes.nameOf(UsageRecorded.class)).isEqualTo(USAGE);
+        assertThat(ChainFormat.ENTRY_TAG).isEqualTo("ledger-entry/v2");
+        assertThat(doc).contains("chain format " + ChainFormat.VERSION).contains("\"chain_format\":" + ChainFormat.VERSION);
     }
 
     @Test
@@ -163,7 +176,7 @@ class ChainSpecVectorsTest {
 
     private static String frameOfEntryOne() {
         ByteBuffer f = ByteBuffer.allocate(512);
-        field(f, utf8("ledger-entry/v1"));
+        field(f, utf8("ledger-entry/v2"));
         field(f, utf8("acme"));
         f.putInt(8).putLong(1);
         field(f, utf8("3f1c2a4e-0b7d-4c55-9a8e-6d2f1b0c9e71"));

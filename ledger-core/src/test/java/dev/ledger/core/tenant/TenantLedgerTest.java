@@ -2,6 +2,8 @@ package dev.ledger.core.tenant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledger.core.entry.EntryTypeSerializer;
+import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
 import dev.ledger.core.messages.EvaluationRecorded;
@@ -111,7 +113,7 @@ class TenantLedgerTest {
      */
     @Test
     void replayingStoredEntriesReadsOnlyTheOnesThatChangeTheTenantsState() throws Exception {
-        JacksonSerializer serializer = JacksonSerializer.builder().objectMapper(LedgerJson.mapper()).build();
+        JacksonSerializer serializer = EntryTypeSerializer.using(LedgerJson.mapper());
         List<DomainEventMessage<?>> stored = new ArrayList<>();
         stored.add(stored(serializer, stored.size(), serializer.serialize(new TenantRegistered("acme", "Acme", null, "a"),
                 byte[].class)));
@@ -134,8 +136,9 @@ class TenantLedgerTest {
         assertThat(tenant.getAggregateRoot().status()).isEqualTo(TenantStatus.SUSPENDED);
     }
 
-    private static SerializedObject<byte[]> unreadable(Class<?> type) {
-        return new SimpleSerializedObject<>("not json".getBytes(StandardCharsets.UTF_8), byte[].class, type.getName(), null);
+    private static SerializedObject<byte[]> unreadable(Class<? extends LedgerEvent> type) {
+        EntryTypes.EntryType stored = EntryTypes.of(type);
+        return new SimpleSerializedObject<>("not json".getBytes(StandardCharsets.UTF_8), byte[].class, stored.name(), stored.revision());
     }
 
     private static DomainEventMessage<?> stored(JacksonSerializer serializer, long sequence, SerializedObject<byte[]> payload) {

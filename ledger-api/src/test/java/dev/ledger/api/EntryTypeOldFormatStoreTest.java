@@ -1,0 +1,87 @@
+package dev.ledger.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.messages.TenantRegistered;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.axonframework.common.DateTimeUtils;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A store written in chain format 1 (entry types were Java class names) is refused at start with a message naming the
+ * problem and what to do, before anything is appended behind its entries; a store in chain format 2 starts.
+ */
+class EntryTypeOldFormatStoreTest {
+
+    /** What chain format 1 stored as the type of a registration. */
+    private static final String FORMAT_1_TYPE = "dev.ledger.core.messages.TenantRegistered";
+
+    @Test
+    void givenAStoreHoldingAnEntryStoredUnderAJavaClassName_whenTheLedgerStarts_thenItRefusesNamingTheFormatAndTheRemedy()
+            throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        String run = "oldfmt" + Long.toString(System.nanoTime() % 2_000_000_000L, 36);
+        infra.postgres.createDatabase(run);
+        Map<String, Object> ownDatabase = Map.of("ledger.entries-topic", run + ".entries", "DATABASE_URL",
+                infra.ledgerApiLogin.databaseUrl(run), "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(run));
+        // given a store in chain format 2 (migrated and written by this ledger), which starts again
+        try (RunningLedger ledger = RunningLedger.start(infra, ownDatabase)) {
+            assertThat(new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY).post("/v1/tenants",
+                    Map.of("tenant_id", "fresh", "name", "Fresh")).status()).isEqualTo(201);
+        }
+        RunningLedger.start(infra, ownDatabase).close();
+        // and then an entry as chain format 1 wrote it, behind them
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl(run))) {
+            insertFormatOneEntry(c, "legacy");
+        }
+
+        // when the ledger starts, then it refuses
+        assertThatThrownBy(() -> RunningLedger.start(infra, ownDatabase).close()).satisfies(e -> {
+            StringBuilder all = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                all.append(t.getMessage()).append('\n');
+            }
+            assertThat(all).contains("ledger-api refuses to start: the event store is in chain format 1, not chain format 2")
+                    .contains("entry 1 of chain legacy is stored with type \"" + FORMAT_1_TYPE + "\"")
+                    .contains("a Java class name, as chain format 1 stored it")
+                    .contains("start this ledger on a new, empty database");
+        });
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl(run));
+             var rs = c.createStatement().executeQuery("select count(*) from domain_event_entry where aggregate_identifier = 'legacy'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("nothing was appended behind the old entry").isEqualTo(1);
+        }
+    }
+
+    private static void insertFormatOneEntry(Connection c, String tenant) throws Exception {
+        String eventId = UUID.randomUUID().toString();
+        String recordedAt = DateTimeUtils.formatInstant(Instant.now());
+        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new TenantRegistered(tenant, "Legacy", null, "admin"));
+        byte[] metadata = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] prev = EntryFraming.genesis();
+        byte[] hash = EntryFraming.hash(tenant, 1, eventId, FORMAT_1_TYPE, "1", recordedAt, EntryFraming.sha256(payload),
+                EntryFraming.sha256(metadata), prev);
+        try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
+                + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
+                + " values (?, ?, 0, 'TenantLedger', ?, ?, '1', ?, ?, ?, ?)")) {
+            ps.setString(1, eventId);
+            ps.setString(2, tenant);
+            ps.setString(3, recordedAt);
+            ps.setString(4, FORMAT_1_TYPE);
+            ps.setBytes(5, payload);
+            ps.setBytes(6, metadata);
+            ps.setBytes(7, prev);
+            ps.setBytes(8, hash);
+            ps.executeUpdate();
+        }
+    }
+}
