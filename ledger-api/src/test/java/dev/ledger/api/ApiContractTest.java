@@ -71,6 +71,42 @@ class ApiContractTest {
     }
 
     @Test
+    void everyOperationHasASummaryAndAnExampleOfItsBodyAndOfEachAnswer() {
+        List<String> missing = new ArrayList<>();
+        openApi.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {
+            String name = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
+            if (op.getValue().path("summary").asText().isBlank()) {
+                missing.add(name + ": summary");
+            }
+            op.getValue().path("requestBody").path("content").fields().forEachRemaining(media -> {
+                if (!hasExample(media.getValue())) {
+                    missing.add(name + ": example of the " + media.getKey() + " body");
+                }
+            });
+            op.getValue().path("responses").fields().forEachRemaining(response -> response.getValue().path("content").fields()
+                    .forEachRemaining(media -> {
+                        if (!hasExample(media.getValue())) {
+                            missing.add(name + ": example of the " + response.getKey() + " " + media.getKey() + " answer");
+                        }
+                    }));
+        }));
+        assertThat(missing).isEmpty();
+    }
+
+    /** An example on the media type, or on the schema it names. */
+    private static boolean hasExample(JsonNode media) {
+        if (media.has("example") || media.has("examples")) {
+            return true;
+        }
+        JsonNode schema = media.path("schema");
+        String ref = schema.path("$ref").asText("");
+        if (ref.startsWith("#/")) {
+            schema = openApi.at(ref.substring(1));
+        }
+        return schema.has("example") || schema.has("examples");
+    }
+
+    @Test
     void theProblemCodesOfTheContractAreTheOpenApiCodeEnumAndEachOperationAnswersThemWithTheirStatus() throws IOException {
         Map<String, Integer> contract = contractCodes(Files.readAllLines(CONTRACT, StandardCharsets.UTF_8));
         Set<String> enumerated = new TreeSet<>();

@@ -111,7 +111,7 @@ class OpenApiConfig {
         // the authenticated caller is resolved from the request's key, never a parameter; problem bodies have one schema
         SpringDocUtils.getConfig()
                 .replaceWithSchema(ProblemDetail.class, new Schema<>().$ref(PROBLEM_REF))
-                .replaceWithSchema(JsonNode.class, new Schema<>().description("any JSON value"));
+                .replaceWithSchema(JsonNode.class, new Schema<>().description("JSON, as stored"));
     }
 
     /** Schemas follow the one JSON configuration (snake_case), not swagger's own mapper. */
@@ -198,15 +198,35 @@ class OpenApiConfig {
             }
             addProblems(operation, codes);
             if (operation.getParameters() != null) {
+                boolean sizes = "getConsistencyProof".equals(operation.getOperationId());
                 for (Parameter p : operation.getParameters()) {
-                    if ("header".equals(p.getIn()) && "Idempotency-Key".equalsIgnoreCase(p.getName())) {
-                        p.required(true).description("1-255 printable ASCII characters, not starting with `ledger:`. The same key "
-                                + "and body within 24 h answer the first answer again, with Idempotent-Replayed: true.").example("ev-123-attempt");
-                    }
+                    describe(p, sizes);
                 }
             }
             return operation;
         };
+    }
+
+    /** The parameters the operations share, by name: what they mean and an example. */
+    private static void describe(Parameter p, boolean sizes) {
+        switch (p.getName()) {
+            case "Idempotency-Key" -> p.required(true).example("ev-123-attempt").description("1-255 printable ASCII characters, "
+                    + "not starting with `ledger:`. The same key and body within 24 h answer the first answer again, with "
+                    + "Idempotent-Replayed: true; the same key with another body answers 422 idempotency_key_reused.");
+            case "tenantId" -> p.example("acme").description("the tenant's `tenant_id`");
+            case "keyId" -> p.example("7d1e2f3a4b5c6d7e").description("the key's `key_id`");
+            case "sequence" -> p.example(3).description("the entry's sequence in its chain (1, 2, 3, ...)");
+            case "after" -> p.example(0).description("the last sequence already read; the page starts after it (default 0)");
+            case "limit" -> p.example(100).description("entries per page, 1-1000 (default 100)");
+            case "size" -> p.example(4).description("the tree size the proof is for, sequence..head (default: the chain's head)");
+            case "from" -> p.example(sizes ? 3 : 1).description(sizes ? "the smaller tree size, 1..to"
+                    : "the first sequence of the bundle (default 1); a ranged bundle carries an anchor");
+            case "to" -> p.example(sizes ? 4 : 100).description(sizes ? "the larger tree size, from..head"
+                    : "the last sequence of the bundle (default: the chain's head)");
+            default -> {
+                // a parameter of one operation only: its handler documents it
+            }
+        }
     }
 
     /** What every answer of the document has in common: JSON, not any media type. */
