@@ -46,7 +46,7 @@ public class AdminActionController {
             headers = @Header(name = "Idempotent-Replayed", description = "true when this is the first answer again",
                     schema = @Schema(type = "string")))
     @ProblemCodes({"insufficient_scope", "tenant_key_required", "idempotency_key_missing", "idempotency_key_invalid",
-            "idempotency_key_reserved", "validation_failed", "idempotency_key_reused", "tenant_suspended", "concurrent_request",
+            "idempotency_key_reserved", "validation_failed", "idempotency_key_reused", "concurrent_request",
             "entry_too_large", "append_timeout", "shutting_down"})
     @PostMapping("/v1/admin-actions")
     public ResponseEntity<Receipt> record(Caller caller, @RequestHeader(value = "Idempotency-Key", required = false) String key,

@@ -108,7 +108,7 @@ class OpenApiConfig {
     }
 
     static {
-        // the authenticated caller is resolved from the request's key, never a parameter; problem bodies have one schema
+        // every problem body (a batch item's error too) has the one Problem schema; stored JSON is described as such
         SpringDocUtils.getConfig()
                 .replaceWithSchema(ProblemDetail.class, new Schema<>().$ref(PROBLEM_REF))
                 .replaceWithSchema(JsonNode.class, new Schema<>().description("JSON, as stored"));
