@@ -6,6 +6,12 @@ import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.chain.Receipt;
 import dev.ledger.api.chain.RequestDigest;
 import dev.ledger.api.web.Validation;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.messages.AdminActionRecorded;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -17,9 +23,14 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Admin actions taken in the client's own system. */
 @RestController
+@Tag(name = "Writing")
 public class AdminActionController {
 
-    public record AdminActionRequest(String actor, String action, String target, Map<String, Object> details) {
+    @Schema(description = "An admin action", example = """
+            {"actor":"alice@acme","action":"policy.published","target":"pol_pii@7","details":{"ticket":"CHG-12"}}""")
+    public record AdminActionRequest(String actor, String action, String target,
+                                     @Schema(description = "at most 32 members, any JSON values", type = "object",
+                                             additionalProperties = Schema.AdditionalPropertiesValue.TRUE) Map<String, Object> details) {
     }
 
     private final LedgerWriter writer;
@@ -28,6 +39,15 @@ public class AdminActionController {
         this.writer = writer;
     }
 
+    @Operation(summary = "Record an admin action", operationId = "recordAdminAction",
+            description = "Scope audit:write. An admin action taken in the client's own system (at most 32 `details` members).")
+    @ApiResponse(responseCode = "201", description = "The receipt"
+            + " (a replay of the same key and body answers the first receipt again, with Idempotent-Replayed: true)",
+            headers = @Header(name = "Idempotent-Replayed", description = "true when this is the first answer again",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes({"insufficient_scope", "tenant_key_required", "idempotency_key_missing", "idempotency_key_invalid",
+            "idempotency_key_reserved", "validation_failed", "idempotency_key_reused", "concurrent_request",
+            "entry_too_large", "append_timeout", "shutting_down"})
     @PostMapping("/v1/admin-actions")
     public ResponseEntity<Receipt> record(Caller caller, @RequestHeader(value = "Idempotency-Key", required = false) String key,
                                           @RequestBody AdminActionRequest body) {

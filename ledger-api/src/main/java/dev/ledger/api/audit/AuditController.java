@@ -7,6 +7,11 @@ import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
@@ -29,21 +34,34 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** What auditors read: the entries as stored, and verification runs that are themselves recorded. */
 @RestController
+@Tag(name = "Reading and verifying")
 public class AuditController {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditController.class);
 
+    @Schema(description = "An entry as stored: `payload` is its JSON, `hash`/`prev_hash` lowercase hex SHA-256")
     public record Entry(long sequence, String type, String recordedAt, JsonNode payload, String hash, String prevHash) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "A page of entries; `next_after` is the `after` of the next page, absent on the last one", example = """
+            {"entries":[{"sequence":3,"type":"EvaluationRecorded","recorded_at":"2026-11-21T10:00:00.123Z",
+             "payload":{"evaluation_id":"ev_123","terminal_state":"REJECTED"},
+             "hash":"e0fc6de0cb69c1b85dc204c7f10d29f98bb909e6275bbf46695bc3c6775990e6",
+             "prev_hash":"7eb764d539cb0cb333331a9ebbd63b9c87670655acbbaec48add28d7f5e361b7"}],"next_after":3}""")
     public record Entries(List<Entry> entries, Long nextAfter) {
     }
 
+    @Schema(description = "The range to verify; both ends default to the whole chain", example = """
+            {"from_sequence":1,"to_sequence":100}""")
     public record VerificationRequest(Long fromSequence, Long toSequence) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "The verdict; `first_broken_sequence`, `reason` and `detail` only when BROKEN", example = """
+            {"status":"BROKEN","checked":41,"first_broken_sequence":42,"reason":"hash_mismatch",
+             "detail":"entry 42 does not hash to its stored hash","head_sequence":100,
+             "head_hash":"e0fc6de0cb69c1b85dc204c7f10d29f98bb909e6275bbf46695bc3c6775990e6"}""")
     public record Verification(String status, long checked, Long firstBrokenSequence, String reason, String detail,
                                long headSequence, String headHash) {
     }
@@ -157,6 +175,11 @@ public class AuditController {
         }
     }
 
+    @Operation(summary = "Read a page of entries", operationId = "listEntries",
+            description = "Scope audit:read (own tenant) or the admin key. Entries after sequence `after` (default 0), at most "
+                    + "`limit` (1-1000, default 100), as stored.")
+    @ApiResponse(responseCode = "200", description = "The page")
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/entries")
     public Entries entries(Caller caller, @PathVariable String tenantId, @RequestParam(defaultValue = "0") long after,
                            @RequestParam(defaultValue = "100") int limit) {
@@ -172,6 +195,11 @@ public class AuditController {
         return new Entries(entries, next);
     }
 
+    @Operation(summary = "Verify the chain", operationId = "verifyChain",
+            description = "Scope audit:read (own tenant) or the admin key. Recomputes every hash and link in the range; a run "
+                    + "from 1 also holds history against every signed checkpoint. The run is itself recorded in the chain.")
+    @ApiResponse(responseCode = "200", description = "The verdict, VALID or BROKEN")
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_range", "long_read_limited", "read_rate_limited"})
     @PostMapping("/v1/tenants/{tenantId}/verifications")
     public Verification verify(Caller caller, @PathVariable String tenantId, @RequestBody(required = false) VerificationRequest body) {
         requireAuditor(caller, tenantId, jdbc);

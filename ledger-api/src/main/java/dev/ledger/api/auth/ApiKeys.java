@@ -34,6 +34,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 @Component
 public class ApiKeys {
 
+    @io.swagger.v3.oas.annotations.media.Schema(description = "A new key; `key` is shown only in this answer", example = """
+            {"key_id":"7d1e2f3a4b5c6d7e","key":"lk_7d1e2f3a4b5c6d7e_kq3Zp9xW2mV8rT5yN1bL6cH4dF0gJ7sA","scopes":["evaluations:write","audit:read"]}""")
     public record Issued(String keyId, String key, List<String> scopes) {
     }
 

@@ -2,6 +2,7 @@ package dev.ledger.api.auth;
 
 import dev.ledger.api.web.ApiProblem;
 import java.util.List;
+import org.springdoc.core.utils.SpringDocUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
@@ -15,6 +16,11 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 /** Lets controllers take the authenticated {@link Caller} as a parameter. */
 @Configuration
 class CallerArgument implements WebMvcConfigurer, HandlerMethodArgumentResolver {
+
+    static {
+        // resolved from the request's key, not a request parameter: the OpenAPI document leaves it out
+        SpringDocUtils.getConfig().addRequestWrapperToIgnore(Caller.class);
+    }
 
     @Override
     public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {

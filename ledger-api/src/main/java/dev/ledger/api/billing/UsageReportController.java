@@ -8,6 +8,12 @@ import dev.ledger.api.chain.RequestDigest;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.IdempotencyKeys;
 import dev.ledger.api.web.Validation;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.messages.UsageReported;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -19,8 +25,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** What the meter-reader delivered to Stripe, written back so the chain shows what was billed. */
 @RestController
+@Tag(name = "Billing")
 public class UsageReportController {
 
+    @Schema(description = "One usage window delivered to Stripe", example = """
+            {"meter":"evaluations","window_start":"2026-11-21T10:00:00Z","window_end":"2026-11-21T10:01:00Z","quantity":42,
+             "stripe_identifier":"acme-evaluations-20261121T1000"}""")
     public record UsageReportRequest(String meter, String windowStart, String windowEnd, Long quantity, String stripeIdentifier) {
     }
 
@@ -32,6 +42,15 @@ public class UsageReportController {
         this.jdbc = jdbc;
     }
 
+    @Operation(summary = "Record a usage report", operationId = "recordUsageReport",
+            description = "Scope billing:write (service keys). What the meter-reader delivered to Stripe for one window; the "
+                    + "same stripe_identifier again answers the first receipt.")
+    @ApiResponse(responseCode = "201", description = "The receipt"
+            + " (the same stripe_identifier again answers the first receipt, with Idempotent-Replayed: true)",
+            headers = @Header(name = "Idempotent-Replayed", description = "true when this is the first answer again",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "idempotency_key_reused", "concurrent_request", "entry_too_large",
+            "append_timeout", "shutting_down"})
     @PostMapping("/v1/tenants/{tenantId}/usage-reports")
     public ResponseEntity<Receipt> report(Caller caller, @PathVariable String tenantId, @RequestBody UsageReportRequest body) {
         caller.require(Scope.BILLING_WRITE);

@@ -7,6 +7,13 @@ import dev.ledger.api.audit.ChainAudit;
 import dev.ledger.api.auth.Caller;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirements;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,11 +38,22 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Signed checkpoints, RFC 6962 proofs and the offline-verifiable export. */
 @RestController
+@Tag(name = "Checkpoints and proofs")
 public class CheckpointController {
 
+    @Schema(description = "RFC 6962 inclusion proof of entry `sequence` (leaf index sequence - 1) in the tree of the first `tree_size` entries",
+            example = """
+            {"sequence":3,"tree_size":4,"leaf_index":2,
+             "audit_path":["7eb764d539cb0cb333331a9ebbd63b9c87670655acbbaec48add28d7f5e361b7",
+             "e0fc6de0cb69c1b85dc204c7f10d29f98bb909e6275bbf46695bc3c6775990e6"],
+             "root_hash":"c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f48"}""")
     public record Proof(long sequence, long treeSize, long leafIndex, List<String> auditPath, String rootHash) {
     }
 
+    @Schema(description = "RFC 6962 consistency proof between the trees of the first `from_size` and `to_size` entries",
+            example = """
+            {"from_size":3,"to_size":4,"proof":["2a671b1b253b294374ce91c5ae1e11cb8e696a814af5ecc8ec7b877139e4aa95",
+             "c8feebdd45670b2e1556a0b47d380eafbfb0269fbb696bdaf503e74984d26f48"]}""")
     public record Consistency(long fromSize, long toSize, List<String> proof) {
     }
 
@@ -52,11 +70,21 @@ public class CheckpointController {
         this.limits = limits;
     }
 
+    @Operation(summary = "List the checkpoint signing keys", operationId = "listCheckpointKeys",
+            description = "Public (no key): the Ed25519 public keys that verify signed checkpoints and export bundles.")
+    @SecurityRequirements
+    @ApiResponse(responseCode = "200", description = "The public keys",
+            content = @Content(schema = @Schema(ref = "#/components/schemas/CheckpointKeys")))
     @GetMapping("/v1/checkpoint-keys")
     public Map<String, Object> keys() {
         return Map.of("keys", checkpoints.keys().all().stream().map(CheckpointKey::toJson).toList());
     }
 
+    @Operation(summary = "Read the latest signed checkpoint", operationId = "getLatestCheckpoint",
+            description = "Scope audit:read (own tenant), the admin key, or a service key (the workers witness what they bill). "
+                    + "Issues one first if the tenant has none.")
+    @ApiResponse(responseCode = "200", description = "The checkpoint", content = @Content(schema = @Schema(ref = "#/components/schemas/Checkpoint")))
+    @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/checkpoints/latest")
     public JsonNode latest(Caller caller, @PathVariable String tenantId) {
         AuditController.requireCheckpointReader(caller, tenantId, jdbc);
@@ -65,6 +93,10 @@ public class CheckpointController {
     }
 
     /** A checkpoint of the tenant's current head, now. */
+    @Operation(summary = "Issue a checkpoint now", operationId = "issueCheckpoint",
+            description = "Scope audit:read (own tenant) or the admin key. A signed checkpoint of the chain's current head.")
+    @ApiResponse(responseCode = "201", description = "The new checkpoint", content = @Content(schema = @Schema(ref = "#/components/schemas/Checkpoint")))
+    @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
     @PostMapping("/v1/tenants/{tenantId}/checkpoints")
     public ResponseEntity<ObjectNode> issue(Caller caller, @PathVariable String tenantId) {
         AuditController.requireAuditor(caller, tenantId, jdbc);
@@ -72,6 +104,10 @@ public class CheckpointController {
         return ResponseEntity.status(HttpStatus.CREATED).body(checkpoints.issue(tenantId).toJson());
     }
 
+    @Operation(summary = "Prove an entry's inclusion", operationId = "getInclusionProof",
+            description = "Scope audit:read (own tenant) or the admin key. `size` defaults to the chain's head.")
+    @ApiResponse(responseCode = "200", description = "The inclusion proof")
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/entries/{sequence}/proof")
     public Proof proof(Caller caller, @PathVariable String tenantId, @PathVariable long sequence,
                        @RequestParam(required = false) Long size) {
@@ -87,6 +123,11 @@ public class CheckpointController {
         return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), EntryFraming.hex(proof.root()));
     }
 
+    @Operation(summary = "Prove two tree sizes consistent", operationId = "getConsistencyProof",
+            description = "Scope audit:read (own tenant) or the admin key. Shows that the tree of the first `to` entries extends "
+                    + "the tree of the first `from`.")
+    @ApiResponse(responseCode = "200", description = "The consistency proof")
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/consistency")
     public Consistency consistency(Caller caller, @PathVariable String tenantId, @RequestParam long from, @RequestParam long to) {
         AuditController.requireAuditor(caller, tenantId, jdbc);
@@ -104,6 +145,19 @@ public class CheckpointController {
      * timeout can cut it, and checkpoints and entries stream (never the whole chain in memory). If the export fails
      * once the 200 is out, the bundle lacks its closing line and the verifier reports it TRUNCATED.
      */
+    @Operation(summary = "Export an offline-verifiable bundle", operationId = "exportBundle",
+            description = "Scope audit:read (own tenant) or the admin key. NDJSON (docs/chain.md section 5, format "
+                    + "ledger-export/v2): header, keys, anchor (ranged export), checkpoints, entries, and the closing line "
+                    + "`{\"kind\":\"end\",...}`. A bundle without the closing line was cut short: `./ledger verify` reports it TRUNCATED.")
+    @ApiResponse(responseCode = "200", description = "The bundle, streamed", content = @Content(mediaType = "application/x-ndjson",
+            schema = @Schema(type = "string", description = "one JSON object per line"), examples = @io.swagger.v3.oas.annotations.media.ExampleObject(
+            name = "bundle", summary = "a bundle of one entry", value = """
+            {"kind":"header","format":"ledger-export/v2","tenant_id":"acme","from_sequence":1,"to_sequence":1,"exported_at":"2026-11-21T12:05:00.000Z"}
+            {"kind":"key","key_id":"06e3fd8fda29bb60","algorithm":"Ed25519","public_key":"MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}
+            {"kind":"entry","tenant_id":"acme","sequence":1,"event_id":"3f1c2a4e-0b7d-4c55-9a8e-6d2f1b0c9e71","type":"TenantRegistered","revision":"1","recorded_at":"2026-11-21T10:00:00.000Z","payload_b64":"e30=","metadata_b64":"e30=","prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","hash":"ce0ae2c96fd6467f478cba2f4cf5958718d99e6614e2bff8bee998b56dd471b4"}
+            {"kind":"end","entries":1,"head_sequence":1,"head_hash":"ce0ae2c96fd6467f478cba2f4cf5958718d99e6614e2bff8bee998b56dd471b4"}
+            """)))
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "long_read_limited", "read_rate_limited"})
     @GetMapping(value = "/v1/tenants/{tenantId}/export", produces = "application/x-ndjson")
     public void export(Caller caller, @PathVariable String tenantId, @RequestParam(required = false) Long from,
                        @RequestParam(required = false) Long to, HttpServletResponse response) throws IOException {

@@ -13,6 +13,12 @@ import dev.ledger.api.chain.RequestDigest;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Problems;
 import dev.ledger.api.web.Validation;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.messages.EvaluationRecorded;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,17 +30,30 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Up to 1,000 independent evaluations in one request, through the same group-commit path as single writes. */
 @RestController
+@Tag(name = "Writing")
 public class EvaluationBatchController {
 
     static final int MAX_ITEMS = 1000;
 
-    public record BatchRequest(List<JsonNode> items) {
+    @Schema(description = "1 to 1,000 evaluations", example = """
+            {"items":[{"idempotency_key":"ev_123","evaluation_id":"ev_123","policy_id":"pol_pii","policy_version":"7",
+             "subject":"agent:42","input_digest":"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+             "terminal_state":"APPROVED","gates":[],"occurred_at":"2026-11-21T10:00:00Z"}]}""")
+    public record BatchRequest(
+            @ArraySchema(schema = @Schema(ref = "#/components/schemas/EvaluationBatchItem")) List<JsonNode> items) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "The answer to one item: status 201 or 200 (a replay) with the receipt, or a 4xx/5xx status with the problem")
     public record ItemResult(int status, Receipt receipt, ProblemDetail error) {
     }
 
+    @Schema(description = "One result per item, in order", example = """
+            {"results":[{"status":201,"receipt":{"tenant_id":"acme","evaluation_id":"ev_123","sequence":42,
+             "hash":"e0fc6de0cb69c1b85dc204c7f10d29f98bb909e6275bbf46695bc3c6775990e6",
+             "prev_hash":"7eb764d539cb0cb333331a9ebbd63b9c87670655acbbaec48add28d7f5e361b7","recorded_at":"2026-11-21T10:00:00.123Z"}},
+             {"status":422,"error":{"type":"https://ledger.dev/problems/validation_failed","title":"Unprocessable Entity","status":422,
+             "detail":"The request is not valid: occurred_at.","code":"validation_failed"}}]}""")
     public record BatchResponse(List<ItemResult> results) {
     }
 
@@ -46,6 +65,12 @@ public class EvaluationBatchController {
         this.json = json;
     }
 
+    @Operation(summary = "Record up to 1,000 evaluations", operationId = "recordEvaluationBatch",
+            description = "Scope evaluations:write. Each item is an evaluation with its own `idempotency_key` member; items are "
+                    + "independent (one bad item fails only itself) and answered in order with the status and receipt or "
+                    + "problem a single POST /v1/evaluations would have given. Body up to 4 MiB.")
+    @ApiResponse(responseCode = "200", description = "One result per item, in order")
+    @ProblemCodes({"insufficient_scope", "tenant_key_required", "validation_failed"})
     @PostMapping("/v1/evaluations:batch")
     public BatchResponse record(Caller caller, @RequestBody BatchRequest body) {
         caller.require(Scope.EVALUATIONS_WRITE);

@@ -1,6 +1,12 @@
 package dev.ledger.api.health;
 
 import dev.ledger.api.config.LedgerProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirements;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Liveness, and readiness = the database and Kafka answer. */
 @RestController
+@Tag(name = "Operations")
 public class HealthController implements AutoCloseable {
 
     private final JdbcTemplate jdbc;
@@ -27,11 +34,19 @@ public class HealthController implements AutoCloseable {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000)));
     }
 
+    @Operation(summary = "Liveness", operationId = "health", description = "Public. UP while the process serves requests.")
+    @SecurityRequirements
+    @ApiResponse(responseCode = "200", description = "UP", content = @Content(schema = @Schema(ref = "#/components/schemas/Health")))
     @GetMapping("/health")
     public Map<String, String> health() {
         return Map.of("status", "UP");
     }
 
+    @Operation(summary = "Readiness", operationId = "ready", description = "Public. UP when the database and Kafka answer.")
+    @SecurityRequirements
+    @ApiResponse(responseCode = "200", description = "Ready", content = @Content(schema = @Schema(ref = "#/components/schemas/Readiness")))
+    @ApiResponse(responseCode = "503", description = "Not ready: a dependency does not answer",
+            content = @Content(schema = @Schema(ref = "#/components/schemas/Readiness")))
     @GetMapping("/ready")
     public ResponseEntity<Map<String, Object>> ready() {
         Map<String, Object> checks = new LinkedHashMap<>();

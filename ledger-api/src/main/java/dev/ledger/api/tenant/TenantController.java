@@ -6,6 +6,12 @@ import dev.ledger.api.auth.Caller;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.messages.ApiKeyIssued;
 import dev.ledger.core.tenant.ChainIds;
 import dev.ledger.core.messages.ApiKeyRevoked;
@@ -37,18 +43,27 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Tenants and keys (admin). Every change here is also an entry in the tenant's chain, with its actor. */
 @RestController
+@Tag(name = "Tenants and keys")
 public class TenantController {
 
+    @Schema(description = "A tenant to register", example = """
+            {"tenant_id":"acme","name":"Acme Inc","stripe_customer_id":"cus_Q1w2E3r4T5y6U7"}""")
     public record CreateTenant(@JsonProperty(required = true) String tenantId, @JsonProperty(required = true) String name,
                                String stripeCustomerId) {
     }
 
+    @Schema(description = "The scopes of a new tenant key", example = """
+            {"scopes":["evaluations:write","audit:read"]}""")
     public record IssueKey(List<String> scopes) {
     }
 
+    @Schema(description = "Why the status changes (1-500 characters), recorded in the chain", example = """
+            {"reason":"invoice in_1QxY unpaid after the grace period"}""")
     public record Reason(String reason) {
     }
 
+    @Schema(description = "The tenant's Stripe customer", example = """
+            {"stripe_customer_id":"cus_Q1w2E3r4T5y6U7"}""")
     public record LinkCustomer(String stripeCustomerId) {
     }
 
@@ -67,6 +82,10 @@ public class TenantController {
         this.transactions = new TransactionTemplate(transactionManager);
     }
 
+    @Operation(summary = "Register a tenant", operationId = "createTenant",
+            description = "Admin key. The registration is the first entry of the tenant's chain, with its actor.")
+    @ApiResponse(responseCode = "201", description = "The tenant, registered (status ACTIVE)")
+    @ProblemCodes({"admin_only", "validation_failed", "tenant_exists"})
     @PostMapping("/v1/tenants")
     public ResponseEntity<TenantView> create(Caller caller, @RequestBody CreateTenant body) {
         caller.requireAdmin();
@@ -102,6 +121,10 @@ public class TenantController {
         return new ApiProblem(HttpStatus.CONFLICT, "tenant_exists", "Tenant " + id + " already exists.");
     }
 
+    @Operation(summary = "Read a tenant", operationId = "getTenant",
+            description = "The admin key, or a tenant key of this tenant (any other tenant answers 404).")
+    @ApiResponse(responseCode = "200", description = "The tenant")
+    @ProblemCodes("not_found")
     @GetMapping("/v1/tenants/{tenantId}")
     public TenantView get(Caller caller, @PathVariable String tenantId) {
         caller.requireTenant(tenantId);
@@ -111,6 +134,12 @@ public class TenantController {
         return existing(tenantId);
     }
 
+    @Operation(summary = "Issue a tenant API key", operationId = "issueTenantKey",
+            description = "Admin key. The key is shown once; only a salted hash is stored. Recorded in the tenant's chain.")
+    @ApiResponse(responseCode = "201", description = "The new key",
+            headers = @Header(name = "Cache-Control", description = "no-store: the key is shown once and no cache may keep it",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes({"admin_only", "not_found", "validation_failed", "unknown_scope"})
     @PostMapping("/v1/tenants/{tenantId}/api-keys")
     @Transactional
     public ResponseEntity<ApiKeys.Issued> issueKey(Caller caller, @PathVariable String tenantId, @RequestBody IssueKey body) {
@@ -126,6 +155,13 @@ public class TenantController {
      * Service keys for the workers: not bound to a tenant, able only to add billing facts. Issued and revoked as
      * entries of the {@link SystemChain}, with their actor, like a tenant's keys in its own chain.
      */
+    @Operation(summary = "Issue a service key", operationId = "issueServiceKey",
+            description = "Admin key. A billing:write key for the workers, bound to no tenant: it adds billing facts, links "
+                    + "Stripe customers and reads signed checkpoints, nothing else. Recorded in the system chain `_system`.")
+    @ApiResponse(responseCode = "201", description = "The new service key",
+            headers = @Header(name = "Cache-Control", description = "no-store: the key is shown once and no cache may keep it",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes("admin_only")
     @PostMapping("/v1/service-keys")
     public ResponseEntity<ApiKeys.Issued> issueServiceKey(Caller caller) {
         caller.requireAdmin();
@@ -139,6 +175,10 @@ public class TenantController {
         return newKey(issued);
     }
 
+    @Operation(summary = "Revoke a service key", operationId = "revokeServiceKey",
+            description = "Admin key. The key answers 401 from the first request after this 204. Recorded in the system chain.")
+    @ApiResponse(responseCode = "204", description = "Revoked")
+    @ProblemCodes({"admin_only", "not_found"})
     @DeleteMapping("/v1/service-keys/{keyId}")
     public ResponseEntity<Void> revokeServiceKey(Caller caller, @PathVariable String keyId) {
         caller.requireAdmin();
@@ -157,6 +197,10 @@ public class TenantController {
         return ResponseEntity.status(HttpStatus.CREATED).cacheControl(CacheControl.noStore()).header("Pragma", "no-cache").body(issued);
     }
 
+    @Operation(summary = "Revoke a tenant API key", operationId = "revokeTenantKey",
+            description = "Admin key. The key stops working at once. Recorded in the tenant's chain.")
+    @ApiResponse(responseCode = "204", description = "Revoked")
+    @ProblemCodes({"admin_only", "not_found"})
     @DeleteMapping("/v1/tenants/{tenantId}/api-keys/{keyId}")
     @Transactional
     public ResponseEntity<Void> revokeKey(Caller caller, @PathVariable String tenantId, @PathVariable String keyId) {
@@ -169,6 +213,10 @@ public class TenantController {
         return ResponseEntity.noContent().build();
     }
 
+    @Operation(summary = "Suspend a tenant", operationId = "suspendTenant",
+            description = "Admin key. A SUSPENDED tenant's billable writes answer 402 tenant_suspended. Recorded in its chain.")
+    @ApiResponse(responseCode = "200", description = "The tenant, SUSPENDED")
+    @ProblemCodes({"admin_only", "not_found", "validation_failed"})
     @PostMapping("/v1/tenants/{tenantId}/suspend")
     public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
@@ -177,6 +225,10 @@ public class TenantController {
         return existing(tenantId);
     }
 
+    @Operation(summary = "Reactivate a tenant", operationId = "reactivateTenant",
+            description = "Admin key. The tenant is ACTIVE again. Recorded in its chain.")
+    @ApiResponse(responseCode = "200", description = "The tenant, ACTIVE")
+    @ProblemCodes({"admin_only", "not_found", "validation_failed"})
     @PostMapping("/v1/tenants/{tenantId}/reactivate")
     public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
@@ -186,6 +238,11 @@ public class TenantController {
     }
 
     /** The meter-reader links the Stripe customer it created for a tenant (scope billing:write). */
+    @Operation(summary = "Link the tenant's Stripe customer", operationId = "linkStripeCustomer",
+            description = "Service key (billing:write). Links a tenant without a customer; the same customer again answers "
+                    + "200, another one 409. Recorded in the tenant's chain.")
+    @ApiResponse(responseCode = "200", description = "The tenant, linked")
+    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "stripe_customer_already_linked", "already_linked"})
     @PutMapping("/v1/tenants/{tenantId}/stripe-customer")
     public TenantView linkCustomer(Caller caller, @PathVariable String tenantId, @RequestBody LinkCustomer body) {
         caller.require(Scope.BILLING_WRITE);

@@ -7,6 +7,12 @@ import dev.ledger.api.chain.Receipt;
 import dev.ledger.api.chain.RequestDigest;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Validation;
+import dev.ledger.api.web.ProblemCodes;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.messages.UsageRecorded;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +25,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Usage records: {@code quantity} units of a meter. */
 @RestController
+@Tag(name = "Writing")
 public class UsageController {
 
+    @Schema(description = "Units of a meter", example = """
+            {"usage_id":"u_1","meter":"tokens","quantity":1200,"occurred_at":"2026-11-21T10:00:00Z"}""")
     public record UsageRequest(String usageId, String meter, Long quantity, String occurredAt) {
     }
 
@@ -32,6 +41,16 @@ public class UsageController {
         this.props = props;
     }
 
+    @Operation(summary = "Record usage", operationId = "recordUsage",
+            description = "Scope usage:write. `quantity` units (a positive JSON integer, at most 10^15) of a meter this "
+                    + "deployment bills (LEDGER_ALLOWED_METERS).")
+    @ApiResponse(responseCode = "201", description = "The receipt"
+            + " (a replay of the same key and body answers the first receipt again, with Idempotent-Replayed: true)",
+            headers = @Header(name = "Idempotent-Replayed", description = "true when this is the first answer again",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes({"insufficient_scope", "tenant_key_required", "idempotency_key_missing", "idempotency_key_invalid",
+            "idempotency_key_reserved", "validation_failed", "idempotency_key_reused", "unknown_meter", "duplicate_usage_id", "tenant_suspended",
+            "concurrent_request", "entry_too_large", "append_timeout", "shutting_down"})
     @PostMapping("/v1/usage")
     public ResponseEntity<Receipt> record(Caller caller, @RequestHeader(value = "Idempotency-Key", required = false) String key,
                                           @RequestBody UsageRequest body) {
