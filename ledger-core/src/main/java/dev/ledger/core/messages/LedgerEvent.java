@@ -15,7 +15,18 @@ public sealed interface LedgerEvent
         return java.util.Optional.empty();
     }
 
-    /** Meter name and a positive whole quantity. */
+    /**
+     * Meter name and a positive whole quantity. The ledger writes them into the entry's hashed metadata under
+     * {@link #METER} and {@link #QUANTITY}, so a worker bills from the entry alone, whatever its type.
+     */
     record BillableUnits(String meter, long quantity) {
+
+        public static final String METER = "meter";
+        public static final String QUANTITY = "quantity";
+
+        /** The two metadata entries, quantity as a decimal string. */
+        public java.util.Map<String, String> metadata() {
+            return java.util.Map.of(METER, meter, QUANTITY, Long.toString(quantity));
+        }
     }
 }

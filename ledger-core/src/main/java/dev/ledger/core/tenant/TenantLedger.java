@@ -53,7 +53,10 @@ public class TenantLedger {
                 outcomes.add(AppendOutcome.rejected(refusal, refusalDetail(refusal)));
                 continue;
             }
-            apply(entry, MetaData.from(item.metadata()));
+            MetaData metadata = MetaData.from(item.metadata());
+            // billable facts travel in the hashed metadata, so workers bill without knowing the entry's type
+            metadata = entry.billable().map(units -> MetaData.from(item.metadata()).mergedWith(units.metadata())).orElse(metadata);
+            apply(entry, metadata);
             outcomes.add(AppendOutcome.appended(sequence));
         }
         return outcomes;

@@ -77,6 +77,34 @@ class TenantLedgerTest {
     }
 
     @Test
+    void aBillableEntryCarriesItsMeterAndQuantityInItsMetadataAndAnotherEntryDoesNot() {
+        UsageRecorded usage = new UsageRecorded("acme", "u1", "tokens", 1200, "2026-11-21T10:00:00Z");
+        dev.ledger.core.messages.AdminActionRecorded admin = new dev.ledger.core.messages.AdminActionRecorded("acme", "alice",
+                "policy.published", "pol@7", null);
+        fixture.given(new TenantRegistered("acme", "Acme", null, "admin"))
+                .when(append(usage, evaluation("e1"), admin))
+                .expectEventsMatching(org.axonframework.test.matchers.Matchers.exactSequenceOf(
+                        metadataIs(Map.of("actor", "test", "meter", "tokens", "quantity", "1200")),
+                        metadataIs(Map.of("actor", "test", "meter", "evaluations", "quantity", "1")),
+                        metadataIs(Map.of("actor", "test")),
+                        org.axonframework.test.matchers.Matchers.andNoMore()));
+    }
+
+    private static org.hamcrest.Matcher<org.axonframework.eventhandling.EventMessage<?>> metadataIs(Map<String, String> expected) {
+        return new org.hamcrest.TypeSafeMatcher<>() {
+            @Override
+            protected boolean matchesSafely(org.axonframework.eventhandling.EventMessage<?> message) {
+                return message.getMetaData().equals(MetaData.from(expected));
+            }
+
+            @Override
+            public void describeTo(org.hamcrest.Description description) {
+                description.appendText("an entry with metadata ").appendValue(expected);
+            }
+        };
+    }
+
+    @Test
     void aSuspendedTenantRecordsNothingBillableButStillRecordsItsReactivation() {
         UsageRecorded usage = new UsageRecorded("acme", "u1", "tokens", 5, "2026-11-21T10:00:00Z");
         TenantReactivated back = new TenantReactivated("acme", "paid", "admin");
