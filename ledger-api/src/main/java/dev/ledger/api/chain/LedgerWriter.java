@@ -271,8 +271,7 @@ public class LedgerWriter {
     }
 
     private static ApiProblem rejection(AppendOutcome o) {
-        HttpStatus status = "tenant_suspended".equals(o.rejection()) ? HttpStatus.PAYMENT_REQUIRED : HttpStatus.CONFLICT;
-        return new ApiProblem(status, o.rejection(), o.detail());
+        return dev.ledger.api.web.Problems.of(o.rejection());
     }
 
     private static Receipt receipt(String tenantId, long sequence, ChainLinks.Link link) {

@@ -17,6 +17,7 @@ import dev.ledger.core.tenant.ChainIds;
 import dev.ledger.core.messages.ApiKeyRevoked;
 import dev.ledger.core.messages.RegisterTenant;
 import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantMarkedPastDue;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantSuspended;
 import java.time.format.DateTimeFormatter;
@@ -216,7 +217,7 @@ public class TenantController {
     @Operation(summary = "Suspend a tenant", operationId = "suspendTenant",
             description = "Admin key. A SUSPENDED tenant's billable writes answer 402 tenant_suspended. Recorded in its chain.")
     @ApiResponse(responseCode = "200", description = "The tenant, SUSPENDED")
-    @ProblemCodes({"admin_only", "not_found", "validation_failed"})
+    @ProblemCodes({"admin_only", "not_found", "validation_failed", "tenant_already_suspended"})
     @PostMapping("/v1/tenants/{tenantId}/suspend")
     public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
@@ -226,15 +227,53 @@ public class TenantController {
     }
 
     @Operation(summary = "Reactivate a tenant", operationId = "reactivateTenant",
-            description = "Admin key. The tenant is ACTIVE again. Recorded in its chain.")
+            description = "Admin key. A SUSPENDED or PAST_DUE tenant is ACTIVE again. Recorded in its chain.")
     @ApiResponse(responseCode = "200", description = "The tenant, ACTIVE")
-    @ProblemCodes({"admin_only", "not_found", "validation_failed"})
+    @ProblemCodes({"admin_only", "not_found", "validation_failed", "tenant_already_active"})
     @PostMapping("/v1/tenants/{tenantId}/reactivate")
     public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
         existingTenant(tenantId);
         writer.appendAll(tenantId, List.of(new TenantReactivated(tenantId, reason(body), caller.actor())), caller.actor());
         return existing(tenantId);
+    }
+
+    @Operation(summary = "Mark a tenant past due", operationId = "markTenantPastDue",
+            description = "Admin key, or a service key (billing:write): a payment failed. The tenant keeps recording inside "
+                    + "its grace period; the cause (reason, Stripe invoice, grace end) is recorded in its chain. Only an ACTIVE "
+                    + "tenant is marked.")
+    @ApiResponse(responseCode = "200", description = "The tenant, PAST_DUE")
+    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "tenant_already_past_due", "tenant_not_active"})
+    @PostMapping("/v1/tenants/{tenantId}/past-due")
+    public TenantView markPastDue(Caller caller, @PathVariable String tenantId, @RequestBody PastDue body) {
+        caller.require(Scope.BILLING_WRITE);
+        if (caller.kind() == Caller.Kind.TENANT) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Only the admin and service keys mark a tenant past due.");
+        }
+        existingTenant(tenantId);
+        String reason = reason(new Reason(body == null ? null : body.reason()));
+        String invoiceId = body.invoiceId();
+        if (invoiceId != null && !invoiceId.matches("in_[A-Za-z0-9]{1,250}")) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "invoice_id must be in_…");
+        }
+        String graceUntil = body.graceUntil();
+        if (graceUntil != null) {
+            try {
+                graceUntil = java.time.Instant.parse(graceUntil).toString();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "grace_until must be an RFC 3339 UTC time.");
+            }
+        }
+        writer.appendAll(tenantId, List.of(new TenantMarkedPastDue(tenantId, reason, invoiceId, graceUntil, caller.actor())),
+                caller.actor());
+        return existing(tenantId);
+    }
+
+    /** Why a payment failed, the Stripe invoice and when the grace period ends (all but the reason optional). */
+    @Schema(description = "Why the tenant is past due, the Stripe invoice and the end of its grace period", example = """
+            {"reason":"invoice.payment_failed","invoice_id":"in_1QxY","grace_until":"2026-12-10T00:00:00Z"}""")
+    public record PastDue(String reason, @com.fasterxml.jackson.annotation.JsonProperty("invoice_id") String invoiceId,
+                          @com.fasterxml.jackson.annotation.JsonProperty("grace_until") String graceUntil) {
     }
 
     /** The meter-reader links the Stripe customer it created for a tenant (scope billing:write). */

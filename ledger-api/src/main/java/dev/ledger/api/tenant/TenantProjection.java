@@ -3,6 +3,7 @@ package dev.ledger.api.tenant;
 import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantMarkedPastDue;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.TenantStatus;
@@ -42,6 +43,7 @@ public class TenantProjection {
                     jdbc.update("update tenant set stripe_customer_id = ? where tenant_id = ?", l.stripeCustomerId(), l.tenantId());
             case TenantSuspended s -> status(s.tenantId(), TenantStatus.SUSPENDED);
             case TenantReactivated r -> status(r.tenantId(), TenantStatus.ACTIVE);
+            case TenantMarkedPastDue p -> status(p.tenantId(), TenantStatus.PAST_DUE);
             default -> {
                 // no tenant state in other entries
             }

@@ -79,6 +79,10 @@ class OpenApiConfig {
         code("not_acceptable", 406, "the Accept header allows neither application/json nor application/problem+json");
         code("tenant_exists", 409, "a tenant with this tenant_id is already registered");
         code("stripe_customer_already_linked", 409, "the tenant is linked to another Stripe customer; a link is never replaced");
+        code("tenant_already_suspended", 409, "the tenant is already SUSPENDED; reactivate it first");
+        code("tenant_already_active", 409, "the tenant is already ACTIVE; only a SUSPENDED or PAST_DUE tenant is reactivated");
+        code("tenant_already_past_due", 409, "the tenant is already PAST_DUE");
+        code("tenant_not_active", 409, "only an ACTIVE tenant is marked PAST_DUE");
         code("already_linked", 409, "the tenant was linked to this Stripe customer by a concurrent request");
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");

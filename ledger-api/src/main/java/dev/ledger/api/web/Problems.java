@@ -48,6 +48,16 @@ public class Problems {
         return p;
     }
 
+    /** The one place a refusal of the tenant's aggregate becomes an HTTP status. */
+    public static ApiProblem of(dev.ledger.core.messages.Rejection rejection) {
+        HttpStatus status = switch (rejection) {
+            case TENANT_SUSPENDED -> HttpStatus.PAYMENT_REQUIRED;
+            case TENANT_EXISTS, ALREADY_LINKED, STRIPE_CUSTOMER_ALREADY_LINKED, TENANT_ALREADY_SUSPENDED, TENANT_ALREADY_ACTIVE,
+                 TENANT_ALREADY_PAST_DUE, TENANT_NOT_ACTIVE -> HttpStatus.CONFLICT;
+        };
+        return new ApiProblem(status, rejection.code(), rejection.detail());
+    }
+
     public static ResponseEntity<ProblemDetail> response(ApiProblem problem) {
         return ResponseEntity.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(body(problem.status(), problem.code(), problem.getMessage(), problem.errors()));

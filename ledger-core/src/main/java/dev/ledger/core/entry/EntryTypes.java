@@ -8,6 +8,7 @@ import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantMarkedPastDue;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.TenantSuspended;
@@ -53,6 +54,7 @@ public final class EntryTypes {
             new EntryType("StripeCustomerLinked", "1", StripeCustomerLinked.class),
             new EntryType("TenantSuspended", "1", TenantSuspended.class),
             new EntryType("TenantReactivated", "1", TenantReactivated.class),
+            new EntryType("TenantMarkedPastDue", "1", TenantMarkedPastDue.class),
             new EntryType("ApiKeyIssued", "1", ApiKeyIssued.class),
             new EntryType("ApiKeyRevoked", "1", ApiKeyRevoked.class),
             new EntryType("EvaluationRecorded", "1", EvaluationRecorded.class),

@@ -1,14 +1,14 @@
 package dev.ledger.core.messages;
 
-/** What became of one item of {@link AppendEntries}: its chain sequence, or a stable rejection code. */
-public record AppendOutcome(long sequence, String rejection, String detail) {
+/** What became of one item of {@link AppendEntries}: its chain sequence, or why the aggregate refused it. */
+public record AppendOutcome(long sequence, Rejection rejection) {
 
     public static AppendOutcome appended(long sequence) {
-        return new AppendOutcome(sequence, null, null);
+        return new AppendOutcome(sequence, null);
     }
 
-    public static AppendOutcome rejected(String code, String detail) {
-        return new AppendOutcome(0, code, detail);
+    public static AppendOutcome rejected(Rejection rejection) {
+        return new AppendOutcome(0, java.util.Objects.requireNonNull(rejection));
     }
 
     public boolean isAppended() {

@@ -5,7 +5,7 @@ package dev.ledger.core.messages;
  * projections, the verifier and the workers switch over it with compiler-checked exhaustiveness.
  */
 public sealed interface LedgerEvent
-        permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, ApiKeyIssued, ApiKeyRevoked,
+        permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, TenantMarkedPastDue, ApiKeyIssued, ApiKeyRevoked,
         EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded {
 
     String tenantId();

@@ -7,7 +7,9 @@ import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.messages.Rejection;
 import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantMarkedPastDue;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.TenantStatus;
@@ -48,9 +50,9 @@ public class TenantLedger {
         List<AppendOutcome> outcomes = new ArrayList<>(command.entries().size());
         for (AppendEntries.NewEntry item : command.entries()) {
             LedgerEvent entry = item.event();
-            String refusal = refusal(entry);
+            Rejection refusal = refusal(entry);
             if (refusal != null) {
-                outcomes.add(AppendOutcome.rejected(refusal, refusalDetail(refusal)));
+                outcomes.add(AppendOutcome.rejected(refusal));
                 continue;
             }
             MetaData metadata = MetaData.from(item.metadata());
@@ -62,22 +64,18 @@ public class TenantLedger {
         return outcomes;
     }
 
-    private String refusal(LedgerEvent entry) {
+    /** The decision on one entry, from the tenant's state alone: null when it may be recorded. */
+    private Rejection refusal(LedgerEvent entry) {
         return switch (entry) {
-            case TenantRegistered ignored -> "tenant_exists";
-            case StripeCustomerLinked linked when linked.stripeCustomerId().equals(stripeCustomerId) -> "already_linked";
-            case StripeCustomerLinked ignored when stripeCustomerId != null -> "stripe_customer_already_linked";
-            default -> status == TenantStatus.SUSPENDED && entry.billable().isPresent() ? "tenant_suspended" : null;
-        };
-    }
-
-    private static String refusalDetail(String code) {
-        return switch (code) {
-            case "tenant_suspended" -> "The tenant is suspended; nothing billable is recorded until it is reactivated.";
-            case "tenant_exists" -> "The tenant is already registered.";
-            case "already_linked" -> "The tenant is already linked to that Stripe customer.";
-            case "stripe_customer_already_linked" -> "The tenant is already linked to another Stripe customer; a link is never replaced.";
-            default -> code;
+            case TenantRegistered ignored -> Rejection.TENANT_EXISTS;
+            case StripeCustomerLinked linked when linked.stripeCustomerId().equals(stripeCustomerId) -> Rejection.ALREADY_LINKED;
+            case StripeCustomerLinked ignored when stripeCustomerId != null -> Rejection.STRIPE_CUSTOMER_ALREADY_LINKED;
+            // the status machine: ACTIVE -> PAST_DUE -> SUSPENDED -> ACTIVE, PAST_DUE -> ACTIVE, ACTIVE -> SUSPENDED
+            case TenantSuspended ignored when status == TenantStatus.SUSPENDED -> Rejection.TENANT_ALREADY_SUSPENDED;
+            case TenantReactivated ignored when status == TenantStatus.ACTIVE -> Rejection.TENANT_ALREADY_ACTIVE;
+            case TenantMarkedPastDue ignored when status == TenantStatus.PAST_DUE -> Rejection.TENANT_ALREADY_PAST_DUE;
+            case TenantMarkedPastDue ignored when status != TenantStatus.ACTIVE -> Rejection.TENANT_NOT_ACTIVE;
+            default -> status == TenantStatus.SUSPENDED && entry.billable().isPresent() ? Rejection.TENANT_SUSPENDED : null;
         };
     }
 
@@ -105,6 +103,12 @@ public class TenantLedger {
     void on(TenantSuspended suspended) {
         sequence++;
         status = TenantStatus.SUSPENDED;
+    }
+
+    @EventSourcingHandler
+    void on(TenantMarkedPastDue pastDue) {
+        sequence++;
+        status = TenantStatus.PAST_DUE;
     }
 
     @EventSourcingHandler

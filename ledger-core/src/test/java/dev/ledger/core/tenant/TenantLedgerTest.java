@@ -11,6 +11,7 @@ import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.messages.Rejection;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
@@ -108,8 +109,7 @@ class TenantLedgerTest {
     void aSuspendedTenantRecordsNothingBillableButStillRecordsItsReactivation() {
         UsageRecorded usage = new UsageRecorded("acme", "u1", "tokens", 5, "2026-11-21T10:00:00Z");
         TenantReactivated back = new TenantReactivated("acme", "paid", "admin");
-        AppendOutcome suspended = AppendOutcome.rejected("tenant_suspended",
-                "The tenant is suspended; nothing billable is recorded until it is reactivated.");
+        AppendOutcome suspended = AppendOutcome.rejected(Rejection.TENANT_SUSPENDED);
         fixture.given(new TenantRegistered("acme", "Acme", null, "admin"), new TenantSuspended("acme", "unpaid", "admin"))
                 .when(append(evaluation("e1"), usage, back))
                 .expectEvents(back)
@@ -122,7 +122,7 @@ class TenantLedgerTest {
                 .when(append(evaluation("e1"), new TenantRegistered("acme", "again", null, "admin"), evaluation("e2")))
                 .expectEvents(evaluation("e1"), evaluation("e2"))
                 .expectResultMessagePayloadMatching(org.hamcrest.Matchers.hasSize(3));
-        assertThat(AppendOutcome.rejected("tenant_exists", "x").isAppended()).isFalse();
+        assertThat(AppendOutcome.rejected(Rejection.TENANT_EXISTS).isAppended()).isFalse();
     }
 
     @Test
@@ -130,8 +130,7 @@ class TenantLedgerTest {
         fixture.given(new TenantRegistered("acme", "Acme", null, "admin"), new StripeCustomerLinked("acme", "cus_A", "key:svc"))
                 .when(append(new StripeCustomerLinked("acme", "cus_B", "key:svc")))
                 .expectNoEvents()
-                .expectResultMessagePayload(List.of(AppendOutcome.rejected("stripe_customer_already_linked",
-                        "The tenant is already linked to another Stripe customer; a link is never replaced.")));
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.STRIPE_CUSTOMER_ALREADY_LINKED)));
     }
 
     /**

@@ -1,0 +1,34 @@
+package dev.ledger.core.messages;
+
+/**
+ * Why the tenant's aggregate refused a command: a stable machine code (the problem+json {@code code}) and a sentence a
+ * person can act on. The web layer maps each to an HTTP status in one place ({@code Problems}); nothing else compares
+ * codes.
+ */
+public enum Rejection {
+    TENANT_EXISTS("tenant_exists", "The tenant is already registered."),
+    ALREADY_LINKED("already_linked", "The tenant is already linked to that Stripe customer."),
+    STRIPE_CUSTOMER_ALREADY_LINKED("stripe_customer_already_linked",
+            "The tenant is already linked to another Stripe customer; a link is never replaced."),
+    TENANT_SUSPENDED("tenant_suspended", "The tenant is suspended; nothing billable is recorded until it is reactivated."),
+    TENANT_ALREADY_SUSPENDED("tenant_already_suspended", "The tenant is already SUSPENDED; reactivate it first."),
+    TENANT_ALREADY_ACTIVE("tenant_already_active", "The tenant is already ACTIVE; only a SUSPENDED or PAST_DUE tenant is reactivated."),
+    TENANT_ALREADY_PAST_DUE("tenant_already_past_due", "The tenant is already PAST_DUE; its grace period runs from the first mark."),
+    TENANT_NOT_ACTIVE("tenant_not_active", "Only an ACTIVE tenant is marked PAST_DUE; a SUSPENDED tenant stays suspended until reactivated.");
+
+    private final String code;
+    private final String detail;
+
+    Rejection(String code, String detail) {
+        this.code = code;
+        this.detail = detail;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String detail() {
+        return detail;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.ledger.core.tenant;
+
+import dev.ledger.core.messages.AppendEntries;
+import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.Rejection;
+import dev.ledger.core.messages.TenantMarkedPastDue;
+import dev.ledger.core.messages.TenantReactivated;
+import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.messages.TenantSuspended;
+import dev.ledger.core.messages.UsageRecorded;
+import java.util.List;
+import java.util.Map;
+import org.axonframework.test.aggregate.AggregateTestFixture;
+import org.axonframework.test.aggregate.FixtureConfiguration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tenant's status machine: ACTIVE -> PAST_DUE -> SUSPENDED -> ACTIVE, PAST_DUE -> ACTIVE, ACTIVE -> SUSPENDED. */
+class TenantLifeTest {
+
+    private static final TenantRegistered REGISTERED = new TenantRegistered("acme", "Acme", null, "admin");
+    private static final TenantMarkedPastDue PAST_DUE =
+            new TenantMarkedPastDue("acme", "invoice.payment_failed", "in_1", "2026-12-10T00:00:00Z", "key:svc");
+    private static final TenantSuspended SUSPENDED = new TenantSuspended("acme", "grace expired", "admin");
+    private static final TenantReactivated REACTIVATED = new TenantReactivated("acme", "invoice.paid", "admin");
+    private static final UsageRecorded USAGE = new UsageRecorded("acme", "u1", "tokens", 5, "2026-12-03T10:00:00Z");
+
+    private FixtureConfiguration<TenantLedger> fixture;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new AggregateTestFixture<>(TenantLedger.class);
+    }
+
+    private static AppendEntries append(LedgerEvent... events) {
+        return AppendEntries.of("acme", List.of(events), Map.of("actor", "test"));
+    }
+
+    @Test
+    void markingAnActiveTenantPastDueRecordsItWithItsCause() {
+        fixture.given(REGISTERED)
+                .when(append(PAST_DUE))
+                .expectEvents(PAST_DUE)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(2)));
+    }
+
+    @Test
+    void aPastDueTenantStillRecordsBillableEntriesInsideItsGracePeriod() {
+        fixture.given(REGISTERED, PAST_DUE)
+                .when(append(USAGE))
+                .expectEvents(USAGE)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(3)));
+    }
+
+    @Test
+    void aPastDueTenantIsSuspendedWhenItsGraceExpires() {
+        fixture.given(REGISTERED, PAST_DUE)
+                .when(append(SUSPENDED, USAGE))
+                .expectEvents(SUSPENDED)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(3), AppendOutcome.rejected(Rejection.TENANT_SUSPENDED)));
+    }
+
+    @Test
+    void aPastDueTenantThatPaysIsActiveAgain() {
+        fixture.given(REGISTERED, PAST_DUE)
+                .when(append(REACTIVATED, PAST_DUE))
+                .expectEvents(REACTIVATED, PAST_DUE)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(3), AppendOutcome.appended(4)));
+    }
+
+    @Test
+    void aSuspendedTenantIsReactivatedAndRecordsAgain() {
+        fixture.given(REGISTERED, PAST_DUE, SUSPENDED)
+                .when(append(REACTIVATED, USAGE))
+                .expectEvents(REACTIVATED, USAGE)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(4), AppendOutcome.appended(5)));
+    }
+
+    @Test
+    void anActiveTenantIsSuspendedDirectlyByAnAdmin() {
+        fixture.given(REGISTERED)
+                .when(append(SUSPENDED))
+                .expectEvents(SUSPENDED)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(2)));
+    }
+
+    @Test
+    void suspendingASuspendedTenantIsRefused() {
+        fixture.given(REGISTERED, SUSPENDED)
+                .when(append(SUSPENDED))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_ALREADY_SUSPENDED)));
+    }
+
+    @Test
+    void reactivatingAnActiveTenantIsRefused() {
+        fixture.given(REGISTERED)
+                .when(append(REACTIVATED))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_ALREADY_ACTIVE)));
+    }
+
+    @Test
+    void markingAPastDueTenantPastDueAgainIsRefused() {
+        fixture.given(REGISTERED, PAST_DUE)
+                .when(append(PAST_DUE))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_ALREADY_PAST_DUE)));
+    }
+
+    @Test
+    void markingASuspendedTenantPastDueIsRefused() {
+        fixture.given(REGISTERED, SUSPENDED)
+                .when(append(PAST_DUE))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_NOT_ACTIVE)));
+    }
+
+    @Test
+    void aRefusedTransitionInABatchLeavesItsNeighboursRecorded() {
+        fixture.given(REGISTERED)
+                .when(append(REACTIVATED, USAGE, SUSPENDED, SUSPENDED, REACTIVATED))
+                .expectEvents(USAGE, SUSPENDED, REACTIVATED)
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_ALREADY_ACTIVE), AppendOutcome.appended(2),
+                        AppendOutcome.appended(3), AppendOutcome.rejected(Rejection.TENANT_ALREADY_SUSPENDED), AppendOutcome.appended(4)));
+    }
+}
