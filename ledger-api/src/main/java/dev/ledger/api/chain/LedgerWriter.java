@@ -38,7 +38,14 @@ public class LedgerWriter {
     private static final long APPEND_TIMEOUT_SECONDS = 20;
 
     /** A receipt, and whether it is the replay of an earlier answer. */
-    public record Written(Receipt receipt, boolean replayed) {
+    /** What became of one write of a batch: its receipt (new or replayed), or the problem that refused it. */
+    public sealed interface Answer permits Written, Refused {
+    }
+
+    public record Written(Receipt receipt, boolean replayed) implements Answer {
+    }
+
+    public record Refused(ApiProblem problem) implements Answer {
     }
 
     /**
@@ -118,8 +125,9 @@ public class LedgerWriter {
      * Many independent writes of one tenant (the batch endpoint): one read for all their keys, one group commit for
      * the new ones. Each answer is the receipt or the ApiProblem of that write alone.
      */
-    public List<Object> appendMany(String tenantId, List<Write> writes) {
-        List<Object> answers = new ArrayList<>(java.util.Collections.nCopies(writes.size(), null));
+    public List<Answer> appendMany(String tenantId, List<Write> writes) {
+        // null until settled; a write left unsettled by the group commit (a repeat, a key taken meanwhile) goes through append()
+        List<Answer> answers = new ArrayList<>(java.util.Collections.nCopies(writes.size(), null));
         Map<String, Object[]> known = new HashMap<>();
         List<String> keys = new ArrayList<>();
         for (Write w : writes) {
@@ -148,13 +156,13 @@ public class LedgerWriter {
                     answers.set(i, earlier);
                 } else if (!inThisBatch.add(CLIENT_KEY_PREFIX + w.idempotencyKey())
                         || w.entityKey() != null && !inThisBatch.add(w.entityKey())) {
-                    answers.set(i, Boolean.FALSE); // a repeat inside this batch: settled after the first one
+                    // a repeat inside this batch: settled after the first one
                 } else {
                     // this request's keys were looked up above: the batcher need not look again (the constraints still decide)
                     pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w), List.of()));
                 }
             } catch (ApiProblem problem) {
-                answers.set(i, problem);
+                answers.set(i, new Refused(problem));
             }
         }
         for (int i = 0; i < writes.size(); i++) {
@@ -164,27 +172,27 @@ public class LedgerWriter {
             try {
                 AppendBatcher.Appended a = pending.get(i).get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 if (a.keyTaken()) {
-                    answers.set(i, Boolean.FALSE); // recorded meanwhile: settled below through append()
+                    continue; // recorded meanwhile: settled below through append()
                 } else if (!a.outcome().isAppended()) {
-                    answers.set(i, rejection(a.outcome()));
+                    answers.set(i, new Refused(rejection(a.outcome())));
                 } else {
                     long seq = a.outcome().sequence();
                     answers.set(i, new Written(a.link() != null ? receipt(tenantId, seq, a.link()) : receipt(tenantId, seq), false));
                 }
             } catch (Exception e) {
-                answers.set(i, Boolean.FALSE);
+                // not confirmed by the group commit: settled below through append(), which learns its fate
             }
         }
         for (int i = 0; i < writes.size(); i++) {
-            if (Boolean.FALSE.equals(answers.get(i))) {
+            if (answers.get(i) == null) {
                 try {
                     answers.set(i, append(tenantId, writes.get(i)));
                 } catch (ApiProblem problem) {
-                    answers.set(i, problem);
+                    answers.set(i, new Refused(problem));
                 }
             }
         }
-        return answers;
+        return List.copyOf(answers);
     }
 
     /** The unique keys the append of this write stores, as idempotency_record holds them. */

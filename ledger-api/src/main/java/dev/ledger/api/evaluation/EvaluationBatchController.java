@@ -91,14 +91,14 @@ public class EvaluationBatchController {
                 results.add(failed(problem));
             }
         }
-        List<Object> answers = writes.isEmpty() ? List.of() : writer.appendMany(tenant, writes);
+        List<LedgerWriter.Answer> answers = writes.isEmpty() ? List.of() : writer.appendMany(tenant, writes);
         for (int i = 0; i < answers.size(); i++) {
-            Object a = answers.get(i);
             LedgerWriter.Write w = writes.get(i);
-            results.set(positions.get(i), a instanceof LedgerWriter.Written written
-                    ? new ItemResult(written.replayed() ? 200 : 201,
-                            written.receipt().withEvaluationId(((EvaluationRecorded) w.entry()).evaluationId()), null)
-                    : failed((ApiProblem) a));
+            results.set(positions.get(i), switch (answers.get(i)) {
+                case LedgerWriter.Written written -> new ItemResult(written.replayed() ? 200 : 201,
+                        written.receipt().withEvaluationId(((EvaluationRecorded) w.entry()).evaluationId()), null);
+                case LedgerWriter.Refused refused -> failed(refused.problem());
+            });
         }
         return new BatchResponse(results);
     }
