@@ -78,13 +78,18 @@ public final class EntryCodec {
         return canonical != null ? canonical : decodeAny(json);
     }
 
-    /** Any JSON spelling of a record (member order, whitespace, escapes, unknown members): Jackson's streaming parser. */
+    /**
+     * Any JSON spelling of a record (member order, whitespace, escapes, unknown members): Jackson's streaming parser,
+     * the reference every fast path is tested against. Strict JSON: one value, no member twice, text members are
+     * strings and {@code sequence} an integer (no {@code "3"}, {@code 3.0} or {@code 007}), and invalid UTF-8 refused.
+     */
     static StoredEntry decodeAny(byte[] json) {
         String tenant = null, eventId = null, type = null, revision = null, recordedAt = null, prev = null, hash = null;
         String payloadDigest = null;
         byte[] payload = null, metadata = null;
-        long sequence = 0;
+        Long sequence = null;
         try (JsonParser p = LedgerJson.mapper().getFactory().createParser(json)) {
+            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("not an entry record");
             }
@@ -95,27 +100,51 @@ public final class EntryCodec {
                     continue;
                 }
                 switch (name) {
-                    case "tenant_id" -> tenant = p.getValueAsString();
-                    case "sequence" -> sequence = p.getValueAsLong();
-                    case "event_id" -> eventId = p.getValueAsString();
-                    case "type" -> type = p.getValueAsString();
-                    case "revision" -> revision = p.getValueAsString();
-                    case "recorded_at" -> recordedAt = p.getValueAsString();
-                    case "payload_b64" -> payload = p.getBinaryValue();
-                    case "payload_sha256" -> payloadDigest = p.getValueAsString();
-                    case "metadata_b64" -> metadata = p.getBinaryValue();
-                    case "prev_hash" -> prev = p.getValueAsString();
-                    case "hash" -> hash = p.getValueAsString();
+                    case "tenant_id" -> tenant = text(p, name);
+                    case "sequence" -> sequence = integer(p, name);
+                    case "event_id" -> eventId = text(p, name);
+                    case "type" -> type = text(p, name);
+                    case "revision" -> revision = text(p, name);
+                    case "recorded_at" -> recordedAt = text(p, name);
+                    case "payload_b64" -> payload = binary(p, name);
+                    case "payload_sha256" -> payloadDigest = text(p, name);
+                    case "metadata_b64" -> metadata = binary(p, name);
+                    case "prev_hash" -> prev = text(p, name);
+                    case "hash" -> hash = text(p, name);
                     default -> p.skipChildren();
                 }
+            }
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("more than one JSON value");
             }
         } catch (IOException ex) {
             throw new IllegalArgumentException("not an entry record", ex);
         }
-        return new StoredEntry(required(tenant, "tenant_id"), sequence, required(eventId, "event_id"), required(type, "type"),
-                revision, required(recordedAt, "recorded_at"), payload, payloadDigest == null ? null : EntryFraming.unhex(payloadDigest),
-                required(metadata, "metadata_b64"), EntryFraming.unhex(required(prev, "prev_hash")),
-                EntryFraming.unhex(required(hash, "hash")));
+        return new StoredEntry(required(tenant, "tenant_id"), required(sequence, "sequence"), required(eventId, "event_id"),
+                required(type, "type"), revision, required(recordedAt, "recorded_at"), payload,
+                payloadDigest == null ? null : EntryFraming.unhex(payloadDigest), required(metadata, "metadata_b64"),
+                EntryFraming.unhex(required(prev, "prev_hash")), EntryFraming.unhex(required(hash, "hash")));
+    }
+
+    private static String text(JsonParser p, String name) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw new IllegalArgumentException(name + " must be a string");
+        }
+        return p.getText();
+    }
+
+    private static long integer(JsonParser p, String name) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new IllegalArgumentException(name + " must be an integer");
+        }
+        return p.getLongValue();
+    }
+
+    private static byte[] binary(JsonParser p, String name) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw new IllegalArgumentException(name + " must be a base64 string");
+        }
+        return p.getBinaryValue();
     }
 
     private static <T> T required(T value, String field) {
@@ -126,11 +155,15 @@ public final class EntryCodec {
     }
 
     public static StoredEntry fromJson(JsonNode n) {
+        JsonNode sequence = n.get("sequence");
+        if (sequence == null || !sequence.isIntegralNumber() || !sequence.canConvertToLong()) {
+            throw new IllegalArgumentException("sequence must be an integer");
+        }
         Base64.Decoder b64 = Base64.getDecoder();
-        byte[] payload = n.hasNonNull("payload_b64") ? b64.decode(n.get("payload_b64").asText()) : null;
-        byte[] digest = n.hasNonNull("payload_sha256") ? EntryFraming.unhex(n.get("payload_sha256").asText()) : null;
-        return new StoredEntry(text(n, "tenant_id"), n.path("sequence").asLong(), text(n, "event_id"), text(n, "type"),
-                n.hasNonNull("revision") ? n.get("revision").asText() : null, text(n, "recorded_at"), payload, digest,
+        byte[] payload = n.hasNonNull("payload_b64") ? b64.decode(text(n, "payload_b64")) : null;
+        byte[] digest = n.hasNonNull("payload_sha256") ? EntryFraming.unhex(text(n, "payload_sha256")) : null;
+        return new StoredEntry(text(n, "tenant_id"), sequence.longValue(), text(n, "event_id"), text(n, "type"),
+                n.hasNonNull("revision") ? text(n, "revision") : null, text(n, "recorded_at"), payload, digest,
                 b64.decode(text(n, "metadata_b64")), EntryFraming.unhex(text(n, "prev_hash")), EntryFraming.unhex(text(n, "hash")));
     }
 
@@ -138,6 +171,9 @@ public final class EntryCodec {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
             throw new IllegalArgumentException("entry record lacks " + field);
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(field + " must be a string");
         }
         return v.asText();
     }
@@ -223,7 +259,9 @@ public final class EntryCodec {
                 throw new IllegalArgumentException();
             }
             int end = JsonBytes.indexOfQuote(b, ++p, b.length);
-            if (end < 0 || !JsonBytes.isPlain(b, p, end)) {
+            // printable ASCII only: any other byte (UTF-8 to validate, an escape, a control) is the reference parser's,
+            // which refuses invalid UTF-8 instead of turning it into U+FFFD
+            if (end < 0 || !JsonBytes.isPrintableAscii(b, p, end)) {
                 throw new IllegalArgumentException();
             }
             return end;
@@ -231,7 +269,7 @@ public final class EntryCodec {
 
         private String string() {
             int end = stringEnd();
-            String s = new String(b, p, end - p, StandardCharsets.UTF_8);
+            String s = new String(b, p, end - p, StandardCharsets.ISO_8859_1); // printable ASCII: one byte, one char
             p = end + 1;
             return s;
         }

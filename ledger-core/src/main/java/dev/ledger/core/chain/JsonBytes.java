@@ -107,7 +107,8 @@ public final class JsonBytes {
 
     /**
      * The end of the run of 1 to 18 ASCII digits at {@code from} (any such number fits a long); IllegalArgumentException
-     * when there is none or it is longer, which the record readers leave to their reference parser.
+     * when there is none, it is longer, or it has a leading zero (JSON has none: Jackson refuses {@code 007}), which the
+     * record readers leave to their reference parser.
      */
     public static int digitsEnd(byte[] b, int from) {
         int p = from;
@@ -116,6 +117,9 @@ public final class JsonBytes {
         }
         if (p == from || p < b.length && b[p] >= '0' && b[p] <= '9') {
             throw new IllegalArgumentException("empty, or too long for this path");
+        }
+        if (b[from] == '0' && p - from > 1) {
+            throw new IllegalArgumentException("a leading zero: not a JSON number"); // JSON: 0, or 1-9 then digits
         }
         return p;
     }
