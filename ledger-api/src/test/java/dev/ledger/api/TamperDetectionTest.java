@@ -70,13 +70,41 @@ class TamperDetectionTest {
     /** Exports the tenant's bundle through the API and checks it with the offline verifier. */
     private static BundleVerification offline(String tenant) {
         try {
-            HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/tenants/" + tenant + "/export"))
-                    .header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-            return new BundleVerifier().verify(new ByteArrayInputStream(r.body()));
+            return new BundleVerifier().verify(new ByteArrayInputStream(export(tenant)));
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    private static byte[] export(String tenant) {
+        try {
+            HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/tenants/" + tenant + "/export"))
+                    .header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+            return r.body();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * What a worker's record check (ledger-core EntryReader and ChainVerifier, as the followers run them) finds in the
+     * exported entries, each line read as the entry record it carries: the first break, or null.
+     */
+    private static dev.ledger.core.chain.ChainVerifier.Break worker(String tenant) {
+        dev.ledger.core.chain.EntryReader reader = new dev.ledger.core.chain.EntryReader();
+        dev.ledger.core.chain.ChainVerifier chain = new dev.ledger.core.chain.ChainVerifier();
+        String prefix = "{\"kind\":\"entry\",";
+        for (String line : new String(export(tenant), StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(prefix)) {
+                dev.ledger.core.chain.EntryReader.Link l = reader.read(("{" + line.substring(prefix.length())).getBytes(StandardCharsets.UTF_8));
+                dev.ledger.core.chain.ChainVerifier.Break b = chain.accept(l.sequence(), l.prevHash(), l.hash(), l.recomputed());
+                if (b != null) {
+                    return b;
+                }
+            }
+        }
+        return null;
     }
 
     /** Runs SQL as the superuser with triggers disabled, as an attacker with database access would. */
@@ -100,6 +128,15 @@ class TamperDetectionTest {
         assertThat(result.get("status").asText()).isEqualTo("BROKEN");
         assertThat(result.get("first_broken_sequence").asLong()).as(result.toString()).isEqualTo(sequence);
         assertThat(result.get("reason").asText()).as(result.toString()).isEqualTo(reason);
+        dev.ledger.core.chain.ChainVerifier.Break seenByWorker = worker(tenant);
+        if (reason.equals("checkpoint_mismatch")) {
+            // a recomputed chain links and hashes: only signed checkpoints catch it (the meter-reader's witness checks them)
+            assertThat(seenByWorker).isNull();
+        } else {
+            assertThat(seenByWorker).as("the worker's record check").isNotNull();
+            assertThat(seenByWorker.sequence()).isEqualTo(sequence);
+            assertThat(seenByWorker.reason().name()).isEqualTo(reason);
+        }
     }
 
     @Test
