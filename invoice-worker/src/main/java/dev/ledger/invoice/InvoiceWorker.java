@@ -4,24 +4,26 @@ import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.chain.TopicBytes;
+import dev.ledger.follower.ConsumerLag;
+import dev.ledger.follower.FollowerKafka;
+import dev.ledger.follower.ProbeServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,11 +43,13 @@ import org.slf4j.LoggerFactory;
 public final class InvoiceWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InvoiceWorker.class);
+    private static final int MAX_POLL_RECORDS = 500;
+    private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
 
     private final InvoiceWorkerConfig config;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Admin admin;
-    private final ChainWatch chains = new ChainWatch();
+    private final ChainWatch chains;
     /** Which partition carries each tenant, to forget the right tenants when a partition moves away. */
     private final Map<String, Integer> tenantPartition = new HashMap<>();
     /** Assigned partitions whose first records were deleted by the topic's retention (log start offset above 0). */
@@ -62,16 +66,12 @@ public final class InvoiceWorker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean failed;
 
-    private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind) {
+    private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind, Clock clock) {
         this.config = config;
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "invoice-worker-" + UUID.randomUUID().toString().substring(0, 8));
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.putAll(config.kafkaSecurity().clientProperties());
+        this.chains = new ChainWatch(config.maxHeldPerTenant(), config.gapWait(), clock);
+        Map<String, Object> props = FollowerKafka.consumerProperties(config.kafkaBootstrapServers(), config.consumerGroup(),
+                "invoice-worker-" + UUID.randomUUID().toString().substring(0, 8), MAX_POLL_RECORDS, MAX_PARTITION_FETCH_BYTES,
+                config.kafkaSecurity());
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));
@@ -88,7 +88,8 @@ public final class InvoiceWorker implements AutoCloseable {
         Gauge.builder("invoice_worker_consumer_lag", lag, AtomicLong::get).register(registry);
         this.thread = new Thread(this::consume, "invoice-worker-consumer");
         try {
-            this.probes = ProbeServer.start(probeBind, config.httpPort(), this::isHealthy, this::isReady, registry::scrape);
+            this.probes = ProbeServer.start("invoice-worker", probeBind, config.httpPort(), this::isHealthy, this::isReady,
+                    registry::scrape, Map.of());
         } catch (RuntimeException e) {
             consumer.close();
             admin.close();
@@ -106,7 +107,12 @@ public final class InvoiceWorker implements AutoCloseable {
 
     /** {@code probeBind}: where the probe port listens (INVOICE_WORKER_BIND_ADDRESS, see {@link ProbeServer#bindAddress}). */
     public static InvoiceWorker start(InvoiceWorkerConfig config, InetAddress probeBind) {
-        return new InvoiceWorker(config, probeBind);
+        return start(config, probeBind, Clock.systemUTC());
+    }
+
+    /** {@code clock}: the worker's one clock (how long a gap has waited); tests move it. */
+    public static InvoiceWorker start(InvoiceWorkerConfig config, InetAddress probeBind, Clock clock) {
+        return new InvoiceWorker(config, probeBind, clock);
     }
 
     public long forkedTenants() {
@@ -177,6 +183,12 @@ public final class InvoiceWorker implements AutoCloseable {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
                         accept(r);
                     }
+                    for (ChainWatch.Gap g : chains.expireGaps()) {
+                        Counter.builder("invoice_worker_chain_breaks").tag("reason", g.at().reason().name()).register(registry)
+                                .increment();
+                        log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", TopicBytes.forLog(g.tenantId()),
+                                g.at().sequence(), g.at().reason(), g.at().detail());
+                    }
                     publishGauges();
                 } catch (WakeupException e) {
                     // close() was called
@@ -238,14 +250,7 @@ public final class InvoiceWorker implements AutoCloseable {
         broken.set(chains.brokenChains());
         forked.set(chains.forkedTenants());
         tenants.set(chains.tenants());
-        long total = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            OptionalLong l = consumer.currentLag(tp);
-            if (l.isPresent()) {
-                total += l.getAsLong();
-            }
-        }
-        lag.set(total);
+        lag.set(ConsumerLag.of(consumer));
     }
 
     @Override

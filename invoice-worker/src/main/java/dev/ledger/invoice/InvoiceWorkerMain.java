@@ -15,13 +15,14 @@ public final class InvoiceWorkerMain {
         java.net.InetAddress probeBind;
         try {
             config = InvoiceWorkerConfig.fromEnv(System.getenv());
-            probeBind = ProbeServer.bindAddress(System.getenv("INVOICE_WORKER_BIND_ADDRESS"));
+            probeBind = dev.ledger.follower.ProbeServer.bindAddress(System.getenv("INVOICE_WORKER_BIND_ADDRESS"),
+                    "INVOICE_WORKER_BIND_ADDRESS");
         } catch (IllegalArgumentException e) {
             System.err.println("invoice-worker: " + e.getMessage());
             System.exit(2);
             return;
         }
-        InvoiceWorker worker = InvoiceWorker.start(config, probeBind);
+        InvoiceWorker worker = InvoiceWorker.start(config, probeBind, java.time.Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();

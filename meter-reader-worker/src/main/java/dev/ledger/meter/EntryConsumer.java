@@ -9,6 +9,8 @@ import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.follower.ConsumerLag;
+import dev.ledger.follower.FollowerKafka;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -33,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -117,19 +118,11 @@ final class EntryConsumer implements Runnable {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
-        // which process and which of its consumers holds a partition shows in the group's description
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "meter-reader-" + ProcessHandle.current().pid() + "-" + index + "-"
-                + UUID.randomUUID().toString().substring(0, 4));
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
-        props.putAll(config.kafkaSecurity().clientProperties());
+        // which process and which of its consumers holds a partition shows in the group's description;
+        // one transaction (and one commit flush) per poll: large polls keep the per-entry database cost small
+        Map<String, Object> props = FollowerKafka.consumerProperties(config.kafkaBootstrapServers(), config.consumerGroup(),
+                "meter-reader-" + ProcessHandle.current().pid() + "-" + index + "-" + UUID.randomUUID().toString().substring(0, 4),
+                config.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, config.kafkaSecurity());
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
         this.preparerThreads = Math.max(1, CORES / config.consumers());
@@ -281,14 +274,7 @@ final class EntryConsumer implements Runnable {
     }
 
     private long lag() {
-        long total = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            OptionalLong l = consumer.currentLag(tp);
-            if (l.isPresent()) {
-                total += l.getAsLong();
-            }
-        }
-        return total;
+        return ConsumerLag.of(consumer);
     }
 
     // ------------------------------------------------------------------ the pipeline

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.RecentHashes;
 import dev.ledger.core.chain.EntryFraming;
 import java.time.Instant;
 
