@@ -509,6 +509,9 @@ final class EntryConsumer implements Runnable {
                 billable = redactedBillable(entry.type());
             } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
                 // a usage record as the ledger writes it, read for its meter and quantity without a parser
+            } else if (!EntryTypes.isKnown(entry.type())) {
+                // a type this worker does not know (a newer ledger's): verified, and not billable here
+                billable = null;
             } else {
                 read = EntryTypes.read(entry.type(), entry.payload());
                 billable = read.billable().orElse(null);

@@ -61,6 +61,22 @@ public final class TenantChain {
         return entry;
     }
 
+    /**
+     * Appends an entry of a type this code base may not know (a newer ledger's), with these payload bytes, as a
+     * correctly hashed next entry.
+     */
+    public synchronized StoredEntry appendOfType(String type, byte[] payload, Instant recordedAt) {
+        long next = sequence + 1;
+        String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
+        String eventId = UUID.randomUUID().toString();
+        byte[] hash = EntryFraming.hash(tenantId, next, eventId, type, "1", at, EntryFraming.sha256(payload),
+                EntryFraming.sha256(METADATA), lastHash);
+        StoredEntry entry = StoredEntry.of(tenantId, next, eventId, type, "1", at, payload, METADATA, lastHash, hash);
+        sequence = next;
+        lastHash = hash;
+        return entry;
+    }
+
     public StoredEntry registered(String name, String stripeCustomerId, Instant at) {
         return append(new TenantRegistered(tenantId, name, stripeCustomerId, "test"), at);
     }
