@@ -80,6 +80,7 @@ final class EntryConsumer implements Runnable {
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
     private final Clock clock;
+    private final UsageWindowing windowing;
     /** Keys stay bytes: a key (the tenant) is read only from a record that is not an entry. */
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Decoding and hashing threads: the cores shared among this process's consumers. */
@@ -118,6 +119,7 @@ final class EntryConsumer implements Runnable {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
+        this.windowing = new UsageWindowing(config.windowLength(), config.idleClose(), clock);
         // which process and which of its consumers holds a partition shows in the group's description;
         // one transaction (and one commit flush) per poll: large polls keep the per-entry database cost small
         Map<String, Object> props = FollowerKafka.consumerProperties(config.kafkaBootstrapServers(), config.consumerGroup(),
@@ -466,8 +468,8 @@ final class EntryConsumer implements Runnable {
             return readable ? tenantId : key;
         }
 
-        /** {@code windowSeconds}: the window length, for {@code windowStart}. */
-        static Consumed of(int partition, byte[] key, byte[] raw, EntryReader reader, long windowSeconds) {
+        /** {@code windowing}: for {@code windowStart}. */
+        static Consumed of(int partition, byte[] key, byte[] raw, EntryReader reader, UsageWindowing windowing) {
             Consumed c = new Consumed(partition, raw);
             EntryReader.Link entry;
             try {
@@ -490,7 +492,7 @@ final class EntryConsumer implements Runnable {
             c.hashHolds = Arrays.equals(entry.recomputed(), entry.hash());
             c.leafHash = MerkleTree.leafHash(c.hash);
             try {
-                c.bill(entry, windowSeconds);
+                c.bill(entry, windowing);
             } catch (RuntimeException e) {
                 // DateTimeParseException, IllegalArgumentException, UncheckedIOException, or an event class that
                 // refuses its payload: this entry stops its tenant (with an alert), not the whole consumer
@@ -499,7 +501,7 @@ final class EntryConsumer implements Runnable {
             return c;
         }
 
-        private void bill(EntryReader.Link entry, long windowSeconds) {
+        private void bill(EntryReader.Link entry, UsageWindowing windowing) {
             Instant recorded = RecordedAt.parse(entry.recordedAt());
             LedgerEvent read = null;
             LedgerEvent.BillableUnits billable;
@@ -527,7 +529,7 @@ final class EntryConsumer implements Runnable {
                 throw new IllegalArgumentException("quantity outside 0.." + UsageWindow.MAX_QUANTITY);
             }
             at = recorded;
-            windowStart = UsageWindow.startSecond(recorded.getEpochSecond(), windowSeconds);
+            windowStart = windowing.windowOf(recorded);
             if (billable != null) {
                 meter = billable.meter();
                 quantity = billable.quantity();
@@ -582,10 +584,9 @@ final class EntryConsumer implements Runnable {
 
     private void prepare(List<ConsumerRecord<byte[], byte[]>> polled, Consumed[] prepared, int from, int to) {
         EntryReader reader = READERS.get();
-        long windowSeconds = config.windowLength().toSeconds();
         for (int i = from; i < to; i++) {
             ConsumerRecord<byte[], byte[]> r = polled.get(i);
-            Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowSeconds);
+            Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowing);
             if (!c.readable) {
                 log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
                         RecordKey.forLog(c.rawKey));
@@ -668,7 +669,7 @@ final class EntryConsumer implements Runnable {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
                     // it was read once already, before it was held (so its key is never needed)
-                    apply(t, Consumed.of(item.partition, null, next, READERS.get(), config.windowLength().toSeconds()));
+                    apply(t, Consumed.of(item.partition, null, next, READERS.get(), windowing));
                 }
             }
         }
@@ -700,10 +701,7 @@ final class EntryConsumer implements Runnable {
                 t.lastRecordedAt = at;
             }
             // A late entry (ledger time before an already closed window's end) counts in the first open window.
-            long windowSeconds = config.windowLength().toSeconds();
-            long effectiveStart = t.closedThrough != null && at.isBefore(t.closedThrough)
-                    ? UsageWindow.startSecond(t.closedThrough.getEpochSecond(), windowSeconds)
-                    : entry.windowStart;
+            long effectiveStart = windowing.countsIn(t.closedThrough, at, entry.windowStart);
             // The chain has passed every window ending at or before this entry's window start.
             t.closeThrough(entry.windowStart);
             if (entry.event instanceof TenantRegistered r) {
@@ -737,7 +735,7 @@ final class EntryConsumer implements Runnable {
 
         /** Where a tenant's {@link TenantPosition.Units} spill: the batch's units per window. */
         private void addUnits(String tenantId, String meter, long windowStart, long quantity) {
-            units.merge(UsageWindow.starting(tenantId, meter, windowStart, config.windowLength()), quantity,
+            units.merge(windowing.window(tenantId, meter, windowStart), quantity,
                     TenantPosition::saturatedSum);
         }
 
@@ -814,7 +812,7 @@ final class EntryConsumer implements Runnable {
             try {
                 if (!caughtUp.isEmpty()) {
                     // Nothing of these tenants waits in Kafka: windows ending idleClose ago will get no more entries.
-                    Instant boundary = UsageWindow.startOf(now.minus(config.idleClose()), config.windowLength());
+                    Instant boundary = windowing.idleBoundary();
                     closed = store.closeIdleWindows(c, caughtUp, boundary);
                 }
                 gaps = store.expiredGaps(c, parts, now.minus(config.gapWait()));
