@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,8 @@ class FollowerInvoiceGapTest {
     @Test
     void givenAMissingSequence_whenTheClockPassesTheGapWait_thenOnlyThatTenantsChainBreaksAsASequenceGap()
             throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
+        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
+             LocalKafka kafka = LocalKafka.start(null, 0);
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
@@ -48,6 +50,7 @@ class FollowerInvoiceGapTest {
 
             FollowerMovableClock clock = new FollowerMovableClock(Instant.parse("2026-12-01T00:00:00Z"));
             try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "DATABASE_URL", postgres.jdbcUrl(),
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0",
                     "INVOICE_WORKER_GAP_WAIT_SECONDS", "60")), InetAddress.getLoopbackAddress(), clock)) {
                 await(() -> worker.verifiedEntries() >= 6 && held(worker) >= 2);
