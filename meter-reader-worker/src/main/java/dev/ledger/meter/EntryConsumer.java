@@ -4,11 +4,10 @@ import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.follower.BillableMetadata;
 import dev.ledger.follower.ConsumerLag;
 import dev.ledger.follower.FollowerKafka;
 import java.sql.Connection;
@@ -70,11 +69,10 @@ final class EntryConsumer implements Runnable {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Polls prepared or applied at once: one committing, one being prepared behind it. */
     private static final int MAX_IN_FLIGHT = 2;
-    private static final String EVALUATION_TYPE = EntryTypes.nameOf(EvaluationRecorded.class);
-    private static final String USAGE_TYPE = EntryTypes.nameOf(UsageRecorded.class);
+    private static final String REGISTERED_TYPE = EntryTypes.nameOf(TenantRegistered.class);
+    private static final String CUSTOMER_LINKED_TYPE = EntryTypes.nameOf(StripeCustomerLinked.class);
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
-    private static final LedgerEvent.BillableUnits EVALUATION_UNIT = new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
@@ -501,51 +499,32 @@ final class EntryConsumer implements Runnable {
             return c;
         }
 
+        /**
+         * What the entry bills comes from its hashed metadata keys meter and quantity alone, whatever its type (one
+         * this worker does not know included); only the entries that decide the tenant's Stripe customer are read
+         * further, from their payload.
+         */
         private void bill(EntryReader.Link entry, UsageWindowing windowing) {
             Instant recorded = RecordedAt.parse(entry.recordedAt());
+            BillableMetadata billable = BillableMetadata.read(entry.metadata(), UsageWindow.MAX_QUANTITY);
+            if (billable.refusal() != null) {
+                // keys the ledger never writes (a meter outside its names, a quantity no window can hold): this entry
+                // was not written through it, and stops its tenant, never the sums (nor the consumer)
+                unbillable = billable.refusal();
+                throw new IllegalArgumentException(billable.refusal().equals(BillableMetadata.INVALID_METER)
+                        ? "meter name outside the ledger's meter names" : "quantity outside 1.." + UsageWindow.MAX_QUANTITY);
+            }
             LedgerEvent read = null;
-            LedgerEvent.BillableUnits billable;
-            if (entry.payload() == null || entry.type().equals(EVALUATION_TYPE)) {
-                // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
-                // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
-                billable = redactedBillable(entry.type());
-            } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
-                // a usage record as the ledger writes it, read for its meter and quantity without a parser
-            } else if (!EntryTypes.isKnown(entry.type())) {
-                // a type this worker does not know (a newer ledger's): verified, and not billable here
-                billable = null;
-            } else {
+            if (entry.payload() != null && (entry.type().equals(REGISTERED_TYPE) || entry.type().equals(CUSTOMER_LINKED_TYPE))) {
                 read = EntryTypes.read(entry.type(), entry.payload());
-                billable = read.billable().orElse(null);
-            }
-            if (billable != null && !UsageWindow.isMeterName(billable.meter())) {
-                // the ledger accepts no other meter names: such an entry was not written through it
-                unbillable = "invalid_meter";
-                throw new IllegalArgumentException("meter name outside the ledger's meter names");
-            }
-            if (billable != null && (billable.quantity() < 0 || billable.quantity() > UsageWindow.MAX_QUANTITY)) {
-                // an entry no window can hold: stops its tenant, never the sums (nor the consumer)
-                unbillable = "quantity_out_of_range";
-                throw new IllegalArgumentException("quantity outside 0.." + UsageWindow.MAX_QUANTITY);
             }
             at = recorded;
             windowStart = windowing.windowOf(recorded);
-            if (billable != null) {
+            if (billable.bills()) {
                 meter = billable.meter();
                 quantity = billable.quantity();
             }
-            event = read instanceof TenantRegistered || read instanceof StripeCustomerLinked ? read : null;
-        }
-
-        /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
-        private static LedgerEvent.BillableUnits redactedBillable(String type) {
-            if (type.equals(EVALUATION_TYPE)) {
-                return EVALUATION_UNIT;
-            }
-            if (type.equals(USAGE_TYPE)) {
-                throw new IllegalArgumentException("usage record payload was redacted");
-            }
-            return null;
+            event = read;
         }
     }
 

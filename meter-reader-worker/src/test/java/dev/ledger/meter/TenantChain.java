@@ -22,7 +22,8 @@ import java.util.UUID;
 
 /**
  * Test fixture: one tenant's hash chain built the way the ledger stores it (payload = the shared mapper's bytes,
- * metadata "{}" or the write path's, type = event class name, revision "1"), so a reader re-verifies it exactly as it
+ * metadata: a billable entry's meter and quantity, with or without the rest of the write path's, type = the logical
+ * entry type, revision "1"), so a reader re-verifies it exactly as it
  * would the real one.
  */
 public final class TenantChain {
@@ -95,7 +96,7 @@ public final class TenantChain {
 
     private byte[] metadata(LedgerEvent event) {
         if (!requestMetadata) {
-            return METADATA;
+            return billableMetadata(event);
         }
         Map<String, String> m = new LinkedHashMap<>();
         m.put("actor", "key:k" + Integer.toHexString(tenantId.hashCode()));
@@ -106,6 +107,10 @@ public final class TenantChain {
         } else if (event instanceof UsageRecorded u) {
             m.put("entity_key", "usage_id:" + u.usageId());
         }
+        event.billable().ifPresent(b -> {
+            m.put("meter", b.meter());
+            m.put("quantity", Long.toString(b.quantity()));
+        });
         try {
             return LedgerJson.mapper().writeValueAsBytes(m);
         } catch (JsonProcessingException e) {
@@ -113,9 +118,15 @@ public final class TenantChain {
         }
     }
 
+    /** The metadata the ledger writes for an entry of its own: a billable entry's meter and quantity, else nothing. */
+    static byte[] billableMetadata(LedgerEvent event) {
+        return event.billable().map(b -> ("{\"meter\":\"" + b.meter() + "\",\"quantity\":\"" + b.quantity() + "\"}")
+                .getBytes(StandardCharsets.UTF_8)).orElse(METADATA);
+    }
+
     /** A correctly hashed entry after {@code prevHash}. */
     public static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash) {
-        return entry(tenantId, sequence, event, recordedAt, prevHash, METADATA);
+        return entry(tenantId, sequence, event, recordedAt, prevHash, billableMetadata(event));
     }
 
     private static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash,
