@@ -67,12 +67,17 @@ public final class TenantChain {
      * correctly hashed next entry.
      */
     public synchronized StoredEntry appendOfType(String type, byte[] payload, Instant recordedAt) {
+        return appendOfType(type, payload, METADATA, recordedAt);
+    }
+
+    /** {@link #appendOfType(String, byte[], Instant)} with these metadata bytes. */
+    public synchronized StoredEntry appendOfType(String type, byte[] payload, byte[] metadata, Instant recordedAt) {
         long next = sequence + 1;
         String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
         String eventId = UUID.randomUUID().toString();
         byte[] hash = EntryFraming.hash(tenantId, next, eventId, type, "1", at, EntryFraming.sha256(payload),
-                EntryFraming.sha256(METADATA), lastHash);
-        StoredEntry entry = StoredEntry.of(tenantId, next, eventId, type, "1", at, payload, METADATA, lastHash, hash);
+                EntryFraming.sha256(metadata), lastHash);
+        StoredEntry entry = StoredEntry.of(tenantId, next, eventId, type, "1", at, payload, metadata, lastHash, hash);
         sequence = next;
         lastHash = hash;
         return entry;
