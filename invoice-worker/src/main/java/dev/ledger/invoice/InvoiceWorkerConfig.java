@@ -1,19 +1,29 @@
 package dev.ledger.invoice;
 
+import dev.ledger.core.config.DatabaseUrl;
 import dev.ledger.core.config.KafkaClientSecurity;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * The invoice-worker's settings, validated at start-up.
  *
- * @param httpPort 0 for any free port (tests)
+ * @param database          its own database login (DATABASE_URL): its offsets, chain positions and usage live there
+ * @param migrationDatabase the owner's login for its migrations (LEDGER_MIGRATION_DATABASE_URL), or null: its own
+ * @param httpPort          0 for any free port (tests)
+ * @param gapWait           how long entries ahead of a missing sequence wait for it before the tenant's chain breaks
+ * @param maxHeldPerTenant  how many entries of one tenant may wait for a missing sequence (more breaks its chain)
  */
-public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, String consumerGroup, int httpPort) {
+public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDatabase, String kafkaBootstrapServers,
+                                  String topic, String consumerGroup, int httpPort, Duration gapWait, int maxHeldPerTenant) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "invoice-worker";
 
     public InvoiceWorkerConfig {
+        if (database == null) {
+            throw new IllegalArgumentException("DATABASE_URL is required");
+        }
         if (kafkaBootstrapServers == null || kafkaBootstrapServers.isBlank()) {
             throw new IllegalArgumentException("KAFKA_BOOTSTRAP_SERVERS is required");
         }
@@ -23,6 +33,12 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
         if (httpPort < 0 || httpPort > 65535) {
             throw new IllegalArgumentException("INVOICE_WORKER_PORT must be a port number: " + httpPort);
         }
+        if (gapWait == null || gapWait.isNegative() || gapWait.isZero()) {
+            throw new IllegalArgumentException("INVOICE_WORKER_GAP_WAIT_SECONDS must be positive");
+        }
+        if (maxHeldPerTenant < 1) {
+            throw new IllegalArgumentException("INVOICE_WORKER_MAX_HELD must be at least 1");
+        }
     }
 
     /** The Kafka TLS/SASL settings every client of the worker adds ({@link KafkaClientSecurity}). */
@@ -31,8 +47,10 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
     }
 
     /**
-     * KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082), INVOICE_WORKER_TOPIC (ledger.entries),
-     * INVOICE_WORKER_GROUP (invoice-worker); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without TLS/SASL.
+     * DATABASE_URL, LEDGER_MIGRATION_DATABASE_URL (unset), KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082),
+     * INVOICE_WORKER_TOPIC (ledger.entries), INVOICE_WORKER_GROUP (invoice-worker), INVOICE_WORKER_GAP_WAIT_SECONDS
+     * (60), INVOICE_WORKER_MAX_HELD (10000); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without
+     * TLS/SASL.
      */
     public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
         String port = env.getOrDefault("INVOICE_WORKER_PORT", "8082");
@@ -42,7 +60,7 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("INVOICE_WORKER_PORT must be a whole number: " + port);
         }
-        boolean production = "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_PRODUCTION")).strip());
+        boolean production = production(env);
         if (production || "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_KAFKA_REQUIRE_SECURE")).strip())) {
             String kafka = KafkaClientSecurity.fromEnv(env).insecurity();
             if (kafka != null) {
@@ -50,7 +68,34 @@ public record InvoiceWorkerConfig(String kafkaBootstrapServers, String topic, St
                         + (production ? " (required in production)" : " (LEDGER_KAFKA_REQUIRE_SECURE=true)"));
             }
         }
-        return new InvoiceWorkerConfig(env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),
-                env.getOrDefault("INVOICE_WORKER_GROUP", GROUP), httpPort);
+        String migration = env.get("LEDGER_MIGRATION_DATABASE_URL");
+        return new InvoiceWorkerConfig(DatabaseUrl.parse("DATABASE_URL", env.get("DATABASE_URL")),
+                migration == null || migration.isBlank() ? null : DatabaseUrl.parse("LEDGER_MIGRATION_DATABASE_URL", migration),
+                env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),
+                env.getOrDefault("INVOICE_WORKER_GROUP", GROUP), httpPort,
+                Duration.ofSeconds(number(env, "INVOICE_WORKER_GAP_WAIT_SECONDS", 60)),
+                Math.toIntExact(Math.min(Integer.MAX_VALUE, number(env, "INVOICE_WORKER_MAX_HELD", 10_000))));
+    }
+
+    static boolean production(Map<String, String> env) {
+        return "true".equalsIgnoreCase(String.valueOf(env.get("LEDGER_PRODUCTION")).strip());
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "database=" + database + ", kafka=" + kafkaBootstrapServers + ", topic=" + topic + ", group=" + consumerGroup
+                + ", port=" + httpPort + ", gapWait=" + gapWait + ", maxHeldPerTenant=" + maxHeldPerTenant;
     }
 }

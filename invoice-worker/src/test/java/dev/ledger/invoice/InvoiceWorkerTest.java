@@ -10,11 +10,11 @@ import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
 
 class InvoiceWorkerTest {
 
-    private static final byte[] METADATA = "{}".getBytes(StandardCharsets.UTF_8);
 
     @Test
     void givenChainedEntriesOnTheTopic_thenItVerifiesEachOnceFlagsTheTamperedTenantAndReportsHealthy() throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
+        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
+             LocalKafka kafka = LocalKafka.start(null, 0);
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
@@ -56,6 +56,7 @@ class InvoiceWorkerTest {
             producer.flush();
 
             try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "DATABASE_URL", postgres.jdbcUrl(),
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 12 || worker.brokenChains() < 1) && System.nanoTime() < deadline) {
@@ -86,9 +87,10 @@ class InvoiceWorkerTest {
             String eventId = UUID.randomUUID().toString();
             String recordedAt = at.plusSeconds(seq).toString();
             String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
+            byte[] metadata = WorkerForkTest.metadata(event);
             byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                    EntryFraming.sha256(METADATA), prev);
-            entries.add(StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, METADATA, prev, hash));
+                    EntryFraming.sha256(metadata), prev);
+            entries.add(StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, metadata, prev, hash));
             prev = hash;
         }
         return entries;

@@ -11,13 +11,15 @@ class ProductionInvoiceWorkerConfigTest {
 
     @Test
     void givenProductionAndPlaintextKafka_thenRefused() {
-        assertThatThrownBy(() -> InvoiceWorkerConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9092", "LEDGER_PRODUCTION", "true")))
+        assertThatThrownBy(() -> InvoiceWorkerConfig.fromEnv(Map.of("DATABASE_URL", "postgresql://invoice_worker:pw@db:5432/ledger",
+                "KAFKA_BOOTSTRAP_SERVERS", "broker:9092", "LEDGER_PRODUCTION", "true")))
                 .hasMessageContaining("invoice-worker refuses to start: Kafka needs TLS or SASL");
     }
 
     @Test
     void givenProductionAndSaslSsl_thenTaken() {
-        InvoiceWorkerConfig config = InvoiceWorkerConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093",
+        InvoiceWorkerConfig config = InvoiceWorkerConfig.fromEnv(Map.of("DATABASE_URL", "postgresql://invoice_worker:pw@db:5432/ledger",
+                "KAFKA_BOOTSTRAP_SERVERS", "broker:9093",
                 "LEDGER_PRODUCTION", "true", "KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "PLAIN",
                 "KAFKA_SASL_JAAS_CONFIG", "x required;"));
 

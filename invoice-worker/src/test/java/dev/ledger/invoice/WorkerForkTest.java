@@ -11,6 +11,7 @@ import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -48,7 +49,8 @@ class WorkerForkTest {
     @Test
     void givenAForgedRecordForAKnownSequence_thenTheInvoiceWorkerRaisesAForkAlertAndStopsOnlyThatTenant()
             throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
+        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
+             LocalKafka kafka = LocalKafka.start(null, 0);
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
@@ -68,6 +70,7 @@ class WorkerForkTest {
             producer.flush();
 
             try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "DATABASE_URL", postgres.jdbcUrl(),
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 9 || worker.forkedTenants() < 1) && System.nanoTime() < deadline) {
@@ -117,9 +120,16 @@ class WorkerForkTest {
         }
         String eventId = UUID.randomUUID().toString();
         String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
+        byte[] metadata = metadata(event);
         byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(METADATA), prev);
-        return StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, METADATA, prev, hash);
+                EntryFraming.sha256(metadata), prev);
+        return StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, metadata, prev, hash);
+    }
+
+    /** The hashed metadata the ledger writes: a billable entry's meter and quantity, else nothing. */
+    static byte[] metadata(LedgerEvent event) {
+        return event.billable().map(b -> ("{\"meter\":\"" + b.meter() + "\",\"quantity\":\"" + b.quantity() + "\"}")
+                .getBytes(StandardCharsets.UTF_8)).orElse(METADATA);
     }
 
     private static InetAddress externalAddress() throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +33,8 @@ class WorkerRetentionLossTest {
 
     @Test
     void givenTheTopicsBeginningDeletedByRetention_thenTheLossIsReportedAndTheRestOfTheChainVerified() throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
+        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
+             LocalKafka kafka = LocalKafka.start(null, 0);
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
@@ -48,6 +50,7 @@ class WorkerRetentionLossTest {
             admin.deleteRecords(Map.of(new TopicPartition("ledger.entries", 0), RecordsToDelete.beforeOffset(3))).all().get();
 
             try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "DATABASE_URL", postgres.jdbcUrl(),
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (worker.verifiedEntries() < 6 && System.nanoTime() < deadline) {

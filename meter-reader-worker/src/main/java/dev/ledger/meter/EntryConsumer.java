@@ -4,11 +4,12 @@ import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.StripeCustomerLinked;
 import dev.ledger.core.messages.TenantRegistered;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.follower.BillableMetadata;
+import dev.ledger.follower.ConsumerLag;
+import dev.ledger.follower.FollowerKafka;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -33,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -69,16 +69,16 @@ final class EntryConsumer implements Runnable {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Polls prepared or applied at once: one committing, one being prepared behind it. */
     private static final int MAX_IN_FLIGHT = 2;
-    private static final String EVALUATION_TYPE = EntryTypes.nameOf(EvaluationRecorded.class);
-    private static final String USAGE_TYPE = EntryTypes.nameOf(UsageRecorded.class);
+    private static final String REGISTERED_TYPE = EntryTypes.nameOf(TenantRegistered.class);
+    private static final String CUSTOMER_LINKED_TYPE = EntryTypes.nameOf(StripeCustomerLinked.class);
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
-    private static final LedgerEvent.BillableUnits EVALUATION_UNIT = new LedgerEvent.BillableUnits(EvaluationRecorded.METER, 1);
 
     private final MeterReaderConfig config;
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
     private final Clock clock;
+    private final UsageWindowing windowing;
     /** Keys stay bytes: a key (the tenant) is read only from a record that is not an entry. */
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Decoding and hashing threads: the cores shared among this process's consumers. */
@@ -117,19 +117,12 @@ final class EntryConsumer implements Runnable {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
-        // which process and which of its consumers holds a partition shows in the group's description
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "meter-reader-" + ProcessHandle.current().pid() + "-" + index + "-"
-                + UUID.randomUUID().toString().substring(0, 4));
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // One transaction (and one commit flush) per poll: large polls keep the per-entry database cost small.
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
-        props.putAll(config.kafkaSecurity().clientProperties());
+        this.windowing = new UsageWindowing(config.windowLength(), config.idleClose(), clock);
+        // which process and which of its consumers holds a partition shows in the group's description;
+        // one transaction (and one commit flush) per poll: large polls keep the per-entry database cost small
+        Map<String, Object> props = FollowerKafka.consumerProperties(config.kafkaBootstrapServers(), config.consumerGroup(),
+                "meter-reader-" + ProcessHandle.current().pid() + "-" + index + "-" + UUID.randomUUID().toString().substring(0, 4),
+                config.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, config.kafkaSecurity());
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AtomicInteger threads = new AtomicInteger();
         this.preparerThreads = Math.max(1, CORES / config.consumers());
@@ -281,14 +274,7 @@ final class EntryConsumer implements Runnable {
     }
 
     private long lag() {
-        long total = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            OptionalLong l = consumer.currentLag(tp);
-            if (l.isPresent()) {
-                total += l.getAsLong();
-            }
-        }
-        return total;
+        return ConsumerLag.of(consumer);
     }
 
     // ------------------------------------------------------------------ the pipeline
@@ -480,8 +466,8 @@ final class EntryConsumer implements Runnable {
             return readable ? tenantId : key;
         }
 
-        /** {@code windowSeconds}: the window length, for {@code windowStart}. */
-        static Consumed of(int partition, byte[] key, byte[] raw, EntryReader reader, long windowSeconds) {
+        /** {@code windowing}: for {@code windowStart}. */
+        static Consumed of(int partition, byte[] key, byte[] raw, EntryReader reader, UsageWindowing windowing) {
             Consumed c = new Consumed(partition, raw);
             EntryReader.Link entry;
             try {
@@ -504,7 +490,7 @@ final class EntryConsumer implements Runnable {
             c.hashHolds = Arrays.equals(entry.recomputed(), entry.hash());
             c.leafHash = MerkleTree.leafHash(c.hash);
             try {
-                c.bill(entry, windowSeconds);
+                c.bill(entry, windowing);
             } catch (RuntimeException e) {
                 // DateTimeParseException, IllegalArgumentException, UncheckedIOException, or an event class that
                 // refuses its payload: this entry stops its tenant (with an alert), not the whole consumer
@@ -513,48 +499,32 @@ final class EntryConsumer implements Runnable {
             return c;
         }
 
-        private void bill(EntryReader.Link entry, long windowSeconds) {
+        /**
+         * What the entry bills comes from its hashed metadata keys meter and quantity alone, whatever its type (one
+         * this worker does not know included); only the entries that decide the tenant's Stripe customer are read
+         * further, from their payload.
+         */
+        private void bill(EntryReader.Link entry, UsageWindowing windowing) {
             Instant recorded = RecordedAt.parse(entry.recordedAt());
+            BillableMetadata billable = BillableMetadata.read(entry.metadata(), UsageWindow.MAX_QUANTITY);
+            if (billable.refusal() != null) {
+                // keys the ledger never writes (a meter outside its names, a quantity no window can hold): this entry
+                // was not written through it, and stops its tenant, never the sums (nor the consumer)
+                unbillable = billable.refusal();
+                throw new IllegalArgumentException(billable.refusal().equals(BillableMetadata.INVALID_METER)
+                        ? "meter name outside the ledger's meter names" : "quantity outside 1.." + UsageWindow.MAX_QUANTITY);
+            }
             LedgerEvent read = null;
-            LedgerEvent.BillableUnits billable;
-            if (entry.payload() == null || entry.type().equals(EVALUATION_TYPE)) {
-                // An evaluation bills one unit by its type alone, as a redacted one does: the hot path (most
-                // entries are evaluations) skips parsing a payload whose bytes the chain link verifies.
-                billable = redactedBillable(entry.type());
-            } else if (entry.type().equals(USAGE_TYPE) && (billable = UsagePayload.billable(entry.payload())) != null) {
-                // a usage record as the ledger writes it, read for its meter and quantity without a parser
-            } else {
+            if (entry.payload() != null && (entry.type().equals(REGISTERED_TYPE) || entry.type().equals(CUSTOMER_LINKED_TYPE))) {
                 read = EntryTypes.read(entry.type(), entry.payload());
-                billable = read.billable().orElse(null);
-            }
-            if (billable != null && !UsageWindow.isMeterName(billable.meter())) {
-                // the ledger accepts no other meter names: such an entry was not written through it
-                unbillable = "invalid_meter";
-                throw new IllegalArgumentException("meter name outside the ledger's meter names");
-            }
-            if (billable != null && (billable.quantity() < 0 || billable.quantity() > UsageWindow.MAX_QUANTITY)) {
-                // an entry no window can hold: stops its tenant, never the sums (nor the consumer)
-                unbillable = "quantity_out_of_range";
-                throw new IllegalArgumentException("quantity outside 0.." + UsageWindow.MAX_QUANTITY);
             }
             at = recorded;
-            windowStart = UsageWindow.startSecond(recorded.getEpochSecond(), windowSeconds);
-            if (billable != null) {
+            windowStart = windowing.windowOf(recorded);
+            if (billable.bills()) {
                 meter = billable.meter();
                 quantity = billable.quantity();
             }
-            event = read instanceof TenantRegistered || read instanceof StripeCustomerLinked ? read : null;
-        }
-
-        /** A redacted payload still bills an evaluation (one unit by type); a usage record cannot be read. */
-        private static LedgerEvent.BillableUnits redactedBillable(String type) {
-            if (type.equals(EVALUATION_TYPE)) {
-                return EVALUATION_UNIT;
-            }
-            if (type.equals(USAGE_TYPE)) {
-                throw new IllegalArgumentException("usage record payload was redacted");
-            }
-            return null;
+            event = read;
         }
     }
 
@@ -593,10 +563,9 @@ final class EntryConsumer implements Runnable {
 
     private void prepare(List<ConsumerRecord<byte[], byte[]>> polled, Consumed[] prepared, int from, int to) {
         EntryReader reader = READERS.get();
-        long windowSeconds = config.windowLength().toSeconds();
         for (int i = from; i < to; i++) {
             ConsumerRecord<byte[], byte[]> r = polled.get(i);
-            Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowSeconds);
+            Consumed c = Consumed.of(r.partition(), r.key(), r.value(), reader, windowing);
             if (!c.readable) {
                 log.error("unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
                         RecordKey.forLog(c.rawKey));
@@ -679,7 +648,7 @@ final class EntryConsumer implements Runnable {
                 byte[] next;
                 while (!t.broken() && (next = store.takeHeld(c, tenantId, t.lastSequence + 1)) != null) {
                     // it was read once already, before it was held (so its key is never needed)
-                    apply(t, Consumed.of(item.partition, null, next, READERS.get(), config.windowLength().toSeconds()));
+                    apply(t, Consumed.of(item.partition, null, next, READERS.get(), windowing));
                 }
             }
         }
@@ -711,10 +680,7 @@ final class EntryConsumer implements Runnable {
                 t.lastRecordedAt = at;
             }
             // A late entry (ledger time before an already closed window's end) counts in the first open window.
-            long windowSeconds = config.windowLength().toSeconds();
-            long effectiveStart = t.closedThrough != null && at.isBefore(t.closedThrough)
-                    ? UsageWindow.startSecond(t.closedThrough.getEpochSecond(), windowSeconds)
-                    : entry.windowStart;
+            long effectiveStart = windowing.countsIn(t.closedThrough, at, entry.windowStart);
             // The chain has passed every window ending at or before this entry's window start.
             t.closeThrough(entry.windowStart);
             if (entry.event instanceof TenantRegistered r) {
@@ -748,7 +714,7 @@ final class EntryConsumer implements Runnable {
 
         /** Where a tenant's {@link TenantPosition.Units} spill: the batch's units per window. */
         private void addUnits(String tenantId, String meter, long windowStart, long quantity) {
-            units.merge(UsageWindow.starting(tenantId, meter, windowStart, config.windowLength()), quantity,
+            units.merge(windowing.window(tenantId, meter, windowStart), quantity,
                     TenantPosition::saturatedSum);
         }
 
@@ -825,7 +791,7 @@ final class EntryConsumer implements Runnable {
             try {
                 if (!caughtUp.isEmpty()) {
                     // Nothing of these tenants waits in Kafka: windows ending idleClose ago will get no more entries.
-                    Instant boundary = UsageWindow.startOf(now.minus(config.idleClose()), config.windowLength());
+                    Instant boundary = windowing.idleBoundary();
                     closed = store.closeIdleWindows(c, caughtUp, boundary);
                 }
                 gaps = store.expiredGaps(c, parts, now.minus(config.gapWait()));

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.Arrival;
 import java.security.MessageDigest;
 
 /**
@@ -22,10 +23,7 @@ final class ForkDetector {
 
     /** Whether a record of an already passed sequence carries another hash than the one verified for it. */
     static boolean contradicts(TenantPosition t, long sequence, byte[] hash) {
-        if (sequence == t.lastSequence) {
-            return !MessageDigest.isEqual(t.lastHash, hash);
-        }
-        return t.recent.contradicts(sequence, hash, t.lastSequence);
+        return Arrival.of(t.lastSequence, t.lastHash, t.recent, sequence, hash) == Arrival.FORK;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.ProbeServer;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -61,8 +62,8 @@ public final class MeterReader implements AutoCloseable {
         witness.ownedPartitions(this::ownedPartitions);
         this.witnessThread = witness.enabled() ? new Thread(witness, "meter-reader-checkpoints") : null;
         try {
-            this.probes = ProbeServer.start(policy.probeBindAddress(), config.httpPort(), this::isHealthy, this::isReady, this::scrape,
-                    new ParkedWindows(store, metrics, config.adminToken()));
+            this.probes = ProbeServer.start("meter-reader", policy.probeBindAddress(), config.httpPort(), this::isHealthy, this::isReady,
+                    this::scrape, java.util.Map.of("/parked", new ParkedWindows(store, metrics, config.adminToken())));
         } catch (RuntimeException e) {
             admin.close();
             store.close();

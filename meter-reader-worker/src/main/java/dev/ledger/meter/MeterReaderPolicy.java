@@ -82,18 +82,7 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
 
     /** An IP literal (no name lookups at start-up); unset or blank: loopback. */
     static InetAddress bindAddress(String value, String name) {
-        if (value == null || value.isBlank()) {
-            return InetAddress.getLoopbackAddress();
-        }
-        String v = value.trim();
-        if (!v.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
-            throw new IllegalArgumentException(name + " must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
-        }
-        try {
-            return InetAddress.getByName(v);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(name + " must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
-        }
+        return dev.ledger.follower.ProbeServer.bindAddress(value, name);
     }
 
     private static boolean bool(Map<String, String> env, String name) {

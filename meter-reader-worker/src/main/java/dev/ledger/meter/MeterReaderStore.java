@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.RecentHashes;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ledger.core.config.DatabaseUrl;

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.ProbeServer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.RecentHashes;
 import dev.ledger.core.chain.EntryFraming;
 import java.time.Instant;
 
@@ -97,8 +98,6 @@ final class TenantPosition {
 
     /** Moves the closing boundary forward to a window start (epoch seconds), never back. */
     void closeThrough(long windowStart) {
-        if (closedThrough == null || windowStart > closedThrough.getEpochSecond()) {
-            closedThrough = Instant.ofEpochSecond(windowStart);
-        }
+        closedThrough = UsageWindowing.passed(closedThrough, windowStart);
     }
 }

@@ -69,6 +69,8 @@ class MeterReaderTest {
     private static KafkaProducer<String, byte[]> producer;
 
     private final HttpClient http = HttpClient.newHttpClient();
+    /** The readers' one clock: tests move it instead of waiting for time to pass. */
+    private final BillingWorld.MovableClock clock = new BillingWorld.MovableClock();
     private final List<MeterReader> readers = new ArrayList<>();
     private String topic;
     private String group;
@@ -223,8 +225,12 @@ class MeterReaderTest {
         a.evaluation(at(20)); // sequence 3 is lost on the way
         entries.add(a.evaluation(at(30)));
 
-        MeterReader reader = start(Map.of("METER_GAP_WAIT_SECONDS", "1"));
+        MeterReader reader = start(Map.of("METER_GAP_WAIT_SECONDS", "60"));
         send(entries);
+        await(() -> queryLong("select count(*) from meter_reader_held_entry where tenant_id = 'tenant-a'") == 1,
+                "sequence 4 held");
+        assertThat(queryString("select broken_reason from meter_reader_tenant where tenant_id = 'tenant-a'")).isNull();
+        clock.advance(Duration.ofSeconds(61)); // the gap wait passes on the reader's clock, not by waiting a minute
 
         await(() -> "3:sequence_gap".equals(queryString("select broken_sequence || ':' || broken_reason "
                 + "from meter_reader_tenant where tenant_id = 'tenant-a'")), "the gap to expire");
@@ -488,7 +494,7 @@ class MeterReaderTest {
                 "METER_READER_GROUP", group));
         env.putAll(overrides);
         MeterReader reader = MeterReader.start(MeterReaderConfig.fromEnv(env)
-                .withRetry(Duration.ofMillis(50), Duration.ofSeconds(1)));
+                .withRetry(Duration.ofMillis(50), Duration.ofSeconds(1)), MeterReaderPolicy.defaults(), clock);
         readers.add(reader);
         return reader;
     }

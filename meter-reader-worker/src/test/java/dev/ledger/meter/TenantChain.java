@@ -22,7 +22,8 @@ import java.util.UUID;
 
 /**
  * Test fixture: one tenant's hash chain built the way the ledger stores it (payload = the shared mapper's bytes,
- * metadata "{}" or the write path's, type = event class name, revision "1"), so a reader re-verifies it exactly as it
+ * metadata: a billable entry's meter and quantity, with or without the rest of the write path's, type = the logical
+ * entry type, revision "1"), so a reader re-verifies it exactly as it
  * would the real one.
  */
 public final class TenantChain {
@@ -61,6 +62,27 @@ public final class TenantChain {
         return entry;
     }
 
+    /**
+     * Appends an entry of a type this code base may not know (a newer ledger's), with these payload bytes, as a
+     * correctly hashed next entry.
+     */
+    public synchronized StoredEntry appendOfType(String type, byte[] payload, Instant recordedAt) {
+        return appendOfType(type, payload, METADATA, recordedAt);
+    }
+
+    /** {@link #appendOfType(String, byte[], Instant)} with these metadata bytes. */
+    public synchronized StoredEntry appendOfType(String type, byte[] payload, byte[] metadata, Instant recordedAt) {
+        long next = sequence + 1;
+        String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
+        String eventId = UUID.randomUUID().toString();
+        byte[] hash = EntryFraming.hash(tenantId, next, eventId, type, "1", at, EntryFraming.sha256(payload),
+                EntryFraming.sha256(metadata), lastHash);
+        StoredEntry entry = StoredEntry.of(tenantId, next, eventId, type, "1", at, payload, metadata, lastHash, hash);
+        sequence = next;
+        lastHash = hash;
+        return entry;
+    }
+
     public StoredEntry registered(String name, String stripeCustomerId, Instant at) {
         return append(new TenantRegistered(tenantId, name, stripeCustomerId, "test"), at);
     }
@@ -79,7 +101,7 @@ public final class TenantChain {
 
     private byte[] metadata(LedgerEvent event) {
         if (!requestMetadata) {
-            return METADATA;
+            return billableMetadata(event);
         }
         Map<String, String> m = new LinkedHashMap<>();
         m.put("actor", "key:k" + Integer.toHexString(tenantId.hashCode()));
@@ -90,6 +112,10 @@ public final class TenantChain {
         } else if (event instanceof UsageRecorded u) {
             m.put("entity_key", "usage_id:" + u.usageId());
         }
+        event.billable().ifPresent(b -> {
+            m.put("meter", b.meter());
+            m.put("quantity", Long.toString(b.quantity()));
+        });
         try {
             return LedgerJson.mapper().writeValueAsBytes(m);
         } catch (JsonProcessingException e) {
@@ -97,9 +123,15 @@ public final class TenantChain {
         }
     }
 
+    /** The metadata the ledger writes for an entry of its own: a billable entry's meter and quantity, else nothing. */
+    static byte[] billableMetadata(LedgerEvent event) {
+        return event.billable().map(b -> ("{\"meter\":\"" + b.meter() + "\",\"quantity\":\"" + b.quantity() + "\"}")
+                .getBytes(StandardCharsets.UTF_8)).orElse(METADATA);
+    }
+
     /** A correctly hashed entry after {@code prevHash}. */
     public static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash) {
-        return entry(tenantId, sequence, event, recordedAt, prevHash, METADATA);
+        return entry(tenantId, sequence, event, recordedAt, prevHash, billableMetadata(event));
     }
 
     private static StoredEntry entry(String tenantId, long sequence, LedgerEvent event, Instant recordedAt, byte[] prevHash,

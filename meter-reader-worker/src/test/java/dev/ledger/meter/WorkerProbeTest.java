@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.ProbeServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

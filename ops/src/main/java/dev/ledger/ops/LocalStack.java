@@ -95,7 +95,9 @@ public final class LocalStack {
         // owner (postgres here); see README "External PostgreSQL".
         LocalPostgres.Login apiLogin = postgres.serviceLogin("ledger_api", "ledger_app", hex(24));
         LocalPostgres.Login meterLogin = postgres.serviceLogin("meter_reader", "meter_reader_app", hex(24));
-        say("PostgreSQL logins: ledger_api (ledger-api), meter_reader (meter-reader-worker); migrations as postgres");
+        LocalPostgres.Login invoiceLogin = postgres.serviceLogin("invoice_worker", "invoice_worker_app", hex(24));
+        say("PostgreSQL logins: ledger_api (ledger-api), meter_reader (meter-reader-worker), invoice_worker "
+                + "(invoice-worker); migrations as postgres");
         Map<String, String> common = new LinkedHashMap<>();
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         common.put("STRIPE_API_BASE", stripe.url());
@@ -125,7 +127,10 @@ public final class LocalStack {
         meterEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
         launch("meter-reader-worker", jar("meter-reader-worker"), meterEnv, METER_READER_JVM,
                 "http://127.0.0.1:" + meterPort + "/ready");
-        launch("invoice-worker", jar("invoice-worker"), workerEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
+        Map<String, String> invoiceEnv = new LinkedHashMap<>(workerEnv);
+        invoiceEnv.put("DATABASE_URL", invoiceLogin.databaseUrl());
+        invoiceEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
+        launch("invoice-worker", jar("invoice-worker"), invoiceEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
         for (Service s : services.subList(1, services.size())) {
             awaitReady(s, Duration.ofSeconds(60));
             say(s.name() + " ready (" + s.readyUrl().replace("/ready", "") + ")");
@@ -147,7 +152,7 @@ public final class LocalStack {
         System.out.println("  ledger API        " + apiUrl + "   (OpenAPI: " + apiUrl + "/v3/api-docs, metrics: " + apiUrl + "/actuator/prometheus)");
         // the key itself is never printed: a terminal's scrollback and a detached stack's log would keep it
         System.out.println("  admin key         in " + state.resolve("admin-key") + "   (LEDGER_ADMIN_KEY in stack.env)");
-        System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators; the services log in as ledger_api and meter_reader)");
+        System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators; the services log in as ledger_api, meter_reader and invoice_worker)");
         System.out.println("  Kafka             " + kafka.bootstrapServers() + "   (topic ledger.entries)");
         System.out.println("  Stripe emulator   " + stripe.url());
         System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");

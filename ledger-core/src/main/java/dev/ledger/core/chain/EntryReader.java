@@ -22,10 +22,10 @@ public final class EntryReader {
      * One record: where it sits in its chain ({@code tenantId}, {@code sequence}), the link stored with it
      * ({@code prevHash}, {@code hash}), the hash its bytes recompute to ({@code recomputed}; empty when the stored
      * fields cannot be framed, which no stored hash equals), and what it is: its type, ledger time and payload
-     * ({@code payload} null when redacted).
+     * ({@code payload} null when redacted), and its hashed metadata bytes (what a worker bills: keys meter and quantity).
      */
     public record Link(String tenantId, long sequence, String type, String recordedAt, byte[] payload, byte[] prevHash,
-                       byte[] hash, byte[] recomputed) {
+                       byte[] hash, byte[] recomputed, byte[] metadata) {
     }
 
     private static final byte[] NO_BYTES = new byte[0];
@@ -85,7 +85,8 @@ public final class EntryReader {
         } catch (IllegalArgumentException unframeable) {
             recomputed = NO_BYTES; // e.g. a prev_hash that is not 32 bytes: no stored hash can match
         }
-        return new Link(e.tenantId(), e.sequence(), e.type(), e.recordedAt(), e.payload(), e.prevHash(), e.hash(), recomputed);
+        return new Link(e.tenantId(), e.sequence(), e.type(), e.recordedAt(), e.payload(), e.prevHash(), e.hash(), recomputed,
+                e.metadata());
     }
 
     /** The canonical record, or null (or an exception) for anything else. */
@@ -149,7 +150,8 @@ public final class EntryReader {
                 .eventId(b, eventFrom, eventTo - eventFrom).type(b, typeFrom, typeTo - typeFrom)
                 .revision(revised ? b : NO_BYTES, revisionFrom, revisionTo - revisionFrom)
                 .recordedAt(b, atFrom, atTo - atFrom).digests(payloadDigest, metadataDigest, prev).hash(md);
-        return new Link(tenant, sequence, type, new String(b, atFrom, atTo - atFrom, StandardCharsets.ISO_8859_1), payload, prev, hash, recomputed);
+        return new Link(tenant, sequence, type, new String(b, atFrom, atTo - atFrom, StandardCharsets.ISO_8859_1), payload, prev, hash, recomputed,
+                metadata);
     }
 
     /**

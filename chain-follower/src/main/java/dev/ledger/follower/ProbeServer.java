@@ -1,19 +1,26 @@
-package dev.ledger.invoice;
+package dev.ledger.follower;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** {@code GET /health} (the process works), {@code GET /ready} (Kafka answers), {@code GET /metrics}. */
-final class ProbeServer implements AutoCloseable {
+/**
+ * A worker's probe port: {@code GET /health} (the process works), {@code GET /ready} (what it depends on answers),
+ * {@code GET /metrics} (Prometheus text), and whatever further endpoints the worker adds (the meter-reader's
+ * {@code /parked}).
+ */
+public final class ProbeServer implements AutoCloseable {
 
     /**
      * The JDK server waits for ever on a request that never completes; two such clients would hold both handler
@@ -21,8 +28,8 @@ final class ProbeServer implements AutoCloseable {
      * longer than {@value #MAX_REQUEST_SECONDS} s or whose answer longer than {@value #MAX_RESPONSE_SECONDS} s,
      * and bound the open connections. A property set on the command line wins.
      */
-    static final int MAX_REQUEST_SECONDS = 5;
-    static final int MAX_RESPONSE_SECONDS = 30;
+    public static final int MAX_REQUEST_SECONDS = 5;
+    public static final int MAX_RESPONSE_SECONDS = 30;
 
     static {
         System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
@@ -38,11 +45,13 @@ final class ProbeServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    static ProbeServer start(InetAddress bind, int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
+    /** {@code worker}: names its threads; {@code more}: further paths and their handlers. */
+    public static ProbeServer start(String worker, InetAddress bind, int port, BooleanSupplier healthy, BooleanSupplier ready,
+                                    Supplier<String> metrics, Map<String, HttpHandler> more) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 16);
             ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, "invoice-worker-http");
+                Thread t = new Thread(r, worker + "-http");
                 t.setDaemon(true);
                 return t;
             });
@@ -55,6 +64,7 @@ final class ProbeServer implements AutoCloseable {
                 }
                 send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             });
+            more.forEach(server::createContext);
             server.start();
             return new ProbeServer(server, executor);
         } catch (IOException e) {
@@ -62,23 +72,23 @@ final class ProbeServer implements AutoCloseable {
         }
     }
 
-    /** An IP literal for the probe port; unset or blank: loopback (no name lookups). */
-    static InetAddress bindAddress(String value) {
+    /** An IP literal for the probe port (no name lookups at start-up); unset or blank: loopback. */
+    public static InetAddress bindAddress(String value, String name) {
         if (value == null || value.isBlank()) {
             return InetAddress.getLoopbackAddress();
         }
         String v = value.trim();
-        try {
-            if (v.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
-                return InetAddress.getByName(v);
-            }
-        } catch (java.net.UnknownHostException e) {
-            // reported below
+        if (!v.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+            throw new IllegalArgumentException(name + " must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
         }
-        throw new IllegalArgumentException("INVOICE_WORKER_BIND_ADDRESS must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
+        try {
+            return InetAddress.getByName(v);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(name + " must be an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
+        }
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
@@ -97,7 +107,8 @@ final class ProbeServer implements AutoCloseable {
         return false;
     }
 
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    /** Answers {@code body} with {@code status} and closes the exchange (HEAD: headers only). */
+    public static void send(HttpExchange ex, int status, String type, String body) throws IOException {
         try (ex) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", type);

@@ -1,4 +1,4 @@
-package dev.ledger.meter;
+package dev.ledger.follower;
 
 import dev.ledger.core.chain.EntryFraming;
 import java.security.MessageDigest;
@@ -8,9 +8,9 @@ import java.security.MessageDigest;
  * what a second record of one of those sequences is compared with. {@code from} is the first sequence recorded
  * (positions stored before this existed start empty at their next entry).
  */
-final class RecentHashes {
+public final class RecentHashes {
 
-    static final int SLOTS = 64;
+    public static final int SLOTS = 64;
     private static final int HASH = EntryFraming.HASH_BYTES;
 
     private final byte[] ring = new byte[SLOTS * HASH];
@@ -18,11 +18,11 @@ final class RecentHashes {
     private Long from;
     private long last;
 
-    Long from() {
+    public Long from() {
         return from;
     }
 
-    void record(long sequence, byte[] hash) {
+    public void record(long sequence, byte[] hash) {
         if (from == null) {
             from = sequence;
         }
@@ -34,7 +34,7 @@ final class RecentHashes {
      * Whether this sequence's hash is recorded and differs from {@code hash}; false when it matches or is not known
      * (older than the ring, or from before the ring existed). {@code lastSequence}: the tenant's position.
      */
-    boolean contradicts(long sequence, byte[] hash, long lastSequence) {
+    public boolean contradicts(long sequence, byte[] hash, long lastSequence) {
         if (!knows(sequence, lastSequence)) {
             return false;
         }
@@ -42,16 +42,16 @@ final class RecentHashes {
         return !MessageDigest.isEqual(java.util.Arrays.copyOfRange(ring, at, at + HASH), hash);
     }
 
-    boolean knows(long sequence, long lastSequence) {
+    public boolean knows(long sequence, long lastSequence) {
         return from != null && sequence >= from && sequence <= lastSequence && sequence > lastSequence - SLOTS
                 && lastSequence == last;
     }
 
-    byte[] toBytes() {
+    public byte[] toBytes() {
         return from == null ? null : ring.clone();
     }
 
-    static RecentHashes fromBytes(byte[] bytes, Long from) {
+    public static RecentHashes fromBytes(byte[] bytes, Long from) {
         RecentHashes r = new RecentHashes();
         if (bytes != null && from != null && bytes.length == SLOTS * HASH) {
             System.arraycopy(bytes, 0, r.ring, 0, bytes.length);
@@ -62,7 +62,7 @@ final class RecentHashes {
     }
 
     /** The position the ring was saved at (it is saved with the tenant's last sequence). */
-    RecentHashes withLast(long lastSequence) {
+    public RecentHashes withLast(long lastSequence) {
         if (from != null) {
             last = lastSequence;
         }

@@ -1,0 +1,113 @@
+package dev.ledger.follower;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * What an entry bills, read from its hashed metadata alone: the keys {@code meter} (a string) and {@code quantity}
+ * (the decimal string of a positive long), which the ledger writes for every billable entry. Workers bill from these,
+ * never from an entry's type or payload, so an entry of a type a worker does not know still bills what it says, and
+ * one without them bills nothing.
+ *
+ * @param meter    null when the entry bills nothing
+ * @param quantity its units (0 when it bills nothing)
+ * @param refusal  why the keys are present but cannot be billed (a stable reason), or null
+ */
+public record BillableMetadata(String meter, long quantity, String refusal) {
+
+    /** An entry that bills nothing. */
+    public static final BillableMetadata NONE = new BillableMetadata(null, 0, null);
+    public static final String INVALID_METER = "invalid_meter";
+    public static final String QUANTITY_OUT_OF_RANGE = "quantity_out_of_range";
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final String METER = "meter";
+    private static final String QUANTITY = "quantity";
+
+    public boolean bills() {
+        return meter != null && refusal == null;
+    }
+
+    /**
+     * Reads the two keys of a metadata object. Either missing, or metadata that is not a JSON object: {@link #NONE}.
+     * A quantity of {@code "0"}: {@link #NONE}. Both present but a meter outside the ledger's meter names
+     * ({@code [A-Za-z0-9._:@/-]{1,100}}) or a quantity that is not a decimal number in 1..{@code maxQuantity}: a
+     * refusal (such an entry was not written by the ledger).
+     */
+    public static BillableMetadata read(byte[] metadata, long maxQuantity) {
+        if (metadata == null || metadata.length == 0) {
+            return NONE;
+        }
+        String meter = null;
+        String quantity = null;
+        try (JsonParser p = JSON.createParser(metadata)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return NONE;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals(METER)) {
+                    meter = value == JsonToken.VALUE_STRING ? p.getText() : "";
+                } else if (name.equals(QUANTITY)) {
+                    quantity = value == JsonToken.VALUE_STRING ? p.getText() : "";
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                return NONE;
+            }
+        } catch (IOException e) {
+            return NONE;
+        }
+        if (meter == null || quantity == null) {
+            return NONE;
+        }
+        if (!isMeterName(meter)) {
+            return new BillableMetadata(null, 0, INVALID_METER);
+        }
+        if (quantity.equals("0")) {
+            return NONE; // no units: nothing to bill
+        }
+        long q = positiveDecimal(quantity, maxQuantity);
+        return q < 0 ? new BillableMetadata(null, 0, QUANTITY_OUT_OF_RANGE) : new BillableMetadata(meter, q, null);
+    }
+
+    /** A meter name as the ledger accepts them: letters, digits and . _ : @ / -, 1 to 100 characters. */
+    public static boolean isMeterName(String meter) {
+        if (meter == null || meter.isEmpty() || meter.length() > 100) {
+            return false;
+        }
+        for (int i = 0; i < meter.length(); i++) {
+            char c = meter.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 1..max written without sign or leading zero, else -1. */
+    private static long positiveDecimal(String s, long max) {
+        if (s.isEmpty() || s.length() > 19 || s.charAt(0) == '0') {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            if (v > (max - (c - '0')) / 10) {
+                return -1; // past max (and so never past Long.MAX_VALUE)
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+}

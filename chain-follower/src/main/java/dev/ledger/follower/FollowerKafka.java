@@ -1,0 +1,32 @@
+package dev.ledger.follower;
+
+import dev.ledger.core.config.KafkaClientSecurity;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * The consumer settings every follower uses: committed records only, Kafka's own committed offsets never used (the
+ * follower stores its offsets with its effects), the earliest offset for a partition it has no stored offset of.
+ */
+public final class FollowerKafka {
+
+    private FollowerKafka() {
+    }
+
+    public static Map<String, Object> consumerProperties(String bootstrapServers, String group, String clientId,
+                                                         int maxPollRecords, int maxPartitionFetchBytes,
+                                                         KafkaClientSecurity security) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxPartitionFetchBytes);
+        props.putAll(security.clientProperties());
+        return props;
+    }
+}

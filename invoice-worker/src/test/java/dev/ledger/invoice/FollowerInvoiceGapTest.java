@@ -1,0 +1,90 @@
+package dev.ledger.invoice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.ops.kafka.LocalKafka;
+import dev.ledger.ops.postgres.LocalPostgres;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 12 (one chain follower): the invoice-worker holds an entry ahead of a missing one for a bounded time only,
+ * measured on its clock. Before, it held such entries in memory for ever and the tenant never showed as broken.
+ */
+class FollowerInvoiceGapTest {
+
+    @Test
+    void givenAMissingSequence_whenTheClockPassesTheGapWait_thenOnlyThatTenantsChainBreaksAsASequenceGap()
+            throws Exception {
+        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
+             LocalKafka kafka = LocalKafka.start(null, 0);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
+                     new ByteArraySerializer())) {
+            admin.createTopics(List.of(new NewTopic("ledger.entries", 2, (short) 1))).all().get();
+            List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-a", 5));
+            delivery.remove(2); // sequence 3 never arrives
+            delivery.addAll(WorkerForkTest.chain("tenant-b", 4));
+            for (StoredEntry e : delivery) {
+                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
+            }
+            producer.flush();
+
+            FollowerMovableClock clock = new FollowerMovableClock(Instant.parse("2026-12-01T00:00:00Z"));
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
+                    "DATABASE_URL", postgres.jdbcUrl(),
+                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0",
+                    "INVOICE_WORKER_GAP_WAIT_SECONDS", "60")), InetAddress.getLoopbackAddress(), clock)) {
+                await(() -> worker.verifiedEntries() >= 6 && held(worker) >= 2);
+                assertThat(worker.verifiedEntries()).isEqualTo(6); // a: 1, 2; b: 1..4
+                assertThat(worker.brokenChains()).isZero();
+
+                clock.advance(Duration.ofSeconds(59));
+                Thread.sleep(600); // a few poll rounds on a clock short of the gap wait: nothing breaks
+                assertThat(worker.brokenChains()).isZero();
+
+                clock.advance(Duration.ofSeconds(2));
+                await(() -> worker.brokenChains() >= 1);
+                assertThat(worker.brokenChains()).isEqualTo(1);
+                assertThat(metrics(worker)).contains("invoice_worker_chain_breaks_total{reason=\"sequence_gap\"} 1.0");
+                assertThat(worker.verifiedEntries()).isEqualTo(6);
+            }
+        }
+    }
+
+    private static long held(InvoiceWorker worker) throws Exception {
+        String line = metrics(worker).lines().filter(l -> l.startsWith("invoice_worker_entries_total{outcome=\"held\"}"))
+                .findFirst().orElse("x 0");
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    private static String metrics(InvoiceWorker worker) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.call() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+}
