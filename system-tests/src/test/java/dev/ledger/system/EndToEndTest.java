@@ -1,4 +1,4 @@
-package dev.ledger.api;
+package dev.ledger.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,9 @@ import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import dev.ledger.api.LedgerClient.Answer;
+import dev.ledger.api.LedgerClient;
+import dev.ledger.api.RunningLedger;
+import dev.ledger.api.SharedInfrastructure;
 import dev.ledger.invoice.InvoiceWorker;
 import dev.ledger.invoice.InvoiceWorkerConfig;
 import dev.ledger.meter.MeterReader;
