@@ -24,7 +24,7 @@ import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -62,8 +62,10 @@ public class CheckpointController {
     private final ChainAudit audit;
     private final JdbcTemplate jdbc;
     private final ReadLimits limits;
+    private final Clock clock;
 
-    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits) {
+    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits, Clock clock) {
+        this.clock = clock;
         this.checkpoints = checkpoints;
         this.audit = audit;
         this.jdbc = jdbc;
@@ -178,7 +180,7 @@ public class CheckpointController {
             OutputStream out = response.getOutputStream();
             try {
                 BundleWriter writer = new BundleWriter(out);
-                writer.header(new BundleHeader(tenantId, first, last, Instant.now().toString()));
+                writer.header(new BundleHeader(tenantId, first, last, clock.instant().toString()));
                 for (CheckpointKey k : keys) {
                     writer.key(k);
                 }
