@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** What the publication tests share: reading a topic as a worker would, and a ledger's metrics as Prometheus would. */
-final class PublicationFixtures {
+public final class PublicationFixtures {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -45,7 +45,7 @@ final class PublicationFixtures {
     }
 
     /** The value of a metric without labels on the ledger's Prometheus endpoint, or -1 when it is not there. */
-    static double metric(RunningLedger ledger, String name) throws Exception {
+    public static double metric(RunningLedger ledger, String name) throws Exception {
         String text = HTTP.send(HttpRequest.newBuilder(URI.create(ledger.url() + "/actuator/prometheus"))
                 .header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();

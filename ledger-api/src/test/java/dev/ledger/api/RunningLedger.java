@@ -1,6 +1,7 @@
 package dev.ledger.api;
 
 import dev.ledger.api.chain.EntryPublisher;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -21,6 +22,11 @@ public final class RunningLedger implements AutoCloseable {
     }
 
     public static RunningLedger start(SharedInfrastructure infra, Map<String, Object> extra) {
+        return start(infra, extra, null);
+    }
+
+    /** As {@link #start(SharedInfrastructure, Map)}, with {@code clock} as the service's one clock (null: the system's). */
+    public static RunningLedger start(SharedInfrastructure infra, Map<String, Object> extra, Clock clock) {
         Map<String, Object> props = new HashMap<>();
         props.put("server.port", 0);
         // as deployed: the service logs in as its own role, only the migrations run as the owner
@@ -31,7 +37,11 @@ public final class RunningLedger implements AutoCloseable {
         props.put("ledger.kafka-bootstrap-servers", infra.kafka.bootstrapServers());
         props.putAll(extra);
         String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new RunningLedger(new SpringApplicationBuilder(LedgerApiApplication.class).run(args));
+        SpringApplicationBuilder app = new SpringApplicationBuilder(LedgerApiApplication.class);
+        if (clock != null) {
+            app.initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock));
+        }
+        return new RunningLedger(app.run(args));
     }
 
     public static RunningLedger start(SharedInfrastructure infra) {

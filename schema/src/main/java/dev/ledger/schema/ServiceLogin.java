@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * What a service's database login may not be: a superuser (or able to become one), or the owner of the ledger's
@@ -20,6 +21,17 @@ public final class ServiceLogin {
                      where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v', 'S')
                        and pg_has_role(session_user, c.relowner, 'MEMBER'))
             """;
+
+    /**
+     * A worker's own database login: the service, its login role and the group role its grants go to, and its
+     * migrations (classpath folder and history table), which grant it its own tables and nothing of the ledger's.
+     */
+    public record WorkerLogin(String service, String login, String group, String migrations, String historyTable) {
+    }
+
+    /** Every worker that has a database, each with its own login (system-tests' ArchWorkerLoginsTest checks them). */
+    public static final List<WorkerLogin> WORKERS = List.of(
+            new WorkerLogin("meter-reader", "meter_reader", "meter_reader_app", "db/meter-reader", "flyway_meter_reader_history"));
 
     private ServiceLogin() {
     }

@@ -1,8 +1,11 @@
 package dev.ledger.api.audit;
 
+import static dev.ledger.api.auth.AuditAccess.requireAuditor;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.auth.Caller;
+import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.read.ReadLimits;
@@ -141,37 +144,6 @@ public class AuditController {
                         "a signed checkpoint covers " + beyond.size() + " entries but only " + tree.size() + " remain: the tail was cut off");
             }
             return mismatch;
-        }
-    }
-
-    /** Auditors: audit:read on their own tenant, or the admin key. */
-    /**
-     * Reading a tenant's signed checkpoints: an auditor of the tenant, or a service key (billing:write), since the
-     * workers witness the chains they bill against the ledger's latest signed checkpoint. A checkpoint reveals roots,
-     * never entries.
-     */
-    public static void requireCheckpointReader(Caller caller, String tenantId, JdbcTemplate jdbc) {
-        if (caller.kind() == Caller.Kind.SERVICE) {
-            caller.require(Scope.BILLING_WRITE);
-            requireKnown(tenantId, jdbc);
-            return;
-        }
-        requireAuditor(caller, tenantId, jdbc);
-    }
-
-    public static void requireAuditor(Caller caller, String tenantId, JdbcTemplate jdbc) {
-        if (caller.kind() == Caller.Kind.SERVICE) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Service keys cannot read entries.");
-        }
-        caller.require(Scope.AUDIT_READ);
-        caller.requireTenant(tenantId);
-        requireKnown(tenantId, jdbc);
-    }
-
-    private static void requireKnown(String tenantId, JdbcTemplate jdbc) {
-        Long known = jdbc.queryForObject("select count(*) from tenant where tenant_id = ?", Long.class, tenantId);
-        if (known == null || known == 0) {
-            throw ApiProblem.notFound("Tenant " + tenantId);
         }
     }
 

@@ -8,8 +8,8 @@ import java.security.SecureRandom;
 import java.sql.Timestamp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -42,6 +42,7 @@ public class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
     private final JdbcTemplate jdbc;
+    private final Clock clock;
     private final byte[] pepper;
     private final byte[] adminKeyHash;
     /** Verified keys for at most a second: a revoked key stops at once here and within a second elsewhere. */
@@ -51,8 +52,9 @@ public class ApiKeys {
     /** Counts committed revocations: a check that saw this count change may have read a row revoked since. */
     private final AtomicLong revocations = new AtomicLong();
 
-    public ApiKeys(JdbcTemplate jdbc, LedgerProperties props) {
+    public ApiKeys(JdbcTemplate jdbc, LedgerProperties props, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
         this.pepper = props.keyPepper().getBytes(StandardCharsets.UTF_8);
         this.adminKeyHash = mac("admin", props.adminKey());
     }
@@ -63,20 +65,20 @@ public class ApiKeys {
         String secret = randomHex(32);
         String wireScopes = scopes.stream().map(Scope::wire).sorted().collect(Collectors.joining(" "));
         jdbc.update("insert into api_key (key_id, tenant_id, secret_hash, scopes, created_at) values (?, ?, ?, ?, ?)",
-                keyId, tenantId, mac(keyId, secret), wireScopes, Timestamp.from(Instant.now()));
+                keyId, tenantId, mac(keyId, secret), wireScopes, Timestamp.from(clock.instant()));
         return new Issued(keyId, "lk_" + keyId + "_" + secret, List.of(wireScopes.split(" ")));
     }
 
     /** Marks a tenant's key revoked (in the caller's transaction); answers false when the tenant has no such live key. */
     public boolean revoke(String tenantId, String keyId) {
         return forget(keyId, jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id = ? and revoked_at is null",
-                Timestamp.from(Instant.now()), keyId, tenantId) == 1);
+                Timestamp.from(clock.instant()), keyId, tenantId) == 1);
     }
 
     /** Marks a service key revoked (in the caller's transaction); answers false when there is no such live service key. */
     public boolean revokeService(String keyId) {
         return forget(keyId, jdbc.update("update api_key set revoked_at = ? where key_id = ? and tenant_id is null and revoked_at is null",
-                Timestamp.from(Instant.now()), keyId) == 1);
+                Timestamp.from(clock.instant()), keyId) == 1);
     }
 
     /**

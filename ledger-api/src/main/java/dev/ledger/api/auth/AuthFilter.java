@@ -1,7 +1,6 @@
 package dev.ledger.api.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ledger.api.ratelimit.FailedAuthentications;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Problems;
 import jakarta.servlet.FilterChain;

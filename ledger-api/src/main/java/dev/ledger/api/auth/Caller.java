@@ -2,7 +2,6 @@ package dev.ledger.api.auth;
 
 import dev.ledger.api.web.ApiProblem;
 import java.util.Set;
-import org.springframework.http.HttpStatus;
 
 /**
  * Who is calling: the admin, a tenant key (bound to one tenant) or a service key (any tenant, billing facts only).
@@ -24,13 +23,13 @@ public record Caller(Kind kind, String keyId, String tenantId, Set<Scope> scopes
 
     public void require(Scope scope) {
         if (!isAdmin() && !scopes.contains(scope)) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "This key lacks the scope " + scope.wire() + ".");
+            throw ApiProblem.forbidden("insufficient_scope", "This key lacks the scope " + scope.wire() + ".");
         }
     }
 
     public void requireAdmin() {
         if (!isAdmin()) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "admin_only", "Only the admin key may do this.");
+            throw ApiProblem.forbidden("admin_only", "Only the admin key may do this.");
         }
     }
 
@@ -44,7 +43,7 @@ public record Caller(Kind kind, String keyId, String tenantId, Set<Scope> scopes
     /** The tenant a tenant-key write lands in; the body can never choose it. */
     public String writeTenant() {
         if (kind != Kind.TENANT) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "tenant_key_required", "Writes are made with a tenant key.");
+            throw ApiProblem.forbidden("tenant_key_required", "Writes are made with a tenant key.");
         }
         return tenantId;
     }

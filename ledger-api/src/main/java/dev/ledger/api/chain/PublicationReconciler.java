@@ -60,11 +60,12 @@ public class PublicationReconciler {
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("publication-reconciler").daemon().factory());
 
-    public PublicationReconciler(JdbcTemplate jdbc, ParkedEntries parked, PublicationProperties props, MeterRegistry metrics) {
+    public PublicationReconciler(JdbcTemplate jdbc, ParkedEntries parked, PublicationProperties props, MeterRegistry metrics,
+                                 Clock clock) {
         this.jdbc = jdbc;
         this.parked = parked;
         this.props = props;
-        this.clock = Clock.systemUTC();
+        this.clock = clock;
         Gauge.builder("ledger.publication.unpublished.tenants", unpublishedTenants, AtomicLong::get)
                 .description("chains whose committed entries stayed unpublished longer than the alert delay").register(metrics);
         Gauge.builder("ledger.publication.behind.entries", behindEntries, AtomicLong::get)

@@ -1,6 +1,7 @@
 package dev.ledger.api.chain;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -27,9 +28,11 @@ class TimeOrderedEventIds implements MessageDispatchInterceptor<EventMessage<?>>
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private final EventStore eventStore;
+    private final Clock clock;
 
-    TimeOrderedEventIds(EventStore eventStore) {
+    TimeOrderedEventIds(EventStore eventStore, Clock clock) {
         this.eventStore = eventStore;
+        this.clock = clock;
     }
 
     @Override
@@ -42,17 +45,17 @@ class TimeOrderedEventIds implements MessageDispatchInterceptor<EventMessage<?>>
         return (index, message) -> message instanceof DomainEventMessage<?> entry ? reidentified(entry) : message;
     }
 
-    private static <T> DomainEventMessage<T> reidentified(DomainEventMessage<T> entry) {
+    private <T> DomainEventMessage<T> reidentified(DomainEventMessage<T> entry) {
         return new GenericDomainEventMessage<>(entry.getType(), entry.getAggregateIdentifier(), entry.getSequenceNumber(),
-                entry.getPayload(), entry.getMetaData(), next().toString(), entry.getTimestamp());
+                entry.getPayload(), entry.getMetaData(), next(clock).toString(), entry.getTimestamp());
     }
 
-    /** 48 bits of Unix milliseconds, version 7, 74 random bits (RFC 9562 section 5.7). */
-    static UUID next() {
+    /** 48 bits of Unix milliseconds (of {@code clock}), version 7, 74 random bits (RFC 9562 section 5.7). */
+    static UUID next(Clock clock) {
         byte[] r = new byte[10];
         RANDOM.nextBytes(r);
         long randA = ((r[0] & 0x0fL) << 8) | (r[1] & 0xffL);
-        long high = (System.currentTimeMillis() << 16) | 0x7000L | randA;
+        long high = (clock.millis() << 16) | 0x7000L | randA;
         long randB = 0;
         for (int i = 2; i < 10; i++) {
             randB = (randB << 8) | (r[i] & 0xffL);

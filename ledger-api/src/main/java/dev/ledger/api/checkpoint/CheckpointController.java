@@ -2,8 +2,8 @@ package dev.ledger.api.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ledger.api.audit.AuditController;
-import dev.ledger.api.audit.ChainAudit;
+import dev.ledger.api.auth.AuditAccess;
+import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.auth.Caller;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
@@ -24,7 +24,7 @@ import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -62,8 +62,10 @@ public class CheckpointController {
     private final ChainAudit audit;
     private final JdbcTemplate jdbc;
     private final ReadLimits limits;
+    private final Clock clock;
 
-    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits) {
+    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits, Clock clock) {
+        this.clock = clock;
         this.checkpoints = checkpoints;
         this.audit = audit;
         this.jdbc = jdbc;
@@ -87,7 +89,7 @@ public class CheckpointController {
     @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/checkpoints/latest")
     public JsonNode latest(Caller caller, @PathVariable String tenantId) {
-        AuditController.requireCheckpointReader(caller, tenantId, jdbc);
+        AuditAccess.requireCheckpointReader(caller, tenantId, jdbc);
         limits.cheap(tenantId);
         return checkpoints.latest(tenantId).orElseGet(() -> checkpoints.issue(tenantId)).toJson();
     }
@@ -99,7 +101,7 @@ public class CheckpointController {
     @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
     @PostMapping("/v1/tenants/{tenantId}/checkpoints")
     public ResponseEntity<ObjectNode> issue(Caller caller, @PathVariable String tenantId) {
-        AuditController.requireAuditor(caller, tenantId, jdbc);
+        AuditAccess.requireAuditor(caller, tenantId, jdbc);
         limits.cheap(tenantId);
         return ResponseEntity.status(HttpStatus.CREATED).body(checkpoints.issue(tenantId).toJson());
     }
@@ -111,7 +113,7 @@ public class CheckpointController {
     @GetMapping("/v1/tenants/{tenantId}/entries/{sequence}/proof")
     public Proof proof(Caller caller, @PathVariable String tenantId, @PathVariable long sequence,
                        @RequestParam(required = false) Long size) {
-        AuditController.requireAuditor(caller, tenantId, jdbc);
+        AuditAccess.requireAuditor(caller, tenantId, jdbc);
         limits.cheap(tenantId);
         long head = checkpoints.head(tenantId);
         long treeSize = size == null ? head : size;
@@ -130,7 +132,7 @@ public class CheckpointController {
     @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/consistency")
     public Consistency consistency(Caller caller, @PathVariable String tenantId, @RequestParam long from, @RequestParam long to) {
-        AuditController.requireAuditor(caller, tenantId, jdbc);
+        AuditAccess.requireAuditor(caller, tenantId, jdbc);
         limits.cheap(tenantId);
         long head = checkpoints.head(tenantId);
         if (from < 1 || to < from || to > head) {
@@ -161,7 +163,7 @@ public class CheckpointController {
     @GetMapping(value = "/v1/tenants/{tenantId}/export", produces = "application/x-ndjson")
     public void export(Caller caller, @PathVariable String tenantId, @RequestParam(required = false) Long from,
                        @RequestParam(required = false) Long to, HttpServletResponse response) throws IOException {
-        AuditController.requireAuditor(caller, tenantId, jdbc);
+        AuditAccess.requireAuditor(caller, tenantId, jdbc);
         var keys = checkpoints.keys().all();
         try (ReadLimits.Permit permit = limits.longRead(tenantId, checkpoints.head(tenantId));
              ChainAudit.Session session = audit.open()) {
@@ -178,7 +180,7 @@ public class CheckpointController {
             OutputStream out = response.getOutputStream();
             try {
                 BundleWriter writer = new BundleWriter(out);
-                writer.header(new BundleHeader(tenantId, first, last, Instant.now().toString()));
+                writer.header(new BundleHeader(tenantId, first, last, clock.instant().toString()));
                 for (CheckpointKey k : keys) {
                     writer.key(k);
                 }

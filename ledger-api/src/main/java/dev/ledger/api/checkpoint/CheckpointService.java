@@ -19,6 +19,7 @@ import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.CheckpointSigner;
 import dev.ledger.core.chain.ProofIndex;
 import java.sql.PreparedStatement;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -51,13 +52,15 @@ public class CheckpointService {
     private final CheckpointSigner signer;
     private final CheckpointProperties props;
     private final ReadProperties readProps;
+    private final Clock clock;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
     private final Object[] extending = new Object[256];
     private final Counter entriesRead;
 
     public CheckpointService(JdbcTemplate jdbc, @Qualifier(ReadPool.NAME) DataSource readPool, CheckpointProperties props,
-                             ReadProperties readProps, LedgerProperties ledger, MeterRegistry meters) {
+                             ReadProperties readProps, LedgerProperties ledger, MeterRegistry meters, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
         this.reads = new JdbcTemplate(readPool);
         this.props = props;
         this.readProps = readProps;
@@ -275,7 +278,7 @@ public class CheckpointService {
             return existing.get();
         }
         byte[] root = root(tenantId, size);
-        Checkpoint c = signer.sign(tenantId, size, root, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        Checkpoint c = signer.sign(tenantId, size, root, clock.instant().truncatedTo(ChronoUnit.MILLIS));
         jdbc.update("insert into checkpoint (tenant_id, size, root_hash, issued_at, key_id, signature) values (?, ?, ?, ?, ?, ?)"
                 + " on conflict (tenant_id, size) do nothing", c.tenantId(), c.size(), c.rootHash(), c.issuedAt(), c.keyId(), c.signature());
         return at(tenantId, size).orElse(c);
@@ -302,7 +305,7 @@ public class CheckpointService {
                 Optional<Checkpoint> last = latest(tenant);
                 long head = head(tenant);
                 long lastSize = last.map(Checkpoint::size).orElse(0L);
-                boolean old = last.map(c -> Instant.parse(c.issuedAt()).plus(props.interval()).isBefore(Instant.now())).orElse(true);
+                boolean old = last.map(c -> Instant.parse(c.issuedAt()).plus(props.interval()).isBefore(clock.instant())).orElse(true);
                 if (head > lastSize && (head - lastSize >= props.everyEntries() || old)) {
                     issue(tenant);
                 }

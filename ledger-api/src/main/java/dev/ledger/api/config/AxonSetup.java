@@ -1,9 +1,6 @@
 package dev.ledger.api.config;
 
-import dev.ledger.api.tenant.TenantProjection;
 import java.util.Map;
-import org.axonframework.config.ConfigurerModule;
-import org.axonframework.eventhandling.PropagatingErrorHandler;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,10 +18,5 @@ class AxonSetup {
         return message -> Map.of();
     }
 
-    /** A projection failure must fail the append it belongs to, never be logged and skipped. */
-    @Bean
-    ConfigurerModule projectionErrorsFailTheAppend() {
-        return configurer -> configurer.eventProcessing().registerListenerInvocationErrorHandler(TenantProjection.GROUP,
-                c -> PropagatingErrorHandler.instance());
-    }
+    // the tenant projection's error handler is registered beside it (tenant/TenantProjectionErrors)
 }

@@ -37,4 +37,9 @@ public class ApiProblem extends RuntimeException {
     public static ApiProblem notFound(String what) {
         return new ApiProblem(HttpStatus.NOT_FOUND, "not_found", what + " was not found.");
     }
+
+    /** 403 with {@code code}: for the access checks outside the web package, which use no Spring HTTP type. */
+    public static ApiProblem forbidden(String code, String detail) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, code, detail);
+    }
 }

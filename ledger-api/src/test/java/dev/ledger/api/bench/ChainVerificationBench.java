@@ -3,7 +3,7 @@ package dev.ledger.api.bench;
 import dev.ledger.api.LedgerClient;
 import dev.ledger.api.RunningLedger;
 import dev.ledger.api.SharedInfrastructure;
-import dev.ledger.api.audit.ChainAudit;
+import dev.ledger.api.read.ChainAudit;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;

@@ -1,4 +1,4 @@
-package dev.ledger.api.audit;
+package dev.ledger.api.read;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

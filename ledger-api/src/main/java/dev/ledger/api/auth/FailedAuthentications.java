@@ -1,25 +1,24 @@
-package dev.ledger.api.ratelimit;
+package dev.ledger.api.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import java.time.Duration;
-import org.springframework.stereotype.Component;
 
 /**
  * Failed authentications per source address (Bucket4j): a source that used up its failures is refused before its
- * next key is even looked at, so guessing keys costs the guesser time and the ledger nothing.
+ * next key is even looked at, so guessing keys costs the guesser time and the ledger nothing. The limit is a rate-limit
+ * setting ({@code ledger.rate-limit.failed-auth-per-minute}); the bean is made in the {@code ratelimit} package.
  */
-@Component
 public class FailedAuthentications {
 
     private final long perMinute;
     private final Cache<String, Bucket> sources = Caffeine.newBuilder()
             .expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
 
-    FailedAuthentications(RateLimitProperties props) {
-        this.perMinute = Math.max(1, props.failedAuthPerMinute());
+    public FailedAuthentications(long perMinute) {
+        this.perMinute = Math.max(1, perMinute);
     }
 
     /** Seconds the source must wait before it may try again, or 0 when it may try now. */

@@ -1,4 +1,4 @@
-package dev.ledger.api.audit;
+package dev.ledger.api.read;
 
 import dev.ledger.api.chain.EntryReader;
 import dev.ledger.core.chain.MerkleTree;
@@ -23,8 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import dev.ledger.api.read.ReadPool;
-import dev.ledger.api.read.ReadProperties;
 import dev.ledger.core.chain.Checkpoint;
 import org.postgresql.copy.PGCopyInputStream;
 import org.postgresql.core.BaseConnection;

@@ -1,4 +1,4 @@
-package dev.ledger.api;
+package dev.ledger.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,10 @@ import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import dev.ledger.api.LedgerClient.Answer;
+import dev.ledger.api.LedgerClient;
+import dev.ledger.api.MovableClock;
+import dev.ledger.api.RunningLedger;
+import dev.ledger.api.SharedInfrastructure;
 import dev.ledger.invoice.InvoiceWorker;
 import dev.ledger.invoice.InvoiceWorkerConfig;
 import dev.ledger.meter.MeterReader;
@@ -32,11 +36,17 @@ import org.junit.jupiter.api.Test;
  */
 class EndToEndTest {
 
+    private static final Duration WINDOW = Duration.ofSeconds(20);
+    private static final Duration IDLE_CLOSE = Duration.ofSeconds(2);
+
     @Test
     void evaluationsPostedToTheApiArriveAsUsageInStripe() throws Exception {
         SharedInfrastructure infra = SharedInfrastructure.get();
         String topic = "e2e.entries." + System.nanoTime();
-        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic))) {
+        // one clock for the ledger (its recorded_at decides an entry's usage window) and the meter-reader (its clock
+        // closes windows): the test moves it instead of waiting for windows to pass
+        MovableClock clock = new MovableClock();
+        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic), clock)) {
             LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
             String serviceKey = admin.post("/v1/service-keys", Map.of()).body().get("key").asText();
             Map<String, String> env = new HashMap<>();
@@ -47,12 +57,12 @@ class EndToEndTest {
             env.put("LEDGER_SERVICE_KEY", serviceKey);
             env.put("METER_READER_PORT", "0");
             env.put("METER_READER_TOPIC", topic);
-            env.put("METER_WINDOW_SECONDS", "20");
-            env.put("METER_IDLE_CLOSE_SECONDS", "2");
+            env.put("METER_WINDOW_SECONDS", Long.toString(WINDOW.toSeconds()));
+            env.put("METER_IDLE_CLOSE_SECONDS", Long.toString(IDLE_CLOSE.toSeconds()));
             env.put("METER_READER_CHECKPOINT_SECONDS", "2");
             env.put("INVOICE_WORKER_PORT", "0");
             env.put("INVOICE_WORKER_TOPIC", topic);
-            try (var meterReader = MeterReader.start(MeterReaderConfig.fromEnv(env), MeterReaderPolicy.fromEnv(env), java.time.Clock.systemUTC());
+            try (var meterReader = MeterReader.start(MeterReaderConfig.fromEnv(env), MeterReaderPolicy.fromEnv(env), clock);
                  var invoiceWorker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(env))) {
 
                 String tenant = "e2e-" + System.nanoTime() % 100000;
@@ -68,7 +78,7 @@ class EndToEndTest {
                 LedgerClient client = admin.withKey(key.body().get("key").asText());
 
                 // start at a window boundary, so no usage report is written back into this chain while we post
-                Thread.sleep(20_000 - System.currentTimeMillis() % 20_000 + 200);
+                clock.advance(Duration.ofMillis(WINDOW.toMillis() - clock.millis() % WINDOW.toMillis() + 200));
                 List<Answer> receipts = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
                     Answer r = client.post("/v1/evaluations", LedgerClient.evaluation("ev_" + i), "e2e-" + i);
@@ -80,6 +90,9 @@ class EndToEndTest {
                     assertThat(receipts.get(i).body().get("prev_hash").asText()).isEqualTo(receipts.get(i - 1).body().get("hash").asText());
                 }
 
+
+                // then the window is over and idle (window length and idle close): the meter-reader closes and reports it
+                clock.advance(WINDOW.plus(IDLE_CLOSE));
 
                 StripeClient stripe = StripeClient.builder().setApiKey("sk_test_e2e").setApiBase(infra.stripe.url())
                         .setMeterEventsBase(infra.stripe.url()).build();

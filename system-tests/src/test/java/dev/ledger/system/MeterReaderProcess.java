@@ -1,4 +1,4 @@
-package dev.ledger.api;
+package dev.ledger.system;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
