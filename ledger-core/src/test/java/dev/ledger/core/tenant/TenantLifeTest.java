@@ -125,4 +125,30 @@ class TenantLifeTest {
                 .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_ALREADY_ACTIVE), AppendOutcome.appended(2),
                         AppendOutcome.appended(3), AppendOutcome.rejected(Rejection.TENANT_ALREADY_SUSPENDED), AppendOutcome.appended(4)));
     }
+
+    @Test
+    void registeringARegisteredTenantAgainIsRefused() {
+        fixture.given(REGISTERED)
+                .when(append(new TenantRegistered("acme", "Acme again", null, "admin")))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.TENANT_EXISTS)));
+    }
+
+    @Test
+    void linkingTheSameStripeCustomerTwiceIsRefusedAsAlreadyLinked() {
+        dev.ledger.core.messages.StripeCustomerLinked linked = new dev.ledger.core.messages.StripeCustomerLinked("acme", "cus_A", "key:svc");
+        fixture.given(REGISTERED, linked)
+                .when(append(linked))
+                .expectNoEvents()
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.ALREADY_LINKED)));
+    }
+
+    @Test
+    void aPastDueTenantIsStillLinkedToItsStripeCustomer() {
+        dev.ledger.core.messages.StripeCustomerLinked linked = new dev.ledger.core.messages.StripeCustomerLinked("acme", "cus_A", "key:svc");
+        fixture.given(REGISTERED, PAST_DUE)
+                .when(append(linked))
+                .expectEvents(linked)
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(3)));
+    }
 }
