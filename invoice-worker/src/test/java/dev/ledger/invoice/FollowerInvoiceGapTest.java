@@ -39,7 +39,7 @@ class FollowerInvoiceGapTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
                      new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic("ledger.entries", 2, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 2, (short) 1)));
             List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-a", 5));
             delivery.remove(2); // sequence 3 never arrives
             delivery.addAll(WorkerForkTest.chain("tenant-b", 4));

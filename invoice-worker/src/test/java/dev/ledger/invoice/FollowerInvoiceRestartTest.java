@@ -42,7 +42,7 @@ class FollowerInvoiceRestartTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
                      new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic("ledger.entries", 2, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 2, (short) 1)));
             List<StoredEntry> a = new ArrayList<>(WorkerForkTest.chain("tenant-a", 6)); // usage 2+3+4+5+6 = 20 tokens
             a.add(unknownType(a.get(5)));                                                    // sequence 7: a newer type
             List<StoredEntry> b = WorkerForkTest.chain("tenant-b", 4);                       // 2+3+4 = 9 tokens

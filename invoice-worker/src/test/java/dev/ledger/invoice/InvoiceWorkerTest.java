@@ -40,7 +40,7 @@ class InvoiceWorkerTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
                      new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic("ledger.entries", 4, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 4, (short) 1)));
             List<StoredEntry> good = chain("tenant-a", 10);
             List<StoredEntry> tampered = chain("tenant-b", 5);
             StoredEntry third = tampered.get(2);

@@ -55,7 +55,7 @@ class WorkerForkTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
                      new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic("ledger.entries", 2, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 2, (short) 1)));
             List<StoredEntry> a = chain("tenant-a", 5);
             List<StoredEntry> b = chain("tenant-b", 4);
             StoredEntry forged = entry("tenant-a", 3, new UsageRecorded("tenant-a", "forged", "tokens", 9_000,

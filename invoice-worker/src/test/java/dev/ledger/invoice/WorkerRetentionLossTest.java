@@ -39,7 +39,7 @@ class WorkerRetentionLossTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
                      new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic("ledger.entries", 1, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 1, (short) 1)));
             List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-old", 6));
             delivery.addAll(WorkerForkTest.chain("tenant-new", 3));
             for (StoredEntry e : delivery) {

@@ -115,7 +115,7 @@ final class BillingWorld implements AutoCloseable {
         int run = RUNS.incrementAndGet();
         topic = "billing.entries.run" + run + "." + System.nanoTime();
         group = "billing-run" + run;
-        servers.admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        dev.ledger.ops.kafka.LocalKafka.createTopics(servers.admin, List.of(new NewTopic(topic, partitions, (short) 1)));
         String database = "billing_run" + run + "_" + (System.nanoTime() % 100_000);
         try (Connection c = DriverManager.getConnection(servers.postgres.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute("create database " + database);

@@ -105,7 +105,7 @@ class MeterReaderTest {
         int run = RUNS.incrementAndGet();
         topic = "ledger.entries.run" + run;
         group = "meter-reader-run" + run;
-        admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
+        dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic(topic, 4, (short) 1)));
         String database = "meter_run" + run;
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute("create database " + database);

@@ -93,7 +93,7 @@ class MeterReaderCrashTest {
         run = "crash" + Long.toString(System.nanoTime() % 2_000_000_000L, 36);
         topic = run + ".entries";
         try (Admin kafka = kafkaAdmin()) {
-            kafka.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(kafka, List.of(new NewTopic(topic, PARTITIONS, (short) 1)));
         }
         // a ledger of its own (database and topic): every chain, the system chain included, starts on this topic
         infra.postgres.createDatabase(run);

@@ -348,7 +348,7 @@ public final class MeterReaderBench {
     private Published publish(String name, int entries, int windowSeconds) throws Exception {
         String topic = name + ".entries";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic(topic, partitions, (short) 1)));
             awaitLeaders(admin, topic);
         }
         StripeClient stripeClient = StripeClient.builder().setApiKey("sk_test_local").setApiBase(stripeUrl)

@@ -78,6 +78,34 @@ public final class LocalKafka implements AutoCloseable {
         return new LocalKafka(server, clientPort, dataDir == null ? dir : null);
     }
 
+    /**
+     * Creates the topics and returns once every partition has a leader in the cluster's metadata. A producer that
+     * sends the moment {@code createTopics} answers can meet NOT_LEADER_OR_FOLLOWER on a fresh partition; its
+     * idempotent retries then fail with OUT_OF_ORDER_SEQUENCE_NUMBER for good (seen under load), so fixtures wait.
+     */
+    public static void createTopics(org.apache.kafka.clients.admin.Admin admin, java.util.Collection<org.apache.kafka.clients.admin.NewTopic> topics)
+            throws Exception {
+        admin.createTopics(topics).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        java.util.List<String> names = topics.stream().map(org.apache.kafka.clients.admin.NewTopic::name).toList();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                boolean led = admin.describeTopics(names).allTopicNames().get(10, java.util.concurrent.TimeUnit.SECONDS).values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty() && !p.isr().isEmpty());
+                if (led) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException notYetKnown) {
+                // the metadata of a topic just created may not have reached the broker yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + names + " have no leader after 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
