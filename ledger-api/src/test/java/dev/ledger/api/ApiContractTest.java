@@ -129,8 +129,12 @@ class ApiContractTest {
         assertThat(examples).as("problem examples in the OpenAPI document").isNotEmpty();
     }
 
-    /** A code the service raises as {@code new ApiProblem(HttpStatus.X, "code", ...)} or maps a bare status to. */
-    private static final Pattern RAISED = Pattern.compile("HttpStatus\\.[A-Z_]+,\\s*\"([a-z][a-z0-9_]*)\"|case \\d{3} -> \"([a-z][a-z0-9_]*)\"");
+    /**
+     * A code the service raises as {@code new ApiProblem(HttpStatus.X, "code", ...)} or {@code ApiProblem.forbidden("code",
+     * ...)}, or maps a bare status to.
+     */
+    private static final Pattern RAISED = Pattern.compile("(?:HttpStatus\\.[A-Z_]+,|ApiProblem\\.forbidden\\()\\s*\"([a-z][a-z0-9_]*)\""
+            + "|case \\d{3} -> \"([a-z][a-z0-9_]*)\"");
 
     @Test
     void everyCodeTheServiceSourceRaisesIsInTheContract() throws IOException {

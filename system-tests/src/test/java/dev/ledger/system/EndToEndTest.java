@@ -21,6 +21,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +96,10 @@ class EndToEndTest {
                 }
 
 
-                // then the window is over and idle (window length and idle close): the meter-reader closes and reports it
+                // once the ledger has published them all (an entry reaching the worker after its window closed would count
+                // in the next window), the window is over and idle: the meter-reader closes it and reports it at once
+                long last = seq(receipts.get(receipts.size() - 1));
+                eventually(Duration.ofSeconds(30), () -> published(infra, tenant) >= last ? Boolean.TRUE : null);
                 clock.advance(WINDOW.plus(IDLE_CLOSE));
 
                 StripeClient stripe = StripeClient.builder().setApiKey("sk_test_e2e").setApiBase(infra.stripe.url())
@@ -116,6 +124,19 @@ class EndToEndTest {
 
     private static long seq(Answer a) {
         return a.body().get("sequence").asLong();
+    }
+
+    /** The highest sequence of the tenant's chain the ledger's publisher has passed to Kafka (0: none). */
+    private static long published(SharedInfrastructure infra, String tenant) {
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl());
+             PreparedStatement ps = c.prepareStatement("select sequence from publication_head where tenant_id = ?")) {
+            ps.setString(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            return 0;
+        }
     }
 
     private static long summaryTotal(StripeClient stripe, String customer) {

@@ -2,6 +2,7 @@ package dev.ledger.api.config;
 
 import java.time.Clock;
 import org.axonframework.eventhandling.GenericEventMessage;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -28,7 +29,29 @@ class ClockConfig {
      * as one ledger-api per process has.
      */
     @Bean
-    SmartInitializingSingleton axonEntryClock(Clock clock) {
-        return () -> GenericEventMessage.clock = clock;
+    AxonEntryClock axonEntryClock(Clock clock) {
+        return new AxonEntryClock(clock);
+    }
+
+    /** Puts the clock into Axon for the service's lifetime, and the system clock back when it stops. */
+    static final class AxonEntryClock implements SmartInitializingSingleton, DisposableBean {
+
+        private final Clock clock;
+
+        AxonEntryClock(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void afterSingletonsInstantiated() {
+            GenericEventMessage.clock = clock;
+        }
+
+        @Override
+        public void destroy() {
+            if (GenericEventMessage.clock == clock) {
+                GenericEventMessage.clock = Clock.systemUTC();
+            }
+        }
     }
 }
