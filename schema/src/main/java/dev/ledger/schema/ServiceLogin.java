@@ -31,7 +31,8 @@ public final class ServiceLogin {
 
     /** Every worker that has a database, each with its own login (system-tests' ArchWorkerLoginsTest checks them). */
     public static final List<WorkerLogin> WORKERS = List.of(
-            new WorkerLogin("meter-reader", "meter_reader", "meter_reader_app", "db/meter-reader", "flyway_meter_reader_history"));
+            new WorkerLogin("meter-reader", "meter_reader", "meter_reader_app", "db/meter-reader", "flyway_meter_reader_history"),
+            new WorkerLogin("invoice-worker", "invoice_worker", "invoice_worker_app", "db/invoice-worker", "flyway_invoice_worker_history"));
 
     private ServiceLogin() {
     }
