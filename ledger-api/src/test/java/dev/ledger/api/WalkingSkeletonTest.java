@@ -42,7 +42,10 @@ class WalkingSkeletonTest {
             JsonNode metadata = LedgerClient.parse(new String(Base64.getDecoder().decode(last.get("metadata_b64").asText())));
             List<String> names = new ArrayList<>();
             metadata.fieldNames().forEachRemaining(names::add);
-            assertThat(names).containsExactlyInAnyOrder("actor", "idempotency_key", "request_digest", "entity_key");
+            // the billable facts travel in the hashed metadata: one unit of meter evaluations
+            assertThat(names).containsExactlyInAnyOrder("actor", "idempotency_key", "request_digest", "entity_key", "meter", "quantity");
+            assertThat(metadata.get("meter").asText()).isEqualTo("evaluations");
+            assertThat(metadata.get("quantity").asText()).isEqualTo("1");
             assertThat(metadata.get("idempotency_key").asText()).isEqualTo("idem-4");
             assertThat(metadata.get("entity_key").asText()).isEqualTo("evaluation_id:ev_4");
         }
