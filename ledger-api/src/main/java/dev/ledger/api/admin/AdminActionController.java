@@ -12,7 +12,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.AdminActionRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -60,7 +60,7 @@ public class AdminActionController {
             v.error("details", "too_many", "at most 32 members");
         }
         v.throwIfInvalid();
-        AdminActionRecorded entry = new AdminActionRecorded(tenant, body.actor(), body.action(), body.target(),
+        TenantCommand.RecordAdminAction entry = new TenantCommand.RecordAdminAction(body.actor(), body.action(), body.target(),
                 body.details() == null ? Map.of() : body.details());
         LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
                 caller.actor(), null, null));

@@ -22,7 +22,7 @@ import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.VerificationRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,7 +233,7 @@ public class AuditController {
                 broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
                 broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : EntryFraming.hex(head.hash()));
         try {
-            writer.appendAll(tenantId, List.of(new VerificationRecorded(tenantId, from, to, result.status(), result.checked(),
+            writer.appendAll(tenantId, List.of(new TenantCommand.RecordVerification(from, to, result.status(), result.checked(),
                     result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
         } catch (RuntimeException e) {
             // a chain damaged below its head may refuse the append; the verdict is still the auditor's to have

@@ -14,7 +14,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.UsageReported;
+import dev.ledger.core.messages.TenantCommand;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -66,7 +66,7 @@ public class UsageReportController {
         String start = v.timestamp("window_start", body.windowStart(), true);
         String end = v.timestamp("window_end", body.windowEnd(), true);
         v.throwIfInvalid();
-        UsageReported entry = new UsageReported(tenantId, body.meter(), start, end, body.quantity(), body.stripeIdentifier());
+        TenantCommand.ReportUsage entry = new TenantCommand.ReportUsage(body.meter(), start, end, body.quantity(), body.stripeIdentifier());
         // the Stripe identifier is the idempotency key: the same report twice is one entry
         LedgerWriter.Written written = writer.append(tenantId, new LedgerWriter.Write(entry, IdempotencyKeys.server("usage-report", body.stripeIdentifier()),
                 RequestDigest.of(body), caller.actor(), null, null));

@@ -2,7 +2,7 @@ package dev.ledger.api.chain;
 
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
-import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.TenantCommand;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -43,7 +43,7 @@ public class AppendBatcher {
         static final Appended KEY_TAKEN = new Appended(null, null, true);
     }
 
-    private record Item(LedgerEvent event, Map<String, String> metadata, List<String> keys, CompletableFuture<Appended> done) {
+    private record Item(TenantCommand command, Map<String, String> metadata, List<String> keys, CompletableFuture<Appended> done) {
     }
 
     private static final class Lane {
@@ -65,8 +65,8 @@ public class AppendBatcher {
     }
 
     /** @param keys the unique keys (as stored in idempotency_record) this entry's append writes; may be empty */
-    public CompletableFuture<Appended> submit(String tenantId, LedgerEvent event, Map<String, String> metadata, List<String> keys) {
-        Item item = new Item(event, metadata, keys, new CompletableFuture<>());
+    public CompletableFuture<Appended> submit(String tenantId, TenantCommand command, Map<String, String> metadata, List<String> keys) {
+        Item item = new Item(command, metadata, keys, new CompletableFuture<>());
         Lane lane = lanes.computeIfAbsent(tenantId, t -> new Lane());
         lane.queue.add(item);
         if (lane.draining.compareAndSet(false, true)) {
@@ -207,7 +207,7 @@ public class AppendBatcher {
     }
 
     private AppendResult send(String tenantId, List<Item> batch) {
-        List<AppendEntries.NewEntry> entries = batch.stream().map(i -> new AppendEntries.NewEntry(i.event(), i.metadata())).toList();
+        List<AppendEntries.NewEntry> entries = batch.stream().map(i -> new AppendEntries.NewEntry(i.command(), i.metadata())).toList();
         return commands.sendAndWait(new AppendEntries(tenantId, entries));
     }
 

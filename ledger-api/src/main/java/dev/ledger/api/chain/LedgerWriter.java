@@ -4,7 +4,7 @@ import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
-import dev.ledger.core.messages.LedgerEvent;
+import dev.ledger.core.messages.TenantCommand;
 import dev.ledger.core.messages.RegisterTenant;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -37,7 +37,6 @@ public class LedgerWriter {
     public static final String CLIENT_KEY_PREFIX = "k:";
     private static final long APPEND_TIMEOUT_SECONDS = 20;
 
-    /** A receipt, and whether it is the replay of an earlier answer. */
     /** What became of one write of a batch: its receipt (new or replayed), or the problem that refused it. */
     public sealed interface Answer permits Written, Refused {
     }
@@ -49,10 +48,10 @@ public class LedgerWriter {
     }
 
     /**
-     * One write: the entry, the request's idempotency key and digest, and optionally a key that must be unique for
+     * One write: the command, the request's idempotency key and digest, and optionally a key that must be unique for
      * the tenant forever (e.g. "evaluation_id:ev_1") with the error code for a conflicting repeat.
      */
-    public record Write(LedgerEvent entry, String idempotencyKey, byte[] requestDigest, String actor, String entityKey,
+    public record Write(TenantCommand command, String idempotencyKey, byte[] requestDigest, String actor, String entityKey,
                         String entityConflictCode) {
     }
 
@@ -70,9 +69,9 @@ public class LedgerWriter {
         commands.sendAndWait(command);
     }
 
-    /** Appends entries the ledger records itself (admin actions), in the caller's transaction when there is one. */
-    public List<Receipt> appendAll(String tenantId, List<LedgerEvent> entries, String actor) {
-        AppendResult result = send(AppendEntries.of(tenantId, entries, Map.of(ACTOR, actor)));
+    /** Sends commands the ledger issues itself (admin actions), in the caller's transaction when there is one. */
+    public List<Receipt> appendAll(String tenantId, List<? extends TenantCommand> commands, String actor) {
+        AppendResult result = send(AppendEntries.of(tenantId, commands, Map.of(ACTOR, actor)));
         List<Receipt> receipts = new ArrayList<>();
         for (AppendOutcome o : result.outcomes()) {
             if (!o.isAppended()) {
@@ -95,7 +94,7 @@ public class LedgerWriter {
                 }
             }
             try {
-                AppendBatcher.Appended appended = batcher.submit(tenantId, write.entry(), metadata(write), keys(write))
+                AppendBatcher.Appended appended = batcher.submit(tenantId, write.command(), metadata(write), keys(write))
                         .get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 if (appended.keyTaken()) {
                     continue;
@@ -159,7 +158,7 @@ public class LedgerWriter {
                     // a repeat inside this batch: settled after the first one
                 } else {
                     // this request's keys were looked up above: the batcher need not look again (the constraints still decide)
-                    pending.set(i, batcher.submit(tenantId, w.entry(), metadata(w), List.of()));
+                    pending.set(i, batcher.submit(tenantId, w.command(), metadata(w), List.of()));
                 }
             } catch (ApiProblem problem) {
                 answers.set(i, new Refused(problem));

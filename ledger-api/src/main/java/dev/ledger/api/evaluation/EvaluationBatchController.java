@@ -19,7 +19,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -96,7 +96,7 @@ public class EvaluationBatchController {
             LedgerWriter.Write w = writes.get(i);
             results.set(positions.get(i), switch (answers.get(i)) {
                 case LedgerWriter.Written written -> new ItemResult(written.replayed() ? 200 : 201,
-                        written.receipt().withEvaluationId(((EvaluationRecorded) w.entry()).evaluationId()), null);
+                        written.receipt().withEvaluationId(((TenantCommand.RecordEvaluation) w.command()).evaluationId()), null);
                 case LedgerWriter.Refused refused -> failed(refused.problem());
             });
         }
@@ -118,7 +118,7 @@ public class EvaluationBatchController {
         } catch (Exception bad) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "The item has a value of the wrong type or an unknown enum value.");
         }
-        EvaluationRecorded entry = request.validated(tenant);
+        TenantCommand.RecordEvaluation entry = request.validated();
         return new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(request), caller.actor(),
                 "evaluation_id:" + entry.evaluationId(), "duplicate_evaluation_id");
     }

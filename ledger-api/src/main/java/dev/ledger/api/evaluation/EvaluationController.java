@@ -12,7 +12,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -47,7 +47,7 @@ public class EvaluationController {
         caller.require(Scope.EVALUATIONS_WRITE);
         String tenant = caller.writeTenant();
         String idempotencyKey = Validation.idempotencyKey(key);
-        EvaluationRecorded entry = body.validated(tenant);
+        TenantCommand.RecordEvaluation entry = body.validated();
         LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
                 caller.actor(), "evaluation_id:" + entry.evaluationId(), "duplicate_evaluation_id"));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt().withEvaluationId(entry.evaluationId()));

@@ -2,7 +2,7 @@ package dev.ledger.api.evaluation;
 
 import dev.ledger.api.web.Validation;
 import io.swagger.v3.oas.annotations.media.Schema;
-import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.TerminalState;
 import java.util.List;
@@ -19,7 +19,8 @@ public record EvaluationRequest(String evaluationId, String policyId, String pol
     static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     static final int MAX_GATES = 64;
 
-    EvaluationRecorded validated(String tenantId) {
+    /** The command this request asks for, or a validation_failed problem naming each bad field. */
+    TenantCommand.RecordEvaluation validated() {
         Validation v = new Validation()
                 .identifier("evaluation_id", evaluationId, 128)
                 .identifier("policy_id", policyId, 128)
@@ -46,7 +47,7 @@ public record EvaluationRequest(String evaluationId, String policyId, String pol
         }
         String at = v.timestamp("occurred_at", occurredAt, true);
         v.throwIfInvalid();
-        return new EvaluationRecorded(tenantId, evaluationId, policyId, policyVersion, subject, inputDigest, terminalState,
-                List.copyOf(gates), at);
+        return new TenantCommand.RecordEvaluation(evaluationId, policyId, policyVersion, subject, inputDigest, terminalState,
+                gates, at);
     }
 }

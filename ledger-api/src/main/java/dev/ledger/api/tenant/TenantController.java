@@ -12,14 +12,9 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.ApiKeyIssued;
 import dev.ledger.core.tenant.ChainIds;
-import dev.ledger.core.messages.ApiKeyRevoked;
 import dev.ledger.core.messages.RegisterTenant;
-import dev.ledger.core.messages.StripeCustomerLinked;
-import dev.ledger.core.messages.TenantMarkedPastDue;
-import dev.ledger.core.messages.TenantReactivated;
-import dev.ledger.core.messages.TenantSuspended;
+import dev.ledger.core.messages.TenantCommand;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -118,8 +113,9 @@ public class TenantController {
         return ResponseEntity.status(HttpStatus.CREATED).body(find(body.tenantId()));
     }
 
+    /** A tenant's chain opens once: the store refuses a second TenantRegistered at sequence 1. */
     private static ApiProblem tenantExists(String id) {
-        return new ApiProblem(HttpStatus.CONFLICT, "tenant_exists", "Tenant " + id + " already exists.");
+        return dev.ledger.api.web.Problems.of(dev.ledger.core.messages.Rejection.TENANT_EXISTS);
     }
 
     @Operation(summary = "Read a tenant", operationId = "getTenant",
@@ -148,7 +144,7 @@ public class TenantController {
         existingTenant(tenantId);
         Set<Scope> scopes = scopes(body.scopes(), EnumSet.complementOf(EnumSet.of(Scope.BILLING_WRITE)));
         ApiKeys.Issued issued = keys.issue(tenantId, scopes);
-        writer.appendAll(tenantId, List.of(new ApiKeyIssued(tenantId, issued.keyId(), issued.scopes(), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.IssueApiKey(issued.keyId(), issued.scopes(), caller.actor())), caller.actor());
         return newKey(issued);
     }
 
@@ -169,7 +165,7 @@ public class TenantController {
         systemChain.ensure(caller.actor());
         ApiKeys.Issued issued = transactions.execute(status -> {
             ApiKeys.Issued key = keys.issue(null, EnumSet.of(Scope.BILLING_WRITE));
-            writer.appendAll(SystemChain.TENANT_ID, List.of(new ApiKeyIssued(SystemChain.TENANT_ID, key.keyId(), key.scopes(),
+            writer.appendAll(SystemChain.TENANT_ID, List.of(new TenantCommand.IssueApiKey(key.keyId(), key.scopes(),
                     caller.actor())), caller.actor());
             return key;
         });
@@ -187,7 +183,7 @@ public class TenantController {
             if (!keys.revokeService(keyId)) {
                 throw ApiProblem.notFound("Service key " + keyId);
             }
-            writer.appendAll(SystemChain.TENANT_ID, List.of(new ApiKeyRevoked(SystemChain.TENANT_ID, keyId, caller.actor())),
+            writer.appendAll(SystemChain.TENANT_ID, List.of(new TenantCommand.RevokeApiKey(keyId, caller.actor())),
                     caller.actor());
         });
         return ResponseEntity.noContent().build();
@@ -210,7 +206,7 @@ public class TenantController {
         if (!keys.revoke(tenantId, keyId)) {
             throw ApiProblem.notFound("Key " + keyId);
         }
-        writer.appendAll(tenantId, List.of(new ApiKeyRevoked(tenantId, keyId, caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.RevokeApiKey(keyId, caller.actor())), caller.actor());
         return ResponseEntity.noContent().build();
     }
 
@@ -222,7 +218,7 @@ public class TenantController {
     public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
         existingTenant(tenantId);
-        writer.appendAll(tenantId, List.of(new TenantSuspended(tenantId, reason(body), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.Suspend(reason(body), caller.actor())), caller.actor());
         return existing(tenantId);
     }
 
@@ -234,7 +230,7 @@ public class TenantController {
     public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
         caller.requireAdmin();
         existingTenant(tenantId);
-        writer.appendAll(tenantId, List.of(new TenantReactivated(tenantId, reason(body), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.Reactivate(reason(body), caller.actor())), caller.actor());
         return existing(tenantId);
     }
 
@@ -264,7 +260,7 @@ public class TenantController {
                 throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "grace_until must be an RFC 3339 UTC time.");
             }
         }
-        writer.appendAll(tenantId, List.of(new TenantMarkedPastDue(tenantId, reason, invoiceId, graceUntil, caller.actor())),
+        writer.appendAll(tenantId, List.of(new TenantCommand.MarkPastDue(reason, invoiceId, graceUntil, caller.actor())),
                 caller.actor());
         return existing(tenantId);
     }
@@ -300,7 +296,7 @@ public class TenantController {
             throw new ApiProblem(HttpStatus.CONFLICT, "stripe_customer_already_linked",
                     "Tenant " + tenantId + " is already linked to another Stripe customer; a link is never replaced.");
         }
-        writer.appendAll(tenantId, List.of(new StripeCustomerLinked(tenantId, body.stripeCustomerId(), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.LinkStripeCustomer(body.stripeCustomerId(), caller.actor())), caller.actor());
         return existing(tenantId);
     }
 

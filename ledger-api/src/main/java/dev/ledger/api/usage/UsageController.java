@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import dev.ledger.core.messages.TenantCommand;
 import dev.ledger.core.messages.UsageRecorded;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ public class UsageController {
                     "Meter '" + body.meter() + "' is not billed by this deployment (LEDGER_ALLOWED_METERS).",
                     List.of(Map.of("field", "meter", "code", "unknown_meter")));
         }
-        UsageRecorded entry = new UsageRecorded(tenant, body.usageId(), body.meter(), body.quantity(), at);
+        TenantCommand.RecordUsage entry = new TenantCommand.RecordUsage(body.usageId(), body.meter(), body.quantity(), at);
         LedgerWriter.Written written = writer.append(tenant, new LedgerWriter.Write(entry, idempotencyKey, RequestDigest.of(body),
                 caller.actor(), "usage_id:" + entry.usageId(), "duplicate_usage_id"));
         return RequestDigest.answer(HttpStatus.CREATED, written, written.receipt().withUsageId(entry.usageId()));

@@ -2,7 +2,7 @@ package dev.ledger.api.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.messages.AdminActionRecorded;
+import dev.ledger.core.messages.TenantCommand;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -51,7 +51,7 @@ class AppendBatcherErrorTest {
     }
 
     private static CompletableFuture<AppendBatcher.Appended> submit(AppendBatcher batcher, String id) {
-        return batcher.submit("acme", new AdminActionRecorded("acme", "ops", "act", id, Map.of()), Map.of(), List.of());
+        return batcher.submit("acme", new TenantCommand.RecordAdminAction("ops", "act", id, Map.of()), Map.of(), List.of());
     }
 
     @Test
@@ -121,9 +121,9 @@ class AppendBatcherErrorTest {
         };
         AppendBatcher batcher = batcher(this::appended, jdbc);
         CompletableFuture<AppendBatcher.Appended> first = batcher.submit("acme",
-                new AdminActionRecorded("acme", "ops", "act", "first", Map.of()), Map.of(), List.of("k:first"));
+                new TenantCommand.RecordAdminAction("ops", "act", "first", Map.of()), Map.of(), List.of("k:first"));
         assertThat(first).failsWithin(5, TimeUnit.SECONDS);
-        AppendBatcher.Appended next = batcher.submit("acme", new AdminActionRecorded("acme", "ops", "act", "next", Map.of()), Map.of(),
+        AppendBatcher.Appended next = batcher.submit("acme", new TenantCommand.RecordAdminAction("ops", "act", "next", Map.of()), Map.of(),
                 List.of("k:next")).get(5, TimeUnit.SECONDS);
         assertThat(next.outcome().isAppended()).isTrue();
     }

@@ -5,28 +5,24 @@ import java.util.Map;
 import org.axonframework.modelling.command.TargetAggregateIdentifier;
 
 /**
- * Appends entries to one tenant's chain in one transaction. Items are independent: the aggregate accepts or
- * rejects each on its own and answers one {@link AppendOutcome} per item, in order.
+ * An envelope of {@link TenantCommand}s for one tenant, written in one transaction (the group commit). Items are
+ * independent: the aggregate decides each on its own and answers one {@link AppendOutcome} per item, in order.
  */
 public record AppendEntries(@TargetAggregateIdentifier String tenantId, List<NewEntry> entries) implements LedgerCommand {
 
-    /** One entry and the metadata stored (and hashed) with it: actor, idempotency key, request digest. */
-    public record NewEntry(LedgerEvent event, Map<String, String> metadata) {
+    /** One command and the metadata stored (and hashed) with the entry it records: actor, idempotency key, request digest. */
+    public record NewEntry(TenantCommand command, Map<String, String> metadata) {
         public NewEntry {
+            java.util.Objects.requireNonNull(command, "command");
             metadata = Map.copyOf(metadata);
         }
     }
 
     public AppendEntries {
         entries = List.copyOf(entries);
-        for (NewEntry e : entries) {
-            if (!e.event().tenantId().equals(tenantId)) {
-                throw new IllegalArgumentException("entry for tenant " + e.event().tenantId() + " in a command for " + tenantId);
-            }
-        }
     }
 
-    public static AppendEntries of(String tenantId, List<LedgerEvent> events, Map<String, String> metadata) {
-        return new AppendEntries(tenantId, events.stream().map(e -> new NewEntry(e, metadata)).toList());
+    public static AppendEntries of(String tenantId, List<? extends TenantCommand> commands, Map<String, String> metadata) {
+        return new AppendEntries(tenantId, commands.stream().map(c -> new NewEntry(c, metadata)).toList());
     }
 }

@@ -3,7 +3,8 @@ package dev.ledger.core.messages;
 /**
  * Why the tenant's aggregate refused a command: a stable machine code (the problem+json {@code code}) and a sentence a
  * person can act on. The web layer maps each to an HTTP status in one place ({@code Problems}); nothing else compares
- * codes.
+ * codes. {@code TENANT_EXISTS} is the one refusal the store makes rather than the aggregate: a tenant's chain opens
+ * once, and a second registration finds its first entry taken.
  */
 public enum Rejection {
     TENANT_EXISTS("tenant_exists", "The tenant is already registered."),

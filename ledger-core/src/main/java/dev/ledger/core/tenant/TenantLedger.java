@@ -3,17 +3,36 @@ package dev.ledger.core.tenant;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import dev.ledger.core.messages.AdminActionRecorded;
+import dev.ledger.core.messages.ApiKeyIssued;
+import dev.ledger.core.messages.ApiKeyRevoked;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.messages.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.RegisterTenant;
 import dev.ledger.core.messages.Rejection;
 import dev.ledger.core.messages.StripeCustomerLinked;
+import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.messages.TenantCommand.IssueApiKey;
+import dev.ledger.core.messages.TenantCommand.LinkStripeCustomer;
+import dev.ledger.core.messages.TenantCommand.MarkPastDue;
+import dev.ledger.core.messages.TenantCommand.Reactivate;
+import dev.ledger.core.messages.TenantCommand.RecordAdminAction;
+import dev.ledger.core.messages.TenantCommand.RecordEvaluation;
+import dev.ledger.core.messages.TenantCommand.RecordUsage;
+import dev.ledger.core.messages.TenantCommand.RecordVerification;
+import dev.ledger.core.messages.TenantCommand.ReportUsage;
+import dev.ledger.core.messages.TenantCommand.RevokeApiKey;
+import dev.ledger.core.messages.TenantCommand.Suspend;
 import dev.ledger.core.messages.TenantMarkedPastDue;
 import dev.ledger.core.messages.TenantReactivated;
 import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.TenantStatus;
 import dev.ledger.core.messages.TenantSuspended;
+import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.messages.UsageReported;
+import dev.ledger.core.messages.VerificationRecorded;
 import java.util.ArrayList;
 import java.util.List;
 import org.axonframework.commandhandling.CommandHandler;
@@ -49,12 +68,13 @@ public class TenantLedger {
     public List<AppendOutcome> handle(AppendEntries command) {
         List<AppendOutcome> outcomes = new ArrayList<>(command.entries().size());
         for (AppendEntries.NewEntry item : command.entries()) {
-            LedgerEvent entry = item.event();
-            Rejection refusal = refusal(entry);
+            TenantCommand verb = item.command();
+            Rejection refusal = refusal(verb);
             if (refusal != null) {
                 outcomes.add(AppendOutcome.rejected(refusal));
                 continue;
             }
+            LedgerEvent entry = fact(verb);
             MetaData metadata = MetaData.from(item.metadata());
             // billable facts travel in the hashed metadata, so workers bill without knowing the entry's type
             metadata = entry.billable().map(units -> MetaData.from(item.metadata()).mergedWith(units.metadata())).orElse(metadata);
@@ -64,18 +84,48 @@ public class TenantLedger {
         return outcomes;
     }
 
-    /** The decision on one entry, from the tenant's state alone: null when it may be recorded. */
-    private Rejection refusal(LedgerEvent entry) {
-        return switch (entry) {
-            case TenantRegistered ignored -> Rejection.TENANT_EXISTS;
-            case StripeCustomerLinked linked when linked.stripeCustomerId().equals(stripeCustomerId) -> Rejection.ALREADY_LINKED;
-            case StripeCustomerLinked ignored when stripeCustomerId != null -> Rejection.STRIPE_CUSTOMER_ALREADY_LINKED;
-            // the status machine: ACTIVE -> PAST_DUE -> SUSPENDED -> ACTIVE, PAST_DUE -> ACTIVE, ACTIVE -> SUSPENDED
-            case TenantSuspended ignored when status == TenantStatus.SUSPENDED -> Rejection.TENANT_ALREADY_SUSPENDED;
-            case TenantReactivated ignored when status == TenantStatus.ACTIVE -> Rejection.TENANT_ALREADY_ACTIVE;
-            case TenantMarkedPastDue ignored when status == TenantStatus.PAST_DUE -> Rejection.TENANT_ALREADY_PAST_DUE;
-            case TenantMarkedPastDue ignored when status != TenantStatus.ACTIVE -> Rejection.TENANT_NOT_ACTIVE;
-            default -> status == TenantStatus.SUSPENDED && entry.billable().isPresent() ? Rejection.TENANT_SUSPENDED : null;
+    /**
+     * The decision on one command, from the tenant's state alone: null when it may be recorded. The status machine:
+     * ACTIVE → PAST_DUE → SUSPENDED → ACTIVE, PAST_DUE → ACTIVE, ACTIVE → SUSPENDED; nothing billable while SUSPENDED.
+     */
+    private Rejection refusal(TenantCommand command) {
+        return switch (command) {
+            case RecordEvaluation ignored -> status == TenantStatus.SUSPENDED ? Rejection.TENANT_SUSPENDED : null;
+            case RecordUsage ignored -> status == TenantStatus.SUSPENDED ? Rejection.TENANT_SUSPENDED : null;
+            case LinkStripeCustomer link when link.stripeCustomerId().equals(stripeCustomerId) -> Rejection.ALREADY_LINKED;
+            case LinkStripeCustomer ignored when stripeCustomerId != null -> Rejection.STRIPE_CUSTOMER_ALREADY_LINKED;
+            case Suspend ignored when status == TenantStatus.SUSPENDED -> Rejection.TENANT_ALREADY_SUSPENDED;
+            case Reactivate ignored when status == TenantStatus.ACTIVE -> Rejection.TENANT_ALREADY_ACTIVE;
+            case MarkPastDue ignored when status == TenantStatus.PAST_DUE -> Rejection.TENANT_ALREADY_PAST_DUE;
+            case MarkPastDue ignored when status != TenantStatus.ACTIVE -> Rejection.TENANT_NOT_ACTIVE;
+            case LinkStripeCustomer ignored -> null;
+            case Suspend ignored -> null;
+            case Reactivate ignored -> null;
+            case MarkPastDue ignored -> null;
+            case RecordAdminAction ignored -> null;
+            case ReportUsage ignored -> null;
+            case RecordVerification ignored -> null;
+            case IssueApiKey ignored -> null;
+            case RevokeApiKey ignored -> null;
+        };
+    }
+
+    /** The one fact an accepted command records, in this tenant's chain. */
+    private LedgerEvent fact(TenantCommand command) {
+        return switch (command) {
+            case RecordEvaluation c -> new EvaluationRecorded(tenantId, c.evaluationId(), c.policyId(), c.policyVersion(), c.subject(),
+                    c.inputDigest(), c.terminalState(), c.gates(), c.occurredAt());
+            case RecordUsage c -> new UsageRecorded(tenantId, c.usageId(), c.meter(), c.quantity(), c.occurredAt());
+            case RecordAdminAction c -> new AdminActionRecorded(tenantId, c.actor(), c.action(), c.target(), c.details());
+            case ReportUsage c -> new UsageReported(tenantId, c.meter(), c.windowStart(), c.windowEnd(), c.quantity(), c.stripeIdentifier());
+            case RecordVerification c -> new VerificationRecorded(tenantId, c.fromSequence(), c.toSequence(), c.status(), c.checked(),
+                    c.firstBrokenSequence(), c.reason(), c.actor());
+            case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
+            case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
+            case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());
+            case MarkPastDue c -> new TenantMarkedPastDue(tenantId, c.reason(), c.invoiceId(), c.graceUntil(), c.actor());
+            case Suspend c -> new TenantSuspended(tenantId, c.reason(), c.actor());
+            case Reactivate c -> new TenantReactivated(tenantId, c.reason(), c.actor());
         };
     }
 

@@ -1,0 +1,74 @@
+package dev.ledger.core.messages;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a caller asks of one tenant's ledger: one verb per thing a tenant's chain can record. The tenant's aggregate
+ * decides each command from its own state (refusing it with a {@link Rejection}, or recording the one fact it
+ * names) and builds that fact itself, for its own tenant. Commands travel in an {@link AppendEntries} envelope, so the
+ * group commit still writes many of them in one transaction, but every decision is per command.
+ *
+ * <p>The commands carry no tenant id: the envelope names the aggregate, so a command can never record a fact into
+ * another tenant's chain.
+ */
+public sealed interface TenantCommand {
+
+    /** A gate decision made upstream; billable, refused while the tenant is suspended. */
+    record RecordEvaluation(String evaluationId, String policyId, String policyVersion, String subject, String inputDigest,
+                            TerminalState terminalState, List<GateResult> gates, String occurredAt) implements TenantCommand {
+        public RecordEvaluation {
+            gates = List.copyOf(gates);
+        }
+    }
+
+    /** Units of a meter; billable, refused while the tenant is suspended. */
+    record RecordUsage(String usageId, String meter, long quantity, String occurredAt) implements TenantCommand {
+        public RecordUsage {
+            if (quantity <= 0 || quantity > UsageRecorded.MAX_QUANTITY) {
+                throw new IllegalArgumentException("quantity must be 1.." + UsageRecorded.MAX_QUANTITY + ", was " + quantity);
+            }
+        }
+    }
+
+    /** An admin action taken in the client's own system ({@code actor} is the client's actor, not the caller). */
+    record RecordAdminAction(String actor, String action, String target, Map<String, Object> details) implements TenantCommand {
+    }
+
+    /** A usage window that reached Stripe (the meter-reader's write-back). Recorded in any status. */
+    record ReportUsage(String meter, String windowStart, String windowEnd, long quantity, String stripeIdentifier)
+            implements TenantCommand {
+    }
+
+    /** A verification run and its verdict, recorded in the chain it checked. Recorded in any status. */
+    record RecordVerification(long fromSequence, long toSequence, String status, long checked, Long firstBrokenSequence,
+                              String reason, String actor) implements TenantCommand {
+    }
+
+    /** Links the tenant to its Stripe customer, once: a link is never replaced. */
+    record LinkStripeCustomer(String stripeCustomerId, String actor) implements TenantCommand {
+    }
+
+    /** Records that a key was issued (id and scopes only). */
+    record IssueApiKey(String keyId, List<String> scopes, String actor) implements TenantCommand {
+        public IssueApiKey {
+            scopes = List.copyOf(scopes);
+        }
+    }
+
+    /** Records that a key was revoked. */
+    record RevokeApiKey(String keyId, String actor) implements TenantCommand {
+    }
+
+    /** ACTIVE → PAST_DUE: a payment failed; the tenant keeps recording until {@code graceUntil}. */
+    record MarkPastDue(String reason, String invoiceId, String graceUntil, String actor) implements TenantCommand {
+    }
+
+    /** ACTIVE or PAST_DUE → SUSPENDED: nothing billable is recorded until reactivated. */
+    record Suspend(String reason, String actor) implements TenantCommand {
+    }
+
+    /** SUSPENDED or PAST_DUE → ACTIVE. */
+    record Reactivate(String reason, String actor) implements TenantCommand {
+    }
+}
