@@ -1,5 +1,6 @@
 package dev.ledger.invoice;
 
+import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
@@ -81,7 +82,7 @@ class FollowerInvoiceRestartTest {
         String eventId = UUID.randomUUID().toString();
         long seq = last.sequence() + 1;
         byte[] hash = EntryFraming.hash(last.tenantId(), seq, eventId, "ShipmentDispatched", "1", last.recordedAt(),
-                EntryFraming.sha256(payload), EntryFraming.sha256(metadata), last.hash());
+                Sha256.of(payload), Sha256.of(metadata), last.hash());
         return StoredEntry.of(last.tenantId(), seq, eventId, "ShipmentDispatched", "1", last.recordedAt(), payload,
                 metadata, last.hash(), hash);
     }

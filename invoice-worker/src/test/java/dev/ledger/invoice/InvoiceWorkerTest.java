@@ -1,5 +1,6 @@
 package dev.ledger.invoice;
 
+import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
@@ -88,8 +89,8 @@ class InvoiceWorkerTest {
             String recordedAt = at.plusSeconds(seq).toString();
             String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
             byte[] metadata = WorkerForkTest.metadata(event);
-            byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                    EntryFraming.sha256(metadata), prev);
+            byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, Sha256.of(payload),
+                    Sha256.of(metadata), prev);
             entries.add(StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, metadata, prev, hash));
             prev = hash;
         }

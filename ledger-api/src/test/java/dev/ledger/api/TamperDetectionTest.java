@@ -1,5 +1,6 @@
 package dev.ledger.api;
 
+import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -244,7 +245,7 @@ class TamperDetectionTest {
                 for (Object[] r : rows) {
                     long seq = (Long) r[0] + 1;
                     byte[] hash = EntryFraming.hash(tenant, seq, (String) r[1], (String) r[2], (String) r[3], (String) r[4],
-                            EntryFraming.sha256((byte[]) r[5]), EntryFraming.sha256((byte[]) r[6]), prev);
+                            Sha256.of((byte[]) r[5]), Sha256.of((byte[]) r[6]), prev);
                     update.setBytes(1, prev);
                     update.setBytes(2, hash);
                     update.setString(3, tenant);

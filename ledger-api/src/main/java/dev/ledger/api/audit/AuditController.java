@@ -1,5 +1,6 @@
 package dev.ledger.api.audit;
 
+import dev.ledger.core.chain.Hex;
 import static dev.ledger.api.auth.AuditAccess.requireAuditor;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -162,7 +163,7 @@ public class AuditController {
         limits.cheap(tenantId);
         List<Entry> entries = new ArrayList<>(limit);
         audit.stream(tenantId, after + 1, after + limit, e -> entries.add(new Entry(e.sequence(), LedgerJson.shortType(e.type()),
-                e.recordedAt(), payload(e.payload()), EntryFraming.hex(e.hash()), EntryFraming.hex(e.prevHash()))));
+                e.recordedAt(), payload(e.payload()), Hex.of(e.hash()), Hex.of(e.prevHash()))));
         Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
         return new Entries(entries, next);
     }
@@ -231,7 +232,7 @@ public class AuditController {
         }
         Verification result = new Verification(broken == null ? "VALID" : "BROKEN", verifier.checked(),
                 broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
-                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : EntryFraming.hex(head.hash()));
+                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : Hex.of(head.hash()));
         try {
             writer.appendAll(tenantId, List.of(new VerificationRecorded(tenantId, from, to, result.status(), result.checked(),
                     result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());

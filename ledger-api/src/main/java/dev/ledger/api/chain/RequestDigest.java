@@ -1,5 +1,6 @@
 package dev.ledger.api.chain;
 
+import dev.ledger.core.chain.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
@@ -14,7 +15,7 @@ public final class RequestDigest {
 
     public static byte[] of(Object request) {
         try {
-            return EntryFraming.sha256(LedgerJson.mapper().writeValueAsBytes(request));
+            return Sha256.of(LedgerJson.mapper().writeValueAsBytes(request));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("request not serializable", e);
         }

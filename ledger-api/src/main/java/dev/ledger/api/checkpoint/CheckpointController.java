@@ -1,5 +1,6 @@
 package dev.ledger.api.checkpoint;
 
+import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.api.auth.AuditAccess;
@@ -122,7 +123,7 @@ public class CheckpointController {
                     "Need 1 <= sequence <= size <= " + head + " (the chain's head).");
         }
         CheckpointService.Proof proof = checkpoints.inclusion(tenantId, sequence, treeSize);
-        return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), EntryFraming.hex(proof.root()));
+        return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), Hex.of(proof.root()));
     }
 
     @Operation(summary = "Prove two tree sizes consistent", operationId = "getConsistencyProof",
@@ -217,6 +218,6 @@ public class CheckpointController {
     }
 
     private static List<String> hex(List<byte[]> hashes) {
-        return hashes.stream().map(EntryFraming::hex).toList();
+        return hashes.stream().map(Hex::of).toList();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ledger.api.bench;
 
+import dev.ledger.core.chain.Sha256;
 import dev.ledger.api.LedgerClient;
 import dev.ledger.api.RunningLedger;
 import dev.ledger.api.SharedInfrastructure;
@@ -194,7 +195,7 @@ class ChainVerificationBench {
                     bytes += payload.length;
                     String id = UUID.randomUUID().toString();
                     String at = Instant.now().toString();
-                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, EntryFraming.sha256(payload), EntryFraming.sha256(meta), prev);
+                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, Sha256.of(payload), Sha256.of(meta), prev);
                     ps.setString(1, id);
                     ps.setString(2, tenant);
                     ps.setLong(3, seq - 1);

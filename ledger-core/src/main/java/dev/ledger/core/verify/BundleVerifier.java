@@ -1,5 +1,6 @@
 package dev.ledger.core.verify;
 
+import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainVerifier;
@@ -326,7 +327,7 @@ public final class BundleVerifier {
                 throw new BundleFormatException(line, "the anchor's sequence must be from_sequence − 1 = " + (header.fromSequence() - 1));
             }
             try {
-                byte[] hash = EntryFraming.unhex(n.path("hash").asText(""));
+                byte[] hash = Hex.parse(n.path("hash").asText(""));
                 if (hash.length != EntryFraming.HASH_BYTES) {
                     throw new IllegalArgumentException("wrong length");
                 }
@@ -411,8 +412,8 @@ public final class BundleVerifier {
         private void check(Checkpoint cp, byte[] root) {
             String problem = signatureProblem(cp);
             if (problem == null && !MessageDigest.isEqual(root, cp.rootHash())) {
-                problem = "the checkpoint for the first " + cp.size() + " entries has root_hash " + EntryFraming.hex(cp.rootHash())
-                        + " but those entries have Merkle root " + EntryFraming.hex(root);
+                problem = "the checkpoint for the first " + cp.size() + " entries has root_hash " + Hex.of(cp.rootHash())
+                        + " but those entries have Merkle root " + Hex.of(root);
             }
             if (problem != null) {
                 failCheckpoint(cp, problem);
@@ -450,14 +451,14 @@ public final class BundleVerifier {
                 if (endedMidLine) {
                     return new BundleVerification(Status.TRUNCATED, null, 0, 0, 0, null, null,
                             "the bundle ends inside its first line: it was cut short, and nothing of it can be checked", 0,
-                            EntryFraming.hex(EntryFraming.genesis()), 0, 0);
+                            Hex.of(EntryFraming.genesis()), 0, 0);
                 }
                 throw new BundleFormatException(0, "the bundle is empty");
             }
             if (chain == null && header.ranged() && anchorHash == null && (endedMidLine || closingLineRequired && end == null)) {
                 return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(), 0,
                         null, null, "the bundle ends before its anchor line: it was cut short; fetch the export again",
-                        header.fromSequence() - 1, EntryFraming.hex(EntryFraming.genesis()), 0, 0);
+                        header.fromSequence() - 1, Hex.of(EntryFraming.genesis()), 0, 0);
             }
             if (chain == null) {
                 startChain(linesBefore);
@@ -502,7 +503,7 @@ public final class BundleVerifier {
             String detail = why + "; fetch the export again (entries " + (chain.lastSequence() + 1) + ".." + header.toSequence()
                     + " are missing)";
             return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(),
-                    chain.checked(), null, null, detail, chain.lastSequence(), EntryFraming.hex(chain.lastHash()),
+                    chain.checked(), null, null, detail, chain.lastSequence(), Hex.of(chain.lastHash()),
                     checkpointsVerified, checkpointsSkipped);
         }
 
@@ -511,7 +512,7 @@ public final class BundleVerifier {
             long entries = end.path("entries").asLong();
             long headSequence = end.path("head_sequence").asLong();
             String headHash = end.path("head_hash").asText();
-            String actualHash = EntryFraming.hex(chain.lastHash());
+            String actualHash = Hex.of(chain.lastHash());
             if (entries != chain.checked() || headSequence != chain.lastSequence() || !headHash.equals(actualHash)) {
                 long at = Math.min(headSequence, chain.lastSequence()) + 1;
                 failure = new Failure(at, Reason.sequence_gap, "the closing line declares " + entries + " entries ending at "
@@ -590,7 +591,7 @@ public final class BundleVerifier {
             byte[] headHash = chain.lastHash();
             if (failure != null) {
                 return new BundleVerification(Status.BROKEN, header.tenantId(), header.fromSequence(), header.toSequence(),
-                        chain.checked(), failure.sequence(), failure.reason(), failure.detail(), headSequence, EntryFraming.hex(headHash),
+                        chain.checked(), failure.sequence(), failure.reason(), failure.detail(), headSequence, Hex.of(headHash),
                         checkpointsVerified, checkpointsSkipped);
             }
             StringBuilder detail = new StringBuilder();
@@ -607,7 +608,7 @@ public final class BundleVerifier {
                 detail.append("; no checkpoint was checked, so nothing shows this is the history that was signed");
             }
             return new BundleVerification(Status.VALID, header.tenantId(), header.fromSequence(), header.toSequence(), chain.checked(),
-                    null, null, detail.toString(), headSequence, EntryFraming.hex(headHash), checkpointsVerified, checkpointsSkipped);
+                    null, null, detail.toString(), headSequence, Hex.of(headHash), checkpointsVerified, checkpointsSkipped);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ledger.core.verify;
 
+import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKey;
@@ -21,8 +22,8 @@ import java.util.Objects;
  * complete bundle from one cut short. {@link #write} puts every checkpoint before the entries so that the verifier
  * checks each one the moment the tree reaches its size, in a single pass.
  *
- * <p>Entry lines carry exactly {@link EntryCodec#toJson}'s members, in its order, after {@code kind}; they are written
- * straight to the stream, so that exporting a million entries allocates no tree per entry. Entries are written as
+ * <p>Entry lines carry exactly the entry record's members, written by {@link EntryCodec#writeMembers} (the writer of
+ * the Kafka record too), after {@code kind}; they are written straight to the stream, so that exporting a million entries allocates no tree per entry. Entries are written as
  * stored, never checked or repaired here: a broken chain must reach the auditor broken. The stream is flushed, not
  * closed; it belongs to the caller.
  */
@@ -102,7 +103,7 @@ public final class BundleWriter implements Flushable {
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.ANCHOR);
         json.writeNumberField("sequence", sequence);
-        json.writeStringField("hash", EntryFraming.hex(hash));
+        json.writeStringField("hash", Hex.of(hash));
         return endLine();
     }
 
@@ -112,7 +113,7 @@ public final class BundleWriter implements Flushable {
         json.writeStringField("kind", BundleLine.CHECKPOINT);
         json.writeStringField("tenant_id", checkpoint.tenantId());
         json.writeNumberField("size", checkpoint.size());
-        json.writeStringField("root_hash", EntryFraming.hex(checkpoint.rootHash()));
+        json.writeStringField("root_hash", Hex.of(checkpoint.rootHash()));
         json.writeStringField("issued_at", checkpoint.issuedAt());
         json.writeStringField("key_id", checkpoint.keyId());
         json.writeBinaryField("signature", checkpoint.signature());
@@ -124,20 +125,7 @@ public final class BundleWriter implements Flushable {
         stage = Stage.ENTRIES;
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.ENTRY);
-        json.writeStringField("tenant_id", e.tenantId());
-        json.writeNumberField("sequence", e.sequence());
-        json.writeStringField("event_id", e.eventId());
-        json.writeStringField("type", e.type());
-        json.writeStringField("revision", e.revision());
-        json.writeStringField("recorded_at", e.recordedAt());
-        if (e.payload() != null) {
-            json.writeBinaryField("payload_b64", e.payload());
-        } else {
-            json.writeStringField("payload_sha256", EntryFraming.hex(e.payloadDigest()));
-        }
-        json.writeBinaryField("metadata_b64", e.metadata());
-        json.writeStringField("prev_hash", EntryFraming.hex(e.prevHash()));
-        json.writeStringField("hash", EntryFraming.hex(e.hash()));
+        EntryCodec.writeMembers(json, e);
         entries++;
         headSequence = e.sequence();
         headHash = e.hash();
@@ -155,7 +143,7 @@ public final class BundleWriter implements Flushable {
         json.writeStringField("kind", BundleLine.END);
         json.writeNumberField("entries", entries);
         json.writeNumberField("head_sequence", headSequence);
-        json.writeStringField("head_hash", EntryFraming.hex(headHash));
+        json.writeStringField("head_hash", Hex.of(headHash));
         return endLine();
     }
 

@@ -1,5 +1,6 @@
 package dev.ledger.core.verify;
 
+import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ class BundleWriterTest {
         StoredEntry full = chain.get(0);
         StoredEntry e = chain.get(1);
         StoredEntry redacted = new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), null, e.recordedAt(), null,
-                EntryFraming.sha256(e.payload()), e.metadata(), e.prevHash(), e.hash());
+                Sha256.of(e.payload()), e.metadata(), e.prevHash(), e.hash());
         // when
         String bundle = BundleFixture.write(new BundleHeader("acme", 1, 2, "2026-11-21T18:30:00.000Z"), null, null, List.of(),
                 List.of(full, redacted));
