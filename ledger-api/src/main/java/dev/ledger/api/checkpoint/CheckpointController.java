@@ -180,33 +180,11 @@ public class CheckpointController {
             response.setHeader("Content-Disposition", "attachment; filename=\"" + tenantId + ".ndjson\"");
             OutputStream out = response.getOutputStream();
             try {
-                BundleWriter writer = new BundleWriter(out);
-                writer.header(new BundleHeader(tenantId, first, last, clock.instant().toString()));
-                for (CheckpointKey k : keys) {
-                    writer.key(k);
-                }
-                if (anchor != null) {
-                    writer.anchor(first - 1, anchor);
-                }
-                // checkpoints before entries: a streaming verifier then checks each root the moment it reaches its size.
-                // A full export carries every checkpoint (one beyond the head can only mean a cut-off tail: same snapshot),
-                // a ranged one those it covers.
-                session.eachCheckpoint(tenantId, last == head ? Long.MAX_VALUE : last, c -> {
-                    try {
-                        writer.checkpoint(c);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException(io);
-                    }
-                });
-                session.stream(tenantId, first, last, e -> {
-                    try {
-                        writer.entry(e);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException(io);
-                    }
-                });
-                writer.end();
-                writer.flush();
+                // A full export carries every checkpoint (one beyond the head can only mean a cut-off tail: same
+                // snapshot), a ranged one those it covers.
+                long checkpointsUpTo = last == head ? Long.MAX_VALUE : last;
+                BundleWriter.write(out, new BundleHeader(tenantId, first, last, clock.instant().toString()), keys, anchor,
+                        each -> session.eachCheckpoint(tenantId, checkpointsUpTo, each), each -> session.stream(tenantId, first, last, each));
             } catch (IOException | UncheckedIOException e) {
                 // the client went away (or stopped reading): its copy lacks the closing line
                 log.info("export of {} ended early: the client stopped reading ({})", tenantId, e.getClass().getSimpleName());

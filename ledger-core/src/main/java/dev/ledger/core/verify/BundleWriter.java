@@ -12,9 +12,11 @@ import dev.ledger.core.messages.LedgerJson;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Writes a ledger-export/v2 bundle: one JSON object per line, {@code kind} first, in the order header, keys,
@@ -44,12 +46,28 @@ public final class BundleWriter implements Flushable {
         json.setRootValueSeparator(null);
     }
 
+    /** Lines handed to the writer one by one as they are read (a database cursor, a list): never all in memory. */
+    @FunctionalInterface
+    public interface Source<T> {
+        void each(Consumer<T> line);
+    }
+
     /**
      * The whole bundle: header, keys, the anchor when {@code header.fromSequence() > 1} ({@code anchorHash} = hash
      * of entry from − 1, else null), the checkpoints, then the entries.
      */
     public static void write(OutputStream out, BundleHeader header, Collection<CheckpointKey> keys, byte[] anchorHash,
                              Collection<Checkpoint> checkpoints, Iterator<StoredEntry> entries) throws IOException {
+        write(out, header, keys, anchorHash, checkpoints::forEach, entries::forEachRemaining);
+    }
+
+    /**
+     * The whole bundle, its checkpoints and entries streamed from their sources in the order written (checkpoints
+     * first: a streaming verifier then checks each root the moment the tree reaches its size), and the closing line
+     * once the last entry is out. A source that fails leaves the bundle without its closing line.
+     */
+    public static void write(OutputStream out, BundleHeader header, Collection<CheckpointKey> keys, byte[] anchorHash,
+                             Source<Checkpoint> checkpoints, Source<StoredEntry> entries) throws IOException {
         BundleWriter writer = new BundleWriter(out);
         writer.header(header);
         for (CheckpointKey key : keys) {
@@ -58,14 +76,26 @@ public final class BundleWriter implements Flushable {
         if (header.ranged()) {
             writer.anchor(header.fromSequence() - 1, Objects.requireNonNull(anchorHash, "a ranged bundle needs the anchor hash"));
         }
-        for (Checkpoint checkpoint : checkpoints) {
-            writer.checkpoint(checkpoint);
-        }
-        while (entries.hasNext()) {
-            writer.entry(entries.next());
+        try {
+            checkpoints.each(c -> unchecked(() -> writer.checkpoint(c)));
+            entries.each(e -> unchecked(() -> writer.entry(e)));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         writer.end();
         writer.flush();
+    }
+
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    private static void unchecked(Write write) {
+        try {
+            write.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public BundleWriter header(BundleHeader header) throws IOException {
