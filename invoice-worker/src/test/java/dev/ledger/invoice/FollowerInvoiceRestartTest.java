@@ -1,6 +1,5 @@
 package dev.ledger.invoice;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
@@ -8,6 +7,7 @@ import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,6 +1,5 @@
 package dev.ledger.invoice;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
@@ -12,6 +11,7 @@ import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,6 +1,5 @@
 package dev.ledger.invoice;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -13,6 +12,7 @@ import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,12 +1,12 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;

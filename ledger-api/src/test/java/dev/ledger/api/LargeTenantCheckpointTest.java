@@ -1,13 +1,12 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.Checkpoint;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.chain.Hex;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;

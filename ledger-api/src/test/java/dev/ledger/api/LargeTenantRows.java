@@ -1,6 +1,5 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Sha256;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.EvaluationRecorded;
@@ -8,6 +7,7 @@ import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.chain.Sha256;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

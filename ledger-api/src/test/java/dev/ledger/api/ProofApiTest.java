@@ -1,14 +1,13 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKeys;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.chain.Hex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

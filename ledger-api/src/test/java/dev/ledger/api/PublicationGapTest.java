@@ -1,6 +1,5 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
@@ -9,6 +8,7 @@ import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;

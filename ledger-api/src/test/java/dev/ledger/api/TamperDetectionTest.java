@@ -1,12 +1,12 @@
 package dev.ledger.api;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

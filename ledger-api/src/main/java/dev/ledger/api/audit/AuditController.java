@@ -1,6 +1,5 @@
 package dev.ledger.api.audit;
 
-import dev.ledger.core.chain.Hex;
 import static dev.ledger.api.auth.AuditAccess.requireAuditor;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -20,9 +19,9 @@ import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.VerificationRecorded;
+import dev.ledger.core.chain.Hex;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.ledger.api.auth;
 
-import dev.ledger.core.chain.Hex;
 import dev.ledger.api.config.LedgerProperties;
+import dev.ledger.core.chain.Hex;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

@@ -1,9 +1,9 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.chain.Sha256;
-import dev.ledger.core.chain.Hex;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,6 +1,5 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.chain.Hex;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.AppendEntries;
@@ -206,7 +205,7 @@ public class LedgerWriter {
         Map<String, String> m = new HashMap<>();
         m.put(ACTOR, w.actor());
         m.put(IDEMPOTENCY_KEY, w.idempotencyKey());
-        m.put(REQUEST_DIGEST, Hex.of(w.requestDigest()));
+        m.put(REQUEST_DIGEST, EntryFraming.hex(w.requestDigest()));
         if (w.entityKey() != null) {
             m.put(ENTITY_KEY, w.entityKey());
         }
@@ -284,7 +283,7 @@ public class LedgerWriter {
     }
 
     private static Receipt receipt(String tenantId, long sequence, ChainLinks.Link link) {
-        return new Receipt(tenantId, null, null, sequence, Hex.of(link.hash()), Hex.of(link.prevHash()),
+        return new Receipt(tenantId, null, null, sequence, EntryFraming.hex(link.hash()), EntryFraming.hex(link.prevHash()),
                 link.recordedAt());
     }
 

@@ -1,9 +1,8 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.chain.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Sha256;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 

@@ -1,6 +1,5 @@
 package dev.ledger.api.checkpoint;
 
-import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.api.auth.AuditAccess;
@@ -22,9 +21,9 @@ import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.ledger.core.chain.CheckpointKey;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
+import dev.ledger.core.chain.Hex;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package dev.ledger.api.bench;
 
-import dev.ledger.core.chain.Sha256;
 import dev.ledger.api.LedgerClient;
 import dev.ledger.api.RunningLedger;
 import dev.ledger.api.SharedInfrastructure;
@@ -14,6 +13,7 @@ import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TerminalState;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;
+import dev.ledger.core.chain.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

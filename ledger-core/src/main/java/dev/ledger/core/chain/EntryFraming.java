@@ -131,7 +131,7 @@ public final class EntryFraming {
         return Sha256.of(bytes);
     }
 
-    /** Kept for the meter-reader until its owner moves to {@link Hex#of}; the one hex codec is {@link Hex}. */
+    /** Kept for the meter-reader and LedgerWriter until their owners move to {@link Hex#of}; the one hex codec is {@link Hex}. */
     @Deprecated(forRemoval = true)
     public static String hex(byte[] bytes) {
         return Hex.of(bytes);

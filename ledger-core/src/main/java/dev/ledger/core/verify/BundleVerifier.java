@@ -1,6 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainVerifier;
@@ -16,6 +15,7 @@ import dev.ledger.core.verify.BlockParser.ParsedBlock;
 import dev.ledger.core.verify.BundleLine.EntryLine;
 import dev.ledger.core.verify.BundleLine.RecordLine;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

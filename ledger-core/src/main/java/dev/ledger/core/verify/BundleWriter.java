@@ -1,6 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKey;
@@ -9,6 +8,7 @@ import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.ChainFormat;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Hex;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.Sha256;
-import dev.ledger.core.chain.Hex;
 import static dev.ledger.core.verify.BundleFixture.TENANT;
 import static dev.ledger.core.verify.BundleFixture.bundle;
 import static dev.ledger.core.verify.BundleFixture.entryLine;
@@ -16,9 +14,10 @@ import dev.ledger.core.chain.ChainVerifier.Reason;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.CheckpointSigner;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainFixture;
 import dev.ledger.core.chain.CheckpointSigner;
 import dev.ledger.core.chain.EntryCodec;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.ledger.core.verify;
 
-import dev.ledger.core.chain.Hex;
 import static dev.ledger.core.verify.BundleFixture.TENANT;
 import static dev.ledger.core.verify.BundleFixture.bundle;
 import static dev.ledger.core.verify.BundleFixture.entryLine;
@@ -13,9 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainFixture;
 import dev.ledger.core.chain.ChainVerifier.Reason;
 import dev.ledger.core.chain.CheckpointSigner;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
