@@ -7,6 +7,7 @@ import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -81,7 +82,7 @@ class FollowerInvoiceRestartTest {
         String eventId = UUID.randomUUID().toString();
         long seq = last.sequence() + 1;
         byte[] hash = EntryFraming.hash(last.tenantId(), seq, eventId, "ShipmentDispatched", "1", last.recordedAt(),
-                EntryFraming.sha256(payload), EntryFraming.sha256(metadata), last.hash());
+                Sha256.of(payload), Sha256.of(metadata), last.hash());
         return StoredEntry.of(last.tenantId(), seq, eventId, "ShipmentDispatched", "1", last.recordedAt(), payload,
                 metadata, last.hash(), hash);
     }

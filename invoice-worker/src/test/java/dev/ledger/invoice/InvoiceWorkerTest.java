@@ -11,6 +11,7 @@ import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -88,8 +89,8 @@ class InvoiceWorkerTest {
             String recordedAt = at.plusSeconds(seq).toString();
             String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
             byte[] metadata = WorkerForkTest.metadata(event);
-            byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                    EntryFraming.sha256(metadata), prev);
+            byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, Sha256.of(payload),
+                    Sha256.of(metadata), prev);
             entries.add(StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, metadata, prev, hash));
             prev = hash;
         }

@@ -12,6 +12,7 @@ import dev.ledger.core.messages.TenantRegistered;
 import dev.ledger.core.messages.UsageRecorded;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
+import dev.ledger.core.chain.Sha256;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -121,8 +122,8 @@ class WorkerForkTest {
         String eventId = UUID.randomUUID().toString();
         String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
         byte[] metadata = metadata(event);
-        byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), prev);
+        byte[] hash = EntryFraming.hash(tenant, seq, eventId, type, "1", recordedAt, Sha256.of(payload),
+                Sha256.of(metadata), prev);
         return StoredEntry.of(tenant, seq, eventId, type, "1", recordedAt, payload, metadata, prev, hash);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -68,8 +69,8 @@ class EntryTypeOldFormatStoreTest {
         byte[] payload = LedgerJson.mapper().writeValueAsBytes(new TenantRegistered(tenant, "Legacy", null, "admin"));
         byte[] metadata = "{}".getBytes(StandardCharsets.UTF_8);
         byte[] prev = EntryFraming.genesis();
-        byte[] hash = EntryFraming.hash(tenant, 1, eventId, FORMAT_1_TYPE, "1", recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), prev);
+        byte[] hash = EntryFraming.hash(tenant, 1, eventId, FORMAT_1_TYPE, "1", recordedAt, Sha256.of(payload),
+                Sha256.of(metadata), prev);
         try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
                 + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
                 + " values (?, ?, 0, 'TenantLedger', ?, ?, '1', ?, ?, ?, ?)")) {

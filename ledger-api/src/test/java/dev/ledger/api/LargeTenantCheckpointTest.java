@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.Checkpoint;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.chain.Hex;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -72,14 +72,14 @@ class LargeTenantCheckpointTest {
             assertThat(proof.status()).as(proof.raw().body()).isEqualTo(200);
             List<byte[]> path = new ArrayList<>();
             for (JsonNode h : proof.body().get("audit_path")) {
-                path.add(EntryFraming.unhex(h.asText()));
+                path.add(Hex.parse(h.asText()));
             }
             assertThat(MerkleTree.verifyInclusion(hashes.get(49_999), 49_999, checkpoint.size(), path, checkpoint.rootHash())).isTrue();
             assertThat(readForProof).as("entries read to answer the proof").isLessThanOrEqualTo(2.0 * 1024);
             // a consistency proof between the two checkpoints also holds
             Answer consistency = admin.get("/v1/tenants/" + tenant + "/consistency?from=" + (ENTRIES + 1) + "&to=" + checkpoint.size());
             List<byte[]> proofHashes = new ArrayList<>();
-            consistency.body().get("proof").forEach(h -> proofHashes.add(EntryFraming.unhex(h.asText())));
+            consistency.body().get("proof").forEach(h -> proofHashes.add(Hex.parse(h.asText())));
             assertThat(MerkleTree.verifyConsistency(ENTRIES + 1, checkpoint.size(), MerkleTree.root(hashes.subList(0, ENTRIES + 1)),
                     checkpoint.rootHash(), proofHashes)).isTrue();
             System.out.printf("checkpoint over %,d entries: first %d ms; after a restart and 10 more entries %d ms, %.0f entries read;"

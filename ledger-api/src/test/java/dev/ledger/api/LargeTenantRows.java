@@ -7,6 +7,7 @@ import dev.ledger.core.messages.GateOutcome;
 import dev.ledger.core.messages.GateResult;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.chain.Sha256;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -41,7 +42,7 @@ public final class LargeTenantRows {
                 }
             }
             byte[] meta = "{\"actor\":\"fixture\"}".getBytes();
-            byte[] metaDigest = EntryFraming.sha256(meta);
+            byte[] metaDigest = Sha256.of(meta);
             String type = EntryTypes.nameOf(EvaluationRecorded.class);
             String at = Instant.now().toString();
             try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
@@ -53,7 +54,7 @@ public final class LargeTenantRows {
                             "agent:42", "sha256:" + "ab".repeat(32), TerminalState.REJECTED,
                             List.of(new GateResult("pii", GateOutcome.FAIL, "PII_EMAIL")), "2026-11-21T10:00:00Z"));
                     String id = UUID.randomUUID().toString();
-                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, EntryFraming.sha256(payload), metaDigest, prev);
+                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, Sha256.of(payload), metaDigest, prev);
                     ps.setString(1, id);
                     ps.setString(2, tenant);
                     ps.setLong(3, seq - 1);

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKeys;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.MerkleTree;
+import dev.ledger.core.chain.Hex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,13 +64,13 @@ class ProofApiTest {
                     admin.get("/v1/tenants/" + other + "/entries/1/proof");
                     Answer proof = admin.get("/v1/tenants/" + t + "/entries/" + k + "/proof?size=" + large.size());
                     assertThat(proof.status()).as(proof.raw().body()).isEqualTo(200);
-                    assertThat(proof.body().get("root_hash").asText()).isEqualTo(EntryFraming.hex(large.rootHash()));
-                    byte[] entryHash = EntryFraming.unhex(entries.get(k - 1).get("hash").asText());
+                    assertThat(proof.body().get("root_hash").asText()).isEqualTo(Hex.of(large.rootHash()));
+                    byte[] entryHash = Hex.parse(entries.get(k - 1).get("hash").asText());
                     List<byte[]> path = hashes(proof.body().get("audit_path"));
                     assertThat(MerkleTree.verifyInclusion(entryHash, k - 1, large.size(), path, large.rootHash()))
                             .as("entry %d of %s", k, t).isTrue();
                     // the same proof does not vouch for another entry
-                    byte[] otherHash = EntryFraming.unhex(entries.get(k % (int) large.size()).get("hash").asText());
+                    byte[] otherHash = Hex.parse(entries.get(k % (int) large.size()).get("hash").asText());
                     assertThat(MerkleTree.verifyInclusion(otherHash, k - 1, large.size(), path, large.rootHash())).isFalse();
                 }
             }
@@ -79,7 +79,7 @@ class ProofApiTest {
 
     private static List<byte[]> hashes(JsonNode hexArray) {
         List<byte[]> out = new ArrayList<>();
-        hexArray.forEach(h -> out.add(EntryFraming.unhex(h.asText())));
+        hexArray.forEach(h -> out.add(Hex.parse(h.asText())));
         return out;
     }
 }

@@ -8,6 +8,7 @@ import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -187,8 +188,8 @@ class PublicationGapTest {
         byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));
         byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
         byte[] prev = EntryFraming.genesis();
-        byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), prev);
+        byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, Sha256.of(payload),
+                Sha256.of(metadata), prev);
         try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
                 + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
                 + " values (?, ?, 0, 'TenantLedger', ?, ?, ?, ?, ?, ?, ?)")) {

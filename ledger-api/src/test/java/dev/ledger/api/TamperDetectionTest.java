@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -244,7 +245,7 @@ class TamperDetectionTest {
                 for (Object[] r : rows) {
                     long seq = (Long) r[0] + 1;
                     byte[] hash = EntryFraming.hash(tenant, seq, (String) r[1], (String) r[2], (String) r[3], (String) r[4],
-                            EntryFraming.sha256((byte[]) r[5]), EntryFraming.sha256((byte[]) r[6]), prev);
+                            Sha256.of((byte[]) r[5]), Sha256.of((byte[]) r[6]), prev);
                     update.setBytes(1, prev);
                     update.setBytes(2, hash);
                     update.setString(3, tenant);

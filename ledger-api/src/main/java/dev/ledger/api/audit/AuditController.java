@@ -18,11 +18,10 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
-import dev.ledger.core.chain.CheckpointKeys;
-import dev.ledger.core.chain.MerkleTree;
-import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.chain.Hex;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,70 +82,6 @@ public class AuditController {
         this.limits = limits;
     }
 
-    /**
-     * Holds streamed entry hashes against signed checkpoints: each checkpoint's root must equal the RFC 6962 root of
-     * the first {@code size} hashes. The first mismatch lies after the last checkpoint that still matches.
-     */
-    static final class CheckpointCheck {
-        private final CheckpointKeys keys;
-        private final MerkleTree.Builder tree = new MerkleTree.Builder();
-        /** The checkpoints the entries streamed so far are held against, a page at a time, smallest first. */
-        private List<Checkpoint> signed = List.of();
-        private int next;
-        private long lastMatching;
-        private ChainVerifier.Break mismatch;
-
-        CheckpointCheck(CheckpointKeys keys) {
-            this.keys = keys;
-        }
-
-        /** The next page of checkpoints; entries stream after it up to its largest size. */
-        void page(List<Checkpoint> page) {
-            signed = page;
-            next = 0;
-            while (next < signed.size() && signed.get(next).size() <= tree.size()) {
-                next++; // size 0 (the empty root) or already passed: nothing to hold against
-            }
-        }
-
-        /** The next entry, by the RFC 6962 leaf hash of its stored hash. */
-        void acceptLeaf(byte[] leafHash) {
-            tree.appendLeafHash(leafHash);
-            while (next < signed.size() && signed.get(next).size() == tree.size()) {
-                compare(signed.get(next++), tree.root());
-            }
-        }
-
-        long size() {
-            return tree.size();
-        }
-
-        private void compare(Checkpoint c, byte[] root) {
-            if (mismatch != null) {
-                return;
-            }
-            if (!keys.verify(c)) {
-                mismatch = new ChainVerifier.Break(lastMatching + 1, ChainVerifier.Reason.checkpoint_mismatch,
-                        "the checkpoint of size " + c.size() + " does not carry a valid signature");
-            } else if (!java.util.Arrays.equals(c.rootHash(), root)) {
-                mismatch = new ChainVerifier.Break(lastMatching + 1, ChainVerifier.Reason.checkpoint_mismatch,
-                        "history differs from the signed checkpoint of size " + c.size() + " within entries "
-                                + (lastMatching + 1) + ".." + c.size());
-            } else {
-                lastMatching = c.size();
-            }
-        }
-
-        /** {@code beyond}: the smallest checkpoint larger than the entries read, if any (a cut-off tail). */
-        ChainVerifier.Break finish(Checkpoint beyond) {
-            if (mismatch == null && beyond != null) {
-                mismatch = new ChainVerifier.Break(tree.size() + 1, ChainVerifier.Reason.checkpoint_mismatch,
-                        "a signed checkpoint covers " + beyond.size() + " entries but only " + tree.size() + " remain: the tail was cut off");
-            }
-            return mismatch;
-        }
-    }
-
     @Operation(summary = "Read a page of entries", operationId = "listEntries",
             description = "Scope audit:read (own tenant) or the admin key. Entries after sequence `after` (default 0), at most "
                     + "`limit` (1-1000, default 100), as stored.")
@@ -162,7 +97,7 @@ public class AuditController {
         limits.cheap(tenantId);
         List<Entry> entries = new ArrayList<>(limit);
         audit.stream(tenantId, after + 1, after + limit, e -> entries.add(new Entry(e.sequence(), LedgerJson.shortType(e.type()),
-                e.recordedAt(), payload(e.payload()), EntryFraming.hex(e.hash()), EntryFraming.hex(e.prevHash()))));
+                e.recordedAt(), payload(e.payload()), Hex.of(e.hash()), Hex.of(e.prevHash()))));
         Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
         return new Entries(entries, next);
     }
@@ -180,7 +115,7 @@ public class AuditController {
         ChainAudit.Head head;
         long from;
         long to;
-        CheckpointCheck check = new CheckpointCheck(checkpoints.keys());
+        CheckpointAudit check = new CheckpointAudit(tenantId, checkpoints.keys(), "the ledger's checkpoint keys");
         ChainVerifier.Break checkpointBreak;
         try (ReadLimits.Permit permit = limits.longRead(tenantId, checkpoints.head(tenantId));
              ChainAudit.Session session = audit.open()) {
@@ -194,9 +129,12 @@ public class AuditController {
             }
             verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, session.hashAt(tenantId, from - 1));
             ChainVerifier v = verifier;
+            // as the offline verifier: the first problem met wins, an entry's own checks before the checkpoints of its size
             ChainAudit.HashedEntrySink sink = (entry, recomputed, leaf) -> {
-                v.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed);
-                check.acceptLeaf(leaf);
+                if (v.firstBreak() == null && check.mismatch() == null
+                        && v.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed) == null) {
+                    check.leaf(leaf);
+                }
             };
             if (from > 1) {
                 session.streamHashed(tenantId, from, to, sink);
@@ -207,7 +145,7 @@ public class AuditController {
                 while (next <= to) {
                     List<Checkpoint> page = session.checkpoints(tenantId, next - 1, to, 1000);
                     long until = page.size() == 1000 ? page.get(page.size() - 1).size() : to;
-                    check.page(page);
+                    page.forEach(check::expect);
                     session.streamHashed(tenantId, next, until, sink);
                     if (check.size() < until) {
                         break; // rows missing: the verifier names the gap
@@ -218,20 +156,20 @@ public class AuditController {
             // a full run: a checkpoint beyond the head means the tail was cut off (a ranged run only covers its range)
             Checkpoint beyond = from > 1 || to < head.sequence() ? null
                     : session.checkpoints(tenantId, check.size(), Long.MAX_VALUE, 1).stream().findFirst().orElse(null);
-            checkpointBreak = from > 1 ? null : check.finish(beyond);
+            if (from <= 1 && verifier.firstBreak() == null && beyond != null) {
+                check.expect(beyond);
+            }
+            checkpointBreak = from > 1 ? null : verifier.firstBreak() != null ? check.mismatch() : check.finish("the chain");
         }
-        broken = verifier.firstBreak();
+        broken = CheckpointAudit.earlier(verifier.firstBreak(), checkpointBreak);
         if (broken == null && verifier.lastSequence() < to) {
             // the rows ended early: the entry after the last good one is missing
             broken = new ChainVerifier.Break(verifier.lastSequence() + 1, ChainVerifier.Reason.sequence_gap,
                     "entry " + (verifier.lastSequence() + 1) + " is missing");
         }
-        if (checkpointBreak != null && (broken == null || checkpointBreak.sequence() < broken.sequence())) {
-            broken = checkpointBreak;
-        }
         Verification result = new Verification(broken == null ? "VALID" : "BROKEN", verifier.checked(),
                 broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
-                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : EntryFraming.hex(head.hash()));
+                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : Hex.of(head.hash()));
         try {
             writer.appendAll(tenantId, List.of(new TenantCommand.RecordVerification(from, to, result.status(), result.checked(),
                     result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());

@@ -1,6 +1,7 @@
 package dev.ledger.api.auth;
 
 import dev.ledger.api.config.LedgerProperties;
+import dev.ledger.core.chain.Hex;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -12,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -40,7 +40,6 @@ public class ApiKeys {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final HexFormat HEX = HexFormat.of();
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final byte[] pepper;
@@ -171,6 +170,6 @@ public class ApiKeys {
     private static String randomHex(int bytes) {
         byte[] b = new byte[bytes];
         RANDOM.nextBytes(b);
-        return HEX.formatHex(b);
+        return Hex.of(b);
     }
 }

@@ -2,6 +2,8 @@ package dev.ledger.api.chain;
 
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -69,7 +71,7 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             String type = payload.getType().getName();
             String revision = payload.getType().getRevision();
             byte[] hash = EntryFraming.hash(tenant, sequence, entry.getIdentifier(), type, revision, recordedAt,
-                    EntryFraming.sha256(payload.getData()), EntryFraming.sha256(metadata.getData()), prev);
+                    Sha256.of(payload.getData()), Sha256.of(metadata.getData()), prev);
             heads.put(tenant, hash);
             ChainLinks.remember(tenant, sequence, new ChainLinks.Link(prev, hash, recordedAt));
 
@@ -103,10 +105,10 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             Object key = entry.getMetaData().get(LedgerWriter.IDEMPOTENCY_KEY);
             Object entity = entry.getMetaData().get(LedgerWriter.ENTITY_KEY);
             if (key != null) {
-                rows.add(new Object[] {tenant, LedgerWriter.CLIENT_KEY_PREFIX + key, EntryFraming.unhex(digest), sequence});
+                rows.add(new Object[] {tenant, LedgerWriter.CLIENT_KEY_PREFIX + key, Hex.parse(digest), sequence});
             }
             if (entity != null) {
-                rows.add(new Object[] {tenant, entity, EntryFraming.unhex(digest), sequence});
+                rows.add(new Object[] {tenant, entity, Hex.parse(digest), sequence});
             }
         }
 

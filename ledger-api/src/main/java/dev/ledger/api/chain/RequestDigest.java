@@ -1,8 +1,8 @@
 package dev.ledger.api.chain;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Sha256;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
@@ -14,7 +14,7 @@ public final class RequestDigest {
 
     public static byte[] of(Object request) {
         try {
-            return EntryFraming.sha256(LedgerJson.mapper().writeValueAsBytes(request));
+            return Sha256.of(LedgerJson.mapper().writeValueAsBytes(request));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("request not serializable", e);
         }

@@ -21,9 +21,9 @@ import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.ledger.core.chain.CheckpointKey;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
+import dev.ledger.core.chain.Hex;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +122,7 @@ public class CheckpointController {
                     "Need 1 <= sequence <= size <= " + head + " (the chain's head).");
         }
         CheckpointService.Proof proof = checkpoints.inclusion(tenantId, sequence, treeSize);
-        return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), EntryFraming.hex(proof.root()));
+        return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), Hex.of(proof.root()));
     }
 
     @Operation(summary = "Prove two tree sizes consistent", operationId = "getConsistencyProof",
@@ -179,33 +179,11 @@ public class CheckpointController {
             response.setHeader("Content-Disposition", "attachment; filename=\"" + tenantId + ".ndjson\"");
             OutputStream out = response.getOutputStream();
             try {
-                BundleWriter writer = new BundleWriter(out);
-                writer.header(new BundleHeader(tenantId, first, last, clock.instant().toString()));
-                for (CheckpointKey k : keys) {
-                    writer.key(k);
-                }
-                if (anchor != null) {
-                    writer.anchor(first - 1, anchor);
-                }
-                // checkpoints before entries: a streaming verifier then checks each root the moment it reaches its size.
-                // A full export carries every checkpoint (one beyond the head can only mean a cut-off tail: same snapshot),
-                // a ranged one those it covers.
-                session.eachCheckpoint(tenantId, last == head ? Long.MAX_VALUE : last, c -> {
-                    try {
-                        writer.checkpoint(c);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException(io);
-                    }
-                });
-                session.stream(tenantId, first, last, e -> {
-                    try {
-                        writer.entry(e);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException(io);
-                    }
-                });
-                writer.end();
-                writer.flush();
+                // A full export carries every checkpoint (one beyond the head can only mean a cut-off tail: same
+                // snapshot), a ranged one those it covers.
+                long checkpointsUpTo = last == head ? Long.MAX_VALUE : last;
+                BundleWriter.write(out, new BundleHeader(tenantId, first, last, clock.instant().toString()), keys, anchor,
+                        each -> session.eachCheckpoint(tenantId, checkpointsUpTo, each), each -> session.stream(tenantId, first, last, each));
             } catch (IOException | UncheckedIOException e) {
                 // the client went away (or stopped reading): its copy lacks the closing line
                 log.info("export of {} ended early: the client stopped reading ({})", tenantId, e.getClass().getSimpleName());
@@ -217,6 +195,6 @@ public class CheckpointController {
     }
 
     private static List<String> hex(List<byte[]> hashes) {
-        return hashes.stream().map(EntryFraming::hex).toList();
+        return hashes.stream().map(Hex::of).toList();
     }
 }

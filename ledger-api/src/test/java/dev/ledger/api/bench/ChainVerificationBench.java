@@ -13,6 +13,7 @@ import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.messages.TerminalState;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;
+import dev.ledger.core.chain.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -194,7 +195,7 @@ class ChainVerificationBench {
                     bytes += payload.length;
                     String id = UUID.randomUUID().toString();
                     String at = Instant.now().toString();
-                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, EntryFraming.sha256(payload), EntryFraming.sha256(meta), prev);
+                    byte[] hash = EntryFraming.hash(tenant, seq, id, type, "1", at, Sha256.of(payload), Sha256.of(meta), prev);
                     ps.setString(1, id);
                     ps.setString(2, tenant);
                     ps.setLong(3, seq - 1);

@@ -14,6 +14,7 @@ import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -131,8 +132,8 @@ class ClockPublicationReconcilerTest {
             String recordedAt = DateTimeUtils.formatInstant(clock.instant());
             byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "skipped", "entry", Map.of()));
             byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
-            byte[] hash = EntryFraming.hash(tenant, sequence, eventId, type, "1", recordedAt, EntryFraming.sha256(payload),
-                    EntryFraming.sha256(metadata), prev);
+            byte[] hash = EntryFraming.hash(tenant, sequence, eventId, type, "1", recordedAt, Sha256.of(payload),
+                    Sha256.of(metadata), prev);
             try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (global_index, event_identifier,"
                     + " aggregate_identifier, sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data,"
                     + " prev_hash, entry_hash) values (?, ?, ?, ?, 'TenantLedger', ?, ?, '1', ?, ?, ?, ?)")) {

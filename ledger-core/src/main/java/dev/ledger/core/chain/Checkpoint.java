@@ -69,7 +69,7 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
         ObjectNode node = LedgerJson.mapper().createObjectNode();
         node.put("tenant_id", tenantId);
         node.put("size", size);
-        node.put("root_hash", EntryFraming.hex(rootHash));
+        node.put("root_hash", Hex.of(rootHash));
         node.put("issued_at", issuedAt);
         node.put("key_id", keyId);
         node.put("signature", Base64.getEncoder().encodeToString(signature));
@@ -83,7 +83,7 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
             throw new IllegalArgumentException("checkpoint lacks an integer size");
         }
         try {
-            return new Checkpoint(text(n, "tenant_id"), size.asLong(), EntryFraming.unhex(text(n, "root_hash")), text(n, "issued_at"),
+            return new Checkpoint(text(n, "tenant_id"), size.asLong(), Hex.parse(text(n, "root_hash")), text(n, "issued_at"),
                     text(n, "key_id"), Base64.getDecoder().decode(text(n, "signature")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("malformed checkpoint: " + e.getMessage(), e);
@@ -111,6 +111,6 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
 
     @Override
     public String toString() {
-        return "Checkpoint[" + tenantId + " size=" + size + " root=" + EntryFraming.hex(rootHash) + " at " + issuedAt + " key " + keyId + "]";
+        return "Checkpoint[" + tenantId + " size=" + size + " root=" + Hex.of(rootHash) + " at " + issuedAt + " key " + keyId + "]";
     }
 }

@@ -48,7 +48,7 @@ public record CheckpointKey(String keyId, PublicKey publicKey) {
 
     /** First 16 hex characters of SHA-256 of the X.509 encoding. */
     public static String keyIdOf(byte[] x509Encoded) {
-        return EntryFraming.hex(EntryFraming.sha256(x509Encoded)).substring(0, 16);
+        return Hex.of(Sha256.of(x509Encoded)).substring(0, 16);
     }
 
     public String publicKeyBase64() {

@@ -21,52 +21,49 @@ public final class EntryCodec {
     private EntryCodec() {
     }
 
+    /** The record as a tree: exactly what {@link #encode} writes, read back (so there is one writer of the record). */
     public static ObjectNode toJson(StoredEntry e) {
-        ObjectNode node = LedgerJson.mapper().createObjectNode();
-        node.put("tenant_id", e.tenantId());
-        node.put("sequence", e.sequence());
-        node.put("event_id", e.eventId());
-        node.put("type", e.type());
-        node.put("revision", e.revision());
-        node.put("recorded_at", e.recordedAt());
-        if (e.payload() != null) {
-            node.put("payload_b64", Base64.getEncoder().encodeToString(e.payload()));
-        } else {
-            node.put("payload_sha256", EntryFraming.hex(e.payloadDigest()));
+        try {
+            return (ObjectNode) LedgerJson.mapper().readTree(encode(e));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         }
-        node.put("metadata_b64", Base64.getEncoder().encodeToString(e.metadata()));
-        node.put("prev_hash", EntryFraming.hex(e.prevHash()));
-        node.put("hash", EntryFraming.hex(e.hash()));
-        return node;
     }
 
-    /** The same record as {@link #toJson}, written straight to bytes (the publisher's hot path: no tree, no strings). */
+    /** The record's bytes: the Kafka record value, and (after {@code kind}) a bundle's entry line. */
     public static byte[] encode(StoredEntry e) {
         int size = 256 + (e.payload() == null ? 64 : e.payload().length * 4 / 3) + e.metadata().length * 4 / 3;
         ByteArrayOutputStream out = new ByteArrayOutputStream(size);
         try (JsonGenerator g = LedgerJson.mapper().getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("tenant_id", e.tenantId());
-            g.writeNumberField("sequence", e.sequence());
-            g.writeStringField("event_id", e.eventId());
-            g.writeStringField("type", e.type());
-            g.writeStringField("revision", e.revision());
-            g.writeStringField("recorded_at", e.recordedAt());
-            if (e.payload() != null) {
-                g.writeFieldName("payload_b64");
-                g.writeBinary(e.payload());
-            } else {
-                g.writeStringField("payload_sha256", EntryFraming.hex(e.payloadDigest()));
-            }
-            g.writeFieldName("metadata_b64");
-            g.writeBinary(e.metadata());
-            g.writeStringField("prev_hash", EntryFraming.hex(e.prevHash()));
-            g.writeStringField("hash", EntryFraming.hex(e.hash()));
+            writeMembers(g, e);
             g.writeEndObject();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The one writer of the record's members, in their canonical order (the order the fast readers expect), into an
+     * object the caller has opened: {@link #encode} for Kafka, BundleWriter after the line's {@code kind}. Straight to
+     * the generator: no tree, no strings for the binary members.
+     */
+    public static void writeMembers(JsonGenerator g, StoredEntry e) throws IOException {
+        g.writeStringField("tenant_id", e.tenantId());
+        g.writeNumberField("sequence", e.sequence());
+        g.writeStringField("event_id", e.eventId());
+        g.writeStringField("type", e.type());
+        g.writeStringField("revision", e.revision());
+        g.writeStringField("recorded_at", e.recordedAt());
+        if (e.payload() != null) {
+            g.writeBinaryField("payload_b64", e.payload());
+        } else {
+            g.writeStringField("payload_sha256", Hex.of(e.payloadDigest()));
+        }
+        g.writeBinaryField("metadata_b64", e.metadata());
+        g.writeStringField("prev_hash", Hex.of(e.prevHash()));
+        g.writeStringField("hash", Hex.of(e.hash()));
     }
 
     /**
@@ -122,8 +119,8 @@ public final class EntryCodec {
         }
         return new StoredEntry(required(tenant, "tenant_id"), required(sequence, "sequence"), required(eventId, "event_id"),
                 required(type, "type"), revision, required(recordedAt, "recorded_at"), payload,
-                payloadDigest == null ? null : EntryFraming.unhex(payloadDigest), required(metadata, "metadata_b64"),
-                EntryFraming.unhex(required(prev, "prev_hash")), EntryFraming.unhex(required(hash, "hash")));
+                payloadDigest == null ? null : Hex.parse(payloadDigest), required(metadata, "metadata_b64"),
+                Hex.parse(required(prev, "prev_hash")), Hex.parse(required(hash, "hash")));
     }
 
     private static String text(JsonParser p, String name) throws IOException {
@@ -161,10 +158,10 @@ public final class EntryCodec {
         }
         Base64.Decoder b64 = Base64.getDecoder();
         byte[] payload = n.hasNonNull("payload_b64") ? b64.decode(text(n, "payload_b64")) : null;
-        byte[] digest = n.hasNonNull("payload_sha256") ? EntryFraming.unhex(text(n, "payload_sha256")) : null;
+        byte[] digest = n.hasNonNull("payload_sha256") ? Hex.parse(text(n, "payload_sha256")) : null;
         return new StoredEntry(text(n, "tenant_id"), sequence.longValue(), text(n, "event_id"), text(n, "type"),
                 n.hasNonNull("revision") ? text(n, "revision") : null, text(n, "recorded_at"), payload, digest,
-                b64.decode(text(n, "metadata_b64")), EntryFraming.unhex(text(n, "prev_hash")), EntryFraming.unhex(text(n, "hash")));
+                b64.decode(text(n, "metadata_b64")), Hex.parse(text(n, "prev_hash")), Hex.parse(text(n, "hash")));
     }
 
     private static String text(JsonNode n, String field) {
@@ -301,7 +298,7 @@ public final class EntryCodec {
 
         private byte[] hex() {
             int end = stringEnd();
-            byte[] out = JsonBytes.hex(b, p, end);
+            byte[] out = Hex.parse(b, p, end);
             p = end + 1;
             return out;
         }

@@ -3,8 +3,6 @@ package dev.ledger.core.chain;
 import dev.ledger.core.entry.ChainFormat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The entry hash of chain format {@value ChainFormat#VERSION} (spec and test vectors: docs/chain.md).
@@ -21,11 +19,9 @@ public final class EntryFraming {
 
     /** The frame's first field, naming the chain format ({@link ChainFormat#ENTRY_TAG}). */
     public static final String TAG = ChainFormat.ENTRY_TAG;
-    public static final int HASH_BYTES = 32;
+    public static final int HASH_BYTES = Sha256.BYTES;
     private static final byte[] TAG_BYTES = TAG.getBytes(StandardCharsets.UTF_8);
     private static final byte[] GENESIS = new byte[HASH_BYTES];
-    private static final HexFormat HEX = HexFormat.of();
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(EntryFraming::newDigest);
     /** Every verifier hashes entry after entry: one frame buffer per thread, reset by {@link Frame#tenant}. */
     private static final ThreadLocal<Frame> FRAME = ThreadLocal.withInitial(Frame::new);
 
@@ -46,7 +42,7 @@ public final class EntryFraming {
         byte[] at = utf8(recordedAt);
         return FRAME.get().tenant(tenant, 0, tenant.length).sequence(sequence).eventId(event, 0, event.length)
                 .type(typeBytes, 0, typeBytes.length).revision(rev, 0, rev.length).recordedAt(at, 0, at.length)
-                .digests(payloadDigest, metadataDigest, prevHash).hash(SHA256.get());
+                .digests(payloadDigest, metadataDigest, prevHash).hash(Sha256.thread());
     }
 
     /**
@@ -129,18 +125,16 @@ public final class EntryFraming {
         }
     }
 
+    /** Kept for the meter-reader until its owner moves to {@link Sha256#of}; the one SHA-256 is {@link Sha256}. */
+    @Deprecated(forRemoval = true)
     public static byte[] sha256(byte[] bytes) {
-        MessageDigest digest = SHA256.get();
-        digest.reset();
-        return digest.digest(bytes);
+        return Sha256.of(bytes);
     }
 
+    /** Kept for the meter-reader and LedgerWriter until their owners move to {@link Hex#of}; the one hex codec is {@link Hex}. */
+    @Deprecated(forRemoval = true)
     public static String hex(byte[] bytes) {
-        return HEX.formatHex(bytes);
-    }
-
-    public static byte[] unhex(String hex) {
-        return HEX.parseHex(hex);
+        return Hex.of(bytes);
     }
 
     private static byte[] utf8(String s) {
@@ -150,14 +144,6 @@ public final class EntryFraming {
     private static void requireHash(byte[] h, String what) {
         if (h == null || h.length != HASH_BYTES) {
             throw new IllegalArgumentException(what + " must be " + HASH_BYTES + " bytes");
-        }
-    }
-
-    private static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 }

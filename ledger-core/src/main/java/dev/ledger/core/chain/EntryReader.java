@@ -2,7 +2,6 @@ package dev.ledger.core.chain;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -44,7 +43,7 @@ public final class EntryReader {
     private static final byte[] NULL = ascii("null");
     private static final int HEX_LENGTH = 2 * EntryFraming.HASH_BYTES;
 
-    private final MessageDigest md;
+    private final MessageDigest md = Sha256.newDigest();
     private final EntryFraming.Frame frame = new EntryFraming.Frame();
     private final Repeating tenants = new Repeating();
     private final Repeating types = new Repeating();
@@ -52,11 +51,6 @@ public final class EntryReader {
     private int p;
 
     public EntryReader() {
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 
     /** The record read and its hash recomputed; IllegalArgumentException when it is not an entry record. */
@@ -195,7 +189,7 @@ public final class EntryReader {
         if (to - from != HEX_LENGTH) {
             throw new IllegalArgumentException();
         }
-        return JsonBytes.hex(b, from, to);
+        return Hex.parse(b, from, to);
     }
 
     private byte[] sha256(byte[] bytes, int length) {

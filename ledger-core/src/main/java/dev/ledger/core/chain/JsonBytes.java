@@ -140,37 +140,4 @@ public final class JsonBytes {
         return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length ? out
                 : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
     }
-
-    /** The bytes of the hex digits in [from, to) (an even number of them, either case); IllegalArgumentException for anything else. */
-    public static byte[] hex(byte[] b, int from, int to) {
-        if (((to - from) & 1) != 0) {
-            throw new IllegalArgumentException("odd number of hex digits");
-        }
-        byte[] out = new byte[(to - from) / 2];
-        int bad = 0;
-        for (int i = 0, j = from; i < out.length; i++, j += 2) {
-            int hi = HEX[b[j] & 0xff];
-            int lo = HEX[b[j + 1] & 0xff];
-            bad |= hi | lo;
-            out[i] = (byte) (hi << 4 | lo);
-        }
-        if (bad < 0) {
-            throw new IllegalArgumentException("not a hex digit");
-        }
-        return out;
-    }
-
-    /** Hex digit values; -1 for every other byte. */
-    private static final int[] HEX = new int[256];
-
-    static {
-        Arrays.fill(HEX, -1);
-        for (int i = 0; i < 10; i++) {
-            HEX['0' + i] = i;
-        }
-        for (int i = 0; i < 6; i++) {
-            HEX['a' + i] = 10 + i;
-            HEX['A' + i] = 10 + i;
-        }
-    }
 }

@@ -1,7 +1,6 @@
 package dev.ledger.core.chain;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,8 +21,7 @@ public final class MerkleTree {
 
     private static final byte LEAF_PREFIX = 0x00;
     private static final byte NODE_PREFIX = 0x01;
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(MerkleTree::newDigest);
-    private static final byte[] EMPTY_ROOT = newDigest().digest();
+    private static final byte[] EMPTY_ROOT = Sha256.of();
 
     private MerkleTree() {
     }
@@ -35,12 +33,12 @@ public final class MerkleTree {
 
     /** SHA-256(0x00 ‖ leaf data). */
     public static byte[] leafHash(byte[] leafData) {
-        return leafHash(SHA256.get(), leafData);
+        return leafHash(Sha256.thread(), leafData);
     }
 
     /** SHA-256(0x01 ‖ left ‖ right). */
     public static byte[] nodeHash(byte[] left, byte[] right) {
-        return nodeHash(SHA256.get(), left, right);
+        return nodeHash(Sha256.thread(), left, right);
     }
 
     /** Root over entry hashes (each 32 bytes), in sequence order. */
@@ -88,7 +86,7 @@ public final class MerkleTree {
         if (!isHash(leafHash) || !isHash(root) || !allHashes(path) || index < 0 || index >= size) {
             return false;
         }
-        MessageDigest md = SHA256.get();
+        MessageDigest md = Sha256.thread();
         long fn = index;
         long sn = size - 1;
         byte[] r = leafHash;
@@ -135,7 +133,7 @@ public final class MerkleTree {
             path.add(oldRoot);
             path.addAll(proof);
         }
-        MessageDigest md = SHA256.get();
+        MessageDigest md = Sha256.thread();
         long fn = m - 1;
         long sn = n - 1;
         while ((fn & 1) == 1) {
@@ -170,13 +168,18 @@ public final class MerkleTree {
         return Long.highestOneBit(n - 1);
     }
 
-    static byte[] leafHash(MessageDigest md, byte[] leafData) {
+    /**
+     * SHA-256(0x00 ‖ leaf data) with the caller's digest: the one leaf hash, for readers that hash leaves on threads
+     * of their own (the offline verifier's parsers, the API's audit hashers).
+     */
+    public static byte[] leafHash(MessageDigest md, byte[] leafData) {
         md.reset();
         md.update(LEAF_PREFIX);
         return md.digest(leafData);
     }
 
-    static byte[] nodeHash(MessageDigest md, byte[] left, byte[] right) {
+    /** SHA-256(0x01 ‖ left ‖ right) with the caller's digest. */
+    public static byte[] nodeHash(MessageDigest md, byte[] left, byte[] right) {
         md.reset();
         md.update(NODE_PREFIX);
         md.update(left);
@@ -188,19 +191,6 @@ public final class MerkleTree {
             throw new IllegalArgumentException(what + " must be " + EntryFraming.HASH_BYTES + " bytes");
         }
         return hash;
-    }
-
-    /** This thread's SHA-256, for callers that hash many nodes in a row. */
-    static MessageDigest threadDigest() {
-        return SHA256.get();
-    }
-
-    static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 
     private static boolean isHash(byte[] h) {
@@ -237,7 +227,7 @@ public final class MerkleTree {
             void completed(int level, long position, byte[] root);
         }
 
-        private final MessageDigest md = newDigest();
+        private final MessageDigest md = Sha256.newDigest();
         private final byte[][] stack = new byte[64][];
         private int depth;
         private long size;

@@ -22,7 +22,7 @@ public final class ProofIndex {
 
     private final HashColumn leaves = new HashColumn();
     private final List<HashColumn> levels = new ArrayList<>();
-    private final MessageDigest md = MerkleTree.newDigest();
+    private final MessageDigest md = Sha256.newDigest();
     private final byte[][] frontier = new byte[64][];
     private int depth;
     private long size;
@@ -105,7 +105,7 @@ public final class ProofIndex {
     }
 
     private PerfectSubtrees own() {
-        MessageDigest d = MerkleTree.threadDigest();
+        MessageDigest d = Sha256.thread();
         return (start, level) -> perfect(d, start, level);
     }
 
@@ -114,14 +114,14 @@ public final class ProofIndex {
         if (treeSize < 0) {
             throw new IllegalArgumentException("tree size " + treeSize + " is negative");
         }
-        return treeSize == 0 ? MerkleTree.emptyRoot() : subtree(MerkleTree.threadDigest(), tree, 0, treeSize);
+        return treeSize == 0 ? MerkleTree.emptyRoot() : subtree(Sha256.thread(), tree, 0, treeSize);
     }
 
     /** RFC 6962 PATH(index, D[0:treeSize]) from the perfect subtrees of that tree, deepest sibling first. */
     public static List<byte[]> inclusionProof(PerfectSubtrees tree, long index, long treeSize) {
         checkIndex(index, treeSize);
         List<byte[]> path = new ArrayList<>(64);
-        path(MerkleTree.threadDigest(), tree, index, 0, treeSize, path);
+        path(Sha256.thread(), tree, index, 0, treeSize, path);
         return path;
     }
 
@@ -132,7 +132,7 @@ public final class ProofIndex {
         }
         List<byte[]> proof = new ArrayList<>(64);
         if (m > 0 && m < n) {
-            subproof(MerkleTree.threadDigest(), tree, m, 0, n, true, proof);
+            subproof(Sha256.thread(), tree, m, 0, n, true, proof);
         }
         return proof;
     }

@@ -30,13 +30,13 @@ public record StoredEntry(String tenantId, long sequence, String eventId, String
 
     /** Digest of the payload bytes as stored now (or the retained digest of a redacted payload). */
     public byte[] effectivePayloadDigest() {
-        return payload != null ? EntryFraming.sha256(payload) : payloadDigest;
+        return payload != null ? Sha256.of(payload) : payloadDigest;
     }
 
     /** The hash this entry's stored bytes commit to, with the stored prev_hash. */
     public byte[] recomputeHash() {
         return EntryFraming.hash(tenantId, sequence, eventId, type, revision, recordedAt, effectivePayloadDigest(),
-                EntryFraming.sha256(metadata), prevHash);
+                Sha256.of(metadata), prevHash);
     }
 
     @Override

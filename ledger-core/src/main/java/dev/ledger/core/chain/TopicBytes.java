@@ -28,7 +28,7 @@ public final class TopicBytes {
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
                 b.append((char) c);
             } else {
-                b.append(String.format("\\x%02x", c));
+                b.append("\\x").append(Hex.of(new byte[] {(byte) c}));
             }
         }
         b.append('"');

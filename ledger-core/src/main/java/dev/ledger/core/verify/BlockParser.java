@@ -14,12 +14,13 @@ import dev.ledger.core.chain.JsonBytes;
 import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -121,20 +122,7 @@ final class BlockParser {
         private static final int HASH = 10;
         private static final int REQUIRED = 1 << TENANT | 1 << SEQUENCE | 1 << EVENT | 1 << TYPE | 1 << RECORDED_AT | 1 << METADATA
                 | 1 << PREV_HASH | 1 << HASH;
-        private static final byte[] HEX = new byte[128];
-
-        static {
-            Arrays.fill(HEX, (byte) -1);
-            for (int i = 0; i < 10; i++) {
-                HEX['0' + i] = (byte) i;
-            }
-            for (int i = 0; i < 6; i++) {
-                HEX['a' + i] = (byte) (10 + i);
-                HEX['A' + i] = (byte) (10 + i);
-            }
-        }
-
-        private final MessageDigest md;
+        private final MessageDigest md = Sha256.newDigest();
         private final Base64.Decoder base64 = Base64.getDecoder();
         private final Object[] values = new Object[NAMES.length];
         private final byte[][] lastBytes = new byte[NAMES.length][];
@@ -149,13 +137,6 @@ final class BlockParser {
         /** Just past the line the last canonical entry ended on. */
         int next;
 
-        Worker() {
-            try {
-                md = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("the JDK has no SHA-256", e);
-            }
-        }
 
         /** The entry on the line at {@code p} when it is in BundleWriter's exact form, else null (Jackson decides). */
         BundleLine.EntryLine canonicalEntry(byte[] b, int p, int limit) {
@@ -198,13 +179,18 @@ final class BlockParser {
                     continue;
                 }
                 if (field == SEQUENCE) {
-                    int start = p;
-                    while (p < limit && b[p] >= '0' && b[p] <= '9' && p - start < 18) {
-                        sequence = sequence * 10 + (b[p++] - '0');
-                    }
-                    if (p == start || b[start] == '0' && p - start > 1) {
+                    // the one digit rule of the record readers (no leading zero, at most 18 digits); else Jackson's
+                    int end;
+                    try {
+                        end = JsonBytes.digitsEnd(b, p);
+                    } catch (IllegalArgumentException notCanonical) {
                         return null;
                     }
+                    if (end > limit) {
+                        return null;
+                    }
+                    sequence = JsonBytes.digits(b, p, end);
+                    p = end;
                     continue;
                 }
                 if (b[p] != '"') {
@@ -329,26 +315,20 @@ final class BlockParser {
             }
         }
 
+        /** The 32 bytes of 64 lowercase hex digits in [start, end), or null (not canonical: Jackson's path decides). */
         private static byte[] hex32(byte[] b, int start, int end) {
             if (end - start != 2 * EntryFraming.HASH_BYTES) {
                 return null;
             }
-            byte[] out = new byte[EntryFraming.HASH_BYTES];
-            for (int i = 0; i < out.length; i++) {
-                int hi = b[start + 2 * i];
-                int lo = b[start + 2 * i + 1];
-                if ((hi | lo) < 0 || HEX[hi] < 0 || HEX[lo] < 0) {
-                    return null;
-                }
-                out[i] = (byte) (HEX[hi] << 4 | HEX[lo]);
+            try {
+                return Hex.parse(b, start, end);
+            } catch (IllegalArgumentException e) {
+                return null;
             }
-            return out;
         }
 
         private byte[] leafHash(byte[] entryHash) {
-            md.reset();
-            md.update((byte) 0x00);
-            return md.digest(entryHash);
+            return MerkleTree.leafHash(md, entryHash);
         }
 
         // --- any line, through Jackson ---

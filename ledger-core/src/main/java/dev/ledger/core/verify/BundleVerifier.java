@@ -3,6 +3,7 @@ package dev.ledger.core.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainVerifier;
+import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.chain.ChainVerifier.Reason;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKey;
@@ -14,6 +15,7 @@ import dev.ledger.core.verify.BlockParser.ParsedBlock;
 import dev.ledger.core.verify.BundleLine.EntryLine;
 import dev.ledger.core.verify.BundleLine.RecordLine;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -26,8 +28,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -196,12 +196,10 @@ public final class BundleVerifier {
         private long anchorSequence = -1;
         private byte[] anchorHash;
         private ChainVerifier chain;
-        private MerkleTree.Builder tree;
-        private final PriorityQueue<Checkpoint> pending = new PriorityQueue<>(Comparator.comparingLong(Checkpoint::size));
+        /** Holds the tree against the checkpoints (a bundle from sequence 1 only). */
+        private CheckpointAudit audit;
         private final List<Checkpoint> late = new ArrayList<>();
-        private final TreeSet<Long> vouched = new TreeSet<>();
         private final List<String> notes = new ArrayList<>();
-        private int checkpointsVerified;
         private int checkpointsSkipped;
         private long linesBefore;
         private long nextProgress = progressEvery;
@@ -235,9 +233,6 @@ public final class BundleVerifier {
                 }
                 header = header(r.node(), line);
                 closingLineRequired = BundleHeader.FORMAT_V2.equals(r.node().path("format").asText());
-                if (!header.ranged()) {
-                    tree = new MerkleTree.Builder();
-                }
                 return;
             }
             if (end != null) {
@@ -326,7 +321,7 @@ public final class BundleVerifier {
                 throw new BundleFormatException(line, "the anchor's sequence must be from_sequence − 1 = " + (header.fromSequence() - 1));
             }
             try {
-                byte[] hash = EntryFraming.unhex(n.path("hash").asText(""));
+                byte[] hash = Hex.parse(n.path("hash").asText(""));
                 if (hash.length != EntryFraming.HASH_BYTES) {
                     throw new IllegalArgumentException("wrong length");
                 }
@@ -354,14 +349,15 @@ public final class BundleVerifier {
                         + ", the bundle to " + header.tenantId());
                 return;
             }
+            // the entry's own checks come first; only an entry that holds grows the tree the checkpoints are held against
             ChainVerifier.Break broken = chain.accept(e.sequence(), e.prevHash(), e.hash(), e.recomputedHash());
             if (broken != null) {
                 failure = new Failure(broken.sequence(), broken.reason(), broken.detail());
                 return;
             }
-            if (tree != null) {
-                tree.appendLeafHash(e.leafHash());
-                checkPendingAtTreeSize();
+            if (audit != null) {
+                audit.leaf(e.leafHash());
+                checkpointFailure();
             }
             if (chain.checked() >= nextProgress) {
                 progress.accept(chain.checked());
@@ -379,6 +375,7 @@ public final class BundleVerifier {
                 chain = new ChainVerifier(anchorSequence, anchorHash);
             } else {
                 chain = new ChainVerifier();
+                audit();
             }
         }
 
@@ -390,59 +387,27 @@ public final class BundleVerifier {
                 checkpointsSkipped++;
                 return;
             }
-            if (cp.size() < tree.size()) {
+            if (!audit().expect(cp)) {
                 late.add(cp);
                 return;
             }
-            pending.add(cp);
-            checkPendingAtTreeSize();
+            checkpointFailure();
         }
 
-        private void checkPendingAtTreeSize() {
-            byte[] root = null;
-            while (failure == null && !pending.isEmpty() && pending.peek().size() == tree.size()) {
-                if (root == null) {
-                    root = tree.root();
-                }
-                check(pending.poll(), root);
+        /** The auditor, made once the keys are known (they directly follow the header). */
+        private CheckpointAudit audit() {
+            if (audit == null) {
+                audit = new CheckpointAudit(header.tenantId(), trustedKeys != null ? trustedKeys : bundleKeys,
+                        trustedKeys != null ? "the trusted keys" : "the bundle's keys");
             }
+            return audit;
         }
 
-        private void check(Checkpoint cp, byte[] root) {
-            String problem = signatureProblem(cp);
-            if (problem == null && !MessageDigest.isEqual(root, cp.rootHash())) {
-                problem = "the checkpoint for the first " + cp.size() + " entries has root_hash " + EntryFraming.hex(cp.rootHash())
-                        + " but those entries have Merkle root " + EntryFraming.hex(root);
+        private void checkpointFailure() {
+            if (failure == null && audit.mismatch() != null) {
+                ChainVerifier.Break m = audit.mismatch();
+                failure = new Failure(m.sequence(), m.reason(), m.detail());
             }
-            if (problem != null) {
-                failCheckpoint(cp, problem);
-                return;
-            }
-            vouched.add(cp.size());
-            checkpointsVerified++;
-        }
-
-        private String signatureProblem(Checkpoint cp) {
-            CheckpointKeys keys = trustedKeys != null ? trustedKeys : bundleKeys;
-            String whose = trustedKeys != null ? "the trusted keys" : "the bundle's keys";
-            if (!keys.contains(cp.keyId())) {
-                return "the checkpoint for " + cp.size() + " entries is signed with key " + cp.keyId() + ", which is not among " + whose;
-            }
-            if (!keys.verify(cp)) {
-                return "the signature of the checkpoint for " + cp.size() + " entries does not verify with key " + cp.keyId();
-            }
-            if (!cp.tenantId().equals(header.tenantId())) {
-                return "the checkpoint for " + cp.size() + " entries is for tenant " + cp.tenantId() + ", the bundle for "
-                        + header.tenantId();
-            }
-            return null;
-        }
-
-        private void failCheckpoint(Checkpoint cp, String problem) {
-            Long lower = vouched.lower(cp.size());
-            long first = lower == null ? 1 : lower + 1;
-            String vouchedNote = lower == null ? "" : "; entries 1.." + lower + " are vouched for by a checkpoint that verified";
-            failure = new Failure(first, Reason.checkpoint_mismatch, problem + vouchedNote);
         }
 
         BundleVerification finish(Opener reopen) throws IOException {
@@ -450,14 +415,14 @@ public final class BundleVerifier {
                 if (endedMidLine) {
                     return new BundleVerification(Status.TRUNCATED, null, 0, 0, 0, null, null,
                             "the bundle ends inside its first line: it was cut short, and nothing of it can be checked", 0,
-                            EntryFraming.hex(EntryFraming.genesis()), 0, 0);
+                            Hex.of(EntryFraming.genesis()), 0, 0);
                 }
                 throw new BundleFormatException(0, "the bundle is empty");
             }
             if (chain == null && header.ranged() && anchorHash == null && (endedMidLine || closingLineRequired && end == null)) {
                 return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(), 0,
                         null, null, "the bundle ends before its anchor line: it was cut short; fetch the export again",
-                        header.fromSequence() - 1, EntryFraming.hex(EntryFraming.genesis()), 0, 0);
+                        header.fromSequence() - 1, Hex.of(EntryFraming.genesis()), 0, 0);
             }
             if (chain == null) {
                 startChain(linesBefore);
@@ -469,8 +434,10 @@ public final class BundleVerifier {
             if (cut != null) {
                 return truncated(cut);
             }
-            if (failure == null && tree != null) {
-                tailCheckpoints();
+            if (failure == null && audit != null) {
+                checkpointFailure();
+                audit.finish("the bundle");
+                checkpointFailure();
             }
             if (failure == null) {
                 headerRange();
@@ -502,8 +469,8 @@ public final class BundleVerifier {
             String detail = why + "; fetch the export again (entries " + (chain.lastSequence() + 1) + ".." + header.toSequence()
                     + " are missing)";
             return new BundleVerification(Status.TRUNCATED, header.tenantId(), header.fromSequence(), header.toSequence(),
-                    chain.checked(), null, null, detail, chain.lastSequence(), EntryFraming.hex(chain.lastHash()),
-                    checkpointsVerified, checkpointsSkipped);
+                    chain.checked(), null, null, detail, chain.lastSequence(), Hex.of(chain.lastHash()),
+                    verified(), checkpointsSkipped);
         }
 
         /** The closing line must describe the entries the bundle holds: anything else was changed after writing. */
@@ -511,28 +478,12 @@ public final class BundleVerifier {
             long entries = end.path("entries").asLong();
             long headSequence = end.path("head_sequence").asLong();
             String headHash = end.path("head_hash").asText();
-            String actualHash = EntryFraming.hex(chain.lastHash());
+            String actualHash = Hex.of(chain.lastHash());
             if (entries != chain.checked() || headSequence != chain.lastSequence() || !headHash.equals(actualHash)) {
                 long at = Math.min(headSequence, chain.lastSequence()) + 1;
                 failure = new Failure(at, Reason.sequence_gap, "the closing line declares " + entries + " entries ending at "
                         + headSequence + " (" + headHash + ") but the bundle holds " + chain.checked() + " ending at "
                         + chain.lastSequence() + " (" + actualHash + ")");
-            }
-        }
-
-        /** Checkpoints larger than the entries present: a cut-off tail, once their signature holds. */
-        private void tailCheckpoints() {
-            long present = tree.size();
-            while (failure == null && !pending.isEmpty()) {
-                Checkpoint cp = pending.poll();
-                String problem = signatureProblem(cp);
-                if (problem != null) {
-                    failCheckpoint(cp, problem);
-                } else {
-                    failure = new Failure(present + 1, Reason.checkpoint_mismatch, "a checkpoint vouches for " + cp.size()
-                            + " entries but the bundle holds " + present + ": entries " + (present + 1) + ".." + cp.size()
-                            + " are missing (the tail was cut off)");
-                }
             }
         }
 
@@ -551,10 +502,11 @@ public final class BundleVerifier {
                     again.appendLeafHash(leafHash);
                 }
                 byte[] root = null;
-                while (failure == null && next[0] < late.size() && late.get(next[0]).size() == again.size()) {
+                while (audit.mismatch() == null && next[0] < late.size() && late.get(next[0]).size() == again.size()) {
                     root = root == null ? again.root() : root;
-                    check(late.get(next[0]++), root);
+                    audit.check(late.get(next[0]++), root);
                 }
+                checkpointFailure();
                 return failure == null;
             };
             atLateSizes.test(null);
@@ -569,7 +521,7 @@ public final class BundleVerifier {
                 }
                 return true;
             });
-            if (failure == null && (again.size() != tree.size() || !MessageDigest.isEqual(again.root(), tree.root()))) {
+            if (failure == null && (again.size() != audit.size() || !MessageDigest.isEqual(again.root(), audit.root()))) {
                 throw new BundleFormatException(0, "the bundle changed while it was being verified");
             }
         }
@@ -585,17 +537,21 @@ public final class BundleVerifier {
             }
         }
 
+        private int verified() {
+            return audit == null ? 0 : audit.verified();
+        }
+
         private BundleVerification result() {
             long headSequence = chain.lastSequence();
             byte[] headHash = chain.lastHash();
             if (failure != null) {
                 return new BundleVerification(Status.BROKEN, header.tenantId(), header.fromSequence(), header.toSequence(),
-                        chain.checked(), failure.sequence(), failure.reason(), failure.detail(), headSequence, EntryFraming.hex(headHash),
-                        checkpointsVerified, checkpointsSkipped);
+                        chain.checked(), failure.sequence(), failure.reason(), failure.detail(), headSequence, Hex.of(headHash),
+                        verified(), checkpointsSkipped);
             }
             StringBuilder detail = new StringBuilder();
-            detail.append(chain.checked()).append(" entries verified; ").append(checkpointsVerified).append(" checkpoint(s) verified");
-            if (checkpointsVerified > 0) {
+            detail.append(chain.checked()).append(" entries verified; ").append(verified()).append(" checkpoint(s) verified");
+            if (verified() > 0) {
                 detail.append(trustedKeys != null ? " with the trusted keys" : " with the bundle's own keys");
             }
             if (header.ranged() && checkpointsSkipped > 0) {
@@ -603,11 +559,11 @@ public final class BundleVerifier {
                         .append(header.fromSequence()).append(", which this ranged bundle does not hold");
             }
             notes.forEach(n -> detail.append("; ").append(n));
-            if (!header.ranged() && checkpointsVerified == 0) {
+            if (!header.ranged() && verified() == 0) {
                 detail.append("; no checkpoint was checked, so nothing shows this is the history that was signed");
             }
             return new BundleVerification(Status.VALID, header.tenantId(), header.fromSequence(), header.toSequence(), chain.checked(),
-                    null, null, detail.toString(), headSequence, EntryFraming.hex(headHash), checkpointsVerified, checkpointsSkipped);
+                    null, null, detail.toString(), headSequence, Hex.of(headHash), verified(), checkpointsSkipped);
         }
     }
 }

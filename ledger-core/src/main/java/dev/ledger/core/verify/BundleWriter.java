@@ -8,12 +8,15 @@ import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.ChainFormat;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.chain.Hex;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Writes a ledger-export/v2 bundle: one JSON object per line, {@code kind} first, in the order header, keys,
@@ -21,8 +24,8 @@ import java.util.Objects;
  * complete bundle from one cut short. {@link #write} puts every checkpoint before the entries so that the verifier
  * checks each one the moment the tree reaches its size, in a single pass.
  *
- * <p>Entry lines carry exactly {@link EntryCodec#toJson}'s members, in its order, after {@code kind}; they are written
- * straight to the stream, so that exporting a million entries allocates no tree per entry. Entries are written as
+ * <p>Entry lines carry exactly the entry record's members, written by {@link EntryCodec#writeMembers} (the writer of
+ * the Kafka record too), after {@code kind}; they are written straight to the stream, so that exporting a million entries allocates no tree per entry. Entries are written as
  * stored, never checked or repaired here: a broken chain must reach the auditor broken. The stream is flushed, not
  * closed; it belongs to the caller.
  */
@@ -43,12 +46,28 @@ public final class BundleWriter implements Flushable {
         json.setRootValueSeparator(null);
     }
 
+    /** Lines handed to the writer one by one as they are read (a database cursor, a list): never all in memory. */
+    @FunctionalInterface
+    public interface Source<T> {
+        void each(Consumer<T> line);
+    }
+
     /**
      * The whole bundle: header, keys, the anchor when {@code header.fromSequence() > 1} ({@code anchorHash} = hash
      * of entry from − 1, else null), the checkpoints, then the entries.
      */
     public static void write(OutputStream out, BundleHeader header, Collection<CheckpointKey> keys, byte[] anchorHash,
                              Collection<Checkpoint> checkpoints, Iterator<StoredEntry> entries) throws IOException {
+        write(out, header, keys, anchorHash, checkpoints::forEach, entries::forEachRemaining);
+    }
+
+    /**
+     * The whole bundle, its checkpoints and entries streamed from their sources in the order written (checkpoints
+     * first: a streaming verifier then checks each root the moment the tree reaches its size), and the closing line
+     * once the last entry is out. A source that fails leaves the bundle without its closing line.
+     */
+    public static void write(OutputStream out, BundleHeader header, Collection<CheckpointKey> keys, byte[] anchorHash,
+                             Source<Checkpoint> checkpoints, Source<StoredEntry> entries) throws IOException {
         BundleWriter writer = new BundleWriter(out);
         writer.header(header);
         for (CheckpointKey key : keys) {
@@ -57,14 +76,26 @@ public final class BundleWriter implements Flushable {
         if (header.ranged()) {
             writer.anchor(header.fromSequence() - 1, Objects.requireNonNull(anchorHash, "a ranged bundle needs the anchor hash"));
         }
-        for (Checkpoint checkpoint : checkpoints) {
-            writer.checkpoint(checkpoint);
-        }
-        while (entries.hasNext()) {
-            writer.entry(entries.next());
+        try {
+            checkpoints.each(c -> unchecked(() -> writer.checkpoint(c)));
+            entries.each(e -> unchecked(() -> writer.entry(e)));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         writer.end();
         writer.flush();
+    }
+
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    private static void unchecked(Write write) {
+        try {
+            write.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public BundleWriter header(BundleHeader header) throws IOException {
@@ -102,7 +133,7 @@ public final class BundleWriter implements Flushable {
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.ANCHOR);
         json.writeNumberField("sequence", sequence);
-        json.writeStringField("hash", EntryFraming.hex(hash));
+        json.writeStringField("hash", Hex.of(hash));
         return endLine();
     }
 
@@ -112,7 +143,7 @@ public final class BundleWriter implements Flushable {
         json.writeStringField("kind", BundleLine.CHECKPOINT);
         json.writeStringField("tenant_id", checkpoint.tenantId());
         json.writeNumberField("size", checkpoint.size());
-        json.writeStringField("root_hash", EntryFraming.hex(checkpoint.rootHash()));
+        json.writeStringField("root_hash", Hex.of(checkpoint.rootHash()));
         json.writeStringField("issued_at", checkpoint.issuedAt());
         json.writeStringField("key_id", checkpoint.keyId());
         json.writeBinaryField("signature", checkpoint.signature());
@@ -124,20 +155,7 @@ public final class BundleWriter implements Flushable {
         stage = Stage.ENTRIES;
         json.writeStartObject();
         json.writeStringField("kind", BundleLine.ENTRY);
-        json.writeStringField("tenant_id", e.tenantId());
-        json.writeNumberField("sequence", e.sequence());
-        json.writeStringField("event_id", e.eventId());
-        json.writeStringField("type", e.type());
-        json.writeStringField("revision", e.revision());
-        json.writeStringField("recorded_at", e.recordedAt());
-        if (e.payload() != null) {
-            json.writeBinaryField("payload_b64", e.payload());
-        } else {
-            json.writeStringField("payload_sha256", EntryFraming.hex(e.payloadDigest()));
-        }
-        json.writeBinaryField("metadata_b64", e.metadata());
-        json.writeStringField("prev_hash", EntryFraming.hex(e.prevHash()));
-        json.writeStringField("hash", EntryFraming.hex(e.hash()));
+        EntryCodec.writeMembers(json, e);
         entries++;
         headSequence = e.sequence();
         headHash = e.hash();
@@ -155,7 +173,7 @@ public final class BundleWriter implements Flushable {
         json.writeStringField("kind", BundleLine.END);
         json.writeNumberField("entries", entries);
         json.writeNumberField("head_sequence", headSequence);
-        json.writeStringField("head_hash", EntryFraming.hex(headHash));
+        json.writeStringField("head_hash", Hex.of(headHash));
         return endLine();
     }
 

@@ -38,7 +38,7 @@ public final class ChainFixture {
     public static byte[] payload(String tenantId, long i) {
         try {
             return LedgerJson.mapper().writeValueAsBytes(new EvaluationRecorded(tenantId, "ev-" + i, "pol-gates", "3", "agent:" + (i % 17),
-                    "sha256:" + EntryFraming.hex(EntryFraming.sha256(("input " + i).getBytes(StandardCharsets.UTF_8))),
+                    "sha256:" + Hex.of(Sha256.of(("input " + i).getBytes(StandardCharsets.UTF_8))),
                     i % 5 == 0 ? TerminalState.REJECTED : TerminalState.APPROVED,
                     List.of(new GateResult("pii", GateOutcome.PASS, null), new GateResult("policy", GateOutcome.PASS, null)),
                     START.plusSeconds(i).toString()));
@@ -52,8 +52,8 @@ public final class ChainFixture {
         String eventId = UUID.nameUUIDFromBytes((tenantId + "/" + sequence + "/" + new String(payload, StandardCharsets.UTF_8))
                 .getBytes(StandardCharsets.UTF_8)).toString();
         String recordedAt = START.plusMillis(1500 * sequence).toString();
-        byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, TYPE, REVISION, recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(NO_METADATA), prevHash);
+        byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, TYPE, REVISION, recordedAt, Sha256.of(payload),
+                Sha256.of(NO_METADATA), prevHash);
         return StoredEntry.of(tenantId, sequence, eventId, TYPE, REVISION, recordedAt, payload, NO_METADATA, prevHash, hash);
     }
 
@@ -64,7 +64,7 @@ public final class ChainFixture {
         long sequence = 1;
         for (StoredEntry e : entries) {
             byte[] hash = EntryFraming.hash(e.tenantId(), sequence, e.eventId(), e.type(), e.revision(), e.recordedAt(),
-                    e.effectivePayloadDigest(), EntryFraming.sha256(e.metadata()), prev);
+                    e.effectivePayloadDigest(), Sha256.of(e.metadata()), prev);
             out.add(new StoredEntry(e.tenantId(), sequence, e.eventId(), e.type(), e.revision(), e.recordedAt(), e.payload(),
                     e.payloadDigest(), e.metadata(), prev, hash));
             prev = hash;

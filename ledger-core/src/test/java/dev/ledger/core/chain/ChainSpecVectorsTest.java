@@ -65,13 +65,13 @@ class ChainSpecVectorsTest {
         // when
         StoredEntry[] e = entries();
         // then
-        assertVector(EntryFraming.hex(EntryFraming.sha256(PAYLOAD_1)), PAYLOAD_1_SHA256);
-        assertVector(EntryFraming.hex(EntryFraming.sha256(METADATA_EMPTY)), METADATA_EMPTY_SHA256);
-        assertVector(EntryFraming.hex(EntryFraming.sha256(PAYLOAD_2)), PAYLOAD_2_SHA256);
-        assertVector(EntryFraming.hex(EntryFraming.sha256(METADATA_OPS)), METADATA_OPS_SHA256);
-        assertVector(EntryFraming.hex(e[0].hash()), HASH_1);
-        assertVector(EntryFraming.hex(e[1].hash()), HASH_2);
-        assertVector(EntryFraming.hex(e[2].hash()), HASH_3);
+        assertVector(Hex.of(Sha256.of(PAYLOAD_1)), PAYLOAD_1_SHA256);
+        assertVector(Hex.of(Sha256.of(METADATA_EMPTY)), METADATA_EMPTY_SHA256);
+        assertVector(Hex.of(Sha256.of(PAYLOAD_2)), PAYLOAD_2_SHA256);
+        assertVector(Hex.of(Sha256.of(METADATA_OPS)), METADATA_OPS_SHA256);
+        assertVector(Hex.of(e[0].hash()), HASH_1);
+        assertVector(Hex.of(e[1].hash()), HASH_2);
+        assertVector(Hex.of(e[2].hash()), HASH_3);
     }
 
     @Test
@@ -88,28 +88,28 @@ class ChainSpecVectorsTest {
         String frame = frameOfEntryOne();
         // then
         assertVector(frame, frameOfEntryOne());
-        assertThat(EntryFraming.hex(EntryFraming.sha256(EntryFraming.unhex(frame)))).isEqualTo(HASH_1);
+        assertThat(Hex.of(Sha256.of(Hex.parse(frame)))).isEqualTo(HASH_1);
         assertThat(doc.replaceAll("\\s+", "")).contains(frame);
     }
 
     @Test
     void givenTheDocumentedEntriesWhenTreedThenLeavesRootsAndProofsAreTheDocumentedOnes() {
         // given
-        List<byte[]> hashes = List.of(EntryFraming.unhex(HASH_1), EntryFraming.unhex(HASH_2), EntryFraming.unhex(HASH_3));
+        List<byte[]> hashes = List.of(Hex.parse(HASH_1), Hex.parse(HASH_2), Hex.parse(HASH_3));
         // then
-        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(0))), LEAF_1);
-        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(1))), LEAF_2);
-        assertVector(EntryFraming.hex(MerkleTree.leafHash(hashes.get(2))), LEAF_3);
-        assertVector(EntryFraming.hex(MerkleTree.root(hashes.subList(0, 2))), ROOT_2);
-        assertVector(EntryFraming.hex(MerkleTree.root(hashes)), ROOT_3);
-        assertThat(MerkleTree.inclusionProof(hashes, 0, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_2, LEAF_3);
-        assertThat(MerkleTree.inclusionProof(hashes, 2, 3).stream().map(EntryFraming::hex)).containsExactly(ROOT_2);
-        assertThat(MerkleTree.consistencyProof(hashes, 2, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_3);
-        assertThat(MerkleTree.consistencyProof(hashes, 1, 3).stream().map(EntryFraming::hex)).containsExactly(LEAF_2, LEAF_3);
-        assertThat(MerkleTree.verifyInclusion(hashes.get(0), 0, 3, List.of(EntryFraming.unhex(LEAF_2), EntryFraming.unhex(LEAF_3)),
-                EntryFraming.unhex(ROOT_3))).isTrue();
-        assertThat(MerkleTree.verifyConsistency(2, 3, EntryFraming.unhex(ROOT_2), EntryFraming.unhex(ROOT_3),
-                List.of(EntryFraming.unhex(LEAF_3)))).isTrue();
+        assertVector(Hex.of(MerkleTree.leafHash(hashes.get(0))), LEAF_1);
+        assertVector(Hex.of(MerkleTree.leafHash(hashes.get(1))), LEAF_2);
+        assertVector(Hex.of(MerkleTree.leafHash(hashes.get(2))), LEAF_3);
+        assertVector(Hex.of(MerkleTree.root(hashes.subList(0, 2))), ROOT_2);
+        assertVector(Hex.of(MerkleTree.root(hashes)), ROOT_3);
+        assertThat(MerkleTree.inclusionProof(hashes, 0, 3).stream().map(Hex::of)).containsExactly(LEAF_2, LEAF_3);
+        assertThat(MerkleTree.inclusionProof(hashes, 2, 3).stream().map(Hex::of)).containsExactly(ROOT_2);
+        assertThat(MerkleTree.consistencyProof(hashes, 2, 3).stream().map(Hex::of)).containsExactly(LEAF_3);
+        assertThat(MerkleTree.consistencyProof(hashes, 1, 3).stream().map(Hex::of)).containsExactly(LEAF_2, LEAF_3);
+        assertThat(MerkleTree.verifyInclusion(hashes.get(0), 0, 3, List.of(Hex.parse(LEAF_2), Hex.parse(LEAF_3)),
+                Hex.parse(ROOT_3))).isTrue();
+        assertThat(MerkleTree.verifyConsistency(2, 3, Hex.parse(ROOT_2), Hex.parse(ROOT_3),
+                List.of(Hex.parse(LEAF_3)))).isTrue();
     }
 
     @Test
@@ -120,7 +120,7 @@ class ChainSpecVectorsTest {
         Checkpoint cp = checkpoint(signer);
         // then
         assertVector(signer.keyId(), KEY_ID);
-        assertVector(EntryFraming.hex(cp.signedMessage()), SIGNED_MESSAGE);
+        assertVector(Hex.of(cp.signedMessage()), SIGNED_MESSAGE);
         assertVector(Base64.getEncoder().encodeToString(cp.signature()), SIGNATURE);
         assertThat(doc).contains(PUBLIC_X509).contains(PRIVATE_PKCS8);
         assertThat(CheckpointKeys.of(CheckpointKey.fromBase64(PUBLIC_X509)).verify(cp)).isTrue();
@@ -152,13 +152,13 @@ class ChainSpecVectorsTest {
 
     private static StoredEntry entry(long sequence, String eventId, String type, String revision, String recordedAt, byte[] payload,
                                      byte[] metadata, byte[] prev) {
-        byte[] hash = EntryFraming.hash("acme", sequence, eventId, type, revision, recordedAt, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), prev);
+        byte[] hash = EntryFraming.hash("acme", sequence, eventId, type, revision, recordedAt, Sha256.of(payload),
+                Sha256.of(metadata), prev);
         return StoredEntry.of("acme", sequence, eventId, type, revision, recordedAt, payload, metadata, prev, hash);
     }
 
     private static Checkpoint checkpoint(CheckpointSigner signer) {
-        return signer.sign("acme", 3, EntryFraming.unhex(ROOT_3), Instant.parse("2026-11-21T12:00:00Z"));
+        return signer.sign("acme", 3, Hex.parse(ROOT_3), Instant.parse("2026-11-21T12:00:00Z"));
     }
 
     /** The bundle of the three entries with entry 2's payload redacted, and the checkpoint over them. */
@@ -166,7 +166,7 @@ class ChainSpecVectorsTest {
         StoredEntry[] e = entries();
         StoredEntry two = e[1];
         StoredEntry redacted = new StoredEntry(two.tenantId(), two.sequence(), two.eventId(), two.type(), two.revision(), two.recordedAt(),
-                null, EntryFraming.sha256(two.payload()), two.metadata(), two.prevHash(), two.hash());
+                null, Sha256.of(two.payload()), two.metadata(), two.prevHash(), two.hash());
         CheckpointSigner signer = CheckpointSigner.fromBase64(PRIVATE_PKCS8, PUBLIC_X509);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BundleWriter.write(out, new BundleHeader("acme", 1, 3, "2026-11-21T12:05:00.000Z"), List.of(signer.key()), null,
@@ -183,12 +183,12 @@ class ChainSpecVectorsTest {
         field(f, utf8(EVALUATION));
         field(f, utf8("1"));
         field(f, utf8("2026-11-21T10:00:00.000Z"));
-        field(f, EntryFraming.unhex(PAYLOAD_1_SHA256));
-        field(f, EntryFraming.unhex(METADATA_EMPTY_SHA256));
+        field(f, Hex.parse(PAYLOAD_1_SHA256));
+        field(f, Hex.parse(METADATA_EMPTY_SHA256));
         field(f, new byte[32]);
         byte[] frame = new byte[f.position()];
         f.flip().get(frame);
-        return EntryFraming.hex(frame);
+        return Hex.of(frame);
     }
 
     private static void field(ByteBuffer f, byte[] value) {

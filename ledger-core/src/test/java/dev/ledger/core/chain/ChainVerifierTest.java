@@ -14,7 +14,7 @@ class ChainVerifierTest {
         // given a valid chain, one with entry 3's stored hash changed, and one with entry 2 missing
         StoredEntry three = chain.get(2);
         StoredEntry changed = new StoredEntry(three.tenantId(), 3, three.eventId(), three.type(), three.revision(), three.recordedAt(),
-                three.payload(), null, three.metadata(), three.prevHash(), EntryFraming.sha256(three.hash()));
+                three.payload(), null, three.metadata(), three.prevHash(), Sha256.of(three.hash()));
         List<List<StoredEntry>> cases = List.of(chain, List.of(chain.get(0), chain.get(1), changed, chain.get(3)),
                 List.of(chain.get(0), chain.get(2)));
         for (List<StoredEntry> entries : cases) {

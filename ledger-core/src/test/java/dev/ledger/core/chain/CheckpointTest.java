@@ -93,8 +93,8 @@ class CheckpointTest {
         byte[] x509 = Base64.getDecoder().decode(key.publicKeyBase64());
         // then
         assertThat(x509).hasSize(44);
-        assertThat(EntryFraming.hex(x509).substring(0, 24)).isEqualTo("302a300506032b6570032100");
-        assertThat(key.keyId()).isEqualTo(EntryFraming.hex(EntryFraming.sha256(x509)).substring(0, 16));
+        assertThat(Hex.of(x509).substring(0, 24)).isEqualTo("302a300506032b6570032100");
+        assertThat(key.keyId()).isEqualTo(Hex.of(Sha256.of(x509)).substring(0, 16));
         assertThat(CheckpointKey.fromJson(key.toJson())).isEqualTo(key);
         assertThatThrownBy(() -> CheckpointKey.fromJson(key.toJson().put("key_id", "0000000000000000")))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -112,7 +112,7 @@ class CheckpointTest {
         CheckpointKeys keys = CheckpointKeys.fromJson(LedgerJson.mapper().readTree(
                 LedgerJson.mapper().writeValueAsString(CheckpointKeys.of(signer.key()).toJson())));
         // then
-        assertThat(json).startsWith("{\"tenant_id\":\"acme\",\"size\":12,\"root_hash\":\"" + EntryFraming.hex(root) + "\"");
+        assertThat(json).startsWith("{\"tenant_id\":\"acme\",\"size\":12,\"root_hash\":\"" + Hex.of(root) + "\"");
         assertThat(back).isEqualTo(cp);
         assertThat(keys.verify(back)).isTrue();
         assertThatThrownBy(() -> Checkpoint.fromJson(cp.toJson().put("root_hash", "abcd"))).isInstanceOf(IllegalArgumentException.class);

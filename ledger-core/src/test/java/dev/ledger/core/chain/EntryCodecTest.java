@@ -72,7 +72,7 @@ class EntryCodecTest {
     void aRedactedEntryTravelsWithItsPayloadDigestAndStillVerifies() {
         StoredEntry e = ChainFixture.chain("t-codec", 1).get(0);
         StoredEntry redacted = new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), e.revision(), e.recordedAt(), null,
-                EntryFraming.sha256(e.payload()), e.metadata(), e.prevHash(), e.hash());
+                Sha256.of(e.payload()), e.metadata(), e.prevHash(), e.hash());
         StoredEntry back = EntryCodec.decode(EntryCodec.encode(redacted));
         assertThat(back.payload()).isNull();
         assertThat(back.recomputeHash()).isEqualTo(e.hash());

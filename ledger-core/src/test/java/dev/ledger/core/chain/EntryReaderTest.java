@@ -105,12 +105,12 @@ class EntryReaderTest {
         out.add(new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), null, e.recordedAt(), e.payload(), null,
                 "{\"actor\":\"key:k1\"}".getBytes(StandardCharsets.UTF_8), e.prevHash(), rehash(e, null, "{\"actor\":\"key:k1\"}")));
         out.add(new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), e.revision(), e.recordedAt(), null,
-                EntryFraming.sha256(e.payload()), e.metadata(), e.prevHash(), e.hash()));
+                Sha256.of(e.payload()), e.metadata(), e.prevHash(), e.hash()));
         return out;
     }
 
     private static byte[] rehash(StoredEntry e, String revision, String metadata) {
         return EntryFraming.hash(e.tenantId(), e.sequence(), e.eventId(), e.type(), revision, e.recordedAt(),
-                EntryFraming.sha256(e.payload()), EntryFraming.sha256(metadata.getBytes(StandardCharsets.UTF_8)), e.prevHash());
+                Sha256.of(e.payload()), Sha256.of(metadata.getBytes(StandardCharsets.UTF_8)), e.prevHash());
     }
 }

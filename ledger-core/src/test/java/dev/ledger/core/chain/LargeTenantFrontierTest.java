@@ -19,7 +19,7 @@ class LargeTenantFrontierTest {
     private static List<byte[]> entryHashes(int n) {
         List<byte[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(EntryFraming.sha256(("entry " + i).getBytes()));
+            out.add(Sha256.of(("entry " + i).getBytes()));
         }
         return out;
     }

@@ -36,13 +36,13 @@ class MerkleTreeTest {
     @Test
     void givenTheRfc6962ReferenceLeavesWhenTheTreeGrowsThenEachRootIsThePublishedOne() {
         // given the reference leaves; when hashed as trees of 0..8 leaves
-        assertThat(EntryFraming.hex(MerkleTree.rootOfLeafData(List.of())))
+        assertThat(Hex.of(MerkleTree.rootOfLeafData(List.of())))
                 .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         for (int size = 1; size <= 8; size++) {
             // then every root is the published one, recursively and incrementally
-            assertThat(EntryFraming.hex(MerkleTree.rootOfLeafData(REFERENCE_LEAVES.subList(0, size)))).as("size %d", size)
+            assertThat(Hex.of(MerkleTree.rootOfLeafData(REFERENCE_LEAVES.subList(0, size)))).as("size %d", size)
                     .isEqualTo(REFERENCE_ROOTS.get(size - 1));
-            assertThat(EntryFraming.hex(referenceIndex().root(size))).isEqualTo(REFERENCE_ROOTS.get(size - 1));
+            assertThat(Hex.of(referenceIndex().root(size))).isEqualTo(REFERENCE_ROOTS.get(size - 1));
         }
     }
 
@@ -193,7 +193,7 @@ class MerkleTreeTest {
     private static byte[] referenceRoot(List<byte[]> leafHashes) {
         int n = leafHashes.size();
         if (n == 0) {
-            return EntryFraming.sha256(new byte[0]);
+            return Sha256.of(new byte[0]);
         }
         if (n == 1) {
             return leafHashes.get(0);
@@ -247,20 +247,20 @@ class MerkleTreeTest {
 
     private static void assertInclusion(ProofIndex index, int leaf, int size, String... expected) {
         List<byte[]> path = index.inclusionProof(leaf, size);
-        assertThat(path.stream().map(EntryFraming::hex).toList()).as("PATH(%d, %d)", leaf, size).containsExactly(expected);
+        assertThat(path.stream().map(Hex::of).toList()).as("PATH(%d, %d)", leaf, size).containsExactly(expected);
         assertThat(MerkleTree.verifyInclusionOfLeafHash(MerkleTree.leafHash(REFERENCE_LEAVES.get(leaf)), leaf, size, path,
-                EntryFraming.unhex(REFERENCE_ROOTS.get(size - 1)))).isTrue();
+                Hex.parse(REFERENCE_ROOTS.get(size - 1)))).isTrue();
     }
 
     private static void assertConsistency(ProofIndex index, int m, int n, String... expected) {
         List<byte[]> proof = index.consistencyProof(m, n);
-        assertThat(proof.stream().map(EntryFraming::hex).toList()).as("PROOF(%d, %d)", m, n).containsExactly(expected);
-        assertThat(MerkleTree.verifyConsistency(m, n, EntryFraming.unhex(REFERENCE_ROOTS.get(m - 1)),
-                EntryFraming.unhex(REFERENCE_ROOTS.get(n - 1)), proof)).isTrue();
+        assertThat(proof.stream().map(Hex::of).toList()).as("PROOF(%d, %d)", m, n).containsExactly(expected);
+        assertThat(MerkleTree.verifyConsistency(m, n, Hex.parse(REFERENCE_ROOTS.get(m - 1)),
+                Hex.parse(REFERENCE_ROOTS.get(n - 1)), proof)).isTrue();
     }
 
     static List<byte[]> entryHashes(int n) {
-        return IntStream.range(0, n).mapToObj(i -> EntryFraming.sha256(("entry " + i).getBytes(StandardCharsets.UTF_8))).toList();
+        return IntStream.range(0, n).mapToObj(i -> Sha256.of(("entry " + i).getBytes(StandardCharsets.UTF_8))).toList();
     }
 
     private static List<byte[]> leafHashes(List<byte[]> entryHashes) {
@@ -290,6 +290,6 @@ class MerkleTreeTest {
     }
 
     private static List<byte[]> hexes(String... hex) {
-        return java.util.Arrays.stream(hex).map(EntryFraming::unhex).toList();
+        return java.util.Arrays.stream(hex).map(Hex::parse).toList();
     }
 }

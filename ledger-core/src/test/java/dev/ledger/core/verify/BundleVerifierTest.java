@@ -14,9 +14,10 @@ import dev.ledger.core.chain.ChainVerifier.Reason;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.CheckpointSigner;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,7 +53,7 @@ class BundleVerifierTest {
         assertThat(result.firstBrokenSequence()).isNull();
         assertThat(result.reason()).isNull();
         assertThat(result.headSequence()).isEqualTo(10);
-        assertThat(result.headHash()).isEqualTo(EntryFraming.hex(chain.get(9).hash()));
+        assertThat(result.headHash()).isEqualTo(Hex.of(chain.get(9).hash()));
         assertThat(result.checkpointsVerified()).isEqualTo(2);
         assertThat(result.detail()).isEqualTo("10 entries verified; 2 checkpoint(s) verified with the bundle's own keys");
     }
@@ -63,13 +64,13 @@ class BundleVerifierTest {
         List<StoredEntry> redacted = new ArrayList<>(chain);
         StoredEntry e = chain.get(3);
         redacted.set(3, new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), e.revision(), e.recordedAt(), null,
-                EntryFraming.sha256(e.payload()), e.metadata(), e.prevHash(), e.hash()));
+                Sha256.of(e.payload()), e.metadata(), e.prevHash(), e.hash()));
         String bundle = bundle(redacted, SIGNER, 10);
         // when
         BundleVerification result = verifyEveryWay(bundle);
         // then
         assertThat(entryLine(lines(bundle), 4).has("payload_b64")).isFalse();
-        assertThat(entryLine(lines(bundle), 4).get("payload_sha256").asText()).isEqualTo(EntryFraming.hex(EntryFraming.sha256(e.payload())));
+        assertThat(entryLine(lines(bundle), 4).get("payload_sha256").asText()).isEqualTo(Hex.of(Sha256.of(e.payload())));
         assertThat(result.status()).isEqualTo(Status.VALID);
         assertThat(result.checkpointsVerified()).isEqualTo(1);
     }
@@ -201,7 +202,7 @@ class BundleVerifierTest {
     void givenACheckpointRootAlteredWhenVerifiedThenItsSignatureFailsAsACheckpointMismatch() throws IOException {
         List<ObjectNode> lines = lines(bundle(chain, SIGNER, 5, 10));
         ObjectNode checkpoint10 = lines.stream().filter(l -> l.path("size").asLong() == 10).findFirst().orElseThrow();
-        checkpoint10.put("root_hash", EntryFraming.hex(EntryFraming.sha256(new byte[1])));
+        checkpoint10.put("root_hash", Hex.of(Sha256.of(new byte[1])));
         BundleVerification result = verifyEveryWay(join(lines));
         assertBroken(result, 6, Reason.checkpoint_mismatch);
         assertThat(result.detail()).startsWith("the signature of the checkpoint for 10 entries does not verify with key " + SIGNER.keyId());

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainFixture;
 import dev.ledger.core.chain.CheckpointSigner;
 import dev.ledger.core.chain.EntryCodec;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.chain.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
@@ -24,7 +24,7 @@ class BundleWriterTest {
         StoredEntry full = chain.get(0);
         StoredEntry e = chain.get(1);
         StoredEntry redacted = new StoredEntry(e.tenantId(), e.sequence(), e.eventId(), e.type(), null, e.recordedAt(), null,
-                EntryFraming.sha256(e.payload()), e.metadata(), e.prevHash(), e.hash());
+                Sha256.of(e.payload()), e.metadata(), e.prevHash(), e.hash());
         // when
         String bundle = BundleFixture.write(new BundleHeader("acme", 1, 2, "2026-11-21T18:30:00.000Z"), null, null, List.of(),
                 List.of(full, redacted));

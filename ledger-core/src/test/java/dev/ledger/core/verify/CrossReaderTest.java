@@ -94,17 +94,24 @@ class CrossReaderTest {
                     return Reading.UNREADABLE;
                 }
             }
-            HexFormat hex = HexFormat.of();
             byte[] payload = n.hasNonNull("payload_b64") ? Base64.getDecoder().decode(n.get("payload_b64").asText()) : null;
-            byte[] digest = n.hasNonNull("payload_sha256") ? hex.parseHex(n.get("payload_sha256").asText()) : null;
+            byte[] digest = n.hasNonNull("payload_sha256") ? lowercaseHex(n.get("payload_sha256").asText()) : null;
             StoredEntry e = new StoredEntry(n.get("tenant_id").asText(), n.get("sequence").longValue(), n.get("event_id").asText(),
                     n.get("type").asText(), n.hasNonNull("revision") ? n.get("revision").asText() : null, n.get("recorded_at").asText(),
-                    payload, digest, Base64.getDecoder().decode(n.get("metadata_b64").asText()), hex.parseHex(n.get("prev_hash").asText()),
-                    hex.parseHex(n.get("hash").asText()));
+                    payload, digest, Base64.getDecoder().decode(n.get("metadata_b64").asText()), lowercaseHex(n.get("prev_hash").asText()),
+                    lowercaseHex(n.get("hash").asText()));
             return of(e);
         } catch (Exception unreadable) {
             return Reading.UNREADABLE;
         }
+    }
+
+    /** docs/chain.md: hex is lowercase (one spelling per hash), so upper case is refused like any other non-digit. */
+    private static byte[] lowercaseHex(String text) {
+        if (!text.equals(text.toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("upper-case hex");
+        }
+        return HexFormat.of().parseHex(text);
     }
 
     /** The verdict of a worker: every record read, then the chain checked in order; unreadable stops it. */

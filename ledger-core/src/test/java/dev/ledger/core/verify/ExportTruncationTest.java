@@ -12,9 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ledger.core.chain.ChainFixture;
 import dev.ledger.core.chain.ChainVerifier.Reason;
 import dev.ledger.core.chain.CheckpointSigner;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.verify.BundleVerification.Status;
+import dev.ledger.core.chain.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,7 +48,7 @@ class ExportTruncationTest {
         assertThat(end.path("kind").asText()).isEqualTo("end");
         assertThat(end.path("entries").asLong()).isEqualTo(10);
         assertThat(end.path("head_sequence").asLong()).isEqualTo(10);
-        assertThat(end.path("head_hash").asText()).isEqualTo(EntryFraming.hex(chain.get(9).hash()));
+        assertThat(end.path("head_hash").asText()).isEqualTo(Hex.of(chain.get(9).hash()));
     }
 
     @Test
@@ -137,7 +137,7 @@ class ExportTruncationTest {
     @Test
     void givenAClosingLineThatDisagreesWithTheEntriesWhenVerifiedThenItIsBroken() throws IOException {
         List<ObjectNode> lines = lines(bundle(chain, SIGNER));
-        lines.get(lines.size() - 1).put("head_hash", EntryFraming.hex(chain.get(8).hash()));
+        lines.get(lines.size() - 1).put("head_hash", Hex.of(chain.get(8).hash()));
         BundleVerification result = verify(join(lines));
         assertThat(result.status()).isEqualTo(Status.BROKEN);
         assertThat(result.reason()).isEqualTo(Reason.sequence_gap);
