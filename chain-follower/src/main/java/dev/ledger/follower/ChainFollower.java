@@ -888,14 +888,21 @@ public final class ChainFollower<E> implements Runnable {
             }
         }
 
+        /** Removes and answers the held entry of this sequence, or null; drops held entries already passed. */
         private byte[] takeHeld(String tenantId, long sequence) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("delete from " + heldTable
-                    + " where tenant_id = ? and sequence = ? returning entry")) {
+                    + " where tenant_id = ? and sequence <= ? returning sequence, entry")) {
                 ps.setString(1, tenantId);
                 ps.setLong(2, sequence);
+                byte[] found = null;
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
+                    while (rs.next()) {
+                        if (rs.getLong(1) == sequence) {
+                            found = rs.getBytes(2);
+                        }
+                    }
                 }
+                return found;
             }
         }
 
