@@ -49,7 +49,9 @@ final class FollowerGauges {
     }
 
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<FollowerGauges> f) {
-        // a worker that registered a gauge of this name itself keeps its own (Micrometer returns the first)
+        if (registry.find(name).gauge() != null) {
+            return; // the worker registered a gauge of this name itself (counting its own stop reasons): it keeps it
+        }
         Gauge.builder(name, this, f).description(description).register(registry);
     }
 
