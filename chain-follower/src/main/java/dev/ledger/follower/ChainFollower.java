@@ -3,12 +3,12 @@ package dev.ledger.follower;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.chain.TopicBytes;
 import dev.ledger.core.config.KafkaClientSecurity;
+import dev.ledger.core.tenant.ChainIds;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Array;
@@ -21,17 +21,27 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -45,19 +55,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows every tenant's chain on the entries topic for one worker, durably: each poll is applied in one transaction of
  * the worker's own database that stores the consumed offsets, the tenants' chain positions and whatever the worker did
- * with the verified entries ({@link Worker#onVerified}). A restart or a rebalance resumes exactly after the last
- * committed poll (Kafka's committed offsets are never used); a failed poll is rolled back and re-read from the stored
- * offsets. Redelivered entries are skipped (dedupe on tenant and sequence), a second record of a passed sequence with
- * another hash is a fork, an entry ahead of its predecessor waits in a durable hold bounded in size and in time (on the
+ * with the verified entries ({@link BatchWorker}). A restart or a rebalance resumes exactly after the last committed
+ * poll (Kafka's committed offsets are never used); a failed poll is rolled back and re-read from the stored offsets.
+ * Redelivered entries are skipped (dedupe on tenant and sequence), a second record of a passed sequence with another
+ * hash is a fork, an entry ahead of its predecessor waits in a durable hold bounded in size and in time (on the
  * worker's clock), and links and hashes are verified with ledger-core's {@link ChainVerifier}. A break or a fork stops
  * only its tenant, with an alert.
  *
- * <p>Its tables are the worker's, named {@code <prefix>_offset}, {@code <prefix>_chain} and
- * {@code <prefix>_held_entry} (the worker's migrations create them).
+ * <p>Polls are pipelined: the consumer thread only polls; preparer threads read and hash a poll (and let the worker
+ * parse what it needs from each entry); one applier thread applies and commits one poll after another, each only after
+ * its predecessor committed. At most {@link #MAX_IN_FLIGHT} polls are in the pipeline; a failed one makes the applier
+ * discard every poll queued behind it and the consumer seeks back to the stored offsets. Whatever reads or changes the
+ * stored positions on the consumer thread (a rebalance, a rewind, housekeeping, closing) first drains the pipeline.
+ *
+ * <p>Its tables are the worker's: {@code <prefix>_offset}, the chain table ({@code <prefix>_chain} unless the settings
+ * name another, which may hold the worker's own columns beside the follower's) and {@code <prefix>_held_entry} (the
+ * worker's migrations create them).
  */
-public final class ChainFollower implements Runnable {
+public final class ChainFollower<E> implements Runnable {
 
-    /** What a worker does with its tenants' entries. */
+    /** What a worker does with each verified entry, one at a time (the simple form of {@link BatchWorker}). */
     public interface Worker {
         /**
          * An entry whose link and hash verified, in order per tenant, each once: in {@code transaction}, which also
@@ -67,55 +84,186 @@ public final class ChainFollower implements Runnable {
     }
 
     /**
+     * What a worker does with its tenants' verified entries, a poll at a time: {@link #prepare} runs on the preparer
+     * threads for every entry read (whatever its chain says), {@link #begin} opens the worker's part of a poll's
+     * transaction.
+     */
+    public interface BatchWorker<E> {
+        /** What the worker needs of an entry later, parsed off the applier thread; never throws (refusals are values). */
+        E prepare(EntryReader.Link entry, byte[] record);
+
+        /** The worker's part of one poll, in {@code transaction}; {@code tenants}: the tenants the poll names. */
+        Poll<E> begin(Connection transaction, Set<String> tenants) throws SQLException;
+
+        /**
+         * Records {@code [from, to)} of {@code partition} were deleted by the topic's retention before this worker read
+         * them (with {@link RetentionLoss#STOP}), in a transaction of its own.
+         */
+        default void recordsLost(Connection transaction, String topic, int partition, long from, long to, Instant now)
+                throws SQLException {
+        }
+
+        /**
+         * Periodic work in the transaction that also expires gaps, with the pipeline drained: {@code owned} the
+         * partitions consumed here, {@code caughtUp} those with nothing left to read. Answers what to do after commit.
+         */
+        default Runnable housekeeping(Connection transaction, Set<Integer> owned, Set<Integer> caughtUp)
+                throws SQLException {
+            return () -> { };
+        }
+    }
+
+    /** A worker's part of one poll's transaction. */
+    public interface Poll<E> {
+        /** An entry whose link and hash verified, in order per tenant, each once. Null, or why its tenant stops. */
+        Stop verified(EntryReader.Link entry, E prepared) throws SQLException;
+
+        /** After the poll's last entry: tenants to stop at their last verified sequence (tenant → why). */
+        default Map<String, Stop> finish() throws SQLException {
+            return Map.of();
+        }
+
+        /** After the chain positions were written (their rows exist): the worker's own rows. */
+        default void save() throws SQLException {
+        }
+
+        /** After the commit: metrics, log lines. */
+        default void afterCommit() {
+        }
+    }
+
+    /**
+     * Why a worker stops a tenant. {@code taken}: the entry counts as passed (its tenant's position moves to it) before
+     * the stop; {@code fork}: the stop is a fork alert (records contradicting each other or a signed word).
+     */
+    public record Stop(String reason, String detail, boolean taken, boolean fork) {
+        /** The entry is refused: the tenant stops before it. */
+        public static Stop refuse(String reason, String detail) {
+            return new Stop(reason, detail, false, false);
+        }
+
+        /** The entry is passed and the tenant stops at it (a fork alert). */
+        public static Stop forkAt(String reason, String detail) {
+            return new Stop(reason, detail, true, true);
+        }
+
+        /** The tenant stops (from {@link Poll#finish}). */
+        public static Stop broken(String reason, String detail) {
+            return new Stop(reason, detail, true, false);
+        }
+    }
+
+    /** What a tenant whose earlier entries the topic's retention deleted before this worker read them does. */
+    public enum RetentionLoss {
+        /** Its chain is verified on from its first record read, and it is marked lost to retention. */
+        RESUME,
+        /** It waits for the deleted entries like for any gap and stops as {@link #RETENTION} when the wait ends. */
+        STOP
+    }
+
+    /**
      * @param worker           the worker's name, for client ids, threads and log lines (e.g. {@code invoice-worker})
      * @param tablePrefix      its tables' prefix and its metrics' prefix (e.g. {@code invoice_worker})
      * @param gapWait          how long entries ahead of a missing sequence wait before the tenant's chain breaks
      * @param maxHeldPerTenant how many entries of one tenant may wait (one more breaks its chain)
+     * @param chainTable       the table of the chain positions
+     * @param preparers        threads that read and hash polls
      */
     public record Settings(String worker, String tablePrefix, String bootstrapServers, String topic, String group,
-                           KafkaClientSecurity security, Duration gapWait, int maxHeldPerTenant, int maxPollRecords) {
+                           KafkaClientSecurity security, Duration gapWait, int maxHeldPerTenant, int maxPollRecords,
+                           RetentionLoss retentionLoss, String chainTable, int preparers) {
         public Settings {
             if (tablePrefix == null || !tablePrefix.matches("[a-z][a-z_]{0,40}")) {
                 throw new IllegalArgumentException("a table prefix is lower-case letters and underscores");
             }
-            if (gapWait == null || gapWait.isNegative() || gapWait.isZero() || maxHeldPerTenant < 1 || maxPollRecords < 1) {
-                throw new IllegalArgumentException("the gap wait, the hold and the poll size must be positive");
+            if (chainTable == null || !chainTable.matches("[a-z][a-z_]{0,60}")) {
+                throw new IllegalArgumentException("a chain table is lower-case letters and underscores");
             }
+            if (gapWait == null || gapWait.isNegative() || gapWait.isZero() || maxHeldPerTenant < 1 || maxPollRecords < 1
+                    || preparers < 1 || retentionLoss == null) {
+                throw new IllegalArgumentException("the gap wait, the hold, the poll size and the preparers must be positive");
+            }
+        }
+
+        /** Chain positions in {@code <prefix>_chain}, one preparer, and a chain resumed after records lost to retention. */
+        public Settings(String worker, String tablePrefix, String bootstrapServers, String topic, String group,
+                        KafkaClientSecurity security, Duration gapWait, int maxHeldPerTenant, int maxPollRecords) {
+            this(worker, tablePrefix, bootstrapServers, topic, group, security, gapWait, maxHeldPerTenant, maxPollRecords,
+                    RetentionLoss.RESUME, tablePrefix + "_chain", 1);
         }
     }
 
     public static final String FORK = "fork";
     public static final String RETENTION = "records_lost_to_retention";
+    public static final String UNREADABLE = "unreadable_entry";
     private static final Logger log = LoggerFactory.getLogger(ChainFollower.class);
     private static final Duration POLL = Duration.ofMillis(250);
-    private static final long HOUSEKEEPING_MILLIS = 500;
+    private static final long HOUSEKEEPING_MILLIS = 250;
+    /** How long housekeeping may be put off while polls are in flight. */
+    private static final long HOUSEKEEPING_LATEST = 2_000;
+    private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+    /** Polls prepared or applied at once: one committing, one being prepared behind it. */
+    private static final int MAX_IN_FLIGHT = 2;
+    /** One record reader per thread (the preparers, and the applier for held entries). */
+    private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
 
     private final Settings settings;
     private final DataSource database;
-    private final Worker worker;
+    private final BatchWorker<E> worker;
     private final Clock clock;
     private final MeterRegistry registry;
+    private final FollowerGauges gauges;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String offsetTable;
     private final String chainTable;
     private final String heldTable;
-    /** Partition → the next offset stored for it (null value: none stored yet). Consumer thread only. */
+    private final ExecutorService preparers;
+    private final ExecutorService applier;
+    /** The polls submitted to the applier and not yet awaited, oldest first. Consumer thread only. */
+    private final ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
+    /** Set by the applier when a poll fails: the polls queued behind it are discarded. Cleared by a rewind. */
+    private volatile boolean applyFailed;
+    /** Partition → the next offset stored for it (null value: none stored yet). Consumer thread, or the applier. */
     private final Map<Integer, Long> stored = new HashMap<>();
     /** Assigned partitions whose first records retention deleted before this worker read them. */
     private final Set<Integer> truncated = new HashSet<>();
-    private final AtomicLong verified = new AtomicLong();
-    private final AtomicLong broken = new AtomicLong();
-    private final AtomicLong forked = new AtomicLong();
-    private final AtomicLong tenants = new AtomicLong();
-    private final AtomicLong lostTenants = new AtomicLong();
-    private final AtomicLong lag = new AtomicLong();
+    /** With {@link RetentionLoss#STOP}: tenants read since records were lost to retention. */
+    private final Set<String> seenSinceLoss = new HashSet<>();
+    /** A superset of the tenants with held entries; reloaded at every rewind. */
+    private Set<String> tenantsWithHeld = new HashSet<>();
     private volatile Set<Integer> owned = Set.of();
     private volatile boolean running = true;
     private volatile boolean failed;
     private boolean needsRewind = true;
     private long nextHousekeeping;
 
-    public ChainFollower(Settings settings, DataSource database, Worker worker, Clock clock, MeterRegistry registry) {
+    /** A follower for a worker that takes verified entries one at a time. */
+    public static ChainFollower<StoredEntry> of(Settings settings, DataSource database, Worker worker, Clock clock,
+                                                MeterRegistry registry) {
+        return new ChainFollower<>(settings, database, new BatchWorker<>() {
+            @Override
+            public StoredEntry prepare(EntryReader.Link entry, byte[] record) {
+                try {
+                    return EntryCodec.decode(record);
+                } catch (RuntimeException e) {
+                    return null; // read by the fast reader, refused by the codec: stops its tenant when its turn comes
+                }
+            }
+
+            @Override
+            public Poll<StoredEntry> begin(Connection transaction, Set<String> tenants) {
+                return (entry, decoded) -> {
+                    if (decoded == null) {
+                        return Stop.refuse(UNREADABLE, "the record does not decode as an entry");
+                    }
+                    worker.onVerified(decoded, transaction);
+                    return null;
+                };
+            }
+        }, clock, registry);
+    }
+
+    public ChainFollower(Settings settings, DataSource database, BatchWorker<E> worker, Clock clock, MeterRegistry registry) {
         this.settings = settings;
         this.database = database;
         this.worker = worker;
@@ -123,35 +271,39 @@ public final class ChainFollower implements Runnable {
         this.registry = registry;
         String p = settings.tablePrefix();
         this.offsetTable = p + "_offset";
-        this.chainTable = p + "_chain";
+        this.chainTable = settings.chainTable();
         this.heldTable = p + "_held_entry";
         this.consumer = new KafkaConsumer<>(FollowerKafka.consumerProperties(settings.bootstrapServers(), settings.group(),
-                settings.worker() + "-" + UUID.randomUUID().toString().substring(0, 8), settings.maxPollRecords(),
-                4 * 1024 * 1024, settings.security()), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Gauge.builder(p + "_verified_entries", verified, AtomicLong::get)
-                .description("entries whose chain link re-verified since start").register(registry);
-        Gauge.builder(p + "_broken_chains", broken, AtomicLong::get)
-                .description("tenants whose chain failed verification").register(registry);
-        Gauge.builder("ledger_chain_forked_tenants", forked, AtomicLong::get)
-                .description("tenants stopped because two records of one sequence carry different hashes").register(registry);
-        Gauge.builder(p + "_tenants", tenants, AtomicLong::get).register(registry);
-        Gauge.builder(p + "_tenants_lost_to_retention", lostTenants, AtomicLong::get)
-                .description("tenants whose entries the topic's retention deleted before this worker read them")
-                .register(registry);
-        Gauge.builder(p + "_consumer_lag", lag, AtomicLong::get).register(registry);
+                settings.worker() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
+                settings.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, settings.security()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.gauges = FollowerGauges.of(registry, p);
+        gauges.add(this);
+        String id = UUID.randomUUID().toString().substring(0, 4);
+        AtomicInteger threads = new AtomicInteger();
+        this.preparers = Executors.newFixedThreadPool(settings.preparers(), r -> {
+            Thread t = new Thread(r, settings.worker() + "-prepare-" + id + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.applier = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, settings.worker() + "-apply-" + id);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Entries whose link verified since start (each counted once). */
+    /** Entries whose link verified since start by this follower (each counted once). */
     public long verifiedEntries() {
-        return verified.get();
+        return gauges.verified(this);
     }
 
     public long brokenChains() {
-        return broken.get();
+        return gauges.broken();
     }
 
     public long forkedTenants() {
-        return forked.get();
+        return gauges.forked();
     }
 
     public boolean healthy() {
@@ -176,6 +328,7 @@ public final class ChainFollower implements Runnable {
             while (running) {
                 try {
                     if (needsRewind) {
+                        awaitInFlight();
                         rewind(consumer.assignment());
                     }
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
@@ -183,23 +336,26 @@ public final class ChainFollower implements Runnable {
                         continue; // a seek failed during the rebalance: these records may start at the wrong place
                     }
                     if (!records.isEmpty()) {
-                        apply(records);
+                        submit(records);
                     }
+                    reapFinished();
+                    gauges.lag(this, ConsumerLag.of(consumer));
                     long now = System.currentTimeMillis();
-                    if (now >= nextHousekeeping) {
-                        expireGaps();
-                        refreshGauges();
+                    // Housekeeping needs the pipeline drained: while polls keep coming it waits (a drain every
+                    // 250 ms stalled the pipeline), up to HOUSEKEEPING_LATEST.
+                    if (now >= nextHousekeeping && (inFlight.isEmpty() || now >= nextHousekeeping + HOUSEKEEPING_LATEST)) {
+                        awaitInFlight();
+                        housekeeping();
                         nextHousekeeping = now + HOUSEKEEPING_MILLIS;
                     }
-                    lag.set(ConsumerLag.of(consumer));
                     failures = 0;
                 } catch (WakeupException e) {
                     // stop() was called
                 } catch (SQLException | RuntimeException e) {
                     failures++;
+                    awaitQuietly(); // a poll still in flight finishes before the rewind reads the stored offsets
                     needsRewind = true;
-                    log.warn("{} batch not applied ({}: {}); resuming from the stored offsets", settings.worker(),
-                            e.getClass().getSimpleName(), e.getMessage());
+                    log.warn("{} poll not applied ({}); resuming from the stored offsets", settings.worker(), describe(e));
                     pause(Math.min(200L << Math.min(failures, 5), 5_000));
                 }
             }
@@ -208,6 +364,10 @@ public final class ChainFollower implements Runnable {
             log.error("{} consumer stopped", settings.worker(), t);
         } finally {
             owned = Set.of();
+            awaitQuietly();
+            applier.shutdownNow();
+            preparers.shutdownNow();
+            gauges.remove(this);
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -221,14 +381,13 @@ public final class ChainFollower implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // the poll in flight holds these partitions' offsets: it commits (or fails) while they are still ours
+            awaitQuietly();
             partitions.forEach(tp -> {
                 stored.remove(tp.partition());
                 truncated.remove(tp.partition());
             });
-            Set<Integer> now = new HashSet<>();
-            consumer.assignment().forEach(tp -> now.add(tp.partition()));
-            partitions.forEach(tp -> now.remove(tp.partition()));
-            owned = Set.copyOf(now);
+            owned = partitionsOf(consumer.assignment(), partitions);
         }
 
         @Override
@@ -238,20 +397,27 @@ public final class ChainFollower implements Runnable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            awaitQuietly();
             try {
                 rewind(partitions);
             } catch (SQLException | RuntimeException e) {
                 needsRewind = true;
-                log.warn("{} could not read its stored offsets ({}); retrying", settings.worker(), e.getMessage());
+                log.warn("{} could not read its stored offsets ({}); retrying", settings.worker(), describe(e));
             }
-            Set<Integer> now = new HashSet<>();
-            consumer.assignment().forEach(tp -> now.add(tp.partition()));
-            owned = Set.copyOf(now);
+            owned = partitionsOf(consumer.assignment(), List.of());
         }
     }
 
-    /** Seeks the partitions to their stored offsets (the beginning when none is stored yet). */
+    private static Set<Integer> partitionsOf(Set<TopicPartition> assignment, Collection<TopicPartition> leaving) {
+        Set<Integer> parts = new TreeSet<>();
+        assignment.stream().filter(tp -> !leaving.contains(tp)).forEach(tp -> parts.add(tp.partition()));
+        return Set.copyOf(parts);
+    }
+
+    /** Seeks the partitions to their stored offsets (the beginning when none is stored yet). Pipeline drained. */
     private void rewind(Collection<TopicPartition> partitions) throws SQLException {
+        applyFailed = false; // the pipeline is drained: nothing queued can follow the failed poll any more
+        tenantsWithHeld = tenantsWithHeld();
         if (partitions.isEmpty()) {
             needsRewind = false;
             return;
@@ -271,11 +437,15 @@ public final class ChainFollower implements Runnable {
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions);
         for (TopicPartition tp : partitions) {
             Long at = next.get(tp.partition());
+            long from = at == null ? 0 : at;
             long start = starts.getOrDefault(tp, 0L);
-            if (start > (at == null ? 0 : at)) {
+            if (start > from) {
                 truncated.add(tp.partition());
-                log.error("ALERT records lost to retention: {} records {}..{} were deleted before this worker read them",
-                        tp, at == null ? 0 : at, start - 1);
+                log.error("ALERT records lost to retention: {} records {}..{} were deleted before this worker read them "
+                        + "(it was stopped for longer than the topic keeps records)", tp, from, start - 1);
+                if (settings.retentionLoss() == RetentionLoss.STOP) {
+                    recordsLost(tp.partition(), from, start);
+                }
             } else {
                 truncated.remove(tp.partition());
             }
@@ -287,6 +457,190 @@ public final class ChainFollower implements Runnable {
             stored.put(tp.partition(), at);
         }
         needsRewind = false;
+    }
+
+    private void recordsLost(int partition, long from, long to) throws SQLException {
+        try (Connection c = database.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                worker.recordsLost(c, settings.topic(), partition, from, to, clock.instant());
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        Counter.builder(settings.tablePrefix() + "_records_lost_to_retention")
+                .description("records deleted by the topic's retention before the worker read them")
+                .register(registry).increment(to - from);
+    }
+
+    private Set<String> tenantsWithHeld() throws SQLException {
+        Set<String> tenants = new HashSet<>();
+        try (Connection c = database.getConnection();
+             PreparedStatement ps = c.prepareStatement("select distinct tenant_id from " + heldTable);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                tenants.add(rs.getString(1));
+            }
+        }
+        return tenants;
+    }
+
+    // ------------------------------------------------------------------ the pipeline
+
+    /** One polled record, read and hashed by a preparer. */
+    private static final class Item<E> {
+        final int partition;
+        final long offset;
+        /** The entry, or null when the record is not an entry of any chain. */
+        EntryReader.Link link;
+        /** The entry's tenant, or the key's of a record that is not an entry (null when the key is no tenant id). */
+        String tenantId;
+        byte[] rawKey;
+        boolean hashHolds;
+        byte[] raw;
+        E prepared;
+
+        Item(int partition, long offset) {
+            this.partition = partition;
+            this.offset = offset;
+        }
+    }
+
+    private Item<E> read(int partition, long offset, byte[] key, byte[] value) {
+        Item<E> item = new Item<>(partition, offset);
+        item.raw = value;
+        EntryReader.Link link;
+        try {
+            link = READERS.get().read(value);
+        } catch (RuntimeException e) {
+            item.tenantId = tenantOf(key);
+            item.rawKey = key;
+            return item;
+        }
+        if (!ChainIds.isChainId(link.tenantId())) {
+            item.rawKey = key; // its bytes chose a tenant id no tenant can have: not an entry of any chain
+            return item;
+        }
+        item.link = link;
+        item.tenantId = link.tenantId();
+        item.hashHolds = Arrays.equals(link.recomputed(), link.hash());
+        item.prepared = worker.prepare(link, value);
+        return item;
+    }
+
+    private static String tenantOf(byte[] key) {
+        if (key == null || key.length > ChainIds.MAX_LENGTH) {
+            return null;
+        }
+        String s = new String(key, StandardCharsets.US_ASCII);
+        return ChainIds.isChainId(s) ? s : null;
+    }
+
+    /** Hands a poll to the preparers and then to the applier, after waiting for room in the pipeline. */
+    private void submit(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+        while (inFlight.size() >= MAX_IN_FLIGHT) {
+            // a failure here drops this poll too: the caller drains the pipeline and rewinds to the stored offsets
+            await(inFlight.poll());
+        }
+        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
+        for (TopicPartition tp : records.partitions()) {
+            polled.addAll(records.records(tp));
+        }
+        @SuppressWarnings("unchecked")
+        Item<E>[] items = new Item[polled.size()];
+        int parts = Math.min(settings.preparers(), Math.max(1, polled.size() / 256));
+        List<Future<?>> futures = new ArrayList<>(parts);
+        for (int part = 0; part < parts; part++) {
+            int from = polled.size() * part / parts;
+            int to = polled.size() * (part + 1) / parts;
+            futures.add(preparers.submit(() -> {
+                for (int i = from; i < to; i++) {
+                    ConsumerRecord<byte[], byte[]> r = polled.get(i);
+                    items[i] = read(r.partition(), r.offset(), r.key(), r.value());
+                }
+            }));
+        }
+        inFlight.add(applier.submit(() -> {
+            if (applyFailed) {
+                throw new IllegalStateException("discarded behind a poll that failed");
+            }
+            try {
+                for (Future<?> f : futures) {
+                    await(f);
+                }
+                apply(Arrays.asList(items));
+            } catch (SQLException | RuntimeException | Error e) {
+                applyFailed = true;
+                throw e;
+            }
+            return null;
+        }));
+    }
+
+    /** Takes the polls that have finished off the front of the pipeline, without waiting; rethrows a failure. */
+    private void reapFinished() throws SQLException {
+        while (!inFlight.isEmpty() && inFlight.peek().isDone()) {
+            await(inFlight.poll());
+        }
+    }
+
+    /** Drains the pipeline; rethrows the first failure after every poll has finished. */
+    private void awaitInFlight() throws SQLException {
+        SQLException sqlFailure = null;
+        RuntimeException failure = null;
+        while (!inFlight.isEmpty()) {
+            try {
+                await(inFlight.poll());
+            } catch (SQLException e) {
+                sqlFailure = sqlFailure == null && failure == null ? e : sqlFailure;
+            } catch (RuntimeException e) {
+                failure = sqlFailure == null && failure == null ? e : failure;
+            }
+        }
+        if (sqlFailure != null) {
+            throw sqlFailure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits for one task, through interrupts (a poll's commit decides the stored positions); rethrows its failure. */
+    private static void await(Future<?> f) throws SQLException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    f.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    switch (e.getCause()) {
+                        case SQLException sql -> throw sql;
+                        case RuntimeException re -> throw re;
+                        case Error err -> throw err;
+                        default -> throw new IllegalStateException(e.getCause());
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #awaitInFlight} where nothing can be thrown: a failure only means seeking back to the stored offsets. */
+    private void awaitQuietly() {
+        try {
+            awaitInFlight();
+        } catch (SQLException | RuntimeException e) {
+            needsRewind = true;
+            log.warn("{} poll not applied ({}); resuming from the stored offsets", settings.worker(), describe(e));
+        }
     }
 
     // ------------------------------------------------------------------ a poll
@@ -313,18 +667,26 @@ public final class ChainFollower implements Runnable {
         }
     }
 
-    private record Alert(String tenantId, long sequence, String reason, String detail) {
+    private enum Kind { BREAK, FORK, RETENTION }
+
+    private record Alert(String tenantId, long sequence, String reason, String detail, Kind kind) {
     }
 
-    private void apply(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+    /** Applies one prepared poll in one transaction (the applier thread). */
+    private void apply(List<Item<E>> items) throws SQLException {
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
-        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
-            polled.addAll(part);
-            nextOffsets.put(tp.partition(), part.get(part.size() - 1).offset() + 1);
-            if (!stored.containsKey(tp.partition())) {
-                throw new IllegalStateException("records for partition " + tp.partition() + " without a known stored offset");
+        Set<String> tenants = new LinkedHashSet<>();
+        String lastTenant = null;
+        for (Item<E> item : items) {
+            nextOffsets.put(item.partition, item.offset + 1);
+            if (item.tenantId != null && !item.tenantId.equals(lastTenant)) {
+                tenants.add(item.tenantId);
+                lastTenant = item.tenantId;
+            }
+        }
+        for (Integer p : nextOffsets.keySet()) {
+            if (!stored.containsKey(p)) {
+                throw new IllegalStateException("records for partition " + p + " without a known stored offset");
             }
         }
         Instant now = clock.instant();
@@ -332,11 +694,14 @@ public final class ChainFollower implements Runnable {
             c.setAutoCommit(false);
             try {
                 Batch batch = new Batch(c, now);
-                batch.load(polled);
-                for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    batch.accept(r);
+                batch.read(tenants);
+                batch.poll = worker.begin(c, tenants);
+                for (Item<E> item : items) {
+                    batch.accept(item);
                 }
+                batch.finish();
                 batch.save();
+                batch.poll.save();
                 for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
                     if (!advanceOffset(c, e.getKey(), stored.get(e.getKey()), e.getValue())) {
                         throw new IllegalStateException("partition " + e.getKey() + " was consumed elsewhere meanwhile");
@@ -350,7 +715,6 @@ public final class ChainFollower implements Runnable {
                 throw e;
             }
         }
-        refreshGauges();
     }
 
     private final class Batch {
@@ -360,6 +724,7 @@ public final class ChainFollower implements Runnable {
         private final Map<String, Integer> outcomes = new HashMap<>();
         private final List<Alert> alerts = new ArrayList<>();
         private final List<String> lost = new ArrayList<>();
+        private Poll<E> poll;
         private long verifiedHere;
 
         Batch(Connection c, Instant now) {
@@ -367,24 +732,15 @@ public final class ChainFollower implements Runnable {
             this.now = now;
         }
 
-        /** Reads (and locks) the positions of the tenants this poll names in its keys (one query for most). */
-        void load(List<ConsumerRecord<byte[], byte[]>> polled) throws SQLException {
-            Set<String> keys = new HashSet<>();
-            for (ConsumerRecord<byte[], byte[]> r : polled) {
-                if (r.key() != null) {
-                    keys.add(new String(r.key(), StandardCharsets.UTF_8));
-                }
+        /** Reads (and locks) the positions of these tenants. */
+        void read(Collection<String> tenantIds) throws SQLException {
+            if (tenantIds.isEmpty()) {
+                return;
             }
-            if (!keys.isEmpty()) {
-                read(keys.toArray(new String[0]));
-            }
-        }
-
-        private void read(String[] tenantIds) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("select tenant_id, kafka_partition, last_sequence, last_hash, "
                     + "recent_hashes, recent_from, broken_sequence, broken_reason, lost_to_retention from " + chainTable
                     + " where tenant_id = any(?) order by tenant_id for update")) {
-                ps.setArray(1, c.createArrayOf("varchar", tenantIds));
+                ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Position p = new Position(rs.getString(1), true);
@@ -401,121 +757,166 @@ public final class ChainFollower implements Runnable {
             }
         }
 
-        private Position position(String tenantId) throws SQLException {
-            Position p = positions.get(tenantId);
-            if (p == null) {
-                read(new String[] {tenantId}); // an entry of another tenant than its record key says: its own decides
-                p = positions.computeIfAbsent(tenantId, id -> new Position(id, false));
-            }
-            return p;
+        private Position position(String tenantId) {
+            return positions.computeIfAbsent(tenantId, id -> new Position(id, false));
         }
 
-        void accept(ConsumerRecord<byte[], byte[]> r) throws SQLException {
-            StoredEntry entry;
-            try {
-                entry = EntryCodec.decode(r.value());
-            } catch (RuntimeException e) {
+        void accept(Item<E> item) throws SQLException {
+            if (item.tenantId == null) {
                 outcome("unreadable");
-                log.error("ALERT unreadable record at {}-{} offset {} (key {})", r.topic(), r.partition(), r.offset(),
-                        TopicBytes.forLog(r.key()));
+                log.error("ALERT unreadable record at {}-{} offset {} (key {})", settings.topic(), item.partition,
+                        item.offset, TopicBytes.forLog(item.rawKey));
                 return;
             }
-            Position t = position(entry.tenantId());
-            t.partition = r.partition();
+            Position t = position(item.tenantId);
+            t.partition = item.partition;
             if (t.broken()) {
                 outcome("after_break");
                 return;
             }
-            if (!t.known && t.lastSequence == 0 && entry.sequence() > 1 && truncated.contains(r.partition())) {
-                // Its first record here, from a partition whose beginning retention deleted: the tenant's earlier
-                // entries are gone from the topic, not missing from its chain. Say so and verify from here on.
-                t.lastSequence = entry.sequence() - 1;
-                t.lastHash = entry.prevHash().clone();
-                t.lostToRetention = true;
-                lost.add(entry.tenantId() + " before sequence " + entry.sequence());
+            if (item.link == null) {
+                breakChain(t, t.lastSequence + 1, UNREADABLE, "the record is not an entry", Kind.BREAK);
+                return;
             }
-            switch (Arrival.of(t.lastSequence, t.lastHash, t.recent, entry.sequence(), entry.hash())) {
+            long sequence = item.link.sequence();
+            if (!truncated.isEmpty() && truncated.contains(item.partition)) {
+                retentionLoss(t, item);
+            }
+            switch (Arrival.of(t.lastSequence, t.lastHash, t.recent, sequence, item.link.hash())) {
                 case DUPLICATE -> outcome("duplicate");
-                case FORK -> fork(t, entry.sequence(), "a second record of sequence " + entry.sequence() + " with another hash");
-                case AHEAD -> hold(t, entry);
+                case FORK -> breakChain(t, sequence, FORK, "a second record of sequence " + sequence
+                        + " with another hash", Kind.FORK);
+                case AHEAD -> hold(t, item);
                 case NEXT -> {
-                    if (verify(t, entry)) {
-                        drainHeld(t);
+                    if (verify(t, item)) {
+                        drainHeld(t, item.partition);
                     }
                 }
             }
         }
 
-        private boolean verify(Position t, StoredEntry entry) throws SQLException {
+        private void retentionLoss(Position t, Item<E> item) {
+            long sequence = item.link.sequence();
+            if (settings.retentionLoss() == RetentionLoss.STOP) {
+                if (seenSinceLoss.add(t.tenantId) && sequence > t.lastSequence + 1) {
+                    t.lostToRetention = true; // what it misses was deleted with the records lost to retention
+                }
+                return;
+            }
+            if (!t.known && t.lastSequence == 0 && sequence > 1) {
+                // Its first record here, from a partition whose beginning retention deleted: the tenant's earlier
+                // entries are gone from the topic, not missing from its chain. Say so and verify from here on.
+                t.lastSequence = sequence - 1;
+                t.lastHash = item.link.prevHash().clone();
+                t.lostToRetention = true;
+                lost.add(t.tenantId + " before sequence " + sequence);
+            }
+        }
+
+        private boolean verify(Position t, Item<E> item) throws SQLException {
+            EntryReader.Link entry = item.link;
             ChainVerifier.Break b = ChainVerifier.next(t.lastSequence, t.lastHash, entry.sequence(), entry.prevHash(),
-                    MessageDigest.isEqual(entry.recomputeHash(), entry.hash()));
+                    item.hashHolds);
             if (b != null) {
-                breakChain(t, b.sequence(), b.reason().name(), b.detail());
+                breakChain(t, b.sequence(), b.reason().name(), b.detail(), Kind.BREAK);
+                return false;
+            }
+            Stop stop = poll.verified(entry, item.prepared);
+            if (stop != null && !stop.taken()) {
+                breakChain(t, entry.sequence(), stop.reason(), stop.detail(), stop.fork() ? Kind.FORK : Kind.BREAK);
                 return false;
             }
             t.lastSequence = entry.sequence();
             t.lastHash = entry.hash();
             t.recent.record(entry.sequence(), entry.hash());
-            worker.onVerified(entry, c);
+            if (settings.retentionLoss() == RetentionLoss.STOP) {
+                t.lostToRetention = false; // a gap it had is filled
+            }
             verifiedHere++;
-            outcome("verified");
+            if (stop != null) {
+                breakChain(t, entry.sequence(), stop.reason(), stop.detail(), stop.fork() ? Kind.FORK : Kind.BREAK);
+                return false;
+            }
             return true;
         }
 
-        private void hold(Position t, StoredEntry entry) throws SQLException {
+        private void hold(Position t, Item<E> item) throws SQLException {
+            long sequence = item.link.sequence();
             try (PreparedStatement ps = c.prepareStatement("insert into " + heldTable
                     + " (tenant_id, sequence, hash, entry, held_since) values (?, ?, ?, ?, ?) on conflict do nothing")) {
                 ps.setString(1, t.tenantId);
-                ps.setLong(2, entry.sequence());
-                ps.setBytes(3, entry.hash());
-                ps.setBytes(4, EntryCodec.encode(entry));
+                ps.setLong(2, sequence);
+                ps.setBytes(3, item.link.hash());
+                ps.setBytes(4, item.raw);
                 ps.setTimestamp(5, Timestamp.from(now));
                 if (ps.executeUpdate() == 0) {
-                    byte[] before = heldHash(t.tenantId, entry.sequence());
-                    if (before != null && !MessageDigest.isEqual(before, entry.hash())) {
-                        fork(t, entry.sequence(), "two records of sequence " + entry.sequence()
-                                + " with different hashes, both ahead of the chain");
+                    byte[] before = heldHash(t.tenantId, sequence);
+                    if (before != null && !MessageDigest.isEqual(before, item.link.hash())) {
+                        breakChain(t, sequence, FORK, "two records of sequence " + sequence
+                                + " with different hashes, both ahead of the chain", Kind.FORK);
                         return;
                     }
                     outcome("held");
                     return;
                 }
             }
+            tenantsWithHeld.add(t.tenantId);
             if (heldCount(t.tenantId) > settings.maxHeldPerTenant()) {
                 breakChain(t, t.lastSequence + 1, ChainVerifier.Reason.sequence_gap.name(),
-                        "more than " + settings.maxHeldPerTenant() + " entries wait for it");
+                        "more than " + settings.maxHeldPerTenant() + " entries wait for it", Kind.BREAK);
                 return;
             }
             outcome("held");
+            log.warn("{}: tenant {} entry {} arrived before {}; holding it", settings.worker(), TopicBytes.forLog(t.tenantId),
+                    sequence, t.lastSequence + 1);
         }
 
-        private void drainHeld(Position t) throws SQLException {
+        private void drainHeld(Position t, int partition) throws SQLException {
+            if (!tenantsWithHeld.contains(t.tenantId)) {
+                return;
+            }
             byte[] next;
             while (!t.broken() && (next = takeHeld(t.tenantId, t.lastSequence + 1)) != null) {
-                if (!verify(t, EntryCodec.decode(next))) {
+                Item<E> item = ChainFollower.this.read(partition, -1, null, next);
+                if (item.link == null || !item.link.tenantId().equals(t.tenantId)) {
+                    breakChain(t, t.lastSequence + 1, UNREADABLE, "a held record is not the tenant's entry", Kind.BREAK);
+                    return;
+                }
+                if (!verify(t, item)) {
                     return;
                 }
             }
         }
 
+        /** Removes and answers the held entry of this sequence, or null; drops held entries already passed. */
         private byte[] takeHeld(String tenantId, long sequence) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement("delete from " + heldTable
-                    + " where tenant_id = ? and sequence = ? returning entry")) {
+                    + " where tenant_id = ? and sequence <= ? returning sequence, entry")) {
                 ps.setString(1, tenantId);
                 ps.setLong(2, sequence);
+                byte[] found = null;
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
+                    while (rs.next()) {
+                        if (rs.getLong(1) == sequence) {
+                            found = rs.getBytes(2);
+                        }
+                    }
                 }
+                return found;
             }
         }
 
         private byte[] heldHash(String tenantId, long sequence) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("select hash from " + heldTable
+            try (PreparedStatement ps = c.prepareStatement("select hash, entry from " + heldTable
                     + " where tenant_id = ? and sequence = ?")) {
                 ps.setString(1, tenantId);
                 ps.setLong(2, sequence);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    byte[] hash = rs.getBytes(1);
+                    return hash != null ? hash : READERS.get().read(rs.getBytes(2)).hash();
                 }
             }
         }
@@ -530,16 +931,24 @@ public final class ChainFollower implements Runnable {
             }
         }
 
-        private void fork(Position t, long sequence, String detail) throws SQLException {
-            breakChain(t, sequence, FORK, detail);
-        }
-
-        private void breakChain(Position t, long sequence, String reason, String detail) throws SQLException {
+        private void breakChain(Position t, long sequence, String reason, String detail, Kind kind) throws SQLException {
             t.brokenSequence = sequence;
             t.brokenReason = reason;
-            alerts.add(new Alert(t.tenantId, sequence, reason, detail));
-            outcome(FORK.equals(reason) ? "fork" : "broken");
-            dropHeld(c, t.tenantId);
+            alerts.add(new Alert(t.tenantId, sequence, reason, detail, kind));
+            outcome(kind == Kind.FORK ? "fork" : "broken");
+            if (tenantsWithHeld.contains(t.tenantId)) {
+                dropHeld(c, t.tenantId);
+            }
+        }
+
+        void finish() throws SQLException {
+            for (Map.Entry<String, Stop> s : poll.finish().entrySet()) {
+                Position t = positions.get(s.getKey());
+                if (t != null && !t.broken()) {
+                    breakChain(t, t.lastSequence, s.getValue().reason(), s.getValue().detail(),
+                            s.getValue().fork() ? Kind.FORK : Kind.BREAK);
+                }
+            }
         }
 
         void save() throws SQLException {
@@ -570,7 +979,10 @@ public final class ChainFollower implements Runnable {
         }
 
         void afterCommit() {
-            verified.addAndGet(verifiedHere);
+            gauges.verified(ChainFollower.this, verifiedHere);
+            if (verifiedHere > 0) {
+                outcomes.merge("verified", (int) verifiedHere, Integer::sum);
+            }
             outcomes.forEach((o, n) -> Counter.builder(settings.tablePrefix() + "_entries").tag("outcome", o)
                     .register(registry).increment(n));
             for (String l : lost) {
@@ -580,6 +992,7 @@ public final class ChainFollower implements Runnable {
                         TopicBytes.forLog(l));
             }
             alerts.forEach(ChainFollower.this::alert);
+            poll.afterCommit();
         }
 
         private void outcome(String o) {
@@ -588,14 +1001,23 @@ public final class ChainFollower implements Runnable {
     }
 
     private void alert(Alert a) {
-        if (FORK.equals(a.reason())) {
-            Counter.builder("ledger_chain_forks").tag("reason", FORK).register(registry).increment();
-            log.error("ALERT fork: tenant {} at sequence {} ({}); the tenant is stopped", TopicBytes.forLog(a.tenantId()),
-                    a.sequence(), a.detail());
-        } else {
-            Counter.builder(settings.tablePrefix() + "_chain_breaks").tag("reason", a.reason()).register(registry).increment();
-            log.error("ALERT chain broken: tenant {} at sequence {} ({}: {})", TopicBytes.forLog(a.tenantId()), a.sequence(),
-                    a.reason(), a.detail());
+        switch (a.kind()) {
+            case FORK -> {
+                Counter.builder("ledger_chain_forks").tag("reason", a.reason())
+                        .description("fork alerts: records of one tenant's chain contradicting each other or a signed word")
+                        .register(registry).increment();
+                log.error("ALERT fork: tenant {} at sequence {} ({}: {}); the tenant is stopped",
+                        TopicBytes.forLog(a.tenantId()), a.sequence(), a.reason(), a.detail());
+            }
+            case RETENTION -> log.error("ALERT records lost to retention: tenant {} sequence {} was deleted from the topic "
+                    + "before this worker read it; the tenant is stopped (not a broken chain: re-read it from the ledger)",
+                    TopicBytes.forLog(a.tenantId()), a.sequence());
+            case BREAK -> {
+                Counter.builder(settings.tablePrefix() + "_chain_breaks").tag("reason", a.reason()).register(registry)
+                        .increment();
+                log.error("ALERT chain broken: tenant {} at sequence {} ({}: {}); the tenant is stopped",
+                        TopicBytes.forLog(a.tenantId()), a.sequence(), a.reason(), a.detail());
+            }
         }
     }
 
@@ -626,68 +1048,83 @@ public final class ChainFollower implements Runnable {
         }
     }
 
-    // ------------------------------------------------------------------ gap expiry and gauges
+    // ------------------------------------------------------------------ housekeeping: gap expiry, the worker's, gauges
 
-    /** Breaks the chain of every tenant on an owned partition whose held entries waited past the gap wait. */
-    private void expireGaps() throws SQLException {
+    /** With the pipeline drained: the worker's housekeeping and gap expiry in one transaction, then the gauges. */
+    private void housekeeping() throws SQLException {
         Set<Integer> parts = owned;
-        if (parts.isEmpty()) {
-            return;
+        if (!parts.isEmpty()) {
+            Set<Integer> caughtUp = new TreeSet<>();
+            for (TopicPartition tp : consumer.assignment()) {
+                OptionalLong l = consumer.currentLag(tp);
+                if (l.isPresent() && l.getAsLong() == 0) {
+                    caughtUp.add(tp.partition());
+                }
+            }
+            List<Alert> alerts = new ArrayList<>();
+            Runnable after;
+            try (Connection c = database.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    after = worker.housekeeping(c, parts, caughtUp);
+                    alerts = expireGaps(c, parts);
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            }
+            after.run();
+            alerts.forEach(this::alert);
         }
+        refreshGauges();
+    }
+
+    /** Breaks the chain of every tenant on these partitions whose held entries waited past the gap wait. */
+    private List<Alert> expireGaps(Connection c, Set<Integer> parts) throws SQLException {
         List<Alert> alerts = new ArrayList<>();
-        try (Connection c = database.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence from " + chainTable + " t "
-                        + "where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
-                        + heldTable + " h where h.tenant_id = t.tenant_id and h.held_since < ?) for update")) {
-                    Array a = c.createArrayOf("integer", parts.toArray());
-                    ps.setArray(1, a);
-                    ps.setTimestamp(2, Timestamp.from(clock.instant().minus(settings.gapWait())));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            alerts.add(new Alert(rs.getString(1), rs.getLong(2) + 1, ChainVerifier.Reason.sequence_gap.name(),
-                                    "never delivered within " + settings.gapWait()));
-                        }
-                    }
+        boolean stop = settings.retentionLoss() == RetentionLoss.STOP;
+        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence, t.lost_to_retention from "
+                + chainTable + " t where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
+                + heldTable + " h where h.tenant_id = t.tenant_id and h.held_since < ?) for update")) {
+            Array a = c.createArrayOf("integer", parts.toArray());
+            ps.setArray(1, a);
+            ps.setTimestamp(2, Timestamp.from(clock.instant().minus(settings.gapWait())));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    alerts.add(stop && rs.getBoolean(3)
+                            ? new Alert(rs.getString(1), rs.getLong(2) + 1, RETENTION, "deleted by the topic's retention",
+                                    Kind.RETENTION)
+                            : new Alert(rs.getString(1), rs.getLong(2) + 1, ChainVerifier.Reason.sequence_gap.name(),
+                                    "never delivered within " + settings.gapWait(), Kind.BREAK));
                 }
-                for (Alert a : alerts) {
-                    try (PreparedStatement ps = c.prepareStatement("update " + chainTable
-                            + " set broken_sequence = ?, broken_reason = ? where tenant_id = ?")) {
-                        ps.setLong(1, a.sequence());
-                        ps.setString(2, a.reason());
-                        ps.setString(3, a.tenantId());
-                        ps.executeUpdate();
-                    }
-                    dropHeld(c, a.tenantId());
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
         }
-        alerts.forEach(this::alert);
+        for (Alert a : alerts) {
+            try (PreparedStatement ps = c.prepareStatement("update " + chainTable
+                    + " set broken_sequence = ?, broken_reason = ? where tenant_id = ?")) {
+                ps.setLong(1, a.sequence());
+                ps.setString(2, a.reason());
+                ps.setString(3, a.tenantId());
+                ps.executeUpdate();
+            }
+            dropHeld(c, a.tenantId());
+        }
+        return alerts;
     }
 
     private void refreshGauges() throws SQLException {
         try (Connection c = database.getConnection();
              PreparedStatement ps = c.prepareStatement("select count(*) filter (where broken_sequence is not null "
                      + "and broken_reason <> ?), count(*) filter (where broken_reason = ?), count(*), "
-                     + "count(*) filter (where lost_to_retention) from " + chainTable);
-             ResultSet rs = bind(ps).executeQuery()) {
-            rs.next();
-            broken.set(rs.getLong(1));
-            forked.set(rs.getLong(2));
-            tenants.set(rs.getLong(3));
-            lostTenants.set(rs.getLong(4));
+                     + "count(*) filter (where lost_to_retention) from " + chainTable)) {
+            ps.setString(1, FORK);
+            ps.setString(2, FORK);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                gauges.counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+            }
         }
-    }
-
-    private static PreparedStatement bind(PreparedStatement ps) throws SQLException {
-        ps.setString(1, FORK);
-        ps.setString(2, FORK);
-        return ps;
     }
 
     private void pause(long millis) {
@@ -700,5 +1137,10 @@ public final class ChainFollower implements Runnable {
                 return;
             }
         }
+    }
+
+    /** Error class and message only: never a stack trace or statement in the log line. */
+    static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 }

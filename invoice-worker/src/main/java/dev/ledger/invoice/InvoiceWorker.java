@@ -3,6 +3,7 @@ package dev.ledger.invoice;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ledger.core.config.DatabaseUrl;
+import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.follower.ChainFollower;
 import dev.ledger.follower.ProbeServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -34,14 +35,14 @@ public final class InvoiceWorker implements AutoCloseable {
     private final HikariDataSource database;
     private final Admin admin;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final ChainFollower follower;
+    private final ChainFollower<StoredEntry> follower;
     private final Thread thread;
     private final ProbeServer probes;
 
     private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind, Clock clock) {
         this.database = open(config);
         try {
-            this.follower = new ChainFollower(new ChainFollower.Settings("invoice-worker", "invoice_worker",
+            this.follower = ChainFollower.of(new ChainFollower.Settings("invoice-worker", "invoice_worker",
                     config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
                     config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS), database, new InvoiceUsage(), clock,
                     registry);

@@ -61,7 +61,7 @@ final class CheckpointWitness implements Runnable {
             try {
                 passOnce();
             } catch (SQLException | RuntimeException e) {
-                log.warn("checkpoint witness paused ({})", EntryConsumer.describe(e));
+                log.warn("checkpoint witness paused ({})", MeterReader.describe(e));
             }
             pause(Math.min(1_000, Math.max(50, interval.toMillis() / 4)));
         }

@@ -1,17 +1,16 @@
 package dev.ledger.meter;
 
-import dev.ledger.follower.Arrival;
 import java.security.MessageDigest;
 
 /**
- * Decides when a tenant's records on the topic contradict each other or the ledger's signed word: a second record
- * of a known sequence with another hash (a fork, where a duplicate used to be dropped), or entries 1..N that do not
- * hash to the Merkle root a verified checkpoint of size N signed. Either stops the tenant like a broken chain.
- * State lives in the tenant's {@link TenantPosition} (stored with it); this class only decides.
+ * Decides when a tenant's records contradict the ledger's signed word: entries 1..N that do not hash to the Merkle
+ * root a verified checkpoint of size N signed. That stops the tenant like a fork (a second record of a known sequence
+ * with another hash, {@link #FORK}, which the chain follower detects). State lives in the tenant's
+ * {@link TenantPosition} (stored with it); this class only decides.
  */
 final class ForkDetector {
 
-    static final String FORK = "fork";
+    static final String FORK = dev.ledger.follower.ChainFollower.FORK;
     static final String CHECKPOINT_MISMATCH = "checkpoint_mismatch";
 
     private ForkDetector() {
@@ -21,18 +20,13 @@ final class ForkDetector {
         return FORK.equals(reason) || CHECKPOINT_MISMATCH.equals(reason);
     }
 
-    /** Whether a record of an already passed sequence carries another hash than the one verified for it. */
-    static boolean contradicts(TenantPosition t, long sequence, byte[] hash) {
-        return Arrival.of(t.lastSequence, t.lastHash, t.recent, sequence, hash) == Arrival.FORK;
-    }
-
     /**
-     * Records the entry just verified as the tenant's last one ({@code leafHash}: its RFC 6962 leaf hash) and checks
+     * Records the entry just verified as the tenant's last one ({@code lastSequence}; {@code leafHash}: its RFC 6962
+     * leaf hash) in its Merkle frontier and checks
      * the pending checkpoint when the chain has reached its size. Answers why the chain contradicts the checkpoint,
      * or null.
      */
-    static String recordVerified(TenantPosition t, byte[] hash, byte[] leafHash) {
-        t.recent.record(t.lastSequence, hash);
+    static String recordVerified(TenantPosition t, byte[] leafHash) {
         if (t.frontier != null) {
             if (t.frontier.size() == t.lastSequence - 1) {
                 t.frontier.appendLeafHash(leafHash);

@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.ChainFollower;
 import dev.ledger.follower.ProbeServer;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -23,10 +24,12 @@ import org.slf4j.LoggerFactory;
 public final class MeterReader implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MeterReader.class);
+    /** Entries of one tenant that may wait for a missing predecessor (one more breaks its chain). */
+    static final int MAX_HELD_PER_TENANT = 100_000;
 
     private final MeterReaderStore store;
     private final MeterReaderMetrics metrics;
-    private final List<EntryConsumer> consumers = new ArrayList<>();
+    private final List<ChainFollower<MeterReading.Billed>> consumers = new ArrayList<>();
     private final MeterReporter reporter;
     private final List<Thread> consumerThreads = new ArrayList<>();
     private final Thread reporterThread;
@@ -41,10 +44,18 @@ public final class MeterReader implements AutoCloseable {
         this.metrics = new MeterReaderMetrics();
         LedgerWriteBack ledger = new LedgerWriteBack(config, metrics);
         CheckpointWitness witness = new CheckpointWitness(ledger, store, metrics, policy.checkpointInterval(), clock);
+        MeterReading reading = new MeterReading(store, metrics,
+                new UsageWindowing(config.windowLength(), config.idleClose(), clock));
+        // one transaction (and one commit flush) per poll: large polls keep the per-entry database cost small; the
+        // chain positions share the tenant's row with what the meter-reader keeps of it
+        ChainFollower.Settings follow = new ChainFollower.Settings("meter-reader", "meter_reader",
+                config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
+                config.gapWait(), MAX_HELD_PER_TENANT, config.maxPollRecords(), ChainFollower.RetentionLoss.STOP,
+                "meter_reader_tenant", Math.max(1, Runtime.getRuntime().availableProcessors() / config.consumers()));
         for (int i = 1; i <= config.consumers(); i++) {
             // Several consumers of the group in one process: each has its own fetch in flight, pipeline and
             // transactions on its own partitions (a single consumer waited on the broker for a third of its time).
-            consumers.add(new EntryConsumer(config, store, metrics, i, clock));
+            consumers.add(new ChainFollower<>(follow, store.dataSource(), reading, clock, metrics.registry));
         }
         StripeMeters stripe = new StripeMeters(config, policy, metrics);
         MeterEventStream stream = config.meterEvents() == MeterEventsMode.V2
@@ -92,7 +103,7 @@ public final class MeterReader implements AutoCloseable {
 
     /** Every consumer and the reporter are running. */
     public boolean isHealthy() {
-        return consumerThreads.stream().allMatch(Thread::isAlive) && consumers.stream().allMatch(EntryConsumer::healthy)
+        return consumerThreads.stream().allMatch(Thread::isAlive) && consumers.stream().allMatch(ChainFollower::healthy)
                 && reporterThread.isAlive();
     }
 
@@ -140,7 +151,7 @@ public final class MeterReader implements AutoCloseable {
     public void close() {
         reporter.stop();
         witness.stop();
-        consumers.forEach(EntryConsumer::stop);
+        consumers.forEach(ChainFollower::stop);
         join(reporterThread);
         if (witnessThread != null) {
             join(witnessThread);
@@ -150,6 +161,11 @@ public final class MeterReader implements AutoCloseable {
         admin.close();
         store.close();
         log.info("meter-reader stopped");
+    }
+
+    /** Error class and message only: never a stack trace or statement in the log line. */
+    static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private static void join(Thread t) {

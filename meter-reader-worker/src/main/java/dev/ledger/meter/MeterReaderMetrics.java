@@ -10,20 +10,21 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The meter-reader's Prometheus metrics. Window and broken-chain gauges are read from the database at scrape. */
+/**
+ * The meter-reader's Prometheus metrics. Window and broken-chain gauges are read from the database at scrape (these
+ * broken-chain and forked-tenant gauges count every stop reason the meter-reader knows, and are registered before the
+ * chain follower's, which therefore keep them); the chain follower adds its own to the registry (consumer lag, chain
+ * breaks, forks, entries by outcome, records lost to retention).
+ */
 final class MeterReaderMetrics {
 
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    /** Each consumer's last lag, summed by the gauge. */
-    private final Map<Object, Long> consumerLags = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong brokenChains = new AtomicLong();
     private final AtomicLong forkedTenants = new AtomicLong();
     private final Map<String, AtomicLong> stoppedByReason = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<MeterReport.Status, AtomicLong> windowsByStatus = new EnumMap<>(MeterReport.Status.class);
 
     MeterReaderMetrics() {
-        Gauge.builder("meter_reader_consumer_lag", consumerLags, lags -> lags.values().stream().mapToLong(Long::longValue).sum())
-                .description("records on the assigned partitions not yet consumed").register(registry);
         Gauge.builder("meter_reader_broken_chains", brokenChains, AtomicLong::get)
                 .description("tenants whose chain failed verification; their usage is not reported").register(registry);
         Gauge.builder("ledger_chain_forked_tenants", forkedTenants, AtomicLong::get)
@@ -35,11 +36,6 @@ final class MeterReaderMetrics {
             Gauge.builder("meter_reader_windows", n, AtomicLong::get).tag("status", s.name())
                     .description("usage windows by status").register(registry);
         }
-    }
-
-    /** The lag on the partitions {@code consumer} holds now (one of this process's consumers). */
-    void consumerLag(Object consumer, long lag) {
-        consumerLags.put(consumer, lag);
     }
 
     void brokenChains(long n) {
@@ -80,20 +76,8 @@ final class MeterReaderMetrics {
         Counter.builder("meter_reader_windows_reconciled").tag("outcome", outcome).register(registry).increment();
     }
 
-    /** Records the topic's retention deleted before this worker read them. */
-    void recordsLostToRetention(long n) {
-        Counter.builder("meter_reader_records_lost_to_retention")
-                .description("records deleted by the topic's retention before the worker read them").register(registry)
-                .increment(n);
-    }
-
     void windows(Map<MeterReport.Status, Long> counts) {
         windowsByStatus.forEach((status, n) -> n.set(counts.getOrDefault(status, 0L)));
-    }
-
-    /** applied, duplicate, held, after_break, unreadable. */
-    void entries(String outcome, long n) {
-        Counter.builder("meter_reader_entries").tag("outcome", outcome).register(registry).increment(n);
     }
 
     void windowsClosed(long n) {
@@ -120,10 +104,6 @@ final class MeterReaderMetrics {
     void parkedWindowRequeued() {
         Counter.builder("meter_reader_parked_requeued").description("parked windows put back in the queue by an operator")
                 .register(registry).increment();
-    }
-
-    void chainBroken(String reason) {
-        Counter.builder("meter_reader_chain_breaks").tag("reason", reason).register(registry).increment();
     }
 
     void stripeCall(String operation, Duration took) {

@@ -1,9 +1,9 @@
 package dev.ledger.meter;
 
-import dev.ledger.follower.RecentHashes;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ledger.core.config.DatabaseUrl;
+import dev.ledger.follower.ChainFollower;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -64,6 +64,11 @@ final class MeterReaderStore implements AutoCloseable {
         return new MeterReaderStore(ds);
     }
 
+    /** The pool, for the chain follower's own statements (in the same database and transactions). */
+    javax.sql.DataSource dataSource() {
+        return dataSource;
+    }
+
     Connection transaction() throws SQLException {
         Connection c = dataSource.getConnection();
         c.setAutoCommit(false);
@@ -83,83 +88,39 @@ final class MeterReaderStore implements AutoCloseable {
         dataSource.close();
     }
 
-    // ------------------------------------------------------------------ consumed positions
-
-    /** Stored next offsets of these partitions; absent ones were never consumed. */
-    Map<Integer, Long> storedOffsets(String topic, Collection<Integer> partitions) throws SQLException {
-        Map<Integer, Long> offsets = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "select partition, next_offset from meter_reader_offset where topic = ? and partition = any(?)")) {
-            ps.setString(1, topic);
-            ps.setArray(2, c.createArrayOf("integer", partitions.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    offsets.put(rs.getInt(1), rs.getLong(2));
-                }
-            }
-        }
-        return offsets;
-    }
-
-    /**
-     * Moves a partition's stored offset from {@code expected} (null: no row yet) to {@code next}. False when another
-     * consumer moved it meanwhile (a rebalance we have not noticed yet): the caller must roll back.
-     */
-    boolean advanceOffset(Connection c, String topic, int partition, Long expected, long next) throws SQLException {
-        if (expected == null) {
-            try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_offset (topic, partition, next_offset) "
-                    + "values (?, ?, ?) on conflict (topic, partition) do nothing")) {
-                ps.setString(1, topic);
-                ps.setInt(2, partition);
-                ps.setLong(3, next);
-                return ps.executeUpdate() == 1;
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("update meter_reader_offset set next_offset = ? "
-                + "where topic = ? and partition = ? and next_offset = ?")) {
-            ps.setLong(1, next);
-            ps.setString(2, topic);
-            ps.setInt(3, partition);
-            ps.setLong(4, expected);
-            return ps.executeUpdate() == 1;
-        }
-    }
-
     // ------------------------------------------------------------------ tenants
 
-    /** Loads and locks the rows of these tenants for the rest of the transaction. */
-    Map<String, TenantPosition> lockTenants(Connection c, Set<String> tenantIds) throws SQLException {
+    /**
+     * Loads and locks the rows of these tenants for the rest of the transaction: the worker's columns, and the
+     * follower's position and break (read only here).
+     */
+    Map<String, TenantPosition> tenants(Connection c, Set<String> tenantIds) throws SQLException {
         Map<String, TenantPosition> found = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_hash, last_recorded_at, "
+        try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_recorded_at, "
                 + "stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, tenant_name, "
-                + "customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, checkpoint_root, "
-                + "witnessed_size, retention_gap from meter_reader_tenant where tenant_id = any(?) for update")) {
+                + "customer_wanted, merkle_frontier, checkpoint_size, checkpoint_root, witnessed_size "
+                + "from meter_reader_tenant where tenant_id = any(?) for update")) {
             ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TenantPosition t = new TenantPosition(rs.getString(1));
                     t.lastSequence = rs.getLong(2);
-                    t.lastHash = rs.getBytes(3);
-                    t.lastRecordedAt = instant(rs.getTimestamp(4));
-                    t.stripeCustomerId = rs.getString(5);
-                    long broken = rs.getLong(6);
-                    t.brokenSequence = rs.wasNull() ? null : broken;
-                    t.brokenReason = rs.getString(7);
-                    int partition = rs.getInt(8);
+                    t.lastRecordedAt = instant(rs.getTimestamp(3));
+                    t.stripeCustomerId = rs.getString(4);
+                    t.brokenSequence = longOrNull(rs, 5);
+                    t.brokenReason = rs.getString(6);
+                    int partition = rs.getInt(7);
                     t.partition = rs.wasNull() ? null : partition;
-                    t.closedThrough = instant(rs.getTimestamp(9));
-                    t.tenantName = rs.getString(10);
-                    t.customerWanted = rs.getBoolean(11);
-                    t.recent = RecentHashes.fromBytes(rs.getBytes(12), longOrNull(rs, 13)).withLast(t.lastSequence);
+                    t.closedThrough = instant(rs.getTimestamp(8));
+                    t.tenantName = rs.getString(9);
+                    t.customerWanted = rs.getBoolean(10);
                     // a frontier exists for a tenant first seen with it; the genesis position has the empty one
-                    byte[] frontier = rs.getBytes(14);
+                    byte[] frontier = rs.getBytes(11);
                     t.frontier = frontier == null && t.lastSequence == 0 ? new MerkleFrontier()
                             : MerkleFrontier.fromBytes(frontier, t.lastSequence);
-                    t.checkpointSize = longOrNull(rs, 15);
-                    t.checkpointRoot = rs.getBytes(16);
-                    t.witnessedSize = longOrNull(rs, 17);
-                    t.retentionGap = rs.getBoolean(18);
+                    t.checkpointSize = longOrNull(rs, 12);
+                    t.checkpointRoot = rs.getBytes(13);
+                    t.witnessedSize = longOrNull(rs, 14);
                     found.put(t.tenantId, t);
                 }
             }
@@ -167,40 +128,22 @@ final class MeterReaderStore implements AutoCloseable {
         return found;
     }
 
+    /** The worker's columns of these tenants (their rows exist: the follower wrote their positions first). */
     void saveTenants(Connection c, Collection<TenantPosition> tenants) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_tenant (tenant_id, last_sequence, last_hash, "
-                + "last_recorded_at, stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, "
-                + "tenant_name, customer_wanted, recent_hashes, recent_from, merkle_frontier, checkpoint_size, "
-                + "checkpoint_root, witnessed_size, retention_gap) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                + "on conflict (tenant_id) do update set "
-                + "last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, "
-                + "last_recorded_at = excluded.last_recorded_at, stripe_customer_id = excluded.stripe_customer_id, "
-                + "broken_sequence = excluded.broken_sequence, broken_reason = excluded.broken_reason, "
-                + "kafka_partition = excluded.kafka_partition, closed_through = excluded.closed_through, "
-                + "tenant_name = excluded.tenant_name, customer_wanted = excluded.customer_wanted, "
-                + "recent_hashes = excluded.recent_hashes, recent_from = excluded.recent_from, "
-                + "merkle_frontier = excluded.merkle_frontier, checkpoint_size = excluded.checkpoint_size, "
-                + "checkpoint_root = excluded.checkpoint_root, witnessed_size = excluded.witnessed_size, "
-                + "retention_gap = excluded.retention_gap")) {
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_tenant set last_recorded_at = ?, "
+                + "stripe_customer_id = ?, closed_through = ?, tenant_name = ?, customer_wanted = ?, merkle_frontier = ?, "
+                + "checkpoint_size = ?, checkpoint_root = ?, witnessed_size = ? where tenant_id = ?")) {
             for (TenantPosition t : tenants) {
-                ps.setString(1, t.tenantId);
-                ps.setLong(2, t.lastSequence);
-                ps.setBytes(3, t.lastHash);
-                ps.setTimestamp(4, timestamp(t.lastRecordedAt));
-                ps.setString(5, t.stripeCustomerId);
-                ps.setObject(6, t.brokenSequence);
-                ps.setString(7, t.brokenReason);
-                ps.setObject(8, t.partition);
-                ps.setTimestamp(9, timestamp(t.closedThrough));
-                ps.setString(10, t.tenantName);
-                ps.setBoolean(11, t.customerWanted);
-                ps.setBytes(12, t.recent.toBytes());
-                ps.setObject(13, t.recent.from());
-                ps.setBytes(14, t.frontier == null ? null : t.frontier.toBytes());
-                ps.setObject(15, t.checkpointSize);
-                ps.setBytes(16, t.checkpointRoot);
-                ps.setObject(17, t.witnessedSize);
-                ps.setBoolean(18, t.retentionGap);
+                ps.setTimestamp(1, timestamp(t.lastRecordedAt));
+                ps.setString(2, t.stripeCustomerId);
+                ps.setTimestamp(3, timestamp(t.closedThrough));
+                ps.setString(4, t.tenantName);
+                ps.setBoolean(5, t.customerWanted);
+                ps.setBytes(6, t.frontier == null ? null : t.frontier.toBytes());
+                ps.setObject(7, t.checkpointSize);
+                ps.setBytes(8, t.checkpointRoot);
+                ps.setObject(9, t.witnessedSize);
+                ps.setString(10, t.tenantId);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -236,28 +179,6 @@ final class MeterReaderStore implements AutoCloseable {
             ps.setString(2, tenantId);
             ps.executeUpdate();
         }
-    }
-
-    /** {@code lostToRetention}: the missing entry was deleted by the topic's retention before the worker read it. */
-    record ExpiredGap(String tenantId, long missingSequence, boolean lostToRetention) {
-    }
-
-    /** Tenants on these partitions whose oldest held entry has waited since before {@code heldBefore}. */
-    List<ExpiredGap> expiredGaps(Connection c, Set<Integer> partitions, Instant heldBefore) throws SQLException {
-        List<ExpiredGap> gaps = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select t.tenant_id, t.last_sequence + 1, t.retention_gap "
-                + "from meter_reader_tenant t "
-                + "where t.broken_sequence is null and t.kafka_partition = any(?) and exists (select 1 from "
-                + "meter_reader_held_entry h where h.tenant_id = t.tenant_id and h.held_since < ?)")) {
-            ps.setArray(1, intArray(c, partitions));
-            ps.setTimestamp(2, Timestamp.from(heldBefore));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    gaps.add(new ExpiredGap(rs.getString(1), rs.getLong(2), rs.getBoolean(3)));
-                }
-            }
-        }
-        return gaps;
     }
 
     void markBroken(Connection c, String tenantId, long sequence, String reason) throws SQLException {
@@ -306,7 +227,7 @@ final class MeterReaderStore implements AutoCloseable {
     Witnessed witness(String tenantId, long size, byte[] root, Instant now) throws SQLException {
         try (Connection c = transaction()) {
             try {
-                TenantPosition t = lockTenants(c, Set.of(tenantId)).get(tenantId);
+                TenantPosition t = tenants(c, Set.of(tenantId)).get(tenantId);
                 Witnessed outcome;
                 if (t == null || t.broken() || t.frontier == null) {
                     outcome = Witnessed.STOPPED;
@@ -324,8 +245,7 @@ final class MeterReaderStore implements AutoCloseable {
                     t.witnessedSize = size;
                     outcome = Witnessed.HOLDS;
                 } else {
-                    t.brokenSequence = size;
-                    t.brokenReason = ForkDetector.CHECKPOINT_MISMATCH;
+                    markBroken(c, tenantId, size, ForkDetector.CHECKPOINT_MISMATCH);
                     outcome = Witnessed.CONTRADICTS;
                 }
                 if (t != null) {
@@ -355,61 +275,6 @@ final class MeterReaderStore implements AutoCloseable {
             ps.setString(2, tenantId);
             ps.executeUpdate();
         }
-    }
-
-    // ------------------------------------------------------------------ held entries (gaps)
-
-    /** Holds the entry; false when one with this sequence is held already (see {@link #heldEntry}). */
-    boolean hold(Connection c, String tenantId, long sequence, byte[] entry, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_held_entry (tenant_id, sequence, entry, "
-                + "held_since) values (?, ?, ?, ?) on conflict (tenant_id, sequence) do nothing")) {
-            ps.setString(1, tenantId);
-            ps.setLong(2, sequence);
-            ps.setBytes(3, entry);
-            ps.setTimestamp(4, Timestamp.from(now));
-            return ps.executeUpdate() == 1;
-        }
-    }
-
-    /** The entry held for this sequence, or null. */
-    byte[] heldEntry(Connection c, String tenantId, long sequence) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "select entry from meter_reader_held_entry where tenant_id = ? and sequence = ?")) {
-            ps.setString(1, tenantId);
-            ps.setLong(2, sequence);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getBytes(1) : null;
-            }
-        }
-    }
-
-    /** Removes and answers the held entry with this sequence, or null; drops held entries already passed. */
-    byte[] takeHeld(Connection c, String tenantId, long sequence) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "delete from meter_reader_held_entry where tenant_id = ? and sequence <= ? returning sequence, entry")) {
-            ps.setString(1, tenantId);
-            ps.setLong(2, sequence);
-            byte[] found = null;
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (rs.getLong(1) == sequence) {
-                        found = rs.getBytes(2);
-                    }
-                }
-            }
-            return found;
-        }
-    }
-
-    Set<String> tenantsWithHeldEntries() throws SQLException {
-        Set<String> tenants = new HashSet<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select distinct tenant_id from meter_reader_held_entry")) {
-            while (rs.next()) {
-                tenants.add(rs.getString(1));
-            }
-        }
-        return tenants;
     }
 
     // ------------------------------------------------------------------ windows
@@ -719,7 +584,7 @@ final class MeterReaderStore implements AutoCloseable {
     long brokenChains() throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select count(*) from meter_reader_tenant where broken_sequence is not null "
-                     + "and broken_reason is distinct from '" + RETENTION + "'")) {
+                     + "and broken_reason is distinct from '" + ChainFollower.RETENTION + "'")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -740,13 +605,10 @@ final class MeterReaderStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ retention
 
-    static final String RETENTION = "records_lost_to_retention";
-
     /** Records that offsets [from, to) of a partition were deleted before this worker read them. */
-    void retentionLoss(String topic, int partition, long from, long to, Instant now) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("insert into meter_reader_retention_loss (topic, partition, "
-                     + "lost_from, lost_to, noticed_at) values (?, ?, ?, ?, ?) on conflict do nothing")) {
+    void retentionLoss(Connection c, String topic, int partition, long from, long to, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_retention_loss (topic, partition, "
+                + "lost_from, lost_to, noticed_at) values (?, ?, ?, ?, ?) on conflict do nothing")) {
             ps.setString(1, topic);
             ps.setInt(2, partition);
             ps.setLong(3, from);

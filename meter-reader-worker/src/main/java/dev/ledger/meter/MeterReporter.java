@@ -70,7 +70,7 @@ final class MeterReporter implements Runnable {
                     pause(IDLE_MILLIS);
                 }
             } catch (SQLException | RuntimeException e) {
-                log.warn("meter reports paused ({})", EntryConsumer.describe(e));
+                log.warn("meter reports paused ({})", MeterReader.describe(e));
                 pause(1_000);
             }
         }

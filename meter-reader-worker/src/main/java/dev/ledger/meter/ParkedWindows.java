@@ -47,7 +47,7 @@ final class ParkedWindows implements HttpHandler {
             try {
                 route(ex);
             } catch (SQLException | RuntimeException e) {
-                log.warn("/parked request failed ({})", EntryConsumer.describe(e));
+                log.warn("/parked request failed ({})", MeterReader.describe(e));
                 problem(ex, 503, "store_unavailable", "The worker's database did not answer; try again.");
             }
         }

@@ -1,15 +1,15 @@
 package dev.ledger.meter;
 
-import dev.ledger.follower.RecentHashes;
-import dev.ledger.core.chain.EntryFraming;
 import java.time.Instant;
 
-/** Where one tenant's chain stands for this worker: the last verified link, its customer, and any break. */
+/**
+ * One tenant as the meter-reader bills it: its windows' closing boundary, its customer, its Merkle frontier and pending
+ * checkpoint; and, read only, where the chain follower stands in its chain ({@code lastSequence}, a break).
+ */
 final class TenantPosition {
 
     final String tenantId;
     long lastSequence;
-    byte[] lastHash;
     Instant lastRecordedAt;
     String stripeCustomerId;
     Long brokenSequence;
@@ -19,12 +19,8 @@ final class TenantPosition {
     Instant closedThrough;
     String tenantName;
     boolean customerWanted;
-    /** Whether the current batch has touched this tenant (positions are loaded afresh for every batch). */
-    boolean touched;
     /** Units the current batch added to this tenant's windows, not yet handed to the batch. */
     final Units units = new Units();
-    /** The hashes of its latest entries, for {@link ForkDetector}. */
-    RecentHashes recent = new RecentHashes();
     /** The Merkle tree of entries 1..lastSequence; null when this position predates it (not witnessed). */
     MerkleFrontier frontier = new MerkleFrontier();
     /** A signed checkpoint ahead of lastSequence (size and root), checked on reaching it; null when none. */
@@ -32,13 +28,10 @@ final class TenantPosition {
     byte[] checkpointRoot;
     /** The largest size whose signed root the chain matched. */
     Long witnessedSize;
-    /** Its first record read after records were lost to retention was ahead of it: its gap can never fill. */
-    boolean retentionGap;
 
     TenantPosition(String tenantId) {
         this.tenantId = tenantId;
         this.lastSequence = 0;
-        this.lastHash = EntryFraming.genesis();
     }
 
     boolean broken() {

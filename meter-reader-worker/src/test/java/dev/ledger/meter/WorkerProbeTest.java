@@ -1,5 +1,6 @@
 package dev.ledger.meter;
 
+import dev.ledger.follower.ChainFollower;
 import dev.ledger.follower.ProbeServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,7 +86,7 @@ class WorkerProbeTest extends BillingWorldTest {
 
     @Test
     void givenARecordThatIsNoEntryWithAHostileKey_thenTheLogShowsTheKeyEscapedAndTruncated() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(EntryConsumer.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(ChainFollower.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
