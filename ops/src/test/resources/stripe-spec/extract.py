@@ -29,11 +29,16 @@ SCHEMAS = [
     "billing_meter_resource_billing_meter_status_transitions",
     "billing_meter_resource_billing_meter_value",
     "billing_meter_resource_customer_mapping_settings",
+    "billing_clocks_resource_status_details_advancing_status_details",
+    "billing_clocks_resource_status_details_status_details",
     "customer",
+    "customer_tax",
     "deleted_customer",
+    "deleted_test_helpers.test_clock",
     "invoice_setting_custom_field",
     "invoice_setting_customer_rendering_options",
     "invoice_setting_customer_setting",
+    "test_helpers.test_clock",
 ]
 
 # (method, path) -> the 200 response schema is copied (lists are inline objects in the spec)
@@ -51,6 +56,11 @@ OPERATIONS = [
     ("get", "/v1/customers/{customer}"),
     ("post", "/v1/customers/{customer}"),
     ("delete", "/v1/customers/{customer}"),
+    ("get", "/v1/test_helpers/test_clocks"),
+    ("post", "/v1/test_helpers/test_clocks"),
+    ("get", "/v1/test_helpers/test_clocks/{test_clock}"),
+    ("delete", "/v1/test_helpers/test_clocks/{test_clock}"),
+    ("post", "/v1/test_helpers/test_clocks/{test_clock}/advance"),
 ]
 
 DROP = {"description", "title", "x-stripeOperations", "x-stripeResource", "x-resourceId", "x-expansionResources",

@@ -55,7 +55,8 @@ public final class StripeEmulator implements AutoCloseable {
     private final Faults faults = new Faults();
     private final AtomicInteger requestSeq = new AtomicInteger();
 
-    private final Customers customers = new Customers();
+    private final TestClocks testClocks = new TestClocks();
+    private final Customers customers = new Customers(testClocks);
     private final BillingMeters meters = new BillingMeters();
     private final MeterEvents meterEvents = new MeterEvents(customers, meters);
     private final MeterEventStreams streams = new MeterEventStreams(meterEvents);
@@ -64,6 +65,7 @@ public final class StripeEmulator implements AutoCloseable {
     private StripeEmulator(int port, Clock base) throws IOException {
         clock = new EmulatorClock(base);
         router = new Router(clock)
+                .add(testClocks)
                 .add(customers)
                 .add(meters)
                 .add(meterEvents)

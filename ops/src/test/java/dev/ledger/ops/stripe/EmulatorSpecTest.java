@@ -9,7 +9,9 @@ import com.stripe.exception.StripeException;
 import com.stripe.model.Customer;
 import com.stripe.model.StripeObject;
 import com.stripe.model.billing.Meter;
+import com.stripe.model.testhelpers.TestClock;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.CustomerRetrieveParams;
 import com.stripe.param.CustomerListParams;
 import com.stripe.param.CustomerUpdateParams;
 import com.stripe.param.billing.MeterCreateParams;
@@ -17,6 +19,8 @@ import com.stripe.param.billing.MeterEventCreateParams;
 import com.stripe.param.billing.MeterEventSummaryListParams;
 import com.stripe.param.billing.MeterListParams;
 import com.stripe.param.billing.MeterUpdateParams;
+import com.stripe.param.testhelpers.TestClockAdvanceParams;
+import com.stripe.param.testhelpers.TestClockCreateParams;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -100,6 +104,36 @@ class EmulatorSpecTest {
                         .setEndTime(NOW.plusSeconds(3600).getEpochSecond()).build()));
         check("POST /v1/billing/meters/{id}/deactivate", stripe.v1().billing().meters().deactivate(meter.getId()));
         check("POST /v1/billing/meters/{id}/reactivate", stripe.v1().billing().meters().reactivate(meter.getId()));
+
+        TestClock clock = stripe.v1().testHelpers().testClocks().create(TestClockCreateParams.builder()
+                .setFrozenTime(NOW.getEpochSecond()).setName("spec").build());
+        check("POST /v1/test_helpers/test_clocks", clock);
+        check("POST /v1/test_helpers/test_clocks/{test_clock}/advance", stripe.v1().testHelpers().testClocks()
+                .advance(clock.getId(), TestClockAdvanceParams.builder()
+                        .setFrozenTime(NOW.plusSeconds(86_400).getEpochSecond()).build()));
+        check("GET /v1/test_helpers/test_clocks/{test_clock}",
+                stripe.v1().testHelpers().testClocks().retrieve(clock.getId()));
+        check("GET /v1/test_helpers/test_clocks", stripe.v1().testHelpers().testClocks().list());
+        Customer full = stripe.v1().customers().create(CustomerCreateParams.builder()
+                .setName("Ada Ltd").setBalance(-100L).setInvoicePrefix("ADA1").setTestClock(clock.getId())
+                .setBusinessName("Ada Ltd").setIndividualName("Ada Lovelace").addPreferredLocale("en")
+                .setAddress(CustomerCreateParams.Address.builder().setCountry("GB").setCity("London").build())
+                .setTaxExempt(CustomerCreateParams.TaxExempt.EXEMPT)
+                .setTax(CustomerCreateParams.Tax.builder().setIpAddress("192.0.2.1").build())
+                .setInvoiceSettings(CustomerCreateParams.InvoiceSettings.builder().setFooter("Thank you")
+                        .addCustomField(CustomerCreateParams.InvoiceSettings.CustomField.builder()
+                                .setName("PO").setValue("42").build())
+                        .setRenderingOptions(CustomerCreateParams.InvoiceSettings.RenderingOptions.builder()
+                                .setAmountTaxDisplay(CustomerCreateParams.InvoiceSettings.RenderingOptions
+                                        .AmountTaxDisplay.EXCLUDE_TAX).build()).build())
+                .build());
+        check("POST /v1/customers", full);
+        check("GET /v1/customers/{customer}", stripe.v1().customers().retrieve(full.getId(),
+                CustomerRetrieveParams.builder().addExpand("tax").addExpand("test_clock").addExpand("tax_ids")
+                        .addExpand("subscriptions").addExpand("sources").addExpand("cash_balance").build()));
+        check("DELETE /v1/customers/{customer}", stripe.v1().customers().delete(full.getId()));
+        check("DELETE /v1/test_helpers/test_clocks/{test_clock}",
+                stripe.v1().testHelpers().testClocks().delete(clock.getId()));
 
         check("DELETE /v1/customers/{customer}", stripe.v1().customers().delete(customer.getId()));
         check("GET /v1/customers/{customer}", stripe.v1().customers().retrieve(customer.getId()));
