@@ -107,6 +107,12 @@ final class Customers implements StripeResource {
         return clock == null ? callNow : clocks.frozenTime(clock);
     }
 
+    /** The customer's {@code invoice_settings.default_payment_method}, or null. */
+    @SuppressWarnings("unchecked")
+    String defaultPaymentMethod(String id) {
+        return (String) ((Map<String, Object>) customer(id).get("invoice_settings")).get("default_payment_method");
+    }
+
     /** The customer's currency, or null until something has been billed in one. */
     String currency(String id) {
         return (String) customer(id).get("currency");

@@ -60,6 +60,12 @@ public final class StripeEmulator implements AutoCloseable {
     private final BillingMeters meters = new BillingMeters();
     private final MeterEvents meterEvents = new MeterEvents(customers, meters);
     private final MeterEventStreams streams = new MeterEventStreams(meterEvents);
+    private final Products products = new Products();
+    private final Prices prices = new Prices(products, meters);
+    private final Events events = new Events();
+    private final Invoices invoices = new Invoices(customers, testClocks, events);
+    private final Subscriptions subscriptions = new Subscriptions(customers, prices, meters, meterEvents, invoices,
+            testClocks, events);
     private final Router router;
 
     private StripeEmulator(int port, Clock base) throws IOException {
@@ -71,6 +77,11 @@ public final class StripeEmulator implements AutoCloseable {
                 .add(meterEvents)
                 .add(new MeterEventSummaries(customers, meters, meterEvents))
                 .add(streams)
+                .add(products)
+                .add(prices)
+                .add(events)
+                .add(subscriptions)
+                .add(invoices)
                 .add(new EmulatorAdmin(this));
         // Without TCP_NODELAY, small responses stall ~40 ms behind delayed ACKs. Read once per JVM by the JDK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
