@@ -155,6 +155,13 @@ final class Router {
         return reader.get();
     }
 
+    /** Lets every resource catch up with the clock without a call (what is due by now happens now). */
+    synchronized void tick() {
+        Instant now = clock.instant();
+        idempotency.expire(now);
+        resources.forEach(r -> r.expire(now));
+    }
+
     synchronized Answer dispatch(Request request) {
         String method = request.method();
         String path = request.rawPath();

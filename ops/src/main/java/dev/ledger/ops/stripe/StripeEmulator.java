@@ -67,6 +67,7 @@ public final class StripeEmulator implements AutoCloseable {
     private final Subscriptions subscriptions = new Subscriptions(customers, prices, meters, meterEvents, invoices,
             testClocks, events);
     private final Router router;
+    private final WebhookDelivery webhooks;
 
     private StripeEmulator(int port, Clock base) throws IOException {
         clock = new EmulatorClock(base);
@@ -83,6 +84,7 @@ public final class StripeEmulator implements AutoCloseable {
                 .add(subscriptions)
                 .add(invoices)
                 .add(new EmulatorAdmin(this));
+        webhooks = new WebhookDelivery(events, clock, router);
         // Without TCP_NODELAY, small responses stall ~40 ms behind delayed ACKs. Read once per JVM by the JDK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         AtomicInteger threadNo = new AtomicInteger();
@@ -155,6 +157,53 @@ public final class StripeEmulator implements AutoCloseable {
     /** Sets the current time; it moves on from there as the underlying clock does. */
     public void setNow(Instant instant) {
         clock.set(instant);
+    }
+
+    // ------------------------------------------------------------------ webhooks and payments
+
+    /**
+     * Sends events to {@code url}, signed with every one of {@code secrets} (several while a secret is rolled, as
+     * Stripe does), from the next {@link #deliverWebhooks} on.
+     */
+    public void webhookEndpoint(String url, String... secrets) {
+        webhooks.endpoint(java.net.URI.create(url), List.of(secrets));
+    }
+
+    /**
+     * Sends every webhook due at the emulator's time (new events, and retries whose backoff is over); answers how many
+     * were delivered (2xx), failed (to be retried) and given up (past Stripe's 3-day retry window).
+     */
+    public WebhookReport deliverWebhooks() {
+        router.tick();
+        WebhookDelivery.Report r = webhooks.deliverDue();
+        return new WebhookReport(r.delivered(), r.failed(), r.givenUp());
+    }
+
+    /** What one {@link #deliverWebhooks} did. */
+    public record WebhookReport(int delivered, int failed, int givenUp) {
+    }
+
+    /** Sends each event {@code times} times (Stripe may deliver an event more than once). */
+    public void duplicateWebhooks(int times) {
+        webhooks.duplicates(times);
+    }
+
+    /** Sends each batch of due webhooks in an order shuffled by {@code Random(seed)}; null for creation order. */
+    public void shuffleWebhooks(Long seed) {
+        webhooks.shuffle(seed);
+    }
+
+    /** Event ids whose delivery was given up after the retry window. */
+    public List<String> webhooksGivenUp() {
+        return webhooks.givenUp();
+    }
+
+    /** Makes every payment of this customer fail (true) or succeed again (false), whatever its payment method. */
+    public void declinePayments(String customerId, boolean decline) {
+        router.read(() -> {
+            invoices.declinePayments(customerId, decline);
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ faults
