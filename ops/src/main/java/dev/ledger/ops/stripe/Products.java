@@ -96,6 +96,7 @@ final class Products implements StripeResource {
         p.put("shippable", null);
         p.put("statement_descriptor", null);
         p.put("tax_code", null);
+        p.put("type", "service");
         p.put("unit_label", null);
         p.put("updated", now);
         p.put("url", null);

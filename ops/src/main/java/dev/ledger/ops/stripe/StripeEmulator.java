@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stateful, in-memory emulator of the slice of the Stripe API this project uses (customers, billing meters,
- * v1 meter events, v2 meter event sessions and streams, meter event summaries), good enough for stripe-java to run
+ * v1 meter events, v2 meter event sessions and streams, meter event summaries, test clocks, products, prices,
+ * subscriptions, invoices from metered usage, events and signed webhooks), good enough for stripe-java to run
  * against it unchanged: point {@code StripeClient.builder().setApiBase(url()).setMeterEventsBase(url())} at it.
  * v1 and v2 events share one 24 h identifier store, so summaries and totals count both alike; stream events are
  * validated after the request is accepted, as Stripe does, and a refused one becomes a {@link MeterErrorReport}.

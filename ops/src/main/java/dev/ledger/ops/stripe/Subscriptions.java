@@ -276,8 +276,9 @@ final class Subscriptions implements StripeResource, Invoices.Collection, TestCl
         s.put("description", optString(params, "description"));
         s.put("discounts", List.of());
         s.put("ended_at", null);
-        s.put("invoice_settings", ordered("account_tax_ids", null, "issuer", ordered("type", "self")));
-        s.put("items", ordered("object", "list", "data", items, "has_more", false, "total_count", (long) items.size(),
+        s.put("invoice_settings", ordered("account_tax_ids", null, "custom_fields", null, "description", null,
+                "footer", null, "issuer", ordered("type", "self")));
+        s.put("items", ordered("object", "list", "data", items, "has_more", false,
                 "url", "/v1/subscription_items?subscription=" + id));
         s.put("latest_invoice", null);
         s.put("livemode", false);
