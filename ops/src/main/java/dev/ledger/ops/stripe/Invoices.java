@@ -21,7 +21,9 @@ import java.util.Set;
 
 /**
  * Invoices ({@code /v1/invoices}): made by {@link Subscriptions} (at creation and at each period end), then
- * draft → open (finalized {@link #DRAFT_WINDOW_SECONDS} after creation while {@code auto_advance}, or by
+ * draft → open (while {@code auto_advance}: {@link #DRAFT_WINDOW_SECONDS} after creation when no webhook endpoint is
+ * configured; with one, an hour after the endpoint acknowledged {@code invoice.created}, and
+ * {@link #UNACKNOWLEDGED_DRAFT_SECONDS} after creation if it never did, as Stripe waits for webhooks; or by
  * {@code /finalize}) → paid / void / uncollectible. Automatic collection tries the payment at finalization and, after
  * a failure, every {@link #RETRY_SECONDS} up to {@link #MAX_ATTEMPTS} attempts. Whether a payment succeeds is the
  * customer's: its default payment method {@code pm_card_chargeDeclined} (or any {@code pm_card_…chargeDeclined…})
@@ -30,6 +32,7 @@ import java.util.Set;
  */
 final class Invoices implements StripeResource {
     static final long DRAFT_WINDOW_SECONDS = 3600;
+    static final long UNACKNOWLEDGED_DRAFT_SECONDS = 72 * 3600;
     static final long RETRY_SECONDS = 3L * 24 * 3600;
     static final int MAX_ATTEMPTS = 4;
     private static final ParamSchema UPDATE = hash("auto_advance", bool(), "description", string(1500).orEmpty(),
@@ -69,6 +72,7 @@ final class Invoices implements StripeResource {
     /** invoice id → days until due, for send_invoice invoices (not a field of the invoice object). */
     private final Map<String, Long> daysUntilDue = new LinkedHashMap<>();
     private Collection collection;
+    private java.util.function.BooleanSupplier webhooksConfigured = () -> false;
 
     Invoices(Customers customers, TestClocks clocks, Events events) {
         this.customers = customers;
@@ -78,6 +82,31 @@ final class Invoices implements StripeResource {
 
     void collection(Collection c) {
         this.collection = c;
+    }
+
+    /** Whether a webhook endpoint is configured: then drafts wait for {@code invoice.created} to be acknowledged. */
+    void webhooksConfigured(java.util.function.BooleanSupplier configured) {
+        this.webhooksConfigured = configured;
+    }
+
+    /**
+     * The endpoint answered 2xx to an event at {@code at} (emulator time): a draft whose {@code invoice.created} it
+     * was finalizes an hour later (of its own time), unless the 72 h limit comes first.
+     */
+    void acknowledged(Map<String, Object> event, long at) {
+        if (!"invoice.created".equals(event.get("type"))) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = (Map<String, Object>) ((Map<String, Object>) event.get("data")).get("object");
+        Map<String, Object> i = invoices.get((String) object.get("id"));
+        if (i == null || !"draft".equals(i.get("status")) || i.get("automatically_finalizes_at") == null) {
+            return;
+        }
+        String clock = (String) i.get("test_clock");
+        long ackAt = Math.max(clock == null ? at : clocks.frozenTime(clock), (Long) i.get("created"));
+        long limit = (Long) i.get("created") + UNACKNOWLEDGED_DRAFT_SECONDS;
+        i.put("automatically_finalizes_at", Math.min(limit, ackAt + DRAFT_WINDOW_SECONDS));
     }
 
     @Override
@@ -180,7 +209,8 @@ final class Invoices implements StripeResource {
         i.put("auto_advance", true);
         i.put("automatic_tax", ordered("disabled_reason", null, "enabled", false, "liability", null,
                 "provider", null, "status", null));
-        i.put("automatically_finalizes_at", immediately ? null : at + DRAFT_WINDOW_SECONDS);
+        i.put("automatically_finalizes_at", immediately ? null
+                : at + (webhooksConfigured.getAsBoolean() ? UNACKNOWLEDGED_DRAFT_SECONDS : DRAFT_WINDOW_SECONDS));
         i.put("billing_reason", billingReason);
         i.put("collection_method", collectionMethod);
         i.put("created", at);

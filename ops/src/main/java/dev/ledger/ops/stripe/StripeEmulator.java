@@ -85,7 +85,8 @@ public final class StripeEmulator implements AutoCloseable {
                 .add(subscriptions)
                 .add(invoices)
                 .add(new EmulatorAdmin(this));
-        webhooks = new WebhookDelivery(events, clock, router);
+        webhooks = new WebhookDelivery(events, clock, router, invoices::acknowledged);
+        invoices.webhooksConfigured(webhooks::configured);
         // Without TCP_NODELAY, small responses stall ~40 ms behind delayed ACKs. Read once per JVM by the JDK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         AtomicInteger threadNo = new AtomicInteger();

@@ -33,16 +33,23 @@ final class WebhookDelivery {
     static final long RETRY_WINDOW_SECONDS = 3L * 24 * 3600;
     private static final long MAX_BACKOFF_SECONDS = 24 * 3600;
 
+    /** Told (under the emulator's lock) of each event the endpoint acknowledged with a 2xx. */
+    interface Acknowledgement {
+        void acknowledged(Map<String, Object> event, long at);
+    }
+
     /** One send of one event: due at {@code dueAt}, tried {@code attempts} times since {@code firstAt}. */
     private static final class Attempt {
+        private final Map<String, Object> event;
         private final String eventId;
         private final byte[] body;
         private final long firstAt;
         private long dueAt;
         private int attempts;
 
-        private Attempt(String eventId, byte[] body, long firstAt) {
-            this.eventId = eventId;
+        private Attempt(Map<String, Object> event, byte[] body, long firstAt) {
+            this.event = event;
+            this.eventId = (String) event.get("id");
             this.body = body;
             this.firstAt = firstAt;
             this.dueAt = firstAt;
@@ -56,6 +63,7 @@ final class WebhookDelivery {
     private final Events events;
     private final Clock clock;
     private final Object lock;
+    private final Acknowledgement acknowledgement;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Attempt> pending = new ArrayList<>();
     private final List<String> givenUp = new ArrayList<>();
@@ -64,10 +72,16 @@ final class WebhookDelivery {
     private int copies = 1;
     private Random shuffle;
 
-    WebhookDelivery(Events events, Clock clock, Object lock) {
+    WebhookDelivery(Events events, Clock clock, Object lock, Acknowledgement acknowledgement) {
         this.events = events;
         this.clock = clock;
         this.lock = lock;
+        this.acknowledgement = acknowledgement;
+    }
+
+    /** Whether an endpoint is configured (read under the emulator's lock). */
+    boolean configured() {
+        return endpoint != null;
     }
 
     void endpoint(URI url, List<String> signingSecrets) {
@@ -114,7 +128,7 @@ final class WebhookDelivery {
             for (Map<String, Object> e : events.takeUndelivered()) {
                 byte[] body = Wire.bytes(e);
                 for (int i = 0; i < copies; i++) {
-                    pending.add(new Attempt((String) e.get("id"), body, now));
+                    pending.add(new Attempt(e, body, now));
                 }
             }
             if (endpoint == null) {
@@ -141,6 +155,7 @@ final class WebhookDelivery {
                 if (ok) {
                     pending.remove(a);
                     delivered++;
+                    acknowledgement.acknowledged(a.event, now);
                 } else {
                     long backoff = Math.min(MAX_BACKOFF_SECONDS, 3600L << Math.min(a.attempts - 1, 20));
                     if (now + backoff - a.firstAt > RETRY_WINDOW_SECONDS) {

@@ -18,7 +18,10 @@ import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.PriceCreateParams;
 import com.stripe.param.ProductCreateParams;
 import com.stripe.param.SubscriptionCreateParams;
+import com.stripe.param.InvoiceListParams;
 import com.stripe.param.billing.MeterCreateParams;
+import com.stripe.param.testhelpers.TestClockAdvanceParams;
+import com.stripe.param.testhelpers.TestClockCreateParams;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -81,6 +84,10 @@ class EmulatorWebhookTest {
 
     /** A metered-only subscription: created, its $0 invoice created, finalized and paid, the subscription active. */
     private Subscription subscription() throws StripeException {
+        return subscription(null);
+    }
+
+    private Subscription subscription(String testClock) throws StripeException {
         Meter meter = stripe.v1().billing().meters().create(MeterCreateParams.builder().setDisplayName("E")
                 .setEventName("evaluations").setDefaultAggregation(MeterCreateParams.DefaultAggregation.builder()
                         .setFormula(MeterCreateParams.DefaultAggregation.Formula.SUM).build()).build());
@@ -90,7 +97,8 @@ class EmulatorWebhookTest {
                         .setInterval(PriceCreateParams.Recurring.Interval.MONTH)
                         .setUsageType(PriceCreateParams.Recurring.UsageType.METERED).setMeter(meter.getId()).build())
                 .build());
-        Customer c = stripe.v1().customers().create(CustomerCreateParams.builder().setName("Ada").build());
+        Customer c = stripe.v1().customers().create(CustomerCreateParams.builder().setName("Ada")
+                .setTestClock(testClock).build());
         return stripe.v1().subscriptions().create(SubscriptionCreateParams.builder().setCustomer(c.getId())
                 .addItem(SubscriptionCreateParams.Item.builder().setPrice(price.getId()).build()).build());
     }
@@ -130,6 +138,56 @@ class EmulatorWebhookTest {
                 .getObject().get();
         assertThat(created.getId()).isEqualTo(sub.getId());
         assertThat(emulator.deliverWebhooks().delivered()).as("nothing is sent twice").isZero();
+    }
+
+    private static final Instant MONTH_START = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant MONTH_END = Instant.parse("2026-02-01T00:00:00Z");
+
+    private Invoice cycleDraftAfterMonthEnd(String clock, Subscription sub) throws StripeException {
+        advance(clock, MONTH_END);
+        return stripe.v1().invoices().list(InvoiceListParams.builder().setSubscription(sub.getId()).build())
+                .getData().stream().filter(i -> "subscription_cycle".equals(i.getBillingReason())).findFirst()
+                .orElseThrow();
+    }
+
+    private void advance(String clock, Instant to) throws StripeException {
+        stripe.v1().testHelpers().testClocks().advance(clock,
+                TestClockAdvanceParams.builder().setFrozenTime(to.getEpochSecond()).build());
+    }
+
+    private String clock() throws StripeException {
+        return stripe.v1().testHelpers().testClocks().create(TestClockCreateParams.builder()
+                .setFrozenTime(MONTH_START.getEpochSecond()).build()).getId();
+    }
+
+    @Test
+    void givenAnEndpoint_thenADraftFinalizesAnHourAfterItsInvoiceCreatedWasAcknowledged() throws Exception {
+        String clock = clock();
+        Subscription sub = subscription(clock);
+        Invoice draft = cycleDraftAfterMonthEnd(clock, sub);
+        assertThat(draft.getAutomaticallyFinalizesAt()).as("waits for the webhook")
+                .isEqualTo(MONTH_END.getEpochSecond() + 72 * 3600);
+        advance(clock, MONTH_END.plusSeconds(1800));
+        emulator.deliverWebhooks();
+        assertThat(stripe.v1().invoices().retrieve(draft.getId()).getAutomaticallyFinalizesAt())
+                .isEqualTo(MONTH_END.getEpochSecond() + 1800 + 3600);
+        advance(clock, MONTH_END.plusSeconds(1800 + 3599));
+        assertThat(stripe.v1().invoices().retrieve(draft.getId()).getStatus()).isEqualTo("draft");
+        advance(clock, MONTH_END.plusSeconds(1800 + 3600));
+        assertThat(stripe.v1().invoices().retrieve(draft.getId()).getStatus()).isEqualTo("paid");
+    }
+
+    @Test
+    void givenAnEndpointThatNeverAcknowledges_thenTheDraftFinalizesAfter72Hours() throws Exception {
+        failuresToAnswer.set(Integer.MAX_VALUE);
+        String clock = clock();
+        Subscription sub = subscription(clock);
+        Invoice draft = cycleDraftAfterMonthEnd(clock, sub);
+        emulator.deliverWebhooks();
+        advance(clock, MONTH_END.plusSeconds(72 * 3600 - 1));
+        assertThat(stripe.v1().invoices().retrieve(draft.getId()).getStatus()).isEqualTo("draft");
+        advance(clock, MONTH_END.plusSeconds(72 * 3600));
+        assertThat(stripe.v1().invoices().retrieve(draft.getId()).getStatus()).isEqualTo("paid");
     }
 
     @Test
