@@ -140,6 +140,13 @@ final class Router {
         }
     }
 
+    /** Every declared route as {@code "METHOD template"}, in declaration order. */
+    List<String> declared() {
+        List<String> out = new ArrayList<>();
+        routes.forEach(r -> out.add(r.method + " " + r.template));
+        return out;
+    }
+
     /** Calls that arrived for the route declared as {@code method template}. */
     int calls(String method, String template) {
         for (Route r : routes) {

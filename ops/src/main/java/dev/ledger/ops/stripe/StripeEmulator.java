@@ -231,6 +231,11 @@ public final class StripeEmulator implements AutoCloseable {
         faults.timeout(timeout);
     }
 
+    /** The routes the emulator serves, {@code "METHOD template"}. */
+    List<String> routes() {
+        return router.declared();
+    }
+
     Faults.Settings faultSettings() {
         return faults.settings();
     }

@@ -60,6 +60,41 @@ class EmulatorSpecTest {
         emulator.close();
     }
 
+    /**
+     * Served operations whose Stripe schemas are not in the extract yet (the spec file is 4.5 MB; these were added
+     * after the extract was taken): their answers follow Stripe's published fixtures but are not checked here. The
+     * test fails when a route is served that is neither extracted nor listed here.
+     */
+    private static final Set<String> NOT_YET_EXTRACTED = Set.of(
+            "POST /v2/billing/meter_event_session", "POST /v2/billing/meter_event_stream",
+            "POST /v1/products", "GET /v1/products", "GET /v1/products/{}", "POST /v1/products/{}",
+            "DELETE /v1/products/{}",
+            "POST /v1/prices", "GET /v1/prices", "GET /v1/prices/{}", "POST /v1/prices/{}",
+            "POST /v1/subscriptions", "GET /v1/subscriptions", "GET /v1/subscriptions/{}",
+            "POST /v1/subscriptions/{}", "DELETE /v1/subscriptions/{}",
+            "GET /v1/invoices", "GET /v1/invoices/{}", "POST /v1/invoices/{}", "GET /v1/invoices/{}/lines",
+            "POST /v1/invoices/{}/finalize", "POST /v1/invoices/{}/pay", "POST /v1/invoices/{}/void",
+            "POST /v1/invoices/{}/mark_uncollectible", "GET /v1/events", "GET /v1/events/{}");
+
+    private static String shape(String operation) {
+        return operation.replaceAll("\\{[^}]+}", "{}");
+    }
+
+    @Test
+    void everyServedRouteIsInTheExtractOrNamedAsNotYetExtracted() {
+        Set<String> extracted = new LinkedHashSet<>();
+        spec.operations().forEach(op -> extracted.add(shape(op)));
+        List<String> unchecked = new ArrayList<>();
+        for (String route : emulator.routes()) {
+            String op = shape(route);
+            if (!op.contains(" /_emulator") && !extracted.contains(op) && !NOT_YET_EXTRACTED.contains(op)) {
+                unchecked.add(op);
+            }
+        }
+        assertThat(unchecked).as("served routes without a spec schema").isEmpty();
+        assertThat(NOT_YET_EXTRACTED).as("listed as not extracted, but extracted").doesNotContainAnyElementsOf(extracted);
+    }
+
     private void check(String operation, StripeObject answer) throws IOException {
         checked.add(operation);
         JsonNode body = JSON.readTree(answer.getLastResponse().body());
