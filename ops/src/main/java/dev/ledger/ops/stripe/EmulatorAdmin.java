@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code GET /_emulator/health}; {@code GET|POST /_emulator/clock} ({@code advance_seconds}, {@code now});
  * {@code POST /_emulator/faults} ({@code fraction}, {@code seed}, {@code timeout_ms});
  * {@code POST /_emulator/lost-answers} ({@code enabled}); {@code GET /_emulator/stats} (optional {@code customer} +
- * {@code event_name} for a total). Parameters come as query, form or JSON body.
+ * {@code event_name} for a total); {@code POST /_emulator/webhooks} ({@code url}, {@code secrets} comma-separated,
+ * {@code duplicates}, {@code shuffle_seed}); {@code POST /_emulator/webhooks/deliver} (a delivery pass, in the
+ * background); {@code POST /_emulator/payments} ({@code customer}, {@code decline}). Parameters come as query, form or JSON body.
  */
 final class EmulatorAdmin implements StripeResource {
     private final StripeEmulator emulator;
@@ -29,6 +31,9 @@ final class EmulatorAdmin implements StripeResource {
         router.post("/_emulator/faults", this::faults);
         router.post("/_emulator/lost-answers", this::lostAnswers);
         router.get("/_emulator/stats", this::stats);
+        router.post("/_emulator/webhooks", this::webhooks);
+        router.post("/_emulator/webhooks/deliver", this::deliver);
+        router.post("/_emulator/payments", this::payments);
     }
 
     private Map<String, Object> moveClock(ApiCall call) {
@@ -85,6 +90,47 @@ final class EmulatorAdmin implements StripeResource {
         }
         emulator.loseAnswers(Boolean.parseBoolean(enabled));
         return ordered("enabled", Boolean.parseBoolean(enabled));
+    }
+
+    /** {@code url} and {@code secrets} (comma-separated), optional {@code duplicates} and {@code shuffle_seed}. */
+    private Map<String, Object> webhooks(ApiCall call) {
+        String url = optString(call.params(), "url");
+        String secrets = optString(call.params(), "secrets");
+        if (url == null || secrets == null || secrets.isBlank()) {
+            throw StripeApiException.missingParam(url == null ? "url" : "secrets");
+        }
+        emulator.webhookEndpoint(url, secrets.split(","));
+        String duplicates = optString(call.params(), "duplicates");
+        if (duplicates != null) {
+            emulator.duplicateWebhooks((int) parseLong("duplicates", duplicates));
+        }
+        String seed = optString(call.params(), "shuffle_seed");
+        if (seed != null) {
+            emulator.shuffleWebhooks(seed.isEmpty() ? null : parseLong("shuffle_seed", seed));
+        }
+        return ordered("url", url, "secrets", secrets.split(",").length);
+    }
+
+    /**
+     * Starts a delivery pass on a thread of its own and answers at once: this call holds the emulator's lock, and a
+     * receiver may call the emulator back while it handles a webhook.
+     */
+    private Map<String, Object> deliver(ApiCall call) {
+        Thread t = new Thread(emulator::deliverWebhooks, "stripe-emulator-webhooks");
+        t.setDaemon(true);
+        t.start();
+        return ordered("started", true);
+    }
+
+    /** {@code customer} and {@code decline} (true: every payment of the customer fails; false: succeeds again). */
+    private Map<String, Object> payments(ApiCall call) {
+        String customer = optString(call.params(), "customer");
+        String decline = optString(call.params(), "decline");
+        if (customer == null || decline == null) {
+            throw StripeApiException.missingParam(customer == null ? "customer" : "decline");
+        }
+        emulator.declinePayments(customer, Boolean.parseBoolean(decline));
+        return ordered("customer", customer, "decline", Boolean.parseBoolean(decline));
     }
 
     private Map<String, Object> stats(ApiCall call) {

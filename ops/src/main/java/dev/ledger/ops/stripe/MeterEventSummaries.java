@@ -91,25 +91,7 @@ final class MeterEventSummaries implements StripeResource {
     }
 
     private Map<String, Object> summary(BillingMeters.Meter meter, String customer, long start, long end) {
-        long aggregated = 0;
-        MeterEvents.Event last = null;
-        for (MeterEvents.Event e : events.recorded(meter.id())) {
-            if (!e.customer().equals(customer) || e.timestamp() < start || e.timestamp() >= end) {
-                continue;
-            }
-            switch (meter.formula()) {
-                case "count" -> aggregated++;
-                case "sum" -> aggregated += e.value();
-                default -> {
-                    if (last == null || e.timestamp() >= last.timestamp()) {
-                        last = e;
-                    }
-                }
-            }
-        }
-        if (meter.formula().equals("last")) {
-            aggregated = last == null ? 0 : last.value();
-        }
+        long aggregated = events.aggregate(meter, customer, start, end);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("id", "mtrusg_test_" + digest(meter.id() + "|" + customer + "|" + start + "|" + end));
         s.put("object", "billing.meter_event_summary");

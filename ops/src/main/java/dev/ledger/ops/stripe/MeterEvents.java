@@ -79,6 +79,33 @@ final class MeterEvents implements StripeResource {
         return events.getOrDefault(meterId, List.of());
     }
 
+    /**
+     * The customer's recorded events of {@code meter} with a timestamp in {@code [start, end)}, aggregated by the
+     * meter's formula: what a meter event summary and an invoice line of a metered price both show.
+     */
+    long aggregate(BillingMeters.Meter meter, String customer, long start, long end) {
+        long aggregated = 0;
+        Event last = null;
+        for (Event e : recorded(meter.id())) {
+            if (!e.customer().equals(customer) || e.timestamp() < start || e.timestamp() >= end) {
+                continue;
+            }
+            switch (meter.formula()) {
+                case "count" -> aggregated++;
+                case "sum" -> aggregated = Math.addExact(aggregated, e.value());
+                default -> {
+                    if (last == null || e.timestamp() >= last.timestamp()) {
+                        last = e;
+                    }
+                }
+            }
+        }
+        if (meter.formula().equals("last")) {
+            aggregated = last == null ? 0 : last.value();
+        }
+        return aggregated;
+    }
+
     /** Sum of the values of recorded events for this customer and event name. */
     long total(String customerId, String eventName) {
         return totals.getOrDefault(customerId + '\u0000' + eventName, 0L);

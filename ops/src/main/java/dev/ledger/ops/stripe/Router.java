@@ -140,6 +140,13 @@ final class Router {
         }
     }
 
+    /** Every declared route as {@code "METHOD template"}, in declaration order. */
+    List<String> declared() {
+        List<String> out = new ArrayList<>();
+        routes.forEach(r -> out.add(r.method + " " + r.template));
+        return out;
+    }
+
     /** Calls that arrived for the route declared as {@code method template}. */
     int calls(String method, String template) {
         for (Route r : routes) {
@@ -153,6 +160,13 @@ final class Router {
     /** Reads resource state consistently with the calls being served. */
     synchronized <T> T read(Supplier<T> reader) {
         return reader.get();
+    }
+
+    /** Lets every resource catch up with the clock without a call (what is due by now happens now). */
+    synchronized void tick() {
+        Instant now = clock.instant();
+        idempotency.expire(now);
+        resources.forEach(r -> r.expire(now));
     }
 
     synchronized Answer dispatch(Request request) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stateful, in-memory emulator of the slice of the Stripe API this project uses (customers, billing meters,
- * v1 meter events, v2 meter event sessions and streams, meter event summaries), good enough for stripe-java to run
+ * v1 meter events, v2 meter event sessions and streams, meter event summaries, test clocks, products, prices,
+ * subscriptions, invoices from metered usage, events and signed webhooks), good enough for stripe-java to run
  * against it unchanged: point {@code StripeClient.builder().setApiBase(url()).setMeterEventsBase(url())} at it.
  * v1 and v2 events share one 24 h identifier store, so summaries and totals count both alike; stream events are
  * validated after the request is accepted, as Stripe does, and a refused one becomes a {@link MeterErrorReport}.
@@ -55,21 +56,37 @@ public final class StripeEmulator implements AutoCloseable {
     private final Faults faults = new Faults();
     private final AtomicInteger requestSeq = new AtomicInteger();
 
-    private final Customers customers = new Customers();
+    private final TestClocks testClocks = new TestClocks();
+    private final Customers customers = new Customers(testClocks);
     private final BillingMeters meters = new BillingMeters();
     private final MeterEvents meterEvents = new MeterEvents(customers, meters);
     private final MeterEventStreams streams = new MeterEventStreams(meterEvents);
+    private final Products products = new Products();
+    private final Prices prices = new Prices(products, meters);
+    private final Events events = new Events();
+    private final Invoices invoices = new Invoices(customers, testClocks, events);
+    private final Subscriptions subscriptions = new Subscriptions(customers, prices, meters, meterEvents, invoices,
+            testClocks, events);
     private final Router router;
+    private final WebhookDelivery webhooks;
 
     private StripeEmulator(int port, Clock base) throws IOException {
         clock = new EmulatorClock(base);
         router = new Router(clock)
+                .add(testClocks)
                 .add(customers)
                 .add(meters)
                 .add(meterEvents)
                 .add(new MeterEventSummaries(customers, meters, meterEvents))
                 .add(streams)
+                .add(products)
+                .add(prices)
+                .add(events)
+                .add(subscriptions)
+                .add(invoices)
                 .add(new EmulatorAdmin(this));
+        webhooks = new WebhookDelivery(events, clock, router, invoices::acknowledged);
+        invoices.webhooksConfigured(webhooks::configured);
         // Without TCP_NODELAY, small responses stall ~40 ms behind delayed ACKs. Read once per JVM by the JDK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         AtomicInteger threadNo = new AtomicInteger();
@@ -144,6 +161,53 @@ public final class StripeEmulator implements AutoCloseable {
         clock.set(instant);
     }
 
+    // ------------------------------------------------------------------ webhooks and payments
+
+    /**
+     * Sends events to {@code url}, signed with every one of {@code secrets} (several while a secret is rolled, as
+     * Stripe does), from the next {@link #deliverWebhooks} on.
+     */
+    public void webhookEndpoint(String url, String... secrets) {
+        webhooks.endpoint(java.net.URI.create(url), List.of(secrets));
+    }
+
+    /**
+     * Sends every webhook due at the emulator's time (new events, and retries whose backoff is over); answers how many
+     * were delivered (2xx), failed (to be retried) and given up (past Stripe's 3-day retry window).
+     */
+    public WebhookReport deliverWebhooks() {
+        router.tick();
+        WebhookDelivery.Report r = webhooks.deliverDue();
+        return new WebhookReport(r.delivered(), r.failed(), r.givenUp());
+    }
+
+    /** What one {@link #deliverWebhooks} did. */
+    public record WebhookReport(int delivered, int failed, int givenUp) {
+    }
+
+    /** Sends each event {@code times} times (Stripe may deliver an event more than once). */
+    public void duplicateWebhooks(int times) {
+        webhooks.duplicates(times);
+    }
+
+    /** Sends each batch of due webhooks in an order shuffled by {@code Random(seed)}; null for creation order. */
+    public void shuffleWebhooks(Long seed) {
+        webhooks.shuffle(seed);
+    }
+
+    /** Event ids whose delivery was given up after the retry window. */
+    public List<String> webhooksGivenUp() {
+        return webhooks.givenUp();
+    }
+
+    /** Makes every payment of this customer fail (true) or succeed again (false), whatever its payment method. */
+    public void declinePayments(String customerId, boolean decline) {
+        router.read(() -> {
+            invoices.declinePayments(customerId, decline);
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------------ faults
 
     /**
@@ -165,6 +229,11 @@ public final class StripeEmulator implements AutoCloseable {
 
     public void setFaultTimeout(Duration timeout) {
         faults.timeout(timeout);
+    }
+
+    /** The routes the emulator serves, {@code "METHOD template"}. */
+    List<String> routes() {
+        return router.declared();
     }
 
     Faults.Settings faultSettings() {
