@@ -1,6 +1,7 @@
 package dev.ledger.meter;
 
-import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.Sha256;
+import dev.ledger.core.chain.Hex;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +66,7 @@ public record UsageWindow(String tenantId, String meter, Instant start, Instant 
             return plain;
         }
         // Too long for Stripe: a digest of the same length-prefixed form stays deterministic and unambiguous.
-        byte[] digest = EntryFraming.sha256(plain.getBytes(StandardCharsets.UTF_8));
-        return "ledger-h-" + EntryFraming.hex(digest);
+        byte[] digest = Sha256.of(plain.getBytes(StandardCharsets.UTF_8));
+        return "ledger-h-" + Hex.of(digest);
     }
 }

@@ -1,5 +1,7 @@
 package dev.ledger.meter;
 
+import dev.ledger.core.chain.Sha256;
+import dev.ledger.core.chain.Hex;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
@@ -75,8 +77,8 @@ public final class TenantChain {
         long next = sequence + 1;
         String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
         String eventId = UUID.randomUUID().toString();
-        byte[] hash = EntryFraming.hash(tenantId, next, eventId, type, "1", at, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), lastHash);
+        byte[] hash = EntryFraming.hash(tenantId, next, eventId, type, "1", at, Sha256.of(payload),
+                Sha256.of(metadata), lastHash);
         StoredEntry entry = StoredEntry.of(tenantId, next, eventId, type, "1", at, payload, metadata, lastHash, hash);
         sequence = next;
         lastHash = hash;
@@ -106,7 +108,7 @@ public final class TenantChain {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("actor", "key:k" + Integer.toHexString(tenantId.hashCode()));
         m.put("idempotency_key", UUID.randomUUID().toString());
-        m.put("request_digest", EntryFraming.hex(EntryFraming.sha256(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))));
+        m.put("request_digest", Hex.of(Sha256.of(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))));
         if (event instanceof EvaluationRecorded e) {
             m.put("entity_key", "evaluation_id:" + e.evaluationId());
         } else if (event instanceof UsageRecorded u) {
@@ -145,8 +147,8 @@ public final class TenantChain {
         String type = dev.ledger.core.entry.EntryTypes.nameOf(event.getClass());
         String at = recordedAt.truncatedTo(ChronoUnit.MILLIS).toString();
         String eventId = UUID.randomUUID().toString();
-        byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, type, "1", at, EntryFraming.sha256(payload),
-                EntryFraming.sha256(metadata), prevHash);
+        byte[] hash = EntryFraming.hash(tenantId, sequence, eventId, type, "1", at, Sha256.of(payload),
+                Sha256.of(metadata), prevHash);
         return StoredEntry.of(tenantId, sequence, eventId, type, "1", at, payload, metadata, prevHash, hash);
     }
 

@@ -1,7 +1,7 @@
 package dev.ledger.api.chain;
 
+import dev.ledger.core.chain.Hex;
 import dev.ledger.api.web.ApiProblem;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.AppendEntries;
 import dev.ledger.core.messages.AppendOutcome;
 import dev.ledger.core.messages.TenantCommand;
@@ -204,7 +204,7 @@ public class LedgerWriter {
         Map<String, String> m = new HashMap<>();
         m.put(ACTOR, w.actor());
         m.put(IDEMPOTENCY_KEY, w.idempotencyKey());
-        m.put(REQUEST_DIGEST, EntryFraming.hex(w.requestDigest()));
+        m.put(REQUEST_DIGEST, Hex.of(w.requestDigest()));
         if (w.entityKey() != null) {
             m.put(ENTITY_KEY, w.entityKey());
         }
@@ -282,7 +282,7 @@ public class LedgerWriter {
     }
 
     private static Receipt receipt(String tenantId, long sequence, ChainLinks.Link link) {
-        return new Receipt(tenantId, null, null, sequence, EntryFraming.hex(link.hash()), EntryFraming.hex(link.prevHash()),
+        return new Receipt(tenantId, null, null, sequence, Hex.of(link.hash()), Hex.of(link.prevHash()),
                 link.recordedAt());
     }
 

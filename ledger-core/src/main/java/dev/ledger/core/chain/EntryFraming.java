@@ -125,18 +125,6 @@ public final class EntryFraming {
         }
     }
 
-    /** Kept for the meter-reader until its owner moves to {@link Sha256#of}; the one SHA-256 is {@link Sha256}. */
-    @Deprecated(forRemoval = true)
-    public static byte[] sha256(byte[] bytes) {
-        return Sha256.of(bytes);
-    }
-
-    /** Kept for the meter-reader and LedgerWriter until their owners move to {@link Hex#of}; the one hex codec is {@link Hex}. */
-    @Deprecated(forRemoval = true)
-    public static String hex(byte[] bytes) {
-        return Hex.of(bytes);
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
