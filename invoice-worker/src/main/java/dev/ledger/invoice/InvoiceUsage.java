@@ -1,7 +1,7 @@
 package dev.ledger.invoice;
 
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.usage.UsageRecorded;
 import dev.ledger.follower.BillableMetadata;
 import java.sql.Connection;
 import java.sql.Date;

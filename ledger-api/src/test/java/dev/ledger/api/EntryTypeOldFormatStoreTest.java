@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.TenantRegistered;
+import dev.ledger.core.tenant.TenantRegistered;
 import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class EntryTypeOldFormatStoreTest {
 
     /** What chain format 1 stored as the type of a registration. */
-    private static final String FORMAT_1_TYPE = "dev.ledger.core.messages.TenantRegistered";
+    private static final String FORMAT_1_TYPE = "dev.ledger.core.tenant.TenantRegistered";
 
     @Test
     void givenAStoreHoldingAnEntryStoredUnderAJavaClassName_whenTheLedgerStarts_thenItRefusesNamingTheFormatAndTheRemedy()

@@ -2,11 +2,11 @@ package dev.ledger.api;
 
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
-import dev.ledger.core.messages.GateOutcome;
-import dev.ledger.core.messages.GateResult;
+import dev.ledger.core.evaluation.EvaluationRecorded;
+import dev.ledger.core.evaluation.GateOutcome;
+import dev.ledger.core.evaluation.GateResult;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.evaluation.TerminalState;
 import dev.ledger.core.chain.Sha256;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -6,7 +6,7 @@ import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.AdminActionRecorded;
+import dev.ledger.core.audit.AdminActionRecorded;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;

@@ -19,7 +19,7 @@ public record UsageWindow(String tenantId, String meter, Instant start, Instant 
      * The most units one window (and so one entry) may carry: 10^15. Sums stay far from {@code Long.MAX_VALUE}, so a
      * batch's running sum cannot overflow either; a tenant whose window would exceed it is stopped, visibly.
      */
-    static final long MAX_QUANTITY = dev.ledger.core.messages.UsageRecorded.MAX_QUANTITY;
+    static final long MAX_QUANTITY = dev.ledger.core.usage.UsageRecorded.MAX_QUANTITY;
 
     public static UsageWindow containing(String tenantId, String meter, Instant at, Duration length) {
         return starting(tenantId, meter, startSecond(at.getEpochSecond(), length.toSeconds()), length);

@@ -3,7 +3,7 @@ package dev.ledger.meter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.usage.UsageRecorded;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

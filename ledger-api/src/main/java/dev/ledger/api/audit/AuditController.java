@@ -20,7 +20,7 @@ import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.chain.Hex;
 import java.io.IOException;
 import java.util.ArrayList;

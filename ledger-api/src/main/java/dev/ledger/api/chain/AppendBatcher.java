@@ -1,8 +1,8 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.messages.AppendEntries;
-import dev.ledger.core.messages.AppendOutcome;
-import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.tenant.AppendEntries;
+import dev.ledger.core.tenant.AppendOutcome;
+import dev.ledger.core.tenant.TenantCommand;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;

@@ -1,6 +1,6 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.tenant.AppendOutcome;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package dev.ledger.api.chain;
 
-import dev.ledger.core.messages.AppendEntries;
-import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.tenant.AppendEntries;
+import dev.ledger.core.tenant.AppendOutcome;
 import java.util.List;
 import java.util.Map;
 import org.axonframework.commandhandling.CommandBus;

@@ -2,10 +2,10 @@ package dev.ledger.api.chain;
 
 import dev.ledger.core.chain.Hex;
 import dev.ledger.api.web.ApiProblem;
-import dev.ledger.core.messages.AppendEntries;
-import dev.ledger.core.messages.AppendOutcome;
-import dev.ledger.core.messages.TenantCommand;
-import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.tenant.AppendEntries;
+import dev.ledger.core.tenant.AppendOutcome;
+import dev.ledger.core.tenant.TenantCommand;
+import dev.ledger.core.tenant.RegisterTenant;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;

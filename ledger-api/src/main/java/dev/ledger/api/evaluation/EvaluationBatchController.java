@@ -19,7 +19,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.tenant.TenantCommand;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;

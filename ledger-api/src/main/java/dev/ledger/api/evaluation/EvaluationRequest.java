@@ -2,9 +2,9 @@ package dev.ledger.api.evaluation;
 
 import dev.ledger.api.web.Validation;
 import io.swagger.v3.oas.annotations.media.Schema;
-import dev.ledger.core.messages.TenantCommand;
-import dev.ledger.core.messages.GateResult;
-import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.tenant.TenantCommand;
+import dev.ledger.core.evaluation.GateResult;
+import dev.ledger.core.evaluation.TerminalState;
 import java.util.List;
 import java.util.regex.Pattern;
 

@@ -1,7 +1,7 @@
 package dev.ledger.api.tenant;
 
 import dev.ledger.api.chain.LedgerWriter;
-import dev.ledger.core.messages.RegisterTenant;
+import dev.ledger.core.tenant.RegisterTenant;
 import dev.ledger.core.tenant.ChainIds;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;

@@ -13,8 +13,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import dev.ledger.core.tenant.ChainIds;
-import dev.ledger.core.messages.RegisterTenant;
-import dev.ledger.core.messages.TenantCommand;
+import dev.ledger.core.tenant.RegisterTenant;
+import dev.ledger.core.tenant.TenantCommand;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -115,7 +115,7 @@ public class TenantController {
 
     /** A tenant's chain opens once: the store refuses a second TenantRegistered at sequence 1. */
     private static ApiProblem tenantExists(String id) {
-        return dev.ledger.api.web.Problems.of(dev.ledger.core.messages.Rejection.TENANT_EXISTS);
+        return dev.ledger.api.web.Problems.of(dev.ledger.core.tenant.Rejection.TENANT_EXISTS);
     }
 
     @Operation(summary = "Read a tenant", operationId = "getTenant",

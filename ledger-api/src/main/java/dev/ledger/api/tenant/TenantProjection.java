@@ -2,12 +2,12 @@ package dev.ledger.api.tenant;
 
 import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.messages.LedgerEvent;
-import dev.ledger.core.messages.StripeCustomerLinked;
-import dev.ledger.core.messages.TenantMarkedPastDue;
-import dev.ledger.core.messages.TenantReactivated;
-import dev.ledger.core.messages.TenantRegistered;
-import dev.ledger.core.messages.TenantStatus;
-import dev.ledger.core.messages.TenantSuspended;
+import dev.ledger.core.tenant.StripeCustomerLinked;
+import dev.ledger.core.tenant.TenantMarkedPastDue;
+import dev.ledger.core.tenant.TenantReactivated;
+import dev.ledger.core.tenant.TenantRegistered;
+import dev.ledger.core.tenant.TenantStatus;
+import dev.ledger.core.tenant.TenantSuspended;
 import java.time.Instant;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;

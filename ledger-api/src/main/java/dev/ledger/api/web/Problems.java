@@ -49,7 +49,7 @@ public class Problems {
     }
 
     /** The one place a refusal of the tenant's aggregate becomes an HTTP status. */
-    public static ApiProblem of(dev.ledger.core.messages.Rejection rejection) {
+    public static ApiProblem of(dev.ledger.core.tenant.Rejection rejection) {
         HttpStatus status = switch (rejection) {
             case TENANT_SUSPENDED -> HttpStatus.PAYMENT_REQUIRED;
             case TENANT_EXISTS, ALREADY_LINKED, STRIPE_CUSTOMER_ALREADY_LINKED, TENANT_ALREADY_SUSPENDED, TENANT_ALREADY_ACTIVE,

@@ -3,7 +3,7 @@ package dev.ledger.api.bench;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
+import dev.ledger.core.evaluation.EvaluationRecorded;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,9 +2,9 @@ package dev.ledger.api.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.messages.TenantCommand;
-import dev.ledger.core.messages.AppendEntries;
-import dev.ledger.core.messages.AppendOutcome;
+import dev.ledger.core.tenant.TenantCommand;
+import dev.ledger.core.tenant.AppendEntries;
+import dev.ledger.core.tenant.AppendOutcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;

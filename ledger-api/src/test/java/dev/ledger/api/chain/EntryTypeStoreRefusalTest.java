@@ -9,9 +9,9 @@ class EntryTypeStoreRefusalTest {
 
     @Test
     void givenAClassNameAsType_thenTheRefusalNamesChainFormatOneAndANewDatabase() {
-        assertThat(StoreFormatCheck.refusal("acme", 1, "dev.ledger.core.messages.TenantRegistered"))
+        assertThat(StoreFormatCheck.refusal("acme", 1, "dev.ledger.core.tenant.TenantRegistered"))
                 .startsWith("ledger-api refuses to start: the event store is in chain format 1, not chain format 2 (docs/chain.md):"
-                        + " entry 1 of chain acme is stored with type \"dev.ledger.core.messages.TenantRegistered\", a Java class name")
+                        + " entry 1 of chain acme is stored with type \"dev.ledger.core.tenant.TenantRegistered\", a Java class name")
                 .contains("start this ledger on a new, empty database");
     }
 

@@ -6,7 +6,7 @@ package dev.ledger.core.entry;
  * ({@code chain_format}); a reader refuses a version it does not know rather than guess.
  *
  * <ul>
- *   <li>1: entry {@code type} was the Java class name of the event ({@code dev.ledger.core.messages.EvaluationRecorded}),
+ *   <li>1: entry {@code type} was the Java class name of the event ({@code dev.ledger.core.evaluation.EvaluationRecorded}),
  *       revision as the class's annotation said. No longer written or read.</li>
  *   <li>2: entry {@code type} is the logical name of {@link EntryTypes} ({@code EvaluationRecorded}), revision its
  *       registered revision.</li>

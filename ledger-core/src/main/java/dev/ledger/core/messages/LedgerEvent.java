@@ -1,5 +1,18 @@
 package dev.ledger.core.messages;
 
+import dev.ledger.core.audit.AdminActionRecorded;
+import dev.ledger.core.audit.VerificationRecorded;
+import dev.ledger.core.evaluation.EvaluationRecorded;
+import dev.ledger.core.keys.ApiKeyIssued;
+import dev.ledger.core.keys.ApiKeyRevoked;
+import dev.ledger.core.tenant.StripeCustomerLinked;
+import dev.ledger.core.tenant.TenantMarkedPastDue;
+import dev.ledger.core.tenant.TenantReactivated;
+import dev.ledger.core.tenant.TenantRegistered;
+import dev.ledger.core.tenant.TenantSuspended;
+import dev.ledger.core.usage.UsageRecorded;
+import dev.ledger.core.usage.UsageReported;
+
 /**
  * Every fact the ledger records. One event is one entry in its tenant's hash chain; the family is sealed so
  * projections, the verifier and the workers switch over it with compiler-checked exhaustiveness.

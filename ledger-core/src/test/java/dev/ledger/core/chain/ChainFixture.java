@@ -1,11 +1,11 @@
 package dev.ledger.core.chain;
 
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
-import dev.ledger.core.messages.GateOutcome;
-import dev.ledger.core.messages.GateResult;
+import dev.ledger.core.evaluation.EvaluationRecorded;
+import dev.ledger.core.evaluation.GateOutcome;
+import dev.ledger.core.evaluation.GateResult;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.TerminalState;
+import dev.ledger.core.evaluation.TerminalState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

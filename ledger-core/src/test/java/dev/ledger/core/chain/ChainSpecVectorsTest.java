@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.entry.ChainFormat;
 import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.EvaluationRecorded;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.evaluation.EvaluationRecorded;
+import dev.ledger.core.usage.UsageRecorded;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleVerification;
 import dev.ledger.core.verify.BundleVerifier;

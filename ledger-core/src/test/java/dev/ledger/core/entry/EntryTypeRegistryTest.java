@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledger.core.entry.EntryTypes.EntryType;
-import dev.ledger.core.messages.EvaluationRecorded;
-import dev.ledger.core.messages.GateOutcome;
-import dev.ledger.core.messages.GateResult;
+import dev.ledger.core.evaluation.EvaluationRecorded;
+import dev.ledger.core.evaluation.GateOutcome;
+import dev.ledger.core.evaluation.GateResult;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.messages.TerminalState;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.evaluation.TerminalState;
+import dev.ledger.core.usage.UsageRecorded;
 import java.util.Arrays;
 import java.util.List;
 import org.axonframework.serialization.SerializedObject;

@@ -1,19 +1,19 @@
 package dev.ledger.core.tenant;
 
-import dev.ledger.core.messages.AppendEntries;
-import dev.ledger.core.messages.AppendOutcome;
-import dev.ledger.core.messages.TenantCommand;
-import dev.ledger.core.messages.TenantCommand.LinkStripeCustomer;
-import dev.ledger.core.messages.TenantCommand.MarkPastDue;
-import dev.ledger.core.messages.TenantCommand.Reactivate;
-import dev.ledger.core.messages.TenantCommand.RecordUsage;
-import dev.ledger.core.messages.TenantCommand.Suspend;
-import dev.ledger.core.messages.Rejection;
-import dev.ledger.core.messages.TenantMarkedPastDue;
-import dev.ledger.core.messages.TenantReactivated;
-import dev.ledger.core.messages.TenantRegistered;
-import dev.ledger.core.messages.TenantSuspended;
-import dev.ledger.core.messages.UsageRecorded;
+import dev.ledger.core.tenant.AppendEntries;
+import dev.ledger.core.tenant.AppendOutcome;
+import dev.ledger.core.tenant.TenantCommand;
+import dev.ledger.core.tenant.TenantCommand.LinkStripeCustomer;
+import dev.ledger.core.tenant.TenantCommand.MarkPastDue;
+import dev.ledger.core.tenant.TenantCommand.Reactivate;
+import dev.ledger.core.tenant.TenantCommand.RecordUsage;
+import dev.ledger.core.tenant.TenantCommand.Suspend;
+import dev.ledger.core.tenant.Rejection;
+import dev.ledger.core.tenant.TenantMarkedPastDue;
+import dev.ledger.core.tenant.TenantReactivated;
+import dev.ledger.core.tenant.TenantRegistered;
+import dev.ledger.core.tenant.TenantSuspended;
+import dev.ledger.core.usage.UsageRecorded;
 import java.util.List;
 import java.util.Map;
 import org.axonframework.test.aggregate.AggregateTestFixture;
@@ -138,7 +138,7 @@ class TenantLifeTest {
 
     @Test
     void linkingTheSameStripeCustomerTwiceIsRefusedAsAlreadyLinked() {
-        dev.ledger.core.messages.StripeCustomerLinked linked = new dev.ledger.core.messages.StripeCustomerLinked("acme", "cus_A", "key:svc");
+        dev.ledger.core.tenant.StripeCustomerLinked linked = new dev.ledger.core.tenant.StripeCustomerLinked("acme", "cus_A", "key:svc");
         LinkStripeCustomer link = new LinkStripeCustomer("cus_A", "key:svc");
         fixture.given(REGISTERED, linked)
                 .when(append(link))
@@ -148,7 +148,7 @@ class TenantLifeTest {
 
     @Test
     void aPastDueTenantIsStillLinkedToItsStripeCustomer() {
-        dev.ledger.core.messages.StripeCustomerLinked linked = new dev.ledger.core.messages.StripeCustomerLinked("acme", "cus_A", "key:svc");
+        dev.ledger.core.tenant.StripeCustomerLinked linked = new dev.ledger.core.tenant.StripeCustomerLinked("acme", "cus_A", "key:svc");
         LinkStripeCustomer link = new LinkStripeCustomer("cus_A", "key:svc");
         fixture.given(REGISTERED, PAST_DUE)
                 .when(append(link))

@@ -1,5 +1,6 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.audit;
 
+import dev.ledger.core.messages.LedgerEvent;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** A verification run and its verdict, recorded in the chain it checked: the auditors are audited too. */

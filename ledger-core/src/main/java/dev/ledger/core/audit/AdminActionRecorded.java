@@ -1,5 +1,6 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.audit;
 
+import dev.ledger.core.messages.LedgerEvent;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
 /**
  * Why the tenant's aggregate refused a command: a stable machine code (the problem+json {@code code}) and a sentence a

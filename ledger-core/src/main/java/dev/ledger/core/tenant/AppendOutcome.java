@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
 /** What became of one item of {@link AppendEntries}: its chain sequence, or why the aggregate refused it. */
 public record AppendOutcome(long sequence, Rejection rejection) {

@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.evaluation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 

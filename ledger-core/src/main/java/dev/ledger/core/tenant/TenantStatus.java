@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
 /** ACTIVE, PAST_DUE (payment failed, inside the grace period) or SUSPENDED (writes refused). */
 public enum TenantStatus { ACTIVE, PAST_DUE, SUSPENDED }

@@ -1,5 +1,6 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.usage;
 
+import dev.ledger.core.messages.LedgerEvent;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** A usage window that reached Stripe, as the meter-reader reported it: the chain shows what was billed. */

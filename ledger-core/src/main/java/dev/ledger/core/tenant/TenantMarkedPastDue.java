@@ -1,5 +1,6 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
+import dev.ledger.core.messages.LedgerEvent;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**

@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
 import java.util.List;
 import java.util.Map;

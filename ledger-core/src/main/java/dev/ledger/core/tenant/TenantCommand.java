@@ -1,5 +1,8 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
+import dev.ledger.core.evaluation.GateResult;
+import dev.ledger.core.evaluation.TerminalState;
+import dev.ledger.core.usage.UsageRecorded;
 import java.util.List;
 import java.util.Map;
 

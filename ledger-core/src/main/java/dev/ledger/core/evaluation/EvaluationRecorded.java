@@ -1,5 +1,6 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.evaluation;
 
+import dev.ledger.core.messages.LedgerEvent;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.tenant;
 
 import org.axonframework.modelling.command.TargetAggregateIdentifier;
 

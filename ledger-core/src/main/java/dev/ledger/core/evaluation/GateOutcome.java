@@ -1,3 +1,3 @@
-package dev.ledger.core.messages;
+package dev.ledger.core.evaluation;
 
 public enum GateOutcome { PASS, FAIL, SKIP }
