@@ -58,6 +58,25 @@ public final class CheckpointAudit {
         checkAtTreeSize();
     }
 
+    /**
+     * The next 2^level entries at once, as their aligned subtree hashed elsewhere ({@link MerkleTree#alignedSubtrees}).
+     * Only for entries that all passed the chain's own checks, when no checkpoint waits for a size inside them
+     * ({@link #waitsWithin}): the checkpoint of the size reached is then checked as {@link #leaf} would.
+     */
+    public void subtree(MerkleTree.Subtree subtree) {
+        if (waitsWithin(tree.size() + subtree.leaves())) {
+            throw new IllegalStateException("a checkpoint waits for a size inside this subtree: append its leaves one by one");
+        }
+        tree.appendSubtree(subtree);
+        checkAtTreeSize();
+    }
+
+    /** Whether a checkpoint waits for a tree size above the current one and below {@code size}. */
+    public boolean waitsWithin(long size) {
+        Checkpoint next = pending.peek();
+        return next != null && next.size() < size;
+    }
+
     /** Checks a checkpoint against the root of the first {@code checkpoint.size()} entries, computed elsewhere. */
     public void check(Checkpoint checkpoint, byte[] root) {
         if (mismatch != null) {

@@ -186,6 +186,53 @@ public final class MerkleTree {
         return md.digest(right);
     }
 
+    /** A perfect subtree of 2^level consecutive leaves starting at a multiple of 2^level, with its root. */
+    public record Subtree(int level, byte[] root) {
+        public Subtree {
+            if (level < 0 || level > 62) {
+                throw new IllegalArgumentException("a subtree level lies in 0..62, not " + level);
+            }
+            requireHash(root, "subtree root");
+        }
+
+        public long leaves() {
+            return 1L << level;
+        }
+    }
+
+    /**
+     * The leaves at indexes [start, start + leafHashes.size()) as the aligned perfect subtrees RFC 6962 builds them
+     * into, left to right, each hashed here: the largest subtree that starts at the current index, is aligned to its
+     * size and fits. Appending them with {@link Builder#appendSubtree} in order gives the tree appending each leaf
+     * would, with the node hashes done by whichever thread called this (e.g. a worker parsing a block).
+     */
+    public static List<Subtree> alignedSubtrees(MessageDigest md, long start, List<byte[]> leafHashes) {
+        if (start < 0) {
+            throw new IllegalArgumentException("a leaf index is not negative");
+        }
+        List<Subtree> out = new ArrayList<>();
+        int n = leafHashes.size();
+        byte[][] level = new byte[Integer.highestOneBit(Math.max(1, n))][];
+        int at = 0;
+        while (at < n) {
+            long index = start + at;
+            int fits = 31 - Integer.numberOfLeadingZeros(n - at);
+            int lvl = index == 0 ? fits : Math.min(fits, Long.numberOfTrailingZeros(index));
+            int width = 1 << lvl;
+            for (int i = 0; i < width; i++) {
+                level[i] = requireHash(leafHashes.get(at + i), "leaf hash");
+            }
+            for (int w = width; w > 1; w >>= 1) {
+                for (int i = 0; i < w / 2; i++) {
+                    level[i] = nodeHash(md, level[2 * i], level[2 * i + 1]);
+                }
+            }
+            out.add(new Subtree(lvl, level[0]));
+            at += width;
+        }
+        return out;
+    }
+
     static byte[] requireHash(byte[] hash, String what) {
         if (!isHash(hash)) {
             throw new IllegalArgumentException(what + " must be " + EntryFraming.HASH_BYTES + " bytes");
@@ -298,6 +345,33 @@ public final class MerkleTree {
             }
             stack[depth++] = h;
             size++;
+            return this;
+        }
+
+        /**
+         * Appends a perfect subtree of 2^level leaves hashed elsewhere ({@link MerkleTree#alignedSubtrees}); the tree
+         * must hold a multiple of 2^level leaves, as RFC 6962 aligns it. Completed subtrees are not reported through
+         * this path, so a builder that reports them refuses it.
+         */
+        public Builder appendSubtree(Subtree subtree) {
+            if (completed != null) {
+                throw new IllegalStateException("a builder reporting completed subtrees appends leaf by leaf");
+            }
+            int level = subtree.level();
+            long leaves = subtree.leaves();
+            if ((size & (leaves - 1)) != 0) {
+                throw new IllegalArgumentException("a subtree of " + leaves + " leaves cannot follow " + size
+                        + " leaves: it must start at a multiple of its size");
+            }
+            if (size > Long.MAX_VALUE - leaves) {
+                throw new ArithmeticException("tree size overflow");
+            }
+            byte[] h = subtree.root();
+            for (long s = size >>> level; (s & 1) == 1; s >>= 1) {
+                h = nodeHash(md, stack[--depth], h);
+            }
+            stack[depth++] = h;
+            size += leaves;
             return this;
         }
 

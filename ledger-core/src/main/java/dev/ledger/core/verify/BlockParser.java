@@ -38,8 +38,17 @@ import java.util.List;
  */
 final class BlockParser {
 
-    /** Lines parsed, then the failure that stopped parsing (relative line), if any; {@code lineCount} lines consumed. */
-    record ParsedBlock(List<BundleLine> lines, int lineCount, BundleFormatException failure) {
+    /**
+     * Lines parsed, then the failure that stopped parsing (relative line), if any; {@code lineCount} lines consumed.
+     * {@code subtrees}: when every line is an entry and their sequences run on by one, the aligned Merkle subtrees of
+     * their leaves at index sequence − 1 ({@link MerkleTree#alignedSubtrees}), hashed on this worker; else null. They
+     * hold only if the verifier finds those entries in that place, which it checks before it uses them.
+     */
+    record ParsedBlock(List<BundleLine> lines, int lineCount, BundleFormatException failure, List<MerkleTree.Subtree> subtrees) {
+
+        ParsedBlock(List<BundleLine> lines, int lineCount, BundleFormatException failure) {
+            this(lines, lineCount, failure, null);
+        }
     }
 
     private static final ObjectMapper MAPPER = LedgerJson.mapper();
@@ -74,10 +83,26 @@ final class BlockParser {
                 }
                 pos = end + 1;
             }
-            return new ParsedBlock(lines, line, null);
+            return new ParsedBlock(lines, line, null, subtrees(w, lines));
         } catch (LineException | IllegalArgumentException e) {
             return new ParsedBlock(lines, 0, new BundleFormatException(line, e.getMessage()));
         }
+    }
+
+    private static List<MerkleTree.Subtree> subtrees(Worker w, List<BundleLine> lines) {
+        if (lines.size() < 2 || !(lines.get(0) instanceof BundleLine.EntryLine first) || first.sequence() < 1) {
+            return null;
+        }
+        List<byte[]> leaves = new ArrayList<>(lines.size());
+        long expected = first.sequence();
+        for (BundleLine l : lines) {
+            if (!(l instanceof BundleLine.EntryLine e) || e.sequence() != expected) {
+                return null;
+            }
+            leaves.add(e.leafHash());
+            expected++;
+        }
+        return MerkleTree.alignedSubtrees(w.md, first.sequence() - 1, leaves);
     }
 
     static int indexOf(byte[] b, int from, int to, byte value) {

@@ -206,12 +206,15 @@ public final class BundleVerifier {
         private Failure failure;
 
         boolean consume(ParsedBlock block) throws BundleFormatException {
+            if (wholeSubtrees(block)) {
+                return consumeEntries(block);
+            }
             for (BundleLine line : block.lines()) {
                 if (failure != null) {
                     return false;
                 }
                 switch (line) {
-                    case EntryLine e -> entry(e);
+                    case EntryLine e -> entry(e, true);
                     case RecordLine r -> record(r, linesBefore + r.line());
                 }
             }
@@ -224,6 +227,38 @@ public final class BundleVerifier {
             }
             linesBefore += block.lineCount();
             return true;
+        }
+
+        /**
+         * Whether the block's tree can grow by the subtrees its worker hashed: all its lines are entries, the first
+         * comes next in the tree, and no checkpoint waits for a size inside the block (each is checked at its size).
+         */
+        private boolean wholeSubtrees(ParsedBlock block) {
+            if (block.subtrees() == null || audit == null || chain == null || end != null || failure != null) {
+                return false;
+            }
+            EntryLine first = (EntryLine) block.lines().get(0);
+            long after = audit.size() + block.lines().size();
+            return first.sequence() == audit.size() + 1 && chain.lastSequence() == audit.size() && !audit.waitsWithin(after);
+        }
+
+        /**
+         * Every entry's own checks first, in order, then the tree grows by the block's subtrees. The order of the two
+         * is invisible: no checkpoint waits for a size inside the block, and the first broken entry stops the tree.
+         */
+        private boolean consumeEntries(ParsedBlock block) throws BundleFormatException {
+            for (BundleLine line : block.lines()) {
+                entry((EntryLine) line, false);
+                if (failure != null) {
+                    return false;
+                }
+            }
+            for (MerkleTree.Subtree subtree : block.subtrees()) {
+                audit.subtree(subtree);
+            }
+            checkpointFailure();
+            linesBefore += block.lineCount();
+            return failure == null;
         }
 
         private void record(RecordLine r, long line) throws BundleFormatException {
@@ -332,7 +367,8 @@ public final class BundleVerifier {
             }
         }
 
-        private void entry(EntryLine e) throws BundleFormatException {
+        /** {@code growTree}: feed the entry's leaf to the auditor now (else the caller grows the tree by subtrees). */
+        private void entry(EntryLine e, boolean growTree) throws BundleFormatException {
             if (header == null) {
                 throw new BundleFormatException(linesBefore + 1, "the first line must be the header (kind \"header\")");
             }
@@ -355,7 +391,7 @@ public final class BundleVerifier {
                 failure = new Failure(broken.sequence(), broken.reason(), broken.detail());
                 return;
             }
-            if (audit != null) {
+            if (audit != null && growTree) {
                 audit.leaf(e.leafHash());
                 checkpointFailure();
             }

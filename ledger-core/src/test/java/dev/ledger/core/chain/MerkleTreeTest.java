@@ -166,6 +166,34 @@ class MerkleTreeTest {
     }
 
     @Test
+    void givenAnyPrefixWhenTheNextLeavesAreAppendedAsAlignedSubtreesThenTheTreeIsTheOneLeafByLeafGives() {
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < 140; i++) {
+            leaves.add(MerkleTree.leafHash(Sha256.of(new byte[] {(byte) i, (byte) (i >> 8)})));
+        }
+        java.security.MessageDigest md = Sha256.newDigest();
+        for (int prefix = 0; prefix <= 70; prefix++) {
+            for (int n = 1; n <= 70; n++) {
+                MerkleTree.Builder bySubtrees = new MerkleTree.Builder();
+                MerkleTree.Builder byLeaves = new MerkleTree.Builder();
+                leaves.subList(0, prefix).forEach(bySubtrees::appendLeafHash);
+                leaves.subList(0, prefix + n).forEach(byLeaves::appendLeafHash);
+                List<MerkleTree.Subtree> subtrees = MerkleTree.alignedSubtrees(md, prefix, leaves.subList(prefix, prefix + n));
+                subtrees.forEach(bySubtrees::appendSubtree);
+                assertThat(subtrees.stream().mapToLong(MerkleTree.Subtree::leaves).sum()).isEqualTo(n);
+                assertThat(bySubtrees.size()).isEqualTo(prefix + n);
+                assertThat(Hex.of(bySubtrees.root())).as("prefix %d, %d more", prefix, n).isEqualTo(Hex.of(byLeaves.root()));
+                assertThat(bySubtrees.frontier()).usingElementComparator(java.util.Arrays::compare).isEqualTo(byLeaves.frontier());
+            }
+        }
+        MerkleTree.Builder three = new MerkleTree.Builder();
+        leaves.subList(0, 3).forEach(three::appendLeafHash);
+        MerkleTree.Subtree pair = MerkleTree.alignedSubtrees(md, 4, leaves.subList(4, 6)).get(0);
+        assertThatThrownBy(() -> three.appendSubtree(pair)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must start at a multiple of its size");
+    }
+
+    @Test
     void givenAnIndexOver1000EntriesWhenAskedAboutSmallerTreesThenItAnswersAsATreeOfThatSize() {
         List<byte[]> entries = entryHashes(1000);
         ProofIndex index = ProofIndex.over(entries);

@@ -341,6 +341,29 @@ class BundleVerifierTest {
         assertThat(bad.checkpointsVerified()).isEqualTo(3);
     }
 
+    @Test
+    void givenCheckpointsInsideBlocksWhenTheTreeGrowsBySubtreesThenEveryBlockSizeGivesTheSameVerdicts() throws IOException {
+        // given checkpoints at sizes inside blocks and on block edges, and a checkpoint signed with a key the bundle
+        // does not carry at 2000, followed in the same block by a broken entry at 2003
+        List<StoredEntry> many = ChainFixture.chain(TENANT, 3000);
+        String valid = bundle(many, SIGNER, 1000, 2048, 2999);
+        List<ObjectNode> lines = lines(bundle(many, SIGNER, 1000));
+        Checkpoint foreign = BundleFixture.checkpoints(many, CheckpointSigner.generate(), 2000).get(0);
+        lines.add(3, kindFirst(foreign.toJson().put("kind", "checkpoint")));
+        entryLine(lines, 2003).put("recorded_at", "2026-11-21T10:00:00.001Z");
+        String bad = join(lines);
+        for (int blockBytes : new int[] {300, 4096, 1 << 16, 1 << 20}) {
+            // when
+            BundleVerification ok = verifyFile(valid, new BundleVerifier().withParallelism(2, blockBytes));
+            BundleVerification broken = verifyFile(bad, new BundleVerifier().withParallelism(2, blockBytes));
+            // then
+            assertThat(ok.status()).as("block of %d bytes", blockBytes).isEqualTo(Status.VALID);
+            assertThat(ok.checkpointsVerified()).as("block of %d bytes", blockBytes).isEqualTo(3);
+            assertBroken(broken, 1001, Reason.checkpoint_mismatch);
+            assertThat(broken.detail()).contains("which is not among the bundle's keys");
+        }
+    }
+
     // --- unreadable input ---
 
     @Test
