@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * What an entry bills, read from its hashed metadata alone: the keys {@code meter} (a string) and {@code quantity}
@@ -24,6 +26,10 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
     private static final JsonFactory JSON = new JsonFactory();
     private static final String METER = "meter";
     private static final String QUANTITY = "quantity";
+    private static final byte[] METER_BYTES = METER.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] QUANTITY_BYTES = QUANTITY.getBytes(StandardCharsets.US_ASCII);
+    /** The largest metadata the fast path reads (the ledger's are a few hundred bytes). */
+    static final int FLAT_LIMIT = 4096;
 
     public boolean bills() {
         return meter != null && refusal == null;
@@ -36,6 +42,18 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
      * refusal (such an entry was not written by the ledger).
      */
     public static BillableMetadata read(byte[] metadata, long maxQuantity) {
+        if (metadata == null || metadata.length == 0) {
+            return NONE;
+        }
+        BillableMetadata fast = readFlat(metadata, maxQuantity);
+        return fast != null ? fast : readWithJackson(metadata, maxQuantity);
+    }
+
+    /**
+     * The reference reading, for any bytes: Jackson's streaming parser. Package-private so that tests hold the fast
+     * path to it.
+     */
+    static BillableMetadata readWithJackson(byte[] metadata, long maxQuantity) {
         if (metadata == null || metadata.length == 0) {
             return NONE;
         }
@@ -63,6 +81,78 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
         } catch (IOException e) {
             return NONE;
         }
+        return decide(meter, quantity, maxQuantity);
+    }
+
+    /**
+     * The fast path, for metadata exactly as the ledger writes it: one flat object of string members, no whitespace,
+     * every name and value printable ASCII without a backslash (bytes that read the same as JSON text, as UTF-8 and as
+     * a Java string), at most {@value #FLAT_LIMIT} bytes (far inside Jackson's name and string limits). Null for
+     * anything else (an escape, a number, a nested value, whitespace, non-ASCII, a trailing byte): Jackson decides
+     * those. A repeated name keeps its last value, as Jackson's reading does. Package-private for the tests.
+     */
+    static BillableMetadata readFlat(byte[] m, long maxQuantity) {
+        int n = m.length;
+        if (n < 2 || n > FLAT_LIMIT || m[0] != '{' || m[n - 1] != '}') {
+            return null;
+        }
+        int last = n - 1;
+        int p = 1;
+        String meter = null;
+        String quantity = null;
+        if (p < last) {
+            while (true) {
+                if (m[p] != '"') {
+                    return null;
+                }
+                int nameFrom = p + 1;
+                int nameTo = plainStringEnd(m, nameFrom, last);
+                if (nameTo < 0 || m[nameTo + 1] != ':' || m[nameTo + 2] != '"') {
+                    return null; // nameTo + 2 <= last: m[last] is '}', never ':'
+                }
+                int valueFrom = nameTo + 3;
+                int valueTo = plainStringEnd(m, valueFrom, last);
+                if (valueTo < 0) {
+                    return null;
+                }
+                if (is(METER_BYTES, m, nameFrom, nameTo)) {
+                    meter = new String(m, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
+                } else if (is(QUANTITY_BYTES, m, nameFrom, nameTo)) {
+                    quantity = new String(m, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
+                }
+                p = valueTo + 1;
+                if (p == last) {
+                    break;
+                }
+                if (m[p] != ',') {
+                    return null;
+                }
+                p++;
+            }
+        }
+        return decide(meter, quantity, maxQuantity);
+    }
+
+    /** The closing quote of the plain string starting at {@code from}, before {@code limit}; -1 if it is not plain. */
+    private static int plainStringEnd(byte[] m, int from, int limit) {
+        for (int i = from; i < limit; i++) {
+            byte b = m[i];
+            if (b == '"') {
+                return i;
+            }
+            if (b < 0x20 || b > 0x7e || b == '\\') {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean is(byte[] name, byte[] m, int from, int to) {
+        return to - from == name.length && Arrays.equals(m, from, to, name, 0, name.length);
+    }
+
+    /** What the two keys' values bill, however they were read. */
+    private static BillableMetadata decide(String meter, String quantity, long maxQuantity) {
         if (meter == null || quantity == null) {
             return NONE;
         }

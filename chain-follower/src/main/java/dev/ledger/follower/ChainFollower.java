@@ -202,8 +202,13 @@ public final class ChainFollower<E> implements Runnable {
     /** How long housekeeping may be put off while polls are in flight. */
     private static final long HOUSEKEEPING_LATEST = 2_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
-    /** Polls prepared or applied at once: one committing, one being prepared behind it. */
-    private static final int MAX_IN_FLIGHT = 2;
+    /**
+     * Polls prepared or applied at once: one committing, and two behind it being prepared or waiting to apply. With
+     * two, the consumer stopped polling while a poll committed and the next one was hashed, and the meter-reader bench
+     * measured 0.57 of the bare loop; with three the fetch, the hashing and the commit overlap (0.67). Each poll holds
+     * at most max.poll.records records.
+     */
+    private static final int MAX_IN_FLIGHT = 3;
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
 
