@@ -591,10 +591,41 @@ public final class MeterReaderBench {
                 }
                 Thread.sleep(200);
             }
+            if (written < published.windows()) {
+                printUndelivered(c);
+            }
         }
         System.out.printf("%s: %,d of %,d (tenant, meter, window) delivered to Stripe and written back %.1f s after the "
                 + "offsets reached the end%n", published.name(), written, published.windows(),
                 seconds(System.nanoTime() - started));
+    }
+
+    /** What a round that did not deliver every window left behind: those windows and their tenants' rows. */
+    private static void printUndelivered(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select w.tenant_id, w.meter, w.window_start, w.window_end, w.quantity, w.status, "
+                     + "w.attempts, w.last_error, w.parked_from, w.next_attempt_at, t.broken_sequence, t.broken_reason, "
+                     + "t.closed_through, t.stripe_customer_id, t.customer_wanted, t.last_sequence, t.kafka_partition "
+                     + "from meter_reader_window w left join meter_reader_tenant t using (tenant_id) "
+                     + "where w.status <> 'WRITTEN_BACK' order by 1, 2, 3")) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder line = new StringBuilder("  not written back:");
+                for (int i = 1; i <= columns; i++) {
+                    line.append(' ').append(rs.getMetaData().getColumnName(i)).append('=').append(rs.getString(i));
+                }
+                System.out.println(line);
+            }
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select tenant_id, last_sequence, closed_through, broken_sequence, broken_reason, "
+                     + "(select count(*) from meter_reader_held_entry h where h.tenant_id = t.tenant_id) as held "
+                     + "from meter_reader_tenant t order by 1")) {
+            while (rs.next()) {
+                System.out.printf("  tenant %s: last_sequence %s, closed_through %s, broken %s %s, held %s%n", rs.getString(1),
+                        rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6));
+            }
+        }
     }
 
     /** Stripe's totals per (tenant, meter) against the units published. */
