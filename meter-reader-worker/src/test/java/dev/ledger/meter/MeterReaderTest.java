@@ -39,8 +39,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -472,6 +474,67 @@ class MeterReaderTest {
         awaitWrittenBack(expected);
         assertStripeTotals(expected, customers);
         assertWriteBacksMatch(expected);
+    }
+
+    /**
+     * A rebalance that hands a reader back a partition it had already read to the end: with no new record there, no
+     * fetch answer names that partition again, so the consumer never learns its end offset and its lag stays unknown.
+     * Idle close must still see that nothing is left to read there, or the last window of every tenant on it is never
+     * closed, never sent to Stripe and never billed, without an alert.
+     */
+    @Test
+    void givenARebalanceAfterAPartitionWasReadToItsEnd_thenItsLastWindowsStillCloseAndAreBilled() throws Exception {
+        clock.advance(Duration.ofMinutes(-10)); // the reader lags real time: no window can idle-close before the rebalance
+        Map<String, String> customers = new LinkedHashMap<>();
+        List<StoredEntry> entries = new ArrayList<>();
+        List<TenantChain> chains = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            String id = "tenant-" + t;
+            customers.put(id, customer(id));
+            TenantChain chain = new TenantChain(id);
+            chains.add(chain);
+            entries.add(chain.registered("Tenant " + t, customers.get(id), at(0)));
+        }
+        for (int i = 0; i < 80; i++) {
+            TenantChain chain = chains.get(i % chains.size());
+            entries.add(i % 4 == 0 ? chain.usage("tokens", i + 1, at(i * 100L)) : chain.evaluation(at(i * 100L)));
+        }
+        Expected expected = Expected.of(entries);
+        start(Map.of("METER_READER_CONSUMERS", "1"));
+        send(entries);
+        long sequences = chains.stream().mapToLong(TenantChain::lastSequence).sum();
+        await(() -> queryLong("select coalesce(sum(last_sequence), 0) from meter_reader_tenant") == sequences,
+                "every entry read");
+        assertThat(queryLong("select count(*) from meter_reader_window where status <> 'OPEN'"))
+                .as("windows closed before the rebalance (only the chain passing them closes them)").isLessThan(
+                        expected.windows.size());
+
+        // a second member joins the group and leaves again: two rebalances, and the reader keeps some partitions
+        try (KafkaConsumer<byte[], byte[]> visitor = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "group.id", group, "enable.auto.commit", "false",
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            visitor.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (visitor.assignment().isEmpty()) {
+                assertThat(System.nanoTime()).as("the visitor got partitions").isLessThan(deadline);
+                visitor.poll(Duration.ofMillis(100));
+            }
+        }
+        await(() -> groupMembers() == 1, "the visitor left the group");
+        Thread.sleep(2_000); // the reader has its partitions back and has polled them
+
+        clock.advance(Duration.ofMinutes(10)); // now every window is past the idle close
+        awaitWrittenBack(expected);
+        assertStripeTotals(expected, customers);
+        assertWriteBacksMatch(expected);
+    }
+
+    private int groupMembers() {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().size();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     // ------------------------------------------------------------------ fixtures

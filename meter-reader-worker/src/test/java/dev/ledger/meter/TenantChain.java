@@ -36,6 +36,11 @@ public final class TenantChain {
     /** Whether entries carry the metadata a write through the API stores (else "{}"). */
     private final boolean requestMetadata;
     private long sequence;
+
+    /** The sequence of the last entry appended (0 before the first). */
+    public synchronized long lastSequence() {
+        return sequence;
+    }
     private byte[] lastHash = EntryFraming.genesis();
 
     public TenantChain(String tenantId) {
