@@ -241,6 +241,8 @@ public final class ChainFollower<E> implements Runnable {
     private volatile boolean failed;
     private boolean needsRewind = true;
     private long nextHousekeeping;
+    /** What the last housekeeping saw, for {@link #describe()}: read from other threads. */
+    private volatile String lastHousekeeping = "none yet";
 
     /** A follower for a worker that takes verified entries one at a time. */
     public static ChainFollower<StoredEntry> of(Settings settings, DataSource database, Worker worker, Clock clock,
@@ -313,6 +315,15 @@ public final class ChainFollower<E> implements Runnable {
 
     public boolean healthy() {
         return !failed;
+    }
+
+    /**
+     * For an operator or a bench chasing a stuck follower: what its last housekeeping saw (when, the partitions owned
+     * and assigned, each one's position and lag as the consumer knows them, those judged caught up) and whether polls
+     * are in flight.
+     */
+    public String describe() {
+        return settings.worker() + ": " + lastHousekeeping;
     }
 
     /** The partitions this instance consumes now. */
@@ -1060,12 +1071,17 @@ public final class ChainFollower<E> implements Runnable {
         Set<Integer> parts = owned;
         if (!parts.isEmpty()) {
             Set<Integer> caughtUp = new TreeSet<>();
+            StringBuilder seen = new StringBuilder();
             for (TopicPartition tp : consumer.assignment()) {
                 OptionalLong l = consumer.currentLag(tp);
                 if (l.isPresent() && l.getAsLong() == 0) {
                     caughtUp.add(tp.partition());
                 }
+                seen.append(' ').append(tp.partition()).append("@").append(positionOrUnknown(tp))
+                        .append(" lag ").append(l.isPresent() ? String.valueOf(l.getAsLong()) : "unknown").append(';');
             }
+            lastHousekeeping = clock.instant() + " owned " + parts + " assigned" + seen + " caught up " + caughtUp
+                    + ", polls in flight " + inFlight.size();
             List<Alert> alerts = new ArrayList<>();
             Runnable after;
             try (Connection c = database.getConnection()) {
@@ -1083,6 +1099,14 @@ public final class ChainFollower<E> implements Runnable {
             alerts.forEach(this::alert);
         }
         refreshGauges();
+    }
+
+    private String positionOrUnknown(TopicPartition tp) {
+        try {
+            return String.valueOf(consumer.position(tp, Duration.ZERO));
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** Breaks the chain of every tenant on these partitions whose held entries waited past the gap wait. */

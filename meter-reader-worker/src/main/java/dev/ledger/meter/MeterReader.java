@@ -107,6 +107,11 @@ public final class MeterReader implements AutoCloseable {
                 && reporterThread.isAlive();
     }
 
+    /** Each consumer's last housekeeping as it saw it (see {@link ChainFollower#describe()}). */
+    public List<String> describeConsumers() {
+        return consumers.stream().map(ChainFollower::describe).toList();
+    }
+
     /** The partitions this process's consumers hold now: only their tenants' windows are closed and reported here. */
     private Set<Integer> ownedPartitions() {
         Set<Integer> owned = new HashSet<>();

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -45,6 +46,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -265,7 +267,7 @@ public final class MeterReaderBench {
                         ReaderRun run = bench.meterReader(target);
                         System.out.println(run.rate().line());
                         try (MeterReader r = run.reader()) {
-                            bench.awaitWrittenBack(target); // in the warm-ups, this warms the reporting path too
+                            bench.awaitWrittenBack(target, r); // in the warm-ups, this warms the reporting path too
                         }
                     }
                     System.out.println("DONE " + target.name());
@@ -578,7 +580,7 @@ public final class MeterReaderBench {
     }
 
     /** Waits until every window of the topic is delivered to Stripe and written back. */
-    private void awaitWrittenBack(Target published) throws Exception {
+    private void awaitWrittenBack(Target published, MeterReader reader) throws Exception {
         long started = System.nanoTime();
         long written = 0;
         try (Connection c = DriverManager.getConnection(jdbcUrl("meter_" + published.name()));
@@ -593,11 +595,33 @@ public final class MeterReaderBench {
             }
             if (written < published.windows()) {
                 printUndelivered(c);
+                printConsumers(published, reader);
             }
         }
         System.out.printf("%s: %,d of %,d (tenant, meter, window) delivered to Stripe and written back %.1f s after the "
                 + "offsets reached the end%n", published.name(), written, published.windows(),
                 seconds(System.nanoTime() - started));
+    }
+
+    /** The reader's consumers as their last housekeeping saw them, the topic's end offsets and the consumer threads. */
+    private void printConsumers(Target published, MeterReader reader) throws Exception {
+        reader.describeConsumers().forEach(d -> System.out.println("  consumer " + d));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                ends.put(new TopicPartition(published.topic(), p), OffsetSpec.latest());
+            }
+            admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+                    .forEach((tp, o) -> System.out.printf("  end offset of partition %d: %d%n", tp.partition(), o.offset()));
+        }
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("meter-reader")) {
+                System.out.println("  thread " + t.getName() + " " + t.getState());
+                for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                    System.out.println("    at " + stack[i]);
+                }
+            }
+        });
     }
 
     /** What a round that did not deliver every window left behind: those windows and their tenants' rows. */
