@@ -27,6 +27,8 @@ class LocalInfrastructureTest {
         Path dir = Files.createTempDirectory("pg-test");
         try (LocalPostgres pg = LocalPostgres.start(dir, 0)) {
             assertThat(pg.durabilitySettings()).isEqualTo("fsync=on synchronous_commit=on");
+            assertThat(pg.serverSettings()).as("the write-heavy settings, as the server reports them")
+                    .isEqualTo(LocalPostgres.SERVER_SETTINGS);
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl())) {
                 c.createStatement().execute("create table kept (v int); insert into kept values (42)");
             }
@@ -62,5 +64,17 @@ class LocalInfrastructureTest {
             }
             assertThat(seen).isEqualTo("hello");
         }
+    }
+
+    /** docs/postgresql.md tells an operator of an external database the settings the embedded server runs with. */
+    @Test
+    void thePostgresqlDocumentListsExactlyTheSettingsTheLocalServerRunsWith() throws Exception {
+        java.util.Map<String, String> documented = new java.util.LinkedHashMap<>();
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `([a-z_]+)` \\| `([^`]+)` \\|")
+                .matcher(Files.readString(Path.of("../docs/postgresql.md")));
+        while (row.find()) {
+            documented.put(row.group(1), row.group(2));
+        }
+        assertThat(documented).isEqualTo(LocalPostgres.SERVER_SETTINGS);
     }
 }

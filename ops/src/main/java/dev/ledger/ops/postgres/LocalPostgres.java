@@ -10,6 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A real PostgreSQL 17 server from Maven binaries (io.zonky). Durability is switched on: the embedded default of
@@ -22,6 +25,32 @@ import java.time.Duration;
 public final class LocalPostgres implements AutoCloseable {
 
     public static final String DATABASE = "ledger";
+
+    /**
+     * The server settings of a write-heavy ledger, durability first ({@code fsync}, {@code synchronous_commit} and
+     * {@code full_page_writes} on). The rest spread checkpoints out: an entry with its key rows writes about a kilobyte of
+     * WAL, so batch ingest at 15,000 entries/s fills PostgreSQL's default max_wal_size (1GB) in about a minute, and
+     * every checkpoint is followed by a burst of full-page images. WAL compression shrinks those images (pglz:
+     * these binaries have neither lz4 nor zstd; a server built with lz4 should use it). docs/postgresql.md lists the
+     * same settings for an external database, and a test keeps the two equal.
+     */
+    public static final Map<String, String> SERVER_SETTINGS;
+
+    static {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("fsync", "on");
+        settings.put("synchronous_commit", "on");
+        settings.put("full_page_writes", "on");
+        settings.put("max_connections", "200");
+        settings.put("shared_buffers", "256MB");
+        settings.put("wal_buffers", "16MB");
+        settings.put("min_wal_size", "512MB");
+        settings.put("max_wal_size", "2GB");
+        settings.put("checkpoint_timeout", "15min");
+        settings.put("checkpoint_completion_target", "0.9");
+        settings.put("wal_compression", "pglz");
+        SERVER_SETTINGS = Collections.unmodifiableMap(settings);
+    }
     private final EmbeddedPostgres server;
 
     private LocalPostgres(EmbeddedPostgres server) {
@@ -33,15 +62,9 @@ public final class LocalPostgres implements AutoCloseable {
      * @param port    0 for any free port
      */
     public static LocalPostgres start(Path dataDir, int port) throws IOException {
-        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                .setServerConfig("max_connections", "200")
-                .setServerConfig("shared_buffers", "256MB")
-                .setServerConfig("wal_buffers", "16MB")
-                .setServerConfig("max_wal_size", "2GB")
-                .setServerConfig("listen_addresses", "127.0.0.1")
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        SERVER_SETTINGS.forEach(builder::setServerConfig);
+        builder.setServerConfig("listen_addresses", "127.0.0.1")
                 .setPGStartupWait(Duration.ofSeconds(60));
         if (dataDir != null) {
             Files.createDirectories(dataDir);
@@ -150,6 +173,17 @@ public final class LocalPostgres implements AutoCloseable {
         try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
             return "fsync=" + show(s, "fsync") + " synchronous_commit=" + show(s, "synchronous_commit");
         }
+    }
+
+    /** Each of {@link #SERVER_SETTINGS} as the running server reports it. */
+    public Map<String, String> serverSettings() throws SQLException {
+        Map<String, String> shown = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl()); Statement s = c.createStatement()) {
+            for (String setting : SERVER_SETTINGS.keySet()) {
+                shown.put(setting, show(s, setting));
+            }
+        }
+        return shown;
     }
 
     private static String show(Statement s, String setting) throws SQLException {
