@@ -28,9 +28,10 @@ public final class LocalPostgres implements AutoCloseable {
 
     /**
      * The server settings of a write-heavy ledger, durability first ({@code fsync}, {@code synchronous_commit} and
-     * {@code full_page_writes} on). The rest spread checkpoints out: an entry with its key rows writes about a kilobyte of
-     * WAL, so batch ingest at 15,000 entries/s fills PostgreSQL's default max_wal_size (1GB) in about a minute, and
-     * every checkpoint is followed by a burst of full-page images. WAL compression stays off: these binaries have neither
+     * {@code full_page_writes} on). The rest spread checkpoints out: an evaluation's payload and metadata alone are 659
+     * bytes of WAL (WriteLoadBench's sample) before its key rows and index entries, so sustained batch ingest reaches
+     * PostgreSQL's default max_wal_size (1GB) within minutes, and every checkpoint is followed by a burst of full-page
+     * images. WAL compression stays off: these binaries have neither
      * lz4 nor zstd, and with pglz WriteLoadBench (d") ran 24,641 rows/s against 31,455 without
      * (one run each, same hour). docs/postgresql.md lists the
      * same settings for an external database, and a test keeps the two equal.
