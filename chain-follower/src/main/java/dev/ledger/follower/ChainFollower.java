@@ -201,6 +201,8 @@ public final class ChainFollower<E> implements Runnable {
     private static final long HOUSEKEEPING_MILLIS = 250;
     /** How long housekeeping may be put off while polls are in flight. */
     private static final long HOUSEKEEPING_LATEST = 2_000;
+    /** How long housekeeping waits for the broker's end offsets of partitions whose lag the consumer does not know. */
+    private static final Duration END_OFFSET_WAIT = Duration.ofSeconds(1);
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
     /**
      * Polls prepared or applied at once: one committing, and two behind it being prepared or waiting to apply. With
@@ -1072,8 +1074,9 @@ public final class ChainFollower<E> implements Runnable {
         if (!parts.isEmpty()) {
             Set<Integer> caughtUp = new TreeSet<>();
             StringBuilder seen = new StringBuilder();
-            for (TopicPartition tp : consumer.assignment()) {
-                OptionalLong l = consumer.currentLag(tp);
+            for (Map.Entry<TopicPartition, OptionalLong> e : ConsumerLag.perPartition(consumer, END_OFFSET_WAIT).entrySet()) {
+                TopicPartition tp = e.getKey();
+                OptionalLong l = e.getValue();
                 if (l.isPresent() && l.getAsLong() == 0) {
                     caughtUp.add(tp.partition());
                 }
@@ -1102,11 +1105,8 @@ public final class ChainFollower<E> implements Runnable {
     }
 
     private String positionOrUnknown(TopicPartition tp) {
-        try {
-            return String.valueOf(consumer.position(tp, Duration.ZERO));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
+        OptionalLong p = ConsumerLag.position(consumer, tp);
+        return p.isPresent() ? String.valueOf(p.getAsLong()) : "unknown";
     }
 
     /** Breaks the chain of every tenant on these partitions whose held entries waited past the gap wait. */

@@ -1,0 +1,120 @@
+package dev.ledger.follower;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.ops.kafka.LocalKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A follower closes a caught-up partition's idle windows only when it can tell the partition was read to its end. The
+ * case that broke it, on a real broker: a consumer reads its partitions to the end, a second consumer joins, and the
+ * rebalance gives the first one back partitions it had already read. The Kafka consumer then knows no end offset for
+ * them ({@code currentLag} is empty) and, with nothing new on them, no fetch response tells it one; the meter-reader
+ * bench saw one consumer's windows stay open for 5 minutes after it.
+ */
+class FollowerCaughtUpAfterRebalanceTest {
+
+    private static final int PARTITIONS = 4;
+    private static final int PER_PARTITION = 50;
+
+    @Test
+    void partitionsReadToTheirEndBeforeARebalanceAreCaughtUpAtOnceAfterIt() throws Exception {
+        try (LocalKafka kafka = LocalKafka.start(null, 0);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            LocalKafka.createTopics(admin, List.of(new NewTopic("entries", PARTITIONS, (short) 1)));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
+                    producer.send(new ProducerRecord<>("entries", i % PARTITIONS, null, new byte[] {1}));
+                }
+                producer.flush();
+            }
+            Map<String, Object> props = FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower", "first",
+                    500, 1 << 20, dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
+            Map<Integer, Long> read = new HashMap<>();
+            List<TopicPartition> reassigned = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> first = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                first.subscribe(List.of("entries"), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    }
+
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        reassigned.clear();
+                        for (TopicPartition tp : partitions) {
+                            Long at = read.get(tp.partition());
+                            if (at != null) {
+                                first.seek(tp, at); // where the follower's stored offsets say it is
+                                reassigned.add(tp);
+                            }
+                        }
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (read.values().stream().mapToLong(Long::longValue).sum() < PARTITIONS * PER_PARTITION) {
+                    for (ConsumerRecord<byte[], byte[]> r : first.poll(Duration.ofMillis(100))) {
+                        read.put(r.partition(), r.offset() + 1);
+                    }
+                    assertThat(System.nanoTime()).as("the first consumer reads every record").isLessThan(deadline);
+                }
+                assertThat(ConsumerLag.perPartition(first, Duration.ofSeconds(5)).values())
+                        .as("read to the end").containsOnly(OptionalLong.of(0));
+
+                AtomicBoolean running = new AtomicBoolean(true);
+                AtomicReference<Throwable> secondFailed = new AtomicReference<>();
+                Thread second = new Thread(() -> {
+                    Map<String, Object> p = new HashMap<>(props);
+                    p.put("client.id", "second");
+                    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                            new ByteArrayDeserializer())) {
+                        c.subscribe(List.of("entries"));
+                        while (running.get()) {
+                            c.poll(Duration.ofMillis(100));
+                        }
+                    } catch (Throwable t) {
+                        secondFailed.set(t);
+                    }
+                });
+                second.start();
+                try {
+                    while (reassigned.isEmpty()) { // until the rebalance gave the first consumer partitions it had read
+                        first.poll(Duration.ofMillis(100));
+                        assertThat(System.nanoTime()).as("the second consumer's join rebalances the group")
+                                .isLessThan(deadline + Duration.ofSeconds(60).toNanos());
+                    }
+                    assertThat(reassigned).hasSize(PARTITIONS / 2);
+
+                    // The housekeeping right after the rebalance: every partition given back is caught up.
+                    Map<TopicPartition, OptionalLong> lags = ConsumerLag.perPartition(first, Duration.ofSeconds(5));
+                    assertThat(lags.keySet()).containsExactlyInAnyOrderElementsOf(reassigned);
+                    assertThat(lags.values()).as("lag of each partition given back").containsOnly(OptionalLong.of(0));
+                } finally {
+                    running.set(false);
+                    second.join();
+                }
+                assertThat(secondFailed.get()).isNull();
+            }
+        }
+    }
+}
