@@ -38,8 +38,8 @@ public final class ConsumerLag {
      * rebalance gave back to the consumer that had already read it to its end starts with no known end offset, and
      * the broker's incremental fetch session leaves an unchanged, idle partition out of its responses, so until such
      * a lookup completes the lag is unknown (measured on a real broker: {@code OptionalLong.empty} for 15 s of polls
-     * that did not call {@code currentLag}). The meter-reader bench saw one consumer's windows stay open for 5
-     * minutes after such a rebalance; asking the broker directly leaves no such case to chance.
+     * that did not call {@code currentLag}). Housekeeping asks the broker directly instead of leaving a caught-up
+     * partition's idle windows to whenever the consumer learns its end offset.
      */
     public static Map<TopicPartition, OptionalLong> perPartition(Consumer<?, ?> consumer, Duration wait) {
         Map<TopicPartition, OptionalLong> lags = new TreeMap<>(

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * A follower closes a caught-up partition's idle windows only when it can tell the partition was read to its end. The
  * case that broke it, on a real broker: a consumer reads its partitions to the end, a second consumer joins, and the
  * rebalance gives the first one back partitions it had already read. The Kafka consumer then knows no end offset for
- * them ({@code currentLag} is empty) and, with nothing new on them, no fetch response tells it one; the meter-reader
- * bench saw one consumer's windows stay open for 5 minutes after it.
+ * them ({@code currentLag} is empty) and, with nothing new on them, no fetch response tells it one. Without asking the
+ * broker, the housekeeping after the rebalance judges none of them caught up.
  */
 class FollowerCaughtUpAfterRebalanceTest {
 
