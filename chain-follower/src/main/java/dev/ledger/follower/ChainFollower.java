@@ -453,6 +453,10 @@ public final class ChainFollower<E> implements Runnable {
             }
         }
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions);
+        // The consumer keeps any offset lookup's answer as the partitions' end offsets (kafka-clients 4.3.1), so the
+        // beginning offsets just looked up would stand as the end of every partition read to its end (negative lag,
+        // see ConsumerLag.perPartition) until a record arrives: put the true end offsets back.
+        consumer.endOffsets(partitions);
         for (TopicPartition tp : partitions) {
             Long at = next.get(tp.partition());
             long from = at == null ? 0 : at;

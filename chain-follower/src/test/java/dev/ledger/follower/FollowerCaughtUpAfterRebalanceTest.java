@@ -117,4 +117,51 @@ class FollowerCaughtUpAfterRebalanceTest {
             }
         }
     }
+
+    /**
+     * The follower looks up each assigned partition's beginning offset at every rewind (records lost to retention).
+     * The Kafka consumer (4.3.1) keeps that answer as the partition's end offset, and a partition read to its end gets
+     * no fetch response to correct it: its lag stays negative (seen in the meter-reader bench: {@code lag -125000},
+     * one consumer's windows open for 5 minutes). Such a partition is still caught up.
+     */
+    @Test
+    void aBeginningOffsetLookupLeavesAPartitionReadToItsEndCaughtUp() throws Exception {
+        try (LocalKafka kafka = LocalKafka.start(null, 0);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            LocalKafka.createTopics(admin, List.of(new NewTopic("entries", PARTITIONS, (short) 1)));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
+                    producer.send(new ProducerRecord<>("entries", i % PARTITIONS, null, new byte[] {1}));
+                }
+                producer.flush();
+            }
+            Map<String, Object> props = FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower", "only",
+                    500, 1 << 20, dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (int p = 0; p < PARTITIONS; p++) {
+                    partitions.add(new TopicPartition("entries", p));
+                }
+                consumer.assign(partitions);
+                long read = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (read < PARTITIONS * PER_PARTITION) {
+                    read += consumer.poll(Duration.ofMillis(100)).count();
+                    assertThat(System.nanoTime()).as("every record read").isLessThan(deadline);
+                }
+                for (int i = 0; i < 5; i++) {
+                    consumer.poll(Duration.ofMillis(100)); // fetches that find nothing new: the session knows the end
+                }
+                consumer.beginningOffsets(partitions); // what the follower's rewind asks
+                for (int i = 0; i < 10; i++) {
+                    consumer.poll(Duration.ofMillis(100));
+                }
+
+                assertThat(ConsumerLag.perPartition(consumer, Duration.ofSeconds(5)).values())
+                        .as("lag of each partition read to its end").containsOnly(OptionalLong.of(0));
+            }
+        }
+    }
 }
