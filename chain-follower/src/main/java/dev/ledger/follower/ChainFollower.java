@@ -115,7 +115,11 @@ public final class ChainFollower<E> implements Runnable {
 
     /** A worker's part of one poll's transaction. */
     public interface Poll<E> {
-        /** An entry whose link and hash verified, in order per tenant, each once. Null, or why its tenant stops. */
+        /**
+         * An entry whose link and hash verified, in order per tenant, each once. Null, or why its tenant stops.
+         * {@code entry} holds its chain fields (tenant, sequence, type, ledger time, hashes) but no body: what a worker
+         * needs of the payload or metadata it takes in {@link BatchWorker#prepare}.
+         */
         Stop verified(EntryReader.Link entry, E prepared) throws SQLException;
 
         /** After the poll's last entry: tenants to stop at their last verified sequence (tenant → why). */
@@ -545,10 +549,11 @@ public final class ChainFollower<E> implements Runnable {
             item.rawKey = key; // its bytes chose a tenant id no tenant can have: not an entry of any chain
             return item;
         }
-        item.link = link;
         item.tenantId = link.tenantId();
         item.hashHolds = Arrays.equals(link.recomputed(), link.hash());
         item.prepared = worker.prepare(link, value);
+        // the body was the worker's in prepare: up to MAX_IN_FLIGHT polls wait here, and young collections copy them
+        item.link = link.chainOnly();
         return item;
     }
 

@@ -536,6 +536,9 @@ public final class MeterReaderBench {
         if (System.getProperty("consumers") != null) {
             env.put("METER_READER_CONSUMERS", System.getProperty("consumers"));
         }
+        if (System.getProperty("maxPollRecords") != null) {
+            env.put("METER_READER_MAX_POLL_RECORDS", System.getProperty("maxPollRecords"));
+        }
         MeterReaderConfig config = MeterReaderConfig.fromEnv(env);
         Map<String, Long> threadsBefore = threadCpu();
         long cpuStarted = cpu();
