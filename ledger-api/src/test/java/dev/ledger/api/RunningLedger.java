@@ -4,8 +4,6 @@ import dev.ledger.api.chain.EntryPublisher;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
-import org.axonframework.config.EventProcessingConfiguration;
-import org.axonframework.eventhandling.TrackingEventProcessor;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -65,11 +63,9 @@ public final class RunningLedger implements AutoCloseable {
     public void close() {
         try {
             Long last = context.getBean(JdbcTemplate.class).queryForObject("select max(global_index) from domain_event_entry", Long.class);
-            TrackingEventProcessor publisher = context.getBean(EventProcessingConfiguration.class)
-                    .eventProcessor(EntryPublisher.GROUP, TrackingEventProcessor.class).orElse(null);
+            EntryPublisher publisher = context.getBean(EntryPublisher.class);
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (last != null && publisher != null && System.nanoTime() < deadline && !publisher.processingStatus().values().stream()
-                    .allMatch(status -> status.getCurrentPosition().orElse(-1) >= last)) {
+            while (last != null && System.nanoTime() < deadline && publisher.position() < last) {
                 Thread.sleep(50);
             }
         } catch (InterruptedException e) {

@@ -3,9 +3,14 @@ package dev.ledger.api.chain;
 import dev.ledger.api.config.LedgerProperties;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.core.messages.LedgerEvent;
 import jakarta.annotation.PreDestroy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,36 +29,52 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.axonframework.config.ProcessingGroup;
-import org.axonframework.eventhandling.EventHandler;
-import org.axonframework.eventhandling.EventMessage;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
-import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The event store is the outbox: a tracking processor reads committed entries in order and publishes each, with
- * its stored bytes and chain link, to Kafka (key = tenant id, idempotent producer). A batch's token only advances
- * after Kafka acknowledged every record of it, so delivery is at least once; consumers dedupe on (tenant, sequence).
+ * The event store is the outbox, read once: one thread reads committed rows of {@code domain_event_entry} in global
+ * order, thousands at a time, builds each Kafka record from the row's stored bytes (EntryCodec: no Axon
+ * deserialization, no second query) and publishes it (key = tenant id, idempotent producer). Only after Kafka
+ * acknowledged every record of a batch is its position written (publication_position), in one transaction with the
+ * highest sequence of each chain dealt with (publication_head, for the {@link PublicationReconciler}) and the entries
+ * parked. Delivery is at least once; consumers dedupe on (tenant, sequence).
  *
- * <p>Kafka being away holds publication back (the batch is retried) and loses nothing. A record Kafka refuses for a
- * reason of its own (too large for the topic, invalid) can never be published by retrying, so it is parked
- * ({@link ParkedEntries}) in the same transaction as the token, and the other entries go on. The highest sequence of
- * each chain dealt with is written beside the token too (publication_head), for the {@link PublicationReconciler}.
+ * <p>Never skipped, never reordered within a chain: an index below the newest one read that is not visible yet belongs
+ * to an append still open (or rolled back). It is a gap, read again every cycle, and passed only once it has been
+ * seen for the gap timeout: at least three append bounds (PostgreSQL ends an append's transaction within one), so
+ * by then its append committed, and was read, or never will ({@link EventStoreConfig.GapBounds}).
+ *
+ * <p>Kafka being away holds publication back (the batch is read and sent again) and loses nothing. A record Kafka
+ * refuses for a reason of its own (too large for the topic, invalid) can never be published by retrying, so it is
+ * parked ({@link ParkedEntries}) in the position's transaction, and the other entries go on.
+ *
+ * <p>Its lag, {@code ledger_publication_lag_seconds}: how long before its Kafka acknowledgement the oldest entry of
+ * the last batch was recorded (0 while nothing waits).
  */
 @Component
-@ProcessingGroup(EntryPublisher.GROUP)
 public class EntryPublisher {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EntryPublisher.class);
 
-    public static final String GROUP = "kafka-publisher";
-    private static final String BATCH = EntryPublisher.class.getName() + ".batch";
+    /** Rows read per cycle. */
+    static final int BATCH = 5_000;
+    /** The most global indexes waited for at once (the pool holds at most its connections x 1,000 in flight). */
+    static final int MAX_GAPS = 200_000;
+    /** The pause after a cycle that read less than a batch; doubled while cycles read nothing, up to the longest. */
+    private static final long IDLE_MILLIS = 20;
+    private static final long IDLE_LONGEST_MILLIS = 160;
+    private static final String SELECT = "select " + EntryReader.COLUMNS + ", global_index from domain_event_entry ";
 
-    private final EntryReader reader;
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
     private final ParkedEntries parkedEntries;
+    private final EventStoreConfig.GapBounds gapBounds;
+    private final Clock clock;
     /** The producer's settings, TLS/SASL of the deployment included (KafkaClientSecurity, the one mapping). */
     private final Map<String, Object> producerConfig;
     /** Created at the first batch, once the topic's limits are known. Publisher thread only. */
@@ -64,13 +85,30 @@ public class EntryPublisher {
     private final EntryTopic entryTopic;
     /** Publisher thread only. */
     private boolean topicReady;
+    /** Publisher thread only: the position as stored (loaded at start). */
+    private long maxIndex;
+    /**
+     * Index → when it was first seen missing ({@link System#nanoTime}: the gap timeout measures real time, as
+     * PostgreSQL's transaction_timeout does, whatever the ledger's clock says; stored as epoch milliseconds).
+     */
+    private final TreeMap<Long, Long> gaps = new TreeMap<>();
+    /** For tests and operators: the highest global index passed, and whether the last cycle found nothing new. */
+    private volatile long published;
+    private volatile boolean caughtUp;
+    private final AtomicLong lagMillis = new AtomicLong();
+    private final Counter publishedEntries;
+    private volatile boolean running;
+    private Thread thread;
 
-    public EntryPublisher(EntryReader reader, LedgerProperties props, PublicationProperties publication, JdbcTemplate jdbc,
-                          ParkedEntries parkedEntries, MeterRegistry metrics) {
+    public EntryPublisher(LedgerProperties props, PublicationProperties publication, JdbcTemplate jdbc,
+                          PlatformTransactionManager transactionManager, ParkedEntries parkedEntries,
+                          EventStoreConfig.GapBounds gapBounds, Clock clock, MeterRegistry metrics) {
         checkSizes(publication);
-        this.reader = reader;
         this.jdbc = jdbc;
+        this.transactions = new TransactionTemplate(transactionManager);
         this.parkedEntries = parkedEntries;
+        this.gapBounds = gapBounds;
+        this.clock = clock;
         this.topic = props.entriesTopic();
         this.producerConfig = props.kafkaSecurity().with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
@@ -85,6 +123,182 @@ public class EntryPublisher {
         Map<String, Object> adminConfig = new HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.kafkaBootstrapServers(),
                 AdminClientConfig.CLIENT_ID_CONFIG, "ledger-api-topics"));
         this.entryTopic = new EntryTopic(topic, props.kafkaSecurity().with(adminConfig), publication, metrics);
+        Gauge.builder("ledger.publication.lag.seconds", lagMillis, m -> m.get() / 1000.0)
+                .description("how long before its Kafka acknowledgement the oldest entry of the last published batch was"
+                        + " recorded (0 while nothing waits)").register(metrics);
+        this.publishedEntries = Counter.builder("ledger.publication.published").description("entries published to Kafka")
+                .register(metrics);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        running = true;
+        thread = Thread.ofPlatform().name("entry-publisher").daemon().start(this::run);
+    }
+
+    /** The highest global index this publisher has passed (every committed entry up to it is published or parked). */
+    public long position() {
+        return published;
+    }
+
+    /** Whether its last cycle found nothing new to publish. */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    private void run() {
+        int failures = 0;
+        boolean loaded = false;
+        long idle = IDLE_MILLIS;
+        while (running) {
+            try {
+                if (!loaded) {
+                    load();
+                    loaded = true;
+                }
+                int read = cycle();
+                failures = 0;
+                if (read < BATCH) {
+                    pause(idle);
+                }
+                idle = read == 0 ? Math.min(idle * 2, IDLE_LONGEST_MILLIS) : IDLE_MILLIS;
+            } catch (RuntimeException e) {
+                failures++;
+                long backoff = Math.min(200L << Math.min(failures, 5), 5_000);
+                log.warn("publication: batch not published ({}: {}); retrying in {} ms", e.getClass().getSimpleName(),
+                        e.getMessage(), backoff);
+                loaded = false; // read the stored position again: nothing of the failed batch was recorded
+                pause(backoff);
+            }
+        }
+    }
+
+    /** The stored position. */
+    private void load() {
+        jdbc.query("select max_index, gaps, gaps_seen from publication_position where id = 1", rs -> {
+            maxIndex = rs.getLong(1);
+            Long[] g = (Long[]) rs.getArray(2).getArray();
+            Long[] seen = (Long[]) rs.getArray(3).getArray();
+            long nanos = System.nanoTime();
+            long wall = System.currentTimeMillis();
+            gaps.clear();
+            for (int i = 0; i < g.length; i++) {
+                gaps.put(g[i], nanos - Math.max(0, wall - seen[i]) * 1_000_000);
+            }
+        });
+        published = maxIndex;
+    }
+
+    /** One batch: read, publish, record the position. Answers how many rows were read. */
+    int cycle() {
+        if (!topicReady) {
+            topicReady = entryTopic.ensure();
+        }
+        if (producer == null) {
+            producer = newProducer();
+        }
+        long now = System.nanoTime(); // before reading: a gap this old that is still not visible never will be
+        // gaps and what follows in one statement, so one snapshot: an append committing between two reads could
+        // otherwise show a chain's next entry without the one before it
+        List<Row> rows = jdbc.query(con -> {
+            var ps = con.prepareStatement("select * from ((" + SELECT + "where global_index = any(?)) union all (" + SELECT
+                    + "where global_index > ? order by global_index limit " + BATCH + ")) r order by 11");
+            ps.setArray(1, con.createArrayOf("bigint", gaps.keySet().toArray()));
+            ps.setLong(2, maxIndex);
+            return ps;
+        }, (rs, i) -> row(rs));
+
+        // the position after this batch (applied only once it is recorded)
+        long max = maxIndex;
+        TreeMap<Long, Long> nextGaps = new TreeMap<>(gaps);
+        for (Row r : rows) {
+            if (nextGaps.remove(r.index()) != null) {
+                continue;
+            }
+            for (long missing = Math.max(max + 1, r.index() - gapBounds.maxGapOffset()); missing < r.index(); missing++) {
+                nextGaps.put(missing, now);
+            }
+            max = Math.max(max, r.index());
+        }
+        long timeout = gapBounds.gapTimeoutMillis() * 1_000_000L;
+        long lowest = max - gapBounds.maxGapOffset();
+        nextGaps.entrySet().removeIf(g -> now - g.getValue() >= timeout || g.getKey() < lowest);
+        if (nextGaps.size() > MAX_GAPS) {
+            // never seen: the pool holds far fewer indexes in flight. The newest are kept; the oldest are the likeliest
+            // to be rolled back, and they are said by name
+            while (nextGaps.size() > MAX_GAPS) {
+                log.error("ALERT publication: more than {} global indexes wait at once; index {} is no longer waited for",
+                        MAX_GAPS, nextGaps.pollFirstEntry().getKey());
+            }
+        }
+
+        List<StoredEntry> entries = rows.stream().map(Row::entry).toList();
+        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = entries.isEmpty() ? List.of() : publish(entries);
+        if (rows.isEmpty() && nextGaps.equals(gaps)) {
+            caughtUp = true;
+            lagMillis.set(0);
+            return 0;
+        }
+        long newMax = max;
+        transactions.executeWithoutResult(status -> {
+            if (!parked.isEmpty()) {
+                parkedEntries.park(parked);
+            }
+            recordHeads(entries);
+            Long[] g = nextGaps.keySet().toArray(Long[]::new);
+            long nanos = System.nanoTime();
+            long wall = System.currentTimeMillis();
+            Long[] seen = nextGaps.values().stream().map(n -> wall - (nanos - n) / 1_000_000).toArray(Long[]::new);
+            jdbc.update(con -> {
+                var ps = con.prepareStatement("update publication_position set max_index = ?, gaps = ?, gaps_seen = ?,"
+                        + " updated_at = now() where id = 1");
+                ps.setLong(1, newMax);
+                ps.setArray(2, con.createArrayOf("bigint", g));
+                ps.setArray(3, con.createArrayOf("bigint", seen));
+                return ps;
+            });
+        });
+        maxIndex = newMax;
+        gaps.clear();
+        gaps.putAll(nextGaps);
+        published = newMax;
+        caughtUp = rows.isEmpty();
+        publishedEntries.increment(entries.size() - parked.size());
+        long oldest = oldestRecorded(entries);
+        lagMillis.set(oldest == Long.MAX_VALUE ? 0 : Math.max(0, clock.millis() - oldest));
+        if (!parked.isEmpty()) {
+            afterCommit(parked);
+        }
+        return rows.size();
+    }
+
+    /** One stored row: the entry, and where it sits in the store's global order. */
+    private record Row(long index, StoredEntry entry) {
+    }
+
+    private static Row row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Row(rs.getLong(11), EntryReader.map(rs));
+    }
+
+    private static long oldestRecorded(List<StoredEntry> entries) {
+        long oldest = Long.MAX_VALUE;
+        for (StoredEntry e : entries) {
+            try {
+                oldest = Math.min(oldest, Instant.parse(e.recordedAt()).toEpochMilli());
+            } catch (java.time.DateTimeException unparsed) {
+                // not a time this gauge can use
+            }
+        }
+        return oldest;
+    }
+
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
     }
 
     /**
@@ -120,29 +334,9 @@ public class EntryPublisher {
         }
     }
 
-    /** Takes the message, not the payload: the record carries the stored bytes, so nothing is deserialized here. */
-    @EventHandler(payloadType = LedgerEvent.class)
-    void on(EventMessage<?> message) {
-        UnitOfWork<?> batch = CurrentUnitOfWork.get().root();
-        List<String> ids = batch.getOrComputeResource(BATCH, k -> {
-            List<String> list = new ArrayList<>();
-            List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>();
-            batch.onPrepareCommit(u -> publish(list, parked));
-            batch.afterCommit(u -> afterCommit(parked));
-            return list;
-        });
-        ids.add(message.getIdentifier());
-    }
-
-    private void publish(List<String> eventIds, List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked) {
-        if (!topicReady) {
-            topicReady = entryTopic.ensure();
-        }
-        if (producer == null) {
-            producer = newProducer();
-        }
-        parked.clear();
-        List<StoredEntry> entries = reader.byEventIds(eventIds);
+    /** Sends the entries in order and waits for Kafka's acknowledgements; answers those Kafka refused for themselves. */
+    private List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> publish(List<StoredEntry> entries) {
+        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>(entries.size());
         List<Integer> sizes = new ArrayList<>(entries.size());
         for (StoredEntry entry : entries) {
@@ -187,10 +381,7 @@ public class EntryPublisher {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing entries", e);
         }
-        if (!parked.isEmpty()) {
-            parkedEntries.park(parked);
-        }
-        recordHeads(entries);
+        return parked;
     }
 
     /**
@@ -202,7 +393,7 @@ public class EntryPublisher {
                 || error instanceof InvalidRecordException || error instanceof SerializationException;
     }
 
-    /** The highest sequence of each chain in this batch, in the publisher's transaction (the token's). */
+    /** The highest sequence of each chain in this batch, in the position's transaction. */
     private void recordHeads(List<StoredEntry> entries) {
         Map<String, Long> heads = new HashMap<>();
         for (StoredEntry e : entries) {
@@ -237,6 +428,15 @@ public class EntryPublisher {
 
     @PreDestroy
     void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (producer != null) {
             producer.close(java.time.Duration.ofSeconds(5));
         }

@@ -83,12 +83,17 @@ public class EventStoreConfig {
         return new UnitOfWorkAwareConnectionProviderWrapper(new SpringDataSourceConnectionProvider(dataSource));
     }
 
+    /** How long and how far the publisher waits for a taken global index (refuses unsafe settings at start). */
+    @Bean
+    GapBounds publicationGapBounds(PublicationProperties publication, DataSource dataSource) {
+        return GapBounds.of(publication, poolSize(dataSource));
+    }
+
     @Bean
     EventStorageEngine eventStorageEngine(ConnectionProvider connections, TransactionManager tx, EventSchema schema,
                                           @Qualifier("eventSerializer") Serializer eventSerializer,
-                                          PersistenceExceptionResolver exceptionResolver, DataSource dataSource,
-                                          PublicationProperties publication) {
-        GapBounds gaps = GapBounds.of(publication, poolSize(dataSource));
+                                          PersistenceExceptionResolver exceptionResolver, PublicationProperties publication,
+                                          GapBounds gaps) {
         return JdbcEventStorageEngine.builder()
                 .connectionProvider(connections)
                 .transactionManager(tx)
@@ -183,8 +188,8 @@ public class EventStoreConfig {
      * through its own stream instead of the shared in-memory cache of recent events. Under a sustained append load that
      * cache's producer never finishes a fetch, and every event it read since the fetch began stays reachable (not
      * only the 10,000 cached ones): ledger-api ran out of its 512 MB heap within seconds of batch load, which killed the
-     * producer thread and with it Kafka publication. With one tracking processor the cache saves nothing; the
-     * processor now polls the store (at most one second apart when idle, back to back while there is a backlog).
+     * producer thread and with it Kafka publication. No tracking processor reads the store now (the publisher reads
+     * its rows itself, EntryPublisher), so the cache would save nothing.
      */
     /** What Axon's JDBC auto-configuration supplies, until an event store of one's own switches that off. */
     @Bean

@@ -240,13 +240,10 @@ class ChainVerificationBench {
     }
 
     private static void awaitPublisherCaughtUp(RunningLedger ledger) throws InterruptedException {
-        var processor = ledger.context().getBean(org.axonframework.config.EventProcessingConfiguration.class)
-                .eventProcessor(dev.ledger.api.chain.EntryPublisher.GROUP,
-                        org.axonframework.eventhandling.TrackingEventProcessor.class).orElseThrow();
+        var publisher = ledger.context().getBean(dev.ledger.api.chain.EntryPublisher.class);
         long t0 = System.nanoTime();
         while (secs(t0) < 600) {
-            var status = processor.processingStatus().values();
-            if (!status.isEmpty() && status.stream().allMatch(org.axonframework.eventhandling.EventTrackerStatus::isCaughtUp)) {
+            if (publisher.caughtUp()) {
                 System.out.printf("publisher caught up with the store after %.0f s of waiting%n", secs(t0));
                 return;
             }

@@ -491,12 +491,11 @@ class WriteLoadBench {
                 "Kafka publisher %,d entries behind at the end, %s %.0f s later", lag, left > 0 ? "still " + left + " behind" : "caught up", secs);
     }
 
-    /** Entries committed but not yet past the kafka-publisher's token. */
+    /** Entries committed but not yet past the publisher's position. */
     private long kafkaLag() throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select (select coalesce(max(global_index), 0) from domain_event_entry)"
-                     + " - coalesce((select max((convert_from(token, 'UTF8')::json ->> 'index')::bigint) from token_entry"
-                     + " where processor_name = 'kafka-publisher'), 0)")) {
+                     + " - coalesce((select max_index from publication_position), 0)")) {
             rs.next();
             return rs.getLong(1);
         }

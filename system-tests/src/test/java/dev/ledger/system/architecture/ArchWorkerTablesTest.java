@@ -22,7 +22,7 @@ class ArchWorkerTablesTest {
     void noWorkerNamesAnEventStoreTableInSql() {
         List<String> tables = ModuleFiles.ledgerTables();
         assertThat(tables).as("the ledger's tables, read from db/migration").contains("domain_event_entry", "snapshot_event_entry",
-                "token_entry", "api_key", "checkpoint", "merkle_node", "publication_head");
+                "token_entry", "api_key", "checkpoint", "merkle_node", "publication_head", "publication_position");
         Pattern sql = sqlNaming(tables);
         List<String> scanned = new ArrayList<>();
         List<String> violations = new ArrayList<>();
