@@ -77,8 +77,9 @@ public class EntryPublisher {
     private final Clock clock;
     /** The producer's settings, TLS/SASL of the deployment included (KafkaClientSecurity, the one mapping). */
     private final Map<String, Object> producerConfig;
-    /** Created at the first batch, once the topic's limits are known. Publisher thread only. */
+    /** Created at the first batch, once the topic's limits are known; guarded by this (closed from another thread). */
     private KafkaProducer<String, byte[]> producer;
+    private boolean closed;
     /** Records above this many bytes are parked without being sent (the topic refuses them). */
     private long topicRecordLimit = Long.MAX_VALUE;
     private final String topic;
@@ -191,12 +192,6 @@ public class EntryPublisher {
 
     /** One batch: read, publish, record the position. Answers how many rows were read. */
     int cycle() {
-        if (!topicReady) {
-            topicReady = entryTopic.ensure();
-        }
-        if (producer == null) {
-            producer = newProducer();
-        }
         long now = System.nanoTime(); // before reading: a gap this old that is still not visible never will be
         // gaps and what follows in one statement, so one snapshot: an append committing between two reads could
         // otherwise show a chain's next entry without the one before it
@@ -336,6 +331,14 @@ public class EntryPublisher {
 
     /** Sends the entries in order and waits for Kafka's acknowledgements; answers those Kafka refused for themselves. */
     private List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> publish(List<StoredEntry> entries) {
+        // Kafka is contacted only when there is something to publish (an idle ledger opens no connection to it)
+        if (!topicReady) {
+            topicReady = entryTopic.ensure();
+        }
+        if (!running) {
+            throw new IllegalStateException("the publisher is stopping"); // no producer is made now
+        }
+        KafkaProducer<String, byte[]> producer = producer();
         List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>(entries.size());
         List<Integer> sizes = new ArrayList<>(entries.size());
@@ -426,6 +429,17 @@ public class EntryPublisher {
         }
     }
 
+    /** The producer, made at the first batch; never one once closed (a stopping ledger leaks no Kafka client). */
+    private synchronized KafkaProducer<String, byte[]> producer() {
+        if (closed) {
+            throw new IllegalStateException("the publisher is stopping");
+        }
+        if (producer == null) {
+            producer = newProducer();
+        }
+        return producer;
+    }
+
     @PreDestroy
     void close() {
         running = false;
@@ -437,8 +451,11 @@ public class EntryPublisher {
                 Thread.currentThread().interrupt();
             }
         }
-        if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
+        synchronized (this) {
+            closed = true;
+            if (producer != null) {
+                producer.close(java.time.Duration.ofSeconds(5)); // also ends a flush still waiting for an unreachable Kafka
+            }
         }
     }
 }
