@@ -86,8 +86,10 @@ public class EntryPublisher {
     private final EntryTopic entryTopic;
     /** Publisher thread only. */
     private boolean topicReady;
-    /** Publisher thread only: the position as stored (loaded at start). */
-    private long maxIndex;
+    /** Publisher thread only: where the last batch read leads (readMax, readGaps) and the batch sent, not yet recorded. */
+    private long readMax;
+    private TreeMap<Long, Long> readGaps = new TreeMap<>();
+    private Batch inFlight;
     /**
      * Index → when it was first seen missing ({@link System#nanoTime}: the gap timeout measures real time, as
      * PostgreSQL's transaction_timeout does, whatever the ledger's clock says; stored as epoch milliseconds).
@@ -176,8 +178,9 @@ public class EntryPublisher {
 
     /** The stored position. */
     private void load() {
+        inFlight = null; // sent but not recorded: read and sent again (at least once)
         jdbc.query("select max_index, gaps, gaps_seen from publication_position where id = 1", rs -> {
-            maxIndex = rs.getLong(1);
+            readMax = rs.getLong(1);
             Long[] g = (Long[]) rs.getArray(2).getArray();
             Long[] seen = (Long[]) rs.getArray(3).getArray();
             long nanos = System.nanoTime();
@@ -187,25 +190,74 @@ public class EntryPublisher {
                 gaps.put(g[i], nanos - Math.max(0, wall - seen[i]) * 1_000_000);
             }
         });
-        published = maxIndex;
+        readGaps = new TreeMap<>(gaps);
+        published = readMax;
     }
 
-    /** One batch: read, publish, record the position. Answers how many rows were read. */
+    /**
+     * One cycle of the pipeline: reads the batch after the last one read (from the position that batch leads to),
+     * sends it, then waits for the previous batch's acknowledgements and records that one. Reading and sending a batch
+     * so overlap the wait for Kafka and the previous commit (one batch at a time took a second per 5,000 entries under
+     * the write benchmark's load, waiting, not computing). Answers how many rows were read.
+     */
     int cycle() {
+        Batch batch = read();
+        if (!batch.rows.isEmpty()) {
+            batch.sent = send(batch.entries());
+        }
+        if (inFlight != null) {
+            record(inFlight);
+            inFlight = null;
+        }
+        if (batch.rows.isEmpty() && batch.gaps.equals(readGaps)) {
+            caughtUp = true;
+            lagMillis.set(0);
+            return 0;
+        }
+        readMax = batch.max;
+        readGaps = batch.gaps;
+        if (batch.rows.isEmpty()) {
+            record(batch); // only gaps passed: nothing to wait for
+        } else {
+            inFlight = batch;
+        }
+        return batch.rows.size();
+    }
+
+    /** A batch read: its rows, and the position once it is recorded. */
+    private static final class Batch {
+        final List<Row> rows;
+        final long max;
+        final TreeMap<Long, Long> gaps;
+        Sent sent;
+
+        Batch(List<Row> rows, long max, TreeMap<Long, Long> gaps) {
+            this.rows = rows;
+            this.max = max;
+            this.gaps = gaps;
+        }
+
+        List<StoredEntry> entries() {
+            return rows.stream().map(Row::entry).toList();
+        }
+    }
+
+    /** The batch after the last one read, and the position it leads to. */
+    private Batch read() {
         long now = System.nanoTime(); // before reading: a gap this old that is still not visible never will be
+        long from = readMax;
+        TreeMap<Long, Long> waited = readGaps;
         // gaps and what follows in one statement, so one snapshot: an append committing between two reads could
         // otherwise show a chain's next entry without the one before it
         List<Row> rows = jdbc.query(con -> {
             var ps = con.prepareStatement("select * from ((" + SELECT + "where global_index = any(?)) union all (" + SELECT
                     + "where global_index > ? order by global_index limit " + BATCH + ")) r order by 11");
-            ps.setArray(1, con.createArrayOf("bigint", gaps.keySet().toArray()));
-            ps.setLong(2, maxIndex);
+            ps.setArray(1, con.createArrayOf("bigint", waited.keySet().toArray()));
+            ps.setLong(2, from);
             return ps;
         }, (rs, i) -> row(rs));
-
-        // the position after this batch (applied only once it is recorded)
-        long max = maxIndex;
-        TreeMap<Long, Long> nextGaps = new TreeMap<>(gaps);
+        long max = from;
+        TreeMap<Long, Long> nextGaps = new TreeMap<>(waited);
         for (Row r : rows) {
             if (nextGaps.remove(r.index()) != null) {
                 continue;
@@ -226,45 +278,41 @@ public class EntryPublisher {
                         MAX_GAPS, nextGaps.pollFirstEntry().getKey());
             }
         }
+        return new Batch(rows, max, nextGaps);
+    }
 
-        List<StoredEntry> entries = rows.stream().map(Row::entry).toList();
-        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = entries.isEmpty() ? List.of() : publish(entries);
-        if (rows.isEmpty() && nextGaps.equals(gaps)) {
-            caughtUp = true;
-            lagMillis.set(0);
-            return 0;
-        }
-        long newMax = max;
+    /** Waits for a sent batch's acknowledgements, then records its position, heads and parked entries in one transaction. */
+    private void record(Batch batch) {
+        List<StoredEntry> entries = batch.entries();
+        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = batch.sent == null ? List.of() : await(batch.sent);
         transactions.executeWithoutResult(status -> {
             if (!parked.isEmpty()) {
                 parkedEntries.park(parked);
             }
             recordHeads(entries);
-            Long[] g = nextGaps.keySet().toArray(Long[]::new);
+            Long[] g = batch.gaps.keySet().toArray(Long[]::new);
             long nanos = System.nanoTime();
             long wall = System.currentTimeMillis();
-            Long[] seen = nextGaps.values().stream().map(n -> wall - (nanos - n) / 1_000_000).toArray(Long[]::new);
+            Long[] seen = batch.gaps.values().stream().map(n -> wall - (nanos - n) / 1_000_000).toArray(Long[]::new);
             jdbc.update(con -> {
                 var ps = con.prepareStatement("update publication_position set max_index = ?, gaps = ?, gaps_seen = ?,"
                         + " updated_at = now() where id = 1");
-                ps.setLong(1, newMax);
+                ps.setLong(1, batch.max);
                 ps.setArray(2, con.createArrayOf("bigint", g));
                 ps.setArray(3, con.createArrayOf("bigint", seen));
                 return ps;
             });
         });
-        maxIndex = newMax;
         gaps.clear();
-        gaps.putAll(nextGaps);
-        published = newMax;
-        caughtUp = rows.isEmpty();
+        gaps.putAll(batch.gaps);
+        published = batch.max;
+        caughtUp = false;
         publishedEntries.increment(entries.size() - parked.size());
         long oldest = oldestRecorded(entries);
         lagMillis.set(oldest == Long.MAX_VALUE ? 0 : Math.max(0, clock.millis() - oldest));
         if (!parked.isEmpty()) {
             afterCommit(parked);
         }
-        return rows.size();
     }
 
     /** One stored row: the entry, and where it sits in the store's global order. */
@@ -329,8 +377,13 @@ public class EntryPublisher {
         }
     }
 
-    /** Sends the entries in order and waits for Kafka's acknowledgements; answers those Kafka refused for themselves. */
-    private List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> publish(List<StoredEntry> entries) {
+    /** A batch handed to the producer: what each entry became (a send, or parked before sending). */
+    private record Sent(List<StoredEntry> entries, List<Future<RecordMetadata>> sends, List<Integer> sizes,
+                        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked) {
+    }
+
+    /** Sends the entries in order, without waiting for Kafka. */
+    private Sent send(List<StoredEntry> entries) {
         // Kafka is contacted only when there is something to publish (an idle ledger opens no connection to it)
         if (!topicReady) {
             topicReady = entryTopic.ensure();
@@ -365,7 +418,16 @@ public class EntryPublisher {
             sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), value)));
             sizes.add(value.length);
         }
-        producer.flush();
+        return new Sent(entries, sent, sizes, parked);
+    }
+
+    /** Waits for Kafka's acknowledgements; answers the entries parked, those Kafka refused for themselves included. */
+    private List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> await(Sent batch) {
+        List<StoredEntry> entries = batch.entries();
+        List<Future<RecordMetadata>> sent = batch.sends();
+        List<Integer> sizes = batch.sizes();
+        List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>(batch.parked());
+        // no flush: it would also wait for the batch sent after this one; linger.ms sends every record within 5 ms
         try {
             for (int i = 0; i < sent.size(); i++) {
                 if (sent.get(i) == null) {
