@@ -22,6 +22,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,85 +38,102 @@ class FollowerCaughtUpAfterRebalanceTest {
     private static final int PARTITIONS = 4;
     private static final int PER_PARTITION = 50;
 
+    private static LocalKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = LocalKafka.start(null, 0);
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    /** A topic of 4 partitions holding 50 records each; answers the follower's consumer settings for it. */
+    private static Map<String, Object> topicWithRecords(String topic, String clientId) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            LocalKafka.createTopics(admin, List.of(new NewTopic(topic, PARTITIONS, (short) 1)));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
+                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, new byte[] {1}));
+            }
+            producer.flush();
+        }
+        return FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower-" + topic, clientId, 500, 1 << 20,
+                dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
+    }
+
     @Test
     void partitionsReadToTheirEndBeforeARebalanceAreCaughtUpAtOnceAfterIt() throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            LocalKafka.createTopics(admin, List.of(new NewTopic("entries", PARTITIONS, (short) 1)));
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                    kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
-                    producer.send(new ProducerRecord<>("entries", i % PARTITIONS, null, new byte[] {1}));
+        String topic = "rebalanced";
+        Map<String, Object> props = topicWithRecords(topic, "first");
+        Map<Integer, Long> read = new HashMap<>();
+        List<TopicPartition> reassigned = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> first = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            first.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }
-                producer.flush();
-            }
-            Map<String, Object> props = FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower", "first",
-                    500, 1 << 20, dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
-            Map<Integer, Long> read = new HashMap<>();
-            List<TopicPartition> reassigned = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> first = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer())) {
-                first.subscribe(List.of("entries"), new ConsumerRebalanceListener() {
-                    @Override
-                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    }
 
-                    @Override
-                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                        reassigned.clear();
-                        for (TopicPartition tp : partitions) {
-                            Long at = read.get(tp.partition());
-                            if (at != null) {
-                                first.seek(tp, at); // where the follower's stored offsets say it is
-                                reassigned.add(tp);
-                            }
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    reassigned.clear();
+                    for (TopicPartition tp : partitions) {
+                        Long at = read.get(tp.partition());
+                        if (at != null) {
+                            first.seek(tp, at); // where the follower's stored offsets say it is
+                            reassigned.add(tp);
                         }
                     }
-                });
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (read.values().stream().mapToLong(Long::longValue).sum() < PARTITIONS * PER_PARTITION) {
-                    for (ConsumerRecord<byte[], byte[]> r : first.poll(Duration.ofMillis(100))) {
-                        read.put(r.partition(), r.offset() + 1);
-                    }
-                    assertThat(System.nanoTime()).as("the first consumer reads every record").isLessThan(deadline);
                 }
-                assertThat(ConsumerLag.perPartition(first, Duration.ofSeconds(5)).values())
-                        .as("read to the end").containsOnly(OptionalLong.of(0));
-
-                AtomicBoolean running = new AtomicBoolean(true);
-                AtomicReference<Throwable> secondFailed = new AtomicReference<>();
-                Thread second = new Thread(() -> {
-                    Map<String, Object> p = new HashMap<>(props);
-                    p.put("client.id", "second");
-                    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                            new ByteArrayDeserializer())) {
-                        c.subscribe(List.of("entries"));
-                        while (running.get()) {
-                            c.poll(Duration.ofMillis(100));
-                        }
-                    } catch (Throwable t) {
-                        secondFailed.set(t);
-                    }
-                });
-                second.start();
-                try {
-                    while (reassigned.isEmpty()) { // until the rebalance gave the first consumer partitions it had read
-                        first.poll(Duration.ofMillis(100));
-                        assertThat(System.nanoTime()).as("the second consumer's join rebalances the group")
-                                .isLessThan(deadline + Duration.ofSeconds(60).toNanos());
-                    }
-                    assertThat(reassigned).hasSize(PARTITIONS / 2);
-
-                    // The housekeeping right after the rebalance: every partition given back is caught up.
-                    Map<TopicPartition, OptionalLong> lags = ConsumerLag.perPartition(first, Duration.ofSeconds(5));
-                    assertThat(lags.keySet()).containsExactlyInAnyOrderElementsOf(reassigned);
-                    assertThat(lags.values()).as("lag of each partition given back").containsOnly(OptionalLong.of(0));
-                } finally {
-                    running.set(false);
-                    second.join();
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read.values().stream().mapToLong(Long::longValue).sum() < PARTITIONS * PER_PARTITION) {
+                for (ConsumerRecord<byte[], byte[]> r : first.poll(Duration.ofMillis(100))) {
+                    read.put(r.partition(), r.offset() + 1);
                 }
-                assertThat(secondFailed.get()).isNull();
+                assertThat(System.nanoTime()).as("the first consumer reads every record").isLessThan(deadline);
             }
+            assertThat(ConsumerLag.perPartition(first, Duration.ofSeconds(5)).values())
+                    .as("read to the end").containsOnly(OptionalLong.of(0));
+
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicReference<Throwable> secondFailed = new AtomicReference<>();
+            Thread second = new Thread(() -> {
+                Map<String, Object> p = new HashMap<>(props);
+                p.put("client.id", "second");
+                try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+                    c.subscribe(List.of(topic));
+                    while (running.get()) {
+                        c.poll(Duration.ofMillis(100));
+                    }
+                } catch (Throwable t) {
+                    secondFailed.set(t);
+                }
+            });
+            second.start();
+            try {
+                while (reassigned.isEmpty()) { // until the rebalance gave the first consumer partitions it had read
+                    first.poll(Duration.ofMillis(100));
+                    assertThat(System.nanoTime()).as("the second consumer's join rebalances the group")
+                            .isLessThan(deadline + Duration.ofSeconds(60).toNanos());
+                }
+                assertThat(reassigned).hasSize(PARTITIONS / 2);
+
+                // The housekeeping right after the rebalance: every partition given back is caught up.
+                Map<TopicPartition, OptionalLong> lags = ConsumerLag.perPartition(first, Duration.ofSeconds(5));
+                assertThat(lags.keySet()).containsExactlyInAnyOrderElementsOf(reassigned);
+                assertThat(lags.values()).as("lag of each partition given back").containsOnly(OptionalLong.of(0));
+            } finally {
+                running.set(false);
+                second.join();
+            }
+            assertThat(secondFailed.get()).isNull();
         }
     }
 
@@ -126,42 +145,31 @@ class FollowerCaughtUpAfterRebalanceTest {
      */
     @Test
     void aBeginningOffsetLookupLeavesAPartitionReadToItsEndCaughtUp() throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            LocalKafka.createTopics(admin, List.of(new NewTopic("entries", PARTITIONS, (short) 1)));
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                    kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
-                    producer.send(new ProducerRecord<>("entries", i % PARTITIONS, null, new byte[] {1}));
-                }
-                producer.flush();
+        String topic = "looked-up";
+        Map<String, Object> props = topicWithRecords(topic, "only");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                partitions.add(new TopicPartition(topic, p));
             }
-            Map<String, Object> props = FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower", "only",
-                    500, 1 << 20, dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (int p = 0; p < PARTITIONS; p++) {
-                    partitions.add(new TopicPartition("entries", p));
-                }
-                consumer.assign(partitions);
-                long read = 0;
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (read < PARTITIONS * PER_PARTITION) {
-                    read += consumer.poll(Duration.ofMillis(100)).count();
-                    assertThat(System.nanoTime()).as("every record read").isLessThan(deadline);
-                }
-                for (int i = 0; i < 5; i++) {
-                    consumer.poll(Duration.ofMillis(100)); // fetches that find nothing new: the session knows the end
-                }
-                consumer.beginningOffsets(partitions); // what the follower's rewind asks
-                for (int i = 0; i < 10; i++) {
-                    consumer.poll(Duration.ofMillis(100));
-                }
+            consumer.assign(partitions);
+            long read = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read < PARTITIONS * PER_PARTITION) {
+                read += consumer.poll(Duration.ofMillis(100)).count();
+                assertThat(System.nanoTime()).as("every record read").isLessThan(deadline);
+            }
+            for (int i = 0; i < 5; i++) {
+                consumer.poll(Duration.ofMillis(100)); // fetches that find nothing new: the session knows the end
+            }
+            consumer.beginningOffsets(partitions); // what the follower's rewind asks
+            for (int i = 0; i < 10; i++) {
+                consumer.poll(Duration.ofMillis(100));
+            }
 
-                assertThat(ConsumerLag.perPartition(consumer, Duration.ofSeconds(5)).values())
-                        .as("lag of each partition read to its end").containsOnly(OptionalLong.of(0));
-            }
+            assertThat(ConsumerLag.perPartition(consumer, Duration.ofSeconds(5)).values())
+                    .as("lag of each partition read to its end").containsOnly(OptionalLong.of(0));
         }
     }
 }

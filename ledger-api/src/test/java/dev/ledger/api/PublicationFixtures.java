@@ -1,6 +1,15 @@
 package dev.ledger.api;
 
+import dev.ledger.core.audit.AdminActionRecorded;
 import dev.ledger.core.chain.EntryCodec;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.Sha256;
+import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.messages.LedgerJson;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
 import dev.ledger.core.chain.StoredEntry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.axonframework.common.DateTimeUtils;
 
 /** What the publication tests share: reading a topic as a worker would, and a ledger's metrics as Prometheus would. */
 public final class PublicationFixtures {
@@ -66,5 +76,35 @@ public final class PublicationFixtures {
             value = metric(ledger, name);
         }
         return value;
+    }
+
+    /**
+     * What an append writes for a tenant's first entry, with a valid link, in the caller's open transaction: it takes
+     * its global index now and becomes visible when the caller commits (or never, when it rolls back).
+     */
+    static void insertFirstEntry(Connection c, String tenant) throws Exception {
+        String eventId = UUID.randomUUID().toString();
+        String type = EntryTypes.nameOf(AdminActionRecorded.class);
+        String revision = "1";
+        String recordedAt = DateTimeUtils.formatInstant(Instant.now());
+        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));
+        byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] prev = EntryFraming.genesis();
+        byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, Sha256.of(payload),
+                Sha256.of(metadata), prev);
+        try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
+                + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
+                + " values (?, ?, 0, 'TenantLedger', ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, eventId);
+            ps.setString(2, tenant);
+            ps.setString(3, recordedAt);
+            ps.setString(4, type);
+            ps.setString(5, revision);
+            ps.setBytes(6, payload);
+            ps.setBytes(7, metadata);
+            ps.setBytes(8, prev);
+            ps.setBytes(9, hash);
+            ps.executeUpdate();
+        }
     }
 }

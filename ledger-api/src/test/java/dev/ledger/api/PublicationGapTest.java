@@ -3,18 +3,10 @@ package dev.ledger.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.core.chain.EntryCodec;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.audit.AdminActionRecorded;
-import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.chain.Sha256;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.axonframework.common.DateTimeUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +66,7 @@ class PublicationGapTest {
         try (KafkaConsumer<String, byte[]> consumer = consumer();
              Connection held = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl())) {
             held.setAutoCommit(false);
-            insertFirstEntry(held, heldTenant); // takes its global index now, commits below
+            PublicationFixtures.insertFirstEntry(held, heldTenant); // takes its global index now, commits below
 
             ExecutorService writers = Executors.newFixedThreadPool(TENANTS);
             try {
@@ -109,7 +100,7 @@ class PublicationGapTest {
         try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl())) {
             c.setAutoCommit(false);
             for (int i = 0; i < 300; i++) {
-                insertFirstEntry(c, "pg" + run + "-gap-" + i);
+                PublicationFixtures.insertFirstEntry(c, "pg" + run + "-gap-" + i);
             }
             c.rollback(); // 300 global indexes taken and never committed: gaps the publisher cleans up (more than 250)
         }
@@ -177,33 +168,6 @@ class PublicationGapTest {
             }
         }
         return recorded;
-    }
-
-    /** What an append writes for a tenant's first entry, with a valid link, in the caller's open transaction. */
-    private static void insertFirstEntry(Connection c, String tenant) throws Exception {
-        String eventId = UUID.randomUUID().toString();
-        String type = EntryTypes.nameOf(AdminActionRecorded.class);
-        String revision = "1";
-        String recordedAt = DateTimeUtils.formatInstant(Instant.now());
-        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));
-        byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
-        byte[] prev = EntryFraming.genesis();
-        byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, Sha256.of(payload),
-                Sha256.of(metadata), prev);
-        try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
-                + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
-                + " values (?, ?, 0, 'TenantLedger', ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, eventId);
-            ps.setString(2, tenant);
-            ps.setString(3, recordedAt);
-            ps.setString(4, type);
-            ps.setString(5, revision);
-            ps.setBytes(6, payload);
-            ps.setBytes(7, metadata);
-            ps.setBytes(8, prev);
-            ps.setBytes(9, hash);
-            ps.executeUpdate();
-        }
     }
 
     private static KafkaConsumer<String, byte[]> consumer() {

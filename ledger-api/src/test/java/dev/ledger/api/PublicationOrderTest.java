@@ -2,21 +2,14 @@ package dev.ledger.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.audit.AdminActionRecorded;
 import dev.ledger.core.chain.EntryCodec;
-import dev.ledger.core.chain.EntryFraming;
-import dev.ledger.core.chain.Sha256;
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.core.entry.EntryTypes;
-import dev.ledger.core.messages.LedgerJson;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.axonframework.common.DateTimeUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +60,7 @@ class PublicationOrderTest {
             List<String> topic = new ArrayList<>();
             c.setAutoCommit(false);
             long opened = System.nanoTime();
-            insertFirstEntry(c, held); // takes its global index now
+            PublicationFixtures.insertFirstEntry(c, held); // takes its global index now
             List<Long> before = evaluations(other, "before", 5);
             String lastBefore = "po" + run + "-other#" + before.get(before.size() - 1);
             read(consumer, topic, t -> t.contains(lastBefore));
@@ -99,7 +91,7 @@ class PublicationOrderTest {
         long rolledBack;
         try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl())) {
             c.setAutoCommit(false);
-            insertFirstEntry(c, "pr" + run + "-gone");
+            PublicationFixtures.insertFirstEntry(c, "pr" + run + "-gone");
             try (PreparedStatement ps = c.prepareStatement("select global_index from domain_event_entry where aggregate_identifier = ?")) {
                 ps.setString(1, "pr" + run + "-gone");
                 try (ResultSet rs = ps.executeQuery()) {
@@ -150,33 +142,6 @@ class PublicationOrderTest {
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select gaps from publication_position")) {
             rs.next();
             return List.of((Long[]) rs.getArray(1).getArray());
-        }
-    }
-
-    /** What an append writes for a tenant's first entry, with a valid link, in the caller's open transaction. */
-    private static void insertFirstEntry(Connection c, String tenant) throws Exception {
-        String eventId = UUID.randomUUID().toString();
-        String type = EntryTypes.nameOf(AdminActionRecorded.class);
-        String revision = "1";
-        String recordedAt = DateTimeUtils.formatInstant(Instant.now());
-        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));
-        byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
-        byte[] prev = EntryFraming.genesis();
-        byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, Sha256.of(payload),
-                Sha256.of(metadata), prev);
-        try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
-                + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
-                + " values (?, ?, 0, 'TenantLedger', ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, eventId);
-            ps.setString(2, tenant);
-            ps.setString(3, recordedAt);
-            ps.setString(4, type);
-            ps.setString(5, revision);
-            ps.setBytes(6, payload);
-            ps.setBytes(7, metadata);
-            ps.setBytes(8, prev);
-            ps.setBytes(9, hash);
-            ps.executeUpdate();
         }
     }
 

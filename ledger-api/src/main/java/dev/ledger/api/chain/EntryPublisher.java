@@ -95,8 +95,9 @@ public class EntryPublisher {
     private TreeMap<Long, Long> readGaps = new TreeMap<>();
     private Batch inFlight;
     /**
-     * Index → when it was first seen missing ({@link System#nanoTime}: the gap timeout measures real time, as
-     * PostgreSQL's transaction_timeout does, whatever the ledger's clock says; stored as epoch milliseconds).
+     * Index → when it was first seen missing ({@link System#nanoTime}: the gap timeout measures elapsed time, as
+     * PostgreSQL's transaction_timeout does, whatever the ledger's clock says; stored as epoch milliseconds of that
+     * clock, for a restart).
      */
     private final TreeMap<Long, Long> gaps = new TreeMap<>();
     /** For tests and operators: the highest global index passed, and whether the last cycle found nothing new. */
@@ -187,11 +188,9 @@ public class EntryPublisher {
             readMax = rs.getLong(1);
             Long[] g = (Long[]) rs.getArray(2).getArray();
             Long[] seen = (Long[]) rs.getArray(3).getArray();
-            long nanos = System.nanoTime();
-            long wall = System.currentTimeMillis();
             gaps.clear();
             for (int i = 0; i < g.length; i++) {
-                gaps.put(g[i], nanos - Math.max(0, wall - seen[i]) * 1_000_000);
+                gaps.put(g[i], seenNanos(seen[i]));
             }
         });
         readGaps = new TreeMap<>(gaps);
@@ -295,9 +294,7 @@ public class EntryPublisher {
             }
             recordHeads(entries);
             Long[] g = batch.gaps.keySet().toArray(Long[]::new);
-            long nanos = System.nanoTime();
-            long wall = System.currentTimeMillis();
-            Long[] seen = batch.gaps.values().stream().map(n -> wall - (nanos - n) / 1_000_000).toArray(Long[]::new);
+            Long[] seen = batch.gaps.values().stream().map(this::seenMillis).toArray(Long[]::new);
             jdbc.update(con -> {
                 var ps = con.prepareStatement("update publication_position set max_index = ?, gaps = ?, gaps_seen = ?,"
                         + " updated_at = now() where id = 1");
@@ -317,6 +314,16 @@ public class EntryPublisher {
         if (!parked.isEmpty()) {
             afterCommit(parked);
         }
+    }
+
+    /** When a gap was first seen, as stored (epoch milliseconds of the ledger's clock), from its System.nanoTime. */
+    private long seenMillis(long seenNanos) {
+        return clock.millis() - (System.nanoTime() - seenNanos) / 1_000_000;
+    }
+
+    /** The System.nanoTime a stored first-seen time stands for now (never in the future). */
+    private long seenNanos(long seenMillis) {
+        return System.nanoTime() - Math.max(0, clock.millis() - seenMillis) * 1_000_000;
     }
 
     /** One stored row: the entry, and where it sits in the store's global order. */
