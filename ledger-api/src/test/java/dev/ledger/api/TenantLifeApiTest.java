@@ -103,4 +103,28 @@ class TenantLifeApiTest {
         assertThat(bad.code()).isEqualTo("validation_failed");
         assertThat(admin.get("/v1/tenants/" + t).body().get("status").asText()).isEqualTo("ACTIVE");
     }
+
+    /**
+     * The tenant read model is written inside the append's transaction: when writing it fails, the entry is not
+     * recorded either (no suspended chain with an active tenant row, or the reverse), and a retry records it once.
+     */
+    @Test
+    void whenTheTenantRowCannotBeUpdatedTheSuspensionIsNotRecorded() throws Exception {
+        String t = "life-p-" + System.nanoTime() % 1_000_000;
+        tenant(t);
+        int before = entries(t);
+        String constraint = "test_no_suspend_" + t.replace('-', '_');
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl());
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("alter table tenant add constraint " + constraint + " check (tenant_id <> '" + t + "' or status <> 'SUSPENDED')");
+            Answer refused = admin.post("/v1/tenants/" + t + "/suspend", Map.of("reason", "unpaid"));
+            assertThat(refused.status()).isGreaterThanOrEqualTo(500);
+            assertThat(entries(t)).isEqualTo(before);
+            assertThat(admin.get("/v1/tenants/" + t).body().get("status").asText()).isEqualTo("ACTIVE");
+            s.execute("alter table tenant drop constraint " + constraint);
+        }
+        assertThat(admin.post("/v1/tenants/" + t + "/suspend", Map.of("reason", "unpaid")).status()).isEqualTo(200);
+        assertThat(entries(t)).isEqualTo(before + 1);
+        assertThat(admin.get("/v1/tenants/" + t).body().get("status").asText()).isEqualTo("SUSPENDED");
+    }
 }

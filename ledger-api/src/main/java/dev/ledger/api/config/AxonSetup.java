@@ -17,6 +17,4 @@ class AxonSetup {
     CorrelationDataProvider noCorrelationData() {
         return message -> Map.of();
     }
-
-    // the tenant projection's error handler is registered beside it (tenant/TenantProjectionErrors)
 }
