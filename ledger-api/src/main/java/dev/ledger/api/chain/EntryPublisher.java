@@ -334,16 +334,23 @@ public class EntryPublisher {
         return new Row(rs.getLong(11), EntryReader.map(rs));
     }
 
+    /**
+     * When the oldest entry of a batch was recorded. The ledger writes recorded_at in one ISO-8601 UTC form, whose text
+     * order is time order to the millisecond, so only the earliest text is parsed (parsing all 2,000 was a tenth of
+     * the publisher's CPU).
+     */
     private static long oldestRecorded(List<StoredEntry> entries) {
-        long oldest = Long.MAX_VALUE;
+        String oldest = null;
         for (StoredEntry e : entries) {
-            try {
-                oldest = Math.min(oldest, Instant.parse(e.recordedAt()).toEpochMilli());
-            } catch (java.time.DateTimeException unparsed) {
-                // not a time this gauge can use
+            if (oldest == null || e.recordedAt().compareTo(oldest) < 0) {
+                oldest = e.recordedAt();
             }
         }
-        return oldest;
+        try {
+            return oldest == null ? Long.MAX_VALUE : Instant.parse(oldest).toEpochMilli();
+        } catch (java.time.DateTimeException unparsed) {
+            return Long.MAX_VALUE; // not a time this gauge can use
+        }
     }
 
     private void pause(long millis) {

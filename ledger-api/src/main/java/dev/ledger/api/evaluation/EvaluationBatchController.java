@@ -107,7 +107,7 @@ public class EvaluationBatchController {
         if (!(item instanceof ObjectNode object)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "Each item is a JSON object.");
         }
-        ObjectNode copy = object.deepCopy();
+        ObjectNode copy = object; // parsed for this request alone: the key member is taken out in place, not from a copy
         JsonNode key = copy.remove("idempotency_key");
         String idempotencyKey = Validation.idempotencyKey(key == null || !key.isTextual() ? null : key.asText());
         EvaluationRequest request;

@@ -6,7 +6,6 @@ import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.evaluation.GateResult;
 import dev.ledger.core.evaluation.TerminalState;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The body of POST /v1/evaluations: digests and metadata only (unknown members, e.g. content, are refused). */
 @Schema(description = "A gate decision", example = """
@@ -16,7 +15,6 @@ import java.util.regex.Pattern;
 public record EvaluationRequest(String evaluationId, String policyId, String policyVersion, String subject, String inputDigest,
                                 TerminalState terminalState, List<GateResult> gates, String occurredAt) {
 
-    static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     static final int MAX_GATES = 64;
 
     /** The command this request asks for, or a validation_failed problem naming each bad field. */
@@ -26,7 +24,7 @@ public record EvaluationRequest(String evaluationId, String policyId, String pol
                 .identifier("policy_id", policyId, 128)
                 .identifier("policy_version", policyVersion, 64)
                 .text("subject", subject, 256, true)
-                .matches("input_digest", inputDigest, DIGEST, "sha256: followed by 64 lowercase hex digits")
+                .sha256Digest("input_digest", inputDigest)
                 .required("terminal_state", terminalState);
         if (gates == null) {
             v.error("gates", "required", "is required (may be empty)");
