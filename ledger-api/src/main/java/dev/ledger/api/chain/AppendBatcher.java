@@ -57,8 +57,24 @@ public class AppendBatcher {
     private final ExecutorService drainers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("append-", 0).factory());
     private final DistributionSummary batchSizes;
 
+    /** Waits while the publisher is too far behind (EntryPublisher.awaitBacklog); resolved late, the two are peers. */
+    private final java.util.function.Supplier<EntryPublisher> publisher;
+
+    /** Without backpressure (no publisher): for tests of the batching alone. */
     public AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc) {
+        this(commands, metrics, jdbc, () -> null);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc,
+                         org.springframework.beans.factory.ObjectProvider<EntryPublisher> publisher) {
+        this(commands, metrics, jdbc, (java.util.function.Supplier<EntryPublisher>) publisher::getIfAvailable);
+    }
+
+    private AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc,
+                          java.util.function.Supplier<EntryPublisher> publisher) {
         this.commands = commands;
+        this.publisher = publisher;
         this.jdbc = jdbc;
         this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
                 .register(metrics);
@@ -125,6 +141,10 @@ public class AppendBatcher {
             // the lookup only saves work; the append's own constraints still decide
         }
         if (!fresh.isEmpty()) {
+            EntryPublisher p = publisher.get();
+            if (p != null) {
+                p.awaitBacklog(); // the lane's next items queue meanwhile and join this batch's successor
+            }
             append(tenantId, fresh);
         }
     }

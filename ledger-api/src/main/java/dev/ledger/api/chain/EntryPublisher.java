@@ -67,6 +67,15 @@ public class EntryPublisher {
      * appends' own latency before their commit).
      */
     static final int BATCH = 2_000;
+    /**
+     * Rows read per cycle while behind: each cycle that found a full batch doubles the next one, up to this; a cycle
+     * that reads less starts again from {@link #BATCH}. A cycle's fixed costs (the query, the wait for Kafka, the commit
+     * of the position) are then shared by more rows exactly when the publisher has to catch up, and a caught-up one
+     * keeps short cycles.
+     */
+    static final int BATCH_BEHIND = 8_000;
+    /** Rows the next cycle reads. */
+    private int limit = BATCH;
     /** The most global indexes waited for at once (the pool holds at most its connections x 1,000 in flight). */
     static final int MAX_GAPS = 200_000;
     /** The pause after a cycle that read less than a batch; doubled while cycles read nothing, up to the longest. */
@@ -104,6 +113,8 @@ public class EntryPublisher {
     private volatile long published;
     private volatile boolean caughtUp;
     private final AtomicLong lagMillis = new AtomicLong();
+    /** Appends wait while this publisher is too far behind (PublicationBackpressure). */
+    private final PublicationBackpressure backpressure;
     private final Counter publishedEntries;
     private volatile boolean running;
     private Thread thread;
@@ -112,6 +123,7 @@ public class EntryPublisher {
                           PlatformTransactionManager transactionManager, ParkedEntries parkedEntries,
                           EventStoreConfig.GapBounds gapBounds, Clock clock, MeterRegistry metrics) {
         checkSizes(publication);
+        this.backpressure = new PublicationBackpressure(publication.maxBacklog(), publication.backlogWait(), System::nanoTime);
         this.jdbc = jdbc;
         this.transactions = new TransactionTemplate(transactionManager);
         this.parkedEntries = parkedEntries;
@@ -164,9 +176,12 @@ public class EntryPublisher {
                     load();
                     loaded = true;
                 }
+                int wanted = limit;
                 int read = cycle();
                 failures = 0;
-                if (read < BATCH) {
+                backpressure.progressed(published);
+                limit = read >= wanted ? Math.min(wanted * 2, BATCH_BEHIND) : BATCH;
+                if (read < wanted) {
                     pause(idle);
                 }
                 idle = read == 0 ? Math.min(idle * 2, IDLE_LONGEST_MILLIS) : IDLE_MILLIS;
@@ -179,6 +194,11 @@ public class EntryPublisher {
                 pause(backoff);
             }
         }
+    }
+
+    /** Waits while the publisher is too far behind the store and making progress (PublicationBackpressure). */
+    public void awaitBacklog() {
+        backpressure.await();
     }
 
     /** The stored position. */
@@ -249,12 +269,16 @@ public class EntryPublisher {
     private Batch read() {
         long now = System.nanoTime(); // before reading: a gap this old that is still not visible never will be
         long from = readMax;
+        if (backpressure.enabled()) {
+            Long newest = jdbc.queryForObject("select max(global_index) from domain_event_entry", Long.class);
+            backpressure.storeAt(newest == null ? 0 : newest);
+        }
         TreeMap<Long, Long> waited = readGaps;
         // gaps and what follows in one statement, so one snapshot: an append committing between two reads could
         // otherwise show a chain's next entry without the one before it
         List<Row> rows = jdbc.query(con -> {
             var ps = con.prepareStatement("select * from ((" + SELECT + "where global_index = any(?)) union all (" + SELECT
-                    + "where global_index > ? order by global_index limit " + BATCH + ")) r order by 11");
+                    + "where global_index > ? order by global_index limit " + limit + ")) r order by 11");
             ps.setArray(1, con.createArrayOf("bigint", waited.keySet().toArray()));
             ps.setLong(2, from);
             return ps;
@@ -523,6 +547,7 @@ public class EntryPublisher {
     @PreDestroy
     void close() {
         running = false;
+        backpressure.stopped();
         if (thread != null) {
             thread.interrupt();
             try {

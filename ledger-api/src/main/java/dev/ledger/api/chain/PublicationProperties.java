@@ -21,6 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                                from the connection pool, the batch size and the append bound (checked at start)
  * @param reconcileInterval       how often each chain's head is compared with what was published
  * @param alertAfter              how long a chain may stay behind what was published before it is alerted
+ * @param maxBacklog              entries the publisher may be behind the store before appends wait for it (0: never
+ *                                wait); appends wait only while the publisher is making progress, never while Kafka
+ *                                is unreachable, so an outage never stops the ledger
+ * @param backlogWait             the longest one append batch waits for the publisher to come within the backlog
  */
 @ConfigurationProperties(prefix = "ledger.publication")
 public record PublicationProperties(@DefaultValue("262144") int maxEntryBytes,
@@ -30,7 +34,9 @@ public record PublicationProperties(@DefaultValue("262144") int maxEntryBytes,
                                     @DefaultValue("60s") Duration gapTimeout,
                                     @DefaultValue("0") int maxGapOffset,
                                     @DefaultValue("30s") Duration reconcileInterval,
-                                    @DefaultValue("120s") Duration alertAfter) {
+                                    @DefaultValue("120s") Duration alertAfter,
+                                    @DefaultValue("5000") int maxBacklog,
+                                    @DefaultValue("1s") Duration backlogWait) {
 
     /**
      * What a record adds to an entry's stored bytes beyond their base64 form: the other members of the record
