@@ -66,7 +66,7 @@ final class MeterReading implements ChainFollower.BatchWorker<MeterReading.Bille
         Billed b = new Billed();
         b.leafHash = MerkleTree.leafHash(entry.hash());
         try {
-            b.at = RecordedAt.parse(entry.recordedAt());
+            b.at = dev.ledger.core.chain.RecordedAt.parse(entry.recordedAt());
             BillableMetadata billable = BillableMetadata.read(entry.metadata(), UsageWindow.MAX_QUANTITY);
             if (billable.refusal() != null) {
                 // keys the ledger never writes (a meter outside its names, a quantity no window can hold): this entry

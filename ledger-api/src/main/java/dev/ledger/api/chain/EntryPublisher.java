@@ -371,7 +371,7 @@ public class EntryPublisher {
             }
         }
         try {
-            return oldest == null ? Long.MAX_VALUE : Instant.parse(oldest).toEpochMilli();
+            return oldest == null ? Long.MAX_VALUE : dev.ledger.core.chain.RecordedAt.parse(oldest).toEpochMilli();
         } catch (java.time.DateTimeException unparsed) {
             return Long.MAX_VALUE; // not a time this gauge can use
         }
