@@ -57,17 +57,16 @@ final class PublicationBackpressure {
         published = position;
         lastProgress = ticker.getAsLong();
         publishing = true;
-        lock.lock();
-        try {
-            progressed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        wakeWaiters();
     }
 
     /** The publisher stopped: nobody waits for it any more. */
     void stopped() {
         publishing = false;
+        wakeWaiters();
+    }
+
+    private void wakeWaiters() {
         lock.lock();
         try {
             progressed.signalAll();
