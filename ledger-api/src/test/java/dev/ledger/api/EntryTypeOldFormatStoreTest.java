@@ -3,18 +3,12 @@ package dev.ledger.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.tenant.TenantRegistered;
-import dev.ledger.core.chain.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
-import org.axonframework.common.DateTimeUtils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,25 +58,7 @@ class EntryTypeOldFormatStoreTest {
     }
 
     private static void insertFormatOneEntry(Connection c, String tenant) throws Exception {
-        String eventId = UUID.randomUUID().toString();
-        String recordedAt = DateTimeUtils.formatInstant(Instant.now());
-        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new TenantRegistered(tenant, "Legacy", null, "admin"));
-        byte[] metadata = "{}".getBytes(StandardCharsets.UTF_8);
-        byte[] prev = EntryFraming.genesis();
-        byte[] hash = EntryFraming.hash(tenant, 1, eventId, FORMAT_1_TYPE, "1", recordedAt, Sha256.of(payload),
-                Sha256.of(metadata), prev);
-        try (PreparedStatement ps = c.prepareStatement("insert into domain_event_entry (event_identifier, aggregate_identifier,"
-                + " sequence_number, type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
-                + " values (?, ?, 0, 'TenantLedger', ?, ?, '1', ?, ?, ?, ?)")) {
-            ps.setString(1, eventId);
-            ps.setString(2, tenant);
-            ps.setString(3, recordedAt);
-            ps.setString(4, FORMAT_1_TYPE);
-            ps.setBytes(5, payload);
-            ps.setBytes(6, metadata);
-            ps.setBytes(7, prev);
-            ps.setBytes(8, hash);
-            ps.executeUpdate();
-        }
+        PublicationFixtures.insertFirstEntry(c, tenant, FORMAT_1_TYPE,
+                LedgerJson.mapper().writeValueAsBytes(new TenantRegistered(tenant, "Legacy", null, "admin")), "{}".getBytes(StandardCharsets.UTF_8));
     }
 }

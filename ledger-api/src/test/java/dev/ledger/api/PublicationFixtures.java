@@ -83,12 +83,16 @@ public final class PublicationFixtures {
      * its global index now and becomes visible when the caller commits (or never, when it rolls back).
      */
     static void insertFirstEntry(Connection c, String tenant) throws Exception {
+        insertFirstEntry(c, tenant, EntryTypes.nameOf(AdminActionRecorded.class),
+                LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of())),
+                "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A tenant's first entry stored under {@code type} (revision 1), linked and hashed as an append stores it. */
+    static void insertFirstEntry(Connection c, String tenant, String type, byte[] payload, byte[] metadata) throws Exception {
         String eventId = UUID.randomUUID().toString();
-        String type = EntryTypes.nameOf(AdminActionRecorded.class);
         String revision = "1";
         String recordedAt = DateTimeUtils.formatInstant(Instant.now());
-        byte[] payload = LedgerJson.mapper().writeValueAsBytes(new AdminActionRecorded(tenant, "ops", "held", "append", Map.of()));
-        byte[] metadata = "{\"actor\":\"admin\"}".getBytes(StandardCharsets.UTF_8);
         byte[] prev = EntryFraming.genesis();
         byte[] hash = EntryFraming.hash(tenant, 1, eventId, type, revision, recordedAt, Sha256.of(payload),
                 Sha256.of(metadata), prev);

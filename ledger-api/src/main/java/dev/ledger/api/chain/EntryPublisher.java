@@ -196,6 +196,11 @@ public class EntryPublisher {
         }
     }
 
+    private long newestIndex() {
+        Long newest = jdbc.queryForObject("select max(global_index) from domain_event_entry", Long.class);
+        return newest == null ? 0 : newest;
+    }
+
     /** Waits while the publisher is too far behind the store and making progress (PublicationBackpressure). */
     public void awaitBacklog() {
         backpressure.await();
@@ -269,10 +274,6 @@ public class EntryPublisher {
     private Batch read() {
         long now = System.nanoTime(); // before reading: a gap this old that is still not visible never will be
         long from = readMax;
-        if (backpressure.enabled()) {
-            Long newest = jdbc.queryForObject("select max(global_index) from domain_event_entry", Long.class);
-            backpressure.storeAt(newest == null ? 0 : newest);
-        }
         TreeMap<Long, Long> waited = readGaps;
         // gaps and what follows in one statement, so one snapshot: an append committing between two reads could
         // otherwise show a chain's next entry without the one before it
@@ -304,6 +305,10 @@ public class EntryPublisher {
                 log.error("ALERT publication: more than {} global indexes wait at once; index {} is no longer waited for",
                         MAX_GAPS, nextGaps.pollFirstEntry().getKey());
             }
+        }
+        if (backpressure.enabled()) {
+            // a read short of its limit saw every row visible: the store's newest is the batch's; only a full one asks
+            backpressure.storeAt(rows.size() < limit ? max : newestIndex());
         }
         return new Batch(rows, max, nextGaps);
     }
