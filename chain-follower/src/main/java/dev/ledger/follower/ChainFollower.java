@@ -246,7 +246,8 @@ public final class ChainFollower<E> implements Runnable {
     private volatile boolean running = true;
     private volatile boolean failed;
     private boolean needsRewind = true;
-    private long nextHousekeeping;
+    /** On {@link #monotonicMillis()}: due at once. */
+    private long nextHousekeeping = Long.MIN_VALUE / 2;
     /** What the last housekeeping saw, for {@link #describe()}: read from other threads. */
     private volatile String lastHousekeeping = "none yet";
 
@@ -362,7 +363,7 @@ public final class ChainFollower<E> implements Runnable {
                     }
                     reapFinished();
                     gauges.lag(this, ConsumerLag.of(consumer));
-                    long now = System.currentTimeMillis();
+                    long now = monotonicMillis();
                     // Housekeeping needs the pipeline drained: while polls keep coming it waits (a drain every
                     // 250 ms stalled the pipeline), up to HOUSEKEEPING_LATEST.
                     if (now >= nextHousekeeping && (inFlight.isEmpty() || now >= nextHousekeeping + HOUSEKEEPING_LATEST)) {
@@ -1165,11 +1166,19 @@ public final class ChainFollower<E> implements Runnable {
         }
     }
 
+    /**
+     * Elapsed time for pacing (housekeeping, pauses): monotonic, so a wall-clock step (NTP, an operator) neither skips
+     * nor stalls them; what the follower records and decides uses the injected clock.
+     */
+    private static long monotonicMillis() {
+        return System.nanoTime() / 1_000_000;
+    }
+
     private void pause(long millis) {
-        long until = System.currentTimeMillis() + millis;
-        while (running && System.currentTimeMillis() < until) {
+        long until = monotonicMillis() + millis;
+        while (running && monotonicMillis() < until) {
             try {
-                Thread.sleep(Math.min(100, Math.max(1, until - System.currentTimeMillis())));
+                Thread.sleep(Math.min(100, Math.max(1, until - monotonicMillis())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

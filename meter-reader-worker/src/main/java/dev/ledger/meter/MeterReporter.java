@@ -219,11 +219,12 @@ final class MeterReporter implements Runnable {
         }
     }
 
+    /** Pauses on elapsed (monotonic) time: a wall-clock step neither skips nor stretches a retry's wait. */
     private void pause(long millis) {
-        long until = System.currentTimeMillis() + millis;
-        while (running && System.currentTimeMillis() < until) {
+        long until = System.nanoTime() / 1_000_000 + millis;
+        while (running && System.nanoTime() / 1_000_000 < until) {
             try {
-                Thread.sleep(Math.min(50, Math.max(1, until - System.currentTimeMillis())));
+                Thread.sleep(Math.min(50, Math.max(1, until - System.nanoTime() / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
