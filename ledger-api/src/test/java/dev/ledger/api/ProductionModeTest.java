@@ -91,6 +91,13 @@ class ProductionModeTest {
     }
 
     @Test
+    void givenAWebhookSecretThatIsNotStripes_thenRefusedWithoutShowingIt() {
+        refused(safeBut("ledger.stripe.webhook.secrets", "whsec_Real0123456789abcdefXYZ,hunter2-webhook-password"),
+                "LEDGER_STRIPE_WEBHOOK_SECRETS holds a value that is not a Stripe signing secret", "hunter2-webhook-password",
+                "whsec_Real0123456789abcdefXYZ");
+    }
+
+    @Test
     void givenTheDefaultPepper_thenRefused() {
         refused(safeBut("ledger.key-pepper", "local-development-pepper"), "LEDGER_KEY_PEPPER is the local-development default");
     }

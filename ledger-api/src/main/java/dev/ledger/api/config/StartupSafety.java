@@ -88,6 +88,12 @@ class StartupSafety implements BeanFactoryPostProcessor, EnvironmentAware {
         } else if (props.corsOrigins().stream().anyMatch(o -> o.contains("*") || o.equalsIgnoreCase("null"))) {
             problems.add("LEDGER_CORS_ORIGINS may not contain '*' (or 'null') in production");
         }
+        List<String> webhookSecrets = Binder.get(env).bind("ledger.stripe.webhook.secrets",
+                org.springframework.boot.context.properties.bind.Bindable.listOf(String.class)).orElse(List.of());
+        if (webhookSecrets.stream().map(String::strip).filter(w -> !w.isEmpty())
+                .anyMatch(w -> !w.startsWith("whsec_") || w.length() < 24)) {
+            problems.add("LEDGER_STRIPE_WEBHOOK_SECRETS holds a value that is not a Stripe signing secret (whsec_…) in production");
+        }
         String exposed = env.getProperty("management.endpoints.web.exposure.include", "");
         List<String> beyond = Arrays.stream(exposed.split(",")).map(s -> s.strip().toLowerCase(Locale.ROOT))
                 .filter(s -> !s.isEmpty() && !PRODUCTION_ACTUATOR_ENDPOINTS.contains(s)).toList();

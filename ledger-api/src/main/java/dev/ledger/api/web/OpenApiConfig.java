@@ -62,6 +62,8 @@ class OpenApiConfig {
         code("malformed_json", 400, "the body is not valid JSON (or a batch item is not a JSON object)");
         code("json_limits_exceeded", 400, "the JSON is too deep (32), has too many tokens (1,000,000), or too long a string (65,536) or number (32 digits)");
         code("unknown_field", 400, "the body has a member the ledger does not store (data minimisation)");
+        code("webhook_signature_invalid", 400, "Stripe-Signature is missing, malformed or made with no configured secret; nothing was recorded");
+        code("webhook_timestamp_outside_tolerance", 400, "the Stripe signature's timestamp is older or newer than LEDGER_STRIPE_WEBHOOK_TOLERANCE; nothing was recorded");
         code("invalid_parameter", 400, "a query or path parameter is missing or malformed");
         code("header_missing", 400, "a required header is missing");
         code("idempotency_key_missing", 400, "a write without an Idempotency-Key header");
@@ -92,6 +94,7 @@ class OpenApiConfig {
         code("uri_too_long", 414, "the request line is too long");
         code("unsupported_media_type", 415, "the body is not application/json");
         code("validation_failed", 422, "a field is missing or invalid; `errors` names each field and its code");
+        code("webhook_event_invalid", 422, "a signed body that is not a Stripe event (id evt_…, object event, type, created, data.object)");
         code("idempotency_key_reused", 422, "this Idempotency-Key was used with a different request body");
         code("unknown_meter", 422, "the meter is not billed by this deployment (LEDGER_ALLOWED_METERS)");
         code("unknown_scope", 422, "an unknown scope, or one that cannot be granted to this kind of key");
@@ -103,6 +106,7 @@ class OpenApiConfig {
         code("internal_error", 500, "an unforeseen failure; nothing was recorded by this attempt");
         code("service_unavailable", 503, "the service cannot answer now");
         code("request_timeout", 503, "the request took longer than the service allows (Tomcat's own read timeout answers 408 with this code); retry");
+        code("webhooks_not_configured", 503, "no Stripe webhook secret is configured (LEDGER_STRIPE_WEBHOOK_SECRETS); nothing was recorded");
         code("append_timeout", 503, "the entry was not confirmed in time; retry with the same Idempotency-Key to learn its fate");
         code("shutting_down", 503, "the service is stopping; retry");
     }
@@ -179,6 +183,7 @@ class OpenApiConfig {
                         tag("Billing", "Billing facts the workers write back (service keys, scope billing:write)."),
                         tag("Reading and verifying", "Entries and verification runs (audit:read, or the admin key)."),
                         tag("Checkpoints and proofs", "Signed checkpoints, RFC 6962 proofs and the offline-verifiable export."),
+                        tag("Stripe webhooks", "Stripe's signed events (public, authenticated by Stripe-Signature) and the events held for want of a tenant (admin)."),
                         tag("Operations", "Probes and what the operator watches.")));
     }
 

@@ -7,6 +7,7 @@ import dev.ledger.core.keys.ApiKeyRevoked;
 import dev.ledger.core.evaluation.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.stripe.StripeEventRecorded;
 import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantMarkedPastDue;
 import dev.ledger.core.tenant.TenantReactivated;
@@ -61,7 +62,8 @@ public final class EntryTypes {
             new EntryType("UsageRecorded", "1", UsageRecorded.class),
             new EntryType("AdminActionRecorded", "1", AdminActionRecorded.class),
             new EntryType("UsageReported", "1", UsageReported.class),
-            new EntryType("VerificationRecorded", "1", VerificationRecorded.class));
+            new EntryType("VerificationRecorded", "1", VerificationRecorded.class),
+            new EntryType("StripeEventRecorded", "1", StripeEventRecorded.class));
 
     /**
      * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,

@@ -5,6 +5,7 @@ import dev.ledger.core.audit.VerificationRecorded;
 import dev.ledger.core.evaluation.EvaluationRecorded;
 import dev.ledger.core.keys.ApiKeyIssued;
 import dev.ledger.core.keys.ApiKeyRevoked;
+import dev.ledger.core.stripe.StripeEventRecorded;
 import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantMarkedPastDue;
 import dev.ledger.core.tenant.TenantReactivated;
@@ -19,7 +20,8 @@ import dev.ledger.core.usage.UsageReported;
  */
 public sealed interface LedgerEvent
         permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, TenantMarkedPastDue, ApiKeyIssued, ApiKeyRevoked,
-        EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded {
+        EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded,
+        StripeEventRecorded {
 
     String tenantId();
 

@@ -48,6 +48,14 @@ public sealed interface TenantCommand {
                               String reason, String actor) implements TenantCommand {
     }
 
+    /**
+     * A Stripe event about the tenant's customer, its signature verified by the ledger. Recorded in any status (a
+     * payment is news for a suspended tenant too); the envelope's entity key makes it once per event id.
+     */
+    record RecordStripeEvent(String eventId, String eventType, String created, boolean livemode, String objectType,
+                             String objectId, Map<String, Object> data) implements TenantCommand {
+    }
+
     /** Links the tenant to its Stripe customer, once: a link is never replaced. */
     record LinkStripeCustomer(String stripeCustomerId, String actor) implements TenantCommand {
     }

@@ -12,6 +12,7 @@ import dev.ledger.core.evaluation.EvaluationRecorded;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.tenant.RegisterTenant;
 import dev.ledger.core.tenant.Rejection;
+import dev.ledger.core.stripe.StripeEventRecorded;
 import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.tenant.TenantCommand.IssueApiKey;
@@ -22,6 +23,7 @@ import dev.ledger.core.tenant.TenantCommand.RecordAdminAction;
 import dev.ledger.core.tenant.TenantCommand.RecordEvaluation;
 import dev.ledger.core.tenant.TenantCommand.RecordUsage;
 import dev.ledger.core.tenant.TenantCommand.RecordVerification;
+import dev.ledger.core.tenant.TenantCommand.RecordStripeEvent;
 import dev.ledger.core.tenant.TenantCommand.ReportUsage;
 import dev.ledger.core.tenant.TenantCommand.RevokeApiKey;
 import dev.ledger.core.tenant.TenantCommand.Suspend;
@@ -104,6 +106,7 @@ public class TenantLedger {
             case MarkPastDue ignored -> null;
             case RecordAdminAction ignored -> null;
             case ReportUsage ignored -> null;
+            case RecordStripeEvent ignored -> null;
             case RecordVerification ignored -> null;
             case IssueApiKey ignored -> null;
             case RevokeApiKey ignored -> null;
@@ -120,6 +123,8 @@ public class TenantLedger {
             case ReportUsage c -> new UsageReported(tenantId, c.meter(), c.windowStart(), c.windowEnd(), c.quantity(), c.stripeIdentifier());
             case RecordVerification c -> new VerificationRecorded(tenantId, c.fromSequence(), c.toSequence(), c.status(), c.checked(),
                     c.firstBrokenSequence(), c.reason(), c.actor());
+            case RecordStripeEvent c -> new StripeEventRecorded(tenantId, c.eventId(), c.eventType(), c.created(), c.livemode(),
+                    c.objectType(), c.objectId(), c.data());
             case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
             case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
             case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());

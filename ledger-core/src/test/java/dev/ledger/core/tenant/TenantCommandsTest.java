@@ -12,6 +12,7 @@ import dev.ledger.core.evaluation.GateOutcome;
 import dev.ledger.core.evaluation.GateResult;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.tenant.Rejection;
+import dev.ledger.core.stripe.StripeEventRecorded;
 import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.tenant.TenantMarkedPastDue;
@@ -71,6 +72,10 @@ class TenantCommandsTest {
                         new UsageReported("acme", "tokens", "2026-12-03T10:00:00Z", "2026-12-03T10:01:00Z", 42, "mr:acme:1")),
                 Arguments.of(new TenantCommand.RecordVerification(1, 9, "BROKEN", 9, 4L, "hash_mismatch", "key:aud"),
                         new VerificationRecorded("acme", 1, 9, "BROKEN", 9, 4L, "hash_mismatch", "key:aud")),
+                Arguments.of(new TenantCommand.RecordStripeEvent("evt_1", "invoice.paid", "2026-12-03T10:00:00Z", false, "invoice", "in_1",
+                                Map.of("object", Map.of("id", "in_1", "status", "paid"))),
+                        new StripeEventRecorded("acme", "evt_1", "invoice.paid", "2026-12-03T10:00:00Z", false, "invoice", "in_1",
+                                Map.of("object", Map.of("id", "in_1", "status", "paid")))),
                 Arguments.of(new TenantCommand.LinkStripeCustomer("cus_A", "key:svc"), new StripeCustomerLinked("acme", "cus_A", "key:svc")),
                 Arguments.of(new TenantCommand.IssueApiKey("k_2", List.of("evaluations:write"), "admin"),
                         new ApiKeyIssued("acme", "k_2", List.of("evaluations:write"), "admin")),
