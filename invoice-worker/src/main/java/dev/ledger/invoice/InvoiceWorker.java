@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The invoice-worker as it stands: follows {@code ledger.entries} (group {@code invoice-worker}) with the shared
  * {@link ChainFollower}, which re-verifies every tenant's chain and keeps offsets, chain positions and the worker's
  * usage per invoice period in its own database, in one transaction per poll: after a restart it resumes after its
- * stored position. Invoices and dunning are not built yet.
+ * stored position. It projects Stripe's invoices from the chain's StripeEventRecorded entries ({@link InvoiceProjection});
+ * dunning is not built yet.
  */
 public final class InvoiceWorker implements AutoCloseable {
 
@@ -39,12 +40,22 @@ public final class InvoiceWorker implements AutoCloseable {
     private final Thread thread;
     private final ProbeServer probes;
 
+    /** What the worker does with each verified entry, in the follower's transaction: usage per period, then invoices. */
+    static ChainFollower.Worker entries() {
+        InvoiceUsage usage = new InvoiceUsage();
+        InvoiceProjection invoices = new InvoiceProjection();
+        return (entry, transaction) -> {
+            usage.onVerified(entry, transaction);
+            invoices.onVerified(entry, transaction);
+        };
+    }
+
     private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind, Clock clock) {
         this.database = open(config);
         try {
             this.follower = ChainFollower.of(new ChainFollower.Settings("invoice-worker", "invoice_worker",
                     config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
-                    config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS), database, new InvoiceUsage(), clock,
+                    config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS), database, InvoiceWorker.entries(), clock,
                     registry);
             this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.kafkaBootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));

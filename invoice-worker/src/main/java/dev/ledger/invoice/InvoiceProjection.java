@@ -1,0 +1,202 @@
+package dev.ledger.invoice;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.stripe.StripeEventRecorded;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The invoice projection, from the chain's {@code StripeEventRecorded} entries whose object is an invoice. Order-
+ * insensitive and idempotent: each event is noted once per (invoice, event id), and the invoice row shows the
+ * snapshot of the event ranked highest by (status rank, created, event id), so the same events in any order and any
+ * number of times give the same rows, and a stale event never moves an invoice backwards (docs: V3 migration).
+ */
+final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worker {
+
+    private static final Logger log = LoggerFactory.getLogger(InvoiceProjection.class);
+    static final String ENTRY_TYPE = EntryTypes.nameOf(StripeEventRecorded.class);
+    private static final Map<String, Integer> RANK = Map.of("draft", 0, "open", 1, "uncollectible", 2, "paid", 3, "void", 3);
+
+    /** One invoice snapshot, read from an event; amounts are whole minor units. */
+    record Snapshot(String invoiceId, String customer, String subscription, String status, long amountDue, long amountPaid,
+                    long amountRemaining, String currency, Instant periodStart, Instant periodEnd, Instant created,
+                    JsonNode lines) {
+    }
+
+    @Override
+    public void onVerified(StoredEntry entry, Connection transaction) throws SQLException {
+        if (!ENTRY_TYPE.equals(entry.type())) {
+            return;
+        }
+        JsonNode event;
+        try {
+            event = LedgerJson.mapper().readTree(entry.payload());
+        } catch (IOException e) {
+            log.warn("tenant {} entry {}: a StripeEventRecorded payload that is not JSON; not projected", entry.tenantId(), entry.sequence());
+            return;
+        }
+        JsonNode object = event.path("data").path("object");
+        if (!"invoice".equals(object.path("object").asText())) {
+            return;
+        }
+        Snapshot s = snapshot(object);
+        if (s == null) {
+            log.warn("tenant {} entry {}: event {} holds an invoice this worker cannot read; not projected", entry.tenantId(),
+                    entry.sequence(), event.path("event_id").asText());
+            return;
+        }
+        String eventId = event.path("event_id").asText();
+        Instant eventCreated = Instant.parse(event.path("created").asText());
+        try (PreparedStatement ps = transaction.prepareStatement("insert into invoice_worker_invoice_event (invoice_id, "
+                + "event_id, event_type, created, tenant_id, sequence) values (?, ?, ?, ?, ?, ?) on conflict do nothing")) {
+            ps.setString(1, s.invoiceId());
+            ps.setString(2, eventId);
+            ps.setString(3, event.path("event_type").asText());
+            ps.setTimestamp(4, Timestamp.from(eventCreated));
+            ps.setString(5, entry.tenantId());
+            ps.setLong(6, entry.sequence());
+            if (ps.executeUpdate() == 0) {
+                return; // this event was projected before
+            }
+        }
+        int rank = RANK.get(s.status());
+        if (!outranks(transaction, s.invoiceId(), rank, eventCreated, eventId)) {
+            return;
+        }
+        try (PreparedStatement ps = transaction.prepareStatement("insert into invoice_worker_invoice (invoice_id, tenant_id, "
+                + "customer_id, subscription_id, status, status_rank, amount_due, amount_paid, amount_remaining, currency, "
+                + "period_start, period_end, stripe_created, shown_event_id, shown_event_created, shown_sequence) "
+                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (invoice_id) do update set "
+                + "customer_id = excluded.customer_id, subscription_id = excluded.subscription_id, status = excluded.status, "
+                + "status_rank = excluded.status_rank, amount_due = excluded.amount_due, amount_paid = excluded.amount_paid, "
+                + "amount_remaining = excluded.amount_remaining, currency = excluded.currency, "
+                + "period_start = excluded.period_start, period_end = excluded.period_end, "
+                + "stripe_created = excluded.stripe_created, shown_event_id = excluded.shown_event_id, "
+                + "shown_event_created = excluded.shown_event_created, shown_sequence = excluded.shown_sequence")) {
+            ps.setString(1, s.invoiceId());
+            ps.setString(2, entry.tenantId());
+            ps.setString(3, s.customer());
+            ps.setString(4, s.subscription());
+            ps.setString(5, s.status());
+            ps.setInt(6, rank);
+            ps.setLong(7, s.amountDue());
+            ps.setLong(8, s.amountPaid());
+            ps.setLong(9, s.amountRemaining());
+            ps.setString(10, s.currency());
+            timestamp(ps, 11, s.periodStart());
+            timestamp(ps, 12, s.periodEnd());
+            ps.setTimestamp(13, Timestamp.from(s.created()));
+            ps.setString(14, eventId);
+            ps.setTimestamp(15, Timestamp.from(eventCreated));
+            ps.setLong(16, entry.sequence());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = transaction.prepareStatement("delete from invoice_worker_invoice_line where invoice_id = ?")) {
+            ps.setString(1, s.invoiceId());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = transaction.prepareStatement("insert into invoice_worker_invoice_line (invoice_id, line_id, "
+                + "price_id, quantity, amount, currency, period_start, period_end) values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (JsonNode line : s.lines()) {
+                ps.setString(1, s.invoiceId());
+                ps.setString(2, line.path("id").asText());
+                String price = line.path("pricing").path("price_details").path("price").asText(null);
+                ps.setString(3, price);
+                if (line.path("quantity").canConvertToExactIntegral()) {
+                    ps.setLong(4, line.path("quantity").asLong());
+                } else {
+                    ps.setNull(4, Types.BIGINT);
+                }
+                ps.setLong(5, line.path("amount").asLong());
+                ps.setString(6, line.path("currency").asText(s.currency()));
+                timestamp(ps, 7, seconds(line.path("period").path("start")));
+                timestamp(ps, 8, seconds(line.path("period").path("end")));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Whether the event (rank, created, id) ranks above the snapshot shown now (true when none is). */
+    private static boolean outranks(Connection c, String invoiceId, int rank, Instant created, String eventId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select status_rank, shown_event_created, shown_event_id "
+                + "from invoice_worker_invoice where invoice_id = ? for update")) {
+            ps.setString(1, invoiceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return true;
+                }
+                int shownRank = rs.getInt(1);
+                if (rank != shownRank) {
+                    return rank > shownRank;
+                }
+                int byTime = created.compareTo(rs.getTimestamp(2).toInstant());
+                if (byTime != 0) {
+                    return byTime > 0;
+                }
+                return eventId.compareTo(rs.getString(3)) > 0;
+            }
+        }
+    }
+
+    /** The invoice's members this projection keeps, or null when one is missing or not a whole number. */
+    static Snapshot snapshot(JsonNode invoice) {
+        String id = text(invoice, "id");
+        String status = text(invoice, "status");
+        String currency = text(invoice, "currency");
+        Instant created = seconds(invoice.path("created"));
+        if (id == null || status == null || !RANK.containsKey(status) || currency == null || currency.length() != 3
+                || created == null || !whole(invoice, "amount_due") || !whole(invoice, "amount_paid")
+                || !whole(invoice, "amount_remaining")) {
+            return null;
+        }
+        JsonNode lines = invoice.path("lines").path("data");
+        if (!lines.isArray()) {
+            lines = LedgerJson.mapper().createArrayNode();
+        }
+        for (JsonNode line : lines) {
+            if (text(line, "id") == null || !whole(line, "amount")) {
+                return null;
+            }
+        }
+        String subscription = text(invoice.path("parent").path("subscription_details"), "subscription");
+        return new Snapshot(id, text(invoice, "customer"), subscription != null ? subscription : text(invoice, "subscription"),
+                status, invoice.get("amount_due").asLong(), invoice.get("amount_paid").asLong(),
+                invoice.get("amount_remaining").asLong(), currency, seconds(invoice.path("period_start")),
+                seconds(invoice.path("period_end")), created, lines);
+    }
+
+    private static boolean whole(JsonNode node, String member) {
+        JsonNode v = node.get(member);
+        return v != null && v.isIntegralNumber() && v.canConvertToLong();
+    }
+
+    private static String text(JsonNode node, String member) {
+        JsonNode v = node.get(member);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static Instant seconds(JsonNode v) {
+        return v != null && v.isIntegralNumber() && v.canConvertToLong() ? Instant.ofEpochSecond(v.asLong()) : null;
+    }
+
+    private static void timestamp(PreparedStatement ps, int i, Instant t) throws SQLException {
+        if (t == null) {
+            ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setTimestamp(i, Timestamp.from(t));
+        }
+    }
+}
