@@ -185,7 +185,7 @@ class StripeWebhookIntakeTest {
     }
 
     @Test
-    void givenAnEventOfACustomerNoTenantOwnsThenItIsHeldOnceAndVisibleAndNoChainChanges() throws Exception {
+    void givenAnEventOfACustomerNoTenantOwnsThenItIsHeldOnceUntilATenantOwnsTheCustomerThenRecordedInOrder() throws Exception {
         String stranger = customer();
         subscribe(stranger);
         assertThat(emulator.deliverWebhooks().failed()).isZero();
@@ -198,7 +198,18 @@ class StripeWebhookIntakeTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(LedgerClient.parse(r.body()).get("status").asText()).isEqualTo("held");
         }
-        assertThat(held().stream().filter(h -> h.get("customer_id").asText().equals(stranger)).toList()).hasSize(6);
+        List<JsonNode> waiting = held().stream().filter(h -> h.get("customer_id").asText().equals(stranger)).toList();
+        assertThat(waiting).hasSize(6);
+
+        // once a tenant owns the customer, what waited is recorded in its chain, in the order received, and no longer held
+        String owner = tenantOf(stranger);
+        assertThat(stripeEntries(owner)).extracting(e -> e.get("payload").get("event_id").asText())
+                .containsExactlyElementsOf(waiting.stream().map(h -> h.get("event_id").asText()).toList());
+        assertThat(held().stream().filter(h -> h.get("customer_id").asText().equals(stranger)).toList()).isEmpty();
+        HttpResponse<String> redelivered = deliver(body, sign(body, now(), NEW_SECRET));
+        assertThat(LedgerClient.parse(redelivered.body()).get("status").asText()).isEqualTo("recorded");
+        assertThat(redelivered.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(stripeEntries(owner)).hasSize(6);
 
         Answer anonymous = new LedgerClient(ledger.url(), null).get("/v1/webhooks/stripe/held");
         assertThat(anonymous.status()).isEqualTo(401);
@@ -244,6 +255,11 @@ class StripeWebhookIntakeTest {
         assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
         assertThat(LedgerClient.parse(again.body()).get("hash").asText()).isEqualTo(receipt.get("hash").asText());
         assertThat(entryCount(tenant)).isEqualTo(entriesBefore + 1);
+
+        String notJson = "{\"id\":";
+        HttpResponse<String> malformed = deliver(notJson, sign(notJson, now(), NEW_SECRET));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(LedgerClient.parse(malformed.body()).get("code").asText()).isEqualTo("malformed_json");
 
         String notAnEvent = "{\"id\":\"evt_x\",\"object\":\"charge\"}";
         HttpResponse<String> invalid = deliver(notAnEvent, sign(notAnEvent, now(), NEW_SECRET));

@@ -7,6 +7,7 @@ import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import dev.ledger.api.webhook.StripeEventIntake;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -22,6 +23,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -68,14 +71,17 @@ public class TenantController {
     private final JdbcTemplate jdbc;
     private final SystemChain systemChain;
     private final TransactionTemplate transactions;
+    private final StripeEventIntake heldEvents;
+    private static final Logger log = LoggerFactory.getLogger(TenantController.class);
 
     public TenantController(LedgerWriter writer, ApiKeys keys, JdbcTemplate jdbc, SystemChain systemChain,
-                            PlatformTransactionManager transactionManager) {
+                            PlatformTransactionManager transactionManager, StripeEventIntake heldEvents) {
         this.writer = writer;
         this.keys = keys;
         this.jdbc = jdbc;
         this.systemChain = systemChain;
         this.transactions = new TransactionTemplate(transactionManager);
+        this.heldEvents = heldEvents;
     }
 
     @Operation(summary = "Register a tenant", operationId = "createTenant",
@@ -110,7 +116,25 @@ public class TenantController {
             }
             throw e;
         }
+        if (body.stripeCustomerId() != null) {
+            releaseHeldEvents(body.stripeCustomerId());
+        }
         return ResponseEntity.status(HttpStatus.CREATED).body(find(body.tenantId()));
+    }
+
+    /**
+     * Stripe events that waited for a tenant to own this customer go into its chain now. The link stands whatever
+     * happens here: a failure leaves them held, and the customer's next event releases them.
+     */
+    private void releaseHeldEvents(String stripeCustomerId) {
+        try {
+            int released = heldEvents.releaseHeld(stripeCustomerId);
+            if (released > 0) {
+                log.info("{} held Stripe event(s) of a newly linked customer recorded in its tenant's chain", released);
+            }
+        } catch (RuntimeException e) {
+            log.warn("held Stripe events of a newly linked customer stay held for now: {}", e.getClass().getSimpleName());
+        }
     }
 
     /** A tenant's chain opens once: the store refuses a second TenantRegistered at sequence 1. */
@@ -297,6 +321,7 @@ public class TenantController {
                     "Tenant " + tenantId + " is already linked to another Stripe customer; a link is never replaced.");
         }
         writer.appendAll(tenantId, List.of(new TenantCommand.LinkStripeCustomer(body.stripeCustomerId(), caller.actor())), caller.actor());
+        releaseHeldEvents(body.stripeCustomerId());
         return existing(tenantId);
     }
 

@@ -52,8 +52,82 @@ public class StripeEventIntake {
         this.clock = clock;
     }
 
+    /** A body read as a Stripe event: the event, or why it is not one. */
+    record Parsed(StripeEvent event, String invalid, boolean notJson) {
+        Parsed(StripeEvent event, String invalid) {
+            this(event, invalid, false);
+        }
+    }
+
+    /** The members the ledger relies on, checked; {@code invalid} names the first one that is not as Stripe sends it. */
+    Parsed parse(byte[] body) {
+        JsonNode event;
+        try {
+            event = json.readTree(body);
+        } catch (java.io.IOException e) {
+            return new Parsed(null, "the body is not valid JSON", true);
+        }
+        if (event == null || !event.isObject()) {
+            return new Parsed(null, "the body is not a JSON object");
+        }
+        String id = text(event, "id");
+        if (id == null || !id.matches("evt_[A-Za-z0-9_]{1,250}")) {
+            return new Parsed(null, "id must be a Stripe event id (evt_…)");
+        }
+        if (!"event".equals(text(event, "object"))) {
+            return new Parsed(null, "object must be \"event\"");
+        }
+        String type = text(event, "type");
+        if (type == null || !type.matches("[a-z0-9_.]{1,255}")) {
+            return new Parsed(null, "type must be a Stripe event type");
+        }
+        JsonNode created = event.get("created");
+        if (created == null || !created.canConvertToExactIntegral() || created.asLong() < 0) {
+            return new Parsed(null, "created must be Unix seconds");
+        }
+        JsonNode data = event.get("data");
+        JsonNode object = data == null ? null : data.get("object");
+        if (object == null || !object.isObject()) {
+            return new Parsed(null, "data.object must be an object");
+        }
+        String objectType = text(object, "object");
+        String objectId = text(object, "id");
+        String customer = "customer".equals(objectType) ? objectId : customerOf(object.get("customer"));
+        return new Parsed(new StripeEvent(id, type, created.asLong(), event.path("livemode").asBoolean(false), objectType,
+                objectId, customer, data), null);
+    }
+
+    /**
+     * Records the held events of {@code customer} (those that waited for a tenant to own it) in that tenant's chain, in
+     * the order they were received, and marks each released; answers how many. A tenant linked to the customer later
+     * calls it, and so does every later event of the customer, so a failure here is retried by the next one.
+     */
+    public int releaseHeld(String customer) {
+        List<Map<String, Object>> waiting = jdbc.queryForList("select event_id, event from stripe_event_held where customer_id = ? "
+                + "and reason = ? and released_at is null order by received_at, event_id", customer, UNKNOWN_CUSTOMER);
+        int released = 0;
+        for (Map<String, Object> row : waiting) {
+            Parsed parsed = parse((byte[]) row.get("event"));
+            if (parsed.event() == null) {
+                continue; // held rows were verified events; one that no longer reads stays held and listed
+            }
+            Outcome o = record(parsed.event(), (byte[]) row.get("event"), false);
+            if (o.receipt() != null) {
+                jdbc.update("update stripe_event_held set released_tenant = ?, released_sequence = ?, released_at = ? "
+                        + "where event_id = ? and released_at is null", o.receipt().tenantId(), o.receipt().sequence(),
+                        Timestamp.from(clock.instant()), parsed.event().id());
+                released++;
+            }
+        }
+        return released;
+    }
+
     /** Records the event in its tenant's chain, or holds it; {@code body} is kept as received when held. */
     Outcome accept(StripeEvent event, byte[] body) {
+        return record(event, body, true);
+    }
+
+    private Outcome record(StripeEvent event, byte[] body, boolean releaseEarlier) {
         if (event.customer() == null) {
             return hold(event, body, NO_CUSTOMER);
         }
@@ -64,6 +138,9 @@ public class StripeEventIntake {
         }
         if (tenants.size() > 1) {
             return hold(event, body, AMBIGUOUS_CUSTOMER);
+        }
+        if (releaseEarlier) {
+            releaseHeld(event.customer()); // events that waited for this tenant come first, in the order received
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> data = json.convertValue(event.data(), Map.class);
@@ -81,10 +158,10 @@ public class StripeEventIntake {
         }
     }
 
-    /** The held events, oldest first, without their bodies. */
+    /** The events still held, oldest first, without their bodies. */
     public List<Map<String, Object>> held(int limit) {
         return jdbc.queryForList("select event_id, event_type, customer_id, reason, received_at, length(event) as bytes "
-                + "from stripe_event_held order by received_at, event_id limit ?", limit);
+                + "from stripe_event_held where released_at is null order by received_at, event_id limit ?", limit);
     }
 
     private Outcome hold(StripeEvent event, byte[] body, String reason) {
@@ -96,4 +173,19 @@ public class StripeEventIntake {
         return new Outcome(null, false, stored);
     }
 
+
+    private static String customerOf(JsonNode customer) {
+        if (customer == null) {
+            return null;
+        }
+        if (customer.isTextual()) {
+            return customer.asText();
+        }
+        return customer.isObject() ? text(customer, "id") : null; // an expanded customer
+    }
+
+    private static String text(JsonNode node, String member) {
+        JsonNode v = node.get(member);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
 }

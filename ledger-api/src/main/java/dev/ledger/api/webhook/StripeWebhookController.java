@@ -1,8 +1,5 @@
 package dev.ledger.api.webhook;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.api.auth.Caller;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
@@ -40,14 +37,12 @@ public class StripeWebhookController {
     private final StripeWebhookProperties settings;
     private final StripeSignature signature;
     private final StripeEventIntake intake;
-    private final ObjectMapper json;
     private final Clock clock;
 
-    public StripeWebhookController(StripeWebhookProperties settings, StripeEventIntake intake, ObjectMapper json, Clock clock) {
+    public StripeWebhookController(StripeWebhookProperties settings, StripeEventIntake intake, Clock clock) {
         this.settings = settings;
         this.signature = new StripeSignature(settings.secrets(), settings.tolerance());
         this.intake = intake;
-        this.json = json;
         this.clock = clock;
     }
 
@@ -92,7 +87,14 @@ public class StripeWebhookController {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "webhook_signature_invalid",
                     "Stripe-Signature is missing, malformed or made with no configured secret; nothing was recorded.");
         }
-        StripeEventIntake.StripeEvent event = read(body);
+        StripeEventIntake.Parsed parsed = intake.parse(body);
+        if (parsed.notJson()) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The body is not valid JSON.");
+        }
+        if (parsed.event() == null) {
+            throw invalid(parsed.invalid());
+        }
+        StripeEventIntake.StripeEvent event = parsed.event();
         StripeEventIntake.Outcome outcome = intake.accept(event, body);
         Map<String, Object> answer = new LinkedHashMap<>();
         if (outcome.heldReason() != null) {
@@ -133,61 +135,6 @@ public class StripeWebhookController {
             return row;
         }).toList();
         return Map.of("held", rows);
-    }
-
-    /** The members the ledger relies on, checked; anything else is refused with 422, naming the member. */
-    private StripeEventIntake.StripeEvent read(byte[] body) {
-        JsonNode event;
-        try {
-            event = json.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The body is not valid JSON.");
-        } catch (java.io.IOException e) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The body could not be read.");
-        }
-        if (event == null || !event.isObject()) {
-            throw invalid("the body is not a JSON object");
-        }
-        String id = text(event, "id");
-        if (id == null || !id.matches("evt_[A-Za-z0-9_]{1,250}")) {
-            throw invalid("id must be a Stripe event id (evt_…)");
-        }
-        if (!"event".equals(text(event, "object"))) {
-            throw invalid("object must be \"event\"");
-        }
-        String type = text(event, "type");
-        if (type == null || !type.matches("[a-z0-9_.]{1,255}")) {
-            throw invalid("type must be a Stripe event type");
-        }
-        JsonNode created = event.get("created");
-        if (created == null || !created.canConvertToExactIntegral() || created.asLong() < 0) {
-            throw invalid("created must be Unix seconds");
-        }
-        JsonNode data = event.get("data");
-        JsonNode object = data == null ? null : data.get("object");
-        if (object == null || !object.isObject()) {
-            throw invalid("data.object must be an object");
-        }
-        String objectType = text(object, "object");
-        String objectId = text(object, "id");
-        String customer = "customer".equals(objectType) ? objectId : customerOf(object.get("customer"));
-        return new StripeEventIntake.StripeEvent(id, type, created.asLong(), event.path("livemode").asBoolean(false),
-                objectType, objectId, customer, data);
-    }
-
-    private static String customerOf(JsonNode customer) {
-        if (customer == null) {
-            return null;
-        }
-        if (customer.isTextual()) {
-            return customer.asText();
-        }
-        return customer.isObject() ? text(customer, "id") : null; // an expanded customer
-    }
-
-    private static String text(JsonNode node, String member) {
-        JsonNode v = node.get(member);
-        return v != null && v.isTextual() ? v.asText() : null;
     }
 
     private static ApiProblem invalid(String detail) {
