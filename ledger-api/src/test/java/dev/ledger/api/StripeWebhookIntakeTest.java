@@ -211,6 +211,16 @@ class StripeWebhookIntakeTest {
         assertThat(redelivered.headers().firstValue("Idempotent-Replayed")).hasValue("true");
         assertThat(stripeEntries(owner)).hasSize(6);
 
+        // a thin event (API v2) names its object instead of carrying it: held, never refused (Stripe would retry for days)
+        String thin = "{\"id\":\"evt_thin" + System.nanoTime() + "\",\"object\":\"v2.core.event\","
+                + "\"type\":\"v1.billing.meter.error_report_triggered\",\"created\":\"2026-12-04T10:00:00.123Z\","
+                + "\"livemode\":false,\"related_object\":{\"id\":\"mtr_1\",\"type\":\"billing.meter\","
+                + "\"url\":\"/v1/billing/meters/mtr_1\"}}";
+        HttpResponse<String> thinAnswer = deliver(thin, sign(thin, now(), NEW_SECRET));
+        assertThat(thinAnswer.statusCode()).as(thinAnswer.body()).isEqualTo(200);
+        assertThat(LedgerClient.parse(thinAnswer.body()).get("reason").asText()).isEqualTo("thin_event");
+        assertThat(held()).anySatisfy(h -> assertThat(h.get("event_type").asText()).isEqualTo("v1.billing.meter.error_report_triggered"));
+
         Answer anonymous = new LedgerClient(ledger.url(), null).get("/v1/webhooks/stripe/held");
         assertThat(anonymous.status()).isEqualTo(401);
     }

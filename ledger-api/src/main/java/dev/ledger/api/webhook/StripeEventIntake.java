@@ -30,6 +30,8 @@ public class StripeEventIntake {
     public static final String AMBIGUOUS_CUSTOMER = "ambiguous_customer";
     public static final String NO_CUSTOMER = "no_customer";
     public static final String ENTRY_TOO_LARGE = "entry_too_large";
+    /** A thin event (API v2, {@code object: v2.core.event}): it names its object instead of carrying it. */
+    public static final String THIN_EVENT = "thin_event";
 
     /** A recorded event (its receipt; replayed when it was recorded before) or a held one (the reason). */
     public record Outcome(Receipt receipt, boolean replayed, String heldReason) {
@@ -37,7 +39,7 @@ public class StripeEventIntake {
 
     /** The members of a Stripe event the ledger relies on, checked ({@code customer}: null when it names none). */
     record StripeEvent(String id, String type, long created, boolean livemode, String objectType, String objectId,
-                       String customer, JsonNode data) {
+                       String customer, JsonNode data, boolean thin) {
     }
 
     private final LedgerWriter writer;
@@ -74,12 +76,22 @@ public class StripeEventIntake {
         if (id == null || !id.matches("evt_[A-Za-z0-9_]{1,250}")) {
             return new Parsed(null, "id must be a Stripe event id (evt_…)");
         }
-        if (!"event".equals(text(event, "object"))) {
-            return new Parsed(null, "object must be \"event\"");
-        }
         String type = text(event, "type");
         if (type == null || !type.matches("[a-z0-9_.]{1,255}")) {
             return new Parsed(null, "type must be a Stripe event type");
+        }
+        if ("v2.core.event".equals(text(event, "object"))) {
+            // a thin event: created is an RFC 3339 time, and there is no data.object (held, so Stripe stops retrying it)
+            Instant at = instant(text(event, "created"));
+            if (at == null) {
+                return new Parsed(null, "created must be an RFC 3339 time");
+            }
+            JsonNode related = event.path("related_object");
+            return new Parsed(new StripeEvent(id, type, at.getEpochSecond(), event.path("livemode").asBoolean(false),
+                    text(related, "type"), text(related, "id"), null, null, true), null);
+        }
+        if (!"event".equals(text(event, "object"))) {
+            return new Parsed(null, "object must be \"event\" (or \"v2.core.event\")");
         }
         JsonNode created = event.get("created");
         if (created == null || !created.canConvertToExactIntegral() || created.asLong() < 0) {
@@ -94,7 +106,7 @@ public class StripeEventIntake {
         String objectId = text(object, "id");
         String customer = "customer".equals(objectType) ? objectId : customerOf(object.get("customer"));
         return new Parsed(new StripeEvent(id, type, created.asLong(), event.path("livemode").asBoolean(false), objectType,
-                objectId, customer, data), null);
+                objectId, customer, data, false), null);
     }
 
     /**
@@ -128,6 +140,9 @@ public class StripeEventIntake {
     }
 
     private Outcome record(StripeEvent event, byte[] body, boolean releaseEarlier) {
+        if (event.thin()) {
+            return hold(event, body, THIN_EVENT);
+        }
         if (event.customer() == null) {
             return hold(event, body, NO_CUSTOMER);
         }
@@ -182,6 +197,17 @@ public class StripeEventIntake {
             return customer.asText();
         }
         return customer.isObject() ? text(customer, "id") : null; // an expanded customer
+    }
+
+    private static Instant instant(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(s).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static String text(JsonNode node, String member) {

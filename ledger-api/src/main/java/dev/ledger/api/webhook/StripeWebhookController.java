@@ -117,7 +117,7 @@ public class StripeWebhookController {
 
     @Operation(summary = "List held Stripe events", operationId = "listHeldStripeEvents",
             description = "Admin key. Verified events no single tenant owns (reason `unknown_customer`, "
-                    + "`ambiguous_customer`, `no_customer`, `entry_too_large`), oldest first, without their bodies.")
+                    + "`ambiguous_customer`, `no_customer`, `entry_too_large`, `thin_event`), oldest first, without their bodies.")
     @ApiResponse(responseCode = "200", description = "The held events",
             content = @Content(mediaType = "application/json", schema = @Schema(type = "object"), examples = @ExampleObject(value = """
                     {"held":[{"event_id":"evt_1QxY2z","event_type":"invoice.paid","customer_id":"cus_Unknown1","reason":"unknown_customer",
