@@ -83,20 +83,12 @@ final class StripeSignature {
         return skew > tolerance.toSeconds() ? Refusal.OUTSIDE_TOLERANCE : null;
     }
 
-    /** Unix seconds written as 1 to 12 digits, else -1. */
+    /** Unix seconds written as 1 to 12 ASCII digits (no sign), else -1. */
     private static long seconds(String s) {
-        if (s == null || s.isEmpty() || s.length() > 12) {
+        if (s == null || s.isEmpty() || s.length() > 12 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return -1;
         }
-        long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+        return Long.parseLong(s);
     }
 
     private static byte[] signedPayload(String timestamp, byte[] body) {
