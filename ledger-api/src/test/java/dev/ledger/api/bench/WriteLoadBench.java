@@ -112,6 +112,8 @@ class WriteLoadBench {
     private String adminKey;
     private String jdbcUrl;
     private HttpClient http;
+    /** The open loop's connections, opened by its warm-up and kept for the measured run. */
+    private LeanHttp.Pool openLoopPool;
     private long stackPid;
 
     @Test
@@ -405,14 +407,12 @@ class WriteLoadBench {
         return "ev_" + run + "_" + counter.incrementAndGet();
     }
 
-    private HttpRequest single(Tenant t) {
+    private LeanHttp.Request single(Tenant t) {
         String id = nextId();
-        return HttpRequest.newBuilder(URI.create(api + "/v1/evaluations")).header("Authorization", "Bearer " + t.key())
-                .header("Idempotency-Key", "ik-" + id).header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(evaluation(id))).build();
+        return LeanHttp.Request.post(URI.create(api), "/v1/evaluations", t.key(), "ik-" + id, evaluation(id));
     }
 
-    private HttpRequest batch(Tenant t) {
+    private LeanHttp.Request batch(Tenant t) {
         StringBuilder b = new StringBuilder(BATCH * 420).append("{\"items\":[");
         for (int i = 0; i < BATCH; i++) {
             String id = nextId();
@@ -420,9 +420,7 @@ class WriteLoadBench {
             b.append(i == 0 ? "" : ",").append("{\"idempotency_key\":\"ik-").append(id).append("\",").append(item, 1, item.length());
         }
         b.append("]}");
-        return HttpRequest.newBuilder(URI.create(api + "/v1/evaluations:batch")).header("Authorization", "Bearer " + t.key())
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(b.toString())).build();
+        return LeanHttp.Request.post(URI.create(api), "/v1/evaluations:batch", t.key(), null, b.toString());
     }
 
     // ---------------------------------------------------------------- phases
@@ -570,27 +568,35 @@ class WriteLoadBench {
         for (Tenant t : tenants) {
             for (int i = 0; i < clientsPerTenant; i++) {
                 clients.add(() -> {
-                    HttpRequest next = batch(t);
+                    LeanHttp connection = null;
                     while (System.nanoTime() < end) {
-                        HttpRequest request = next;
+                        LeanHttp.Request request = batch(t);
                         long s = System.nanoTime();
                         try {
-                            CompletableFuture<HttpResponse<String>> f = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-                            next = batch(t); // build the next body while this one is in flight
-                            HttpResponse<String> resp = f.join();
+                            if (connection == null || !connection.isOpen()) {
+                                connection = new LeanHttp(URI.create(api));
+                            }
+                            LeanHttp.Response resp = connection.send(request);
                             long done = System.nanoTime();
                             latencies.add(done - s);
                             last.accumulateAndGet(done, Math::max);
-                            int created = resp.statusCode() == 200 ? count(resp.body()) : 0;
+                            int created = resp.status() == 200 ? count(resp.body()) : 0;
                             ok.addAndGet(created);
                             if (created < BATCH) {
                                 failed.addAndGet(BATCH - created);
-                                failures.add("HTTP " + resp.statusCode() + " " + abbreviate(resp.body()));
+                                failures.add("HTTP " + resp.status() + " " + abbreviate(resp.body()));
                             }
-                        } catch (RuntimeException e) {
+                        } catch (IOException | RuntimeException e) {
                             failed.addAndGet(BATCH);
                             failures.add(e.toString());
+                            if (connection != null) {
+                                connection.close();
+                                connection = null;
+                            }
                         }
+                    }
+                    if (connection != null) {
+                        connection.close();
                     }
                 });
             }
@@ -632,30 +638,41 @@ class WriteLoadBench {
                 clients.add(() -> {
                     long[] mine = new long[1 << 16];
                     int n = 0;
+                    LeanHttp connection = null;
                     while (System.nanoTime() < end) {
-                        HttpRequest request = single(t);
+                        LeanHttp.Request request = single(t);
                         long s = System.nanoTime();
                         try {
-                            HttpResponse<String> resp = http.send(request, HttpResponse.BodyHandlers.ofString());
+                            if (connection == null || !connection.isOpen()) {
+                                connection = new LeanHttp(URI.create(api));
+                            }
+                            LeanHttp.Response resp = connection.send(request);
                             long done = System.nanoTime();
-                            if (resp.statusCode() == 201) {
+                            if (resp.status() == 201) {
                                 ok.incrementAndGet();
                                 last.accumulateAndGet(done, Math::max);
                                 if (n == mine.length) {
                                     mine = Arrays.copyOf(mine, n * 2);
                                 }
                                 mine[n++] = done - s;
-                            } else if (resp.statusCode() == 429) {
+                            } else if (resp.status() == 429) {
                                 limited.incrementAndGet();
                                 LockSupport.parkNanos(5_000_000);
                             } else {
                                 failed.incrementAndGet();
-                                failures.add("HTTP " + resp.statusCode() + " " + abbreviate(resp.body()));
+                                failures.add("HTTP " + resp.status() + " " + abbreviate(resp.body()));
                             }
-                        } catch (IOException | InterruptedException e) {
+                        } catch (IOException | RuntimeException e) {
                             failed.incrementAndGet();
                             failures.add(e.toString());
+                            if (connection != null) {
+                                connection.close();
+                                connection = null;
+                            }
                         }
+                    }
+                    if (connection != null) {
+                        connection.close();
                     }
                     latencies.add(Arrays.copyOf(mine, n));
                 });
@@ -678,7 +695,7 @@ class WriteLoadBench {
      */
     private Result openLoop(Tenant t, int rate, int secs, Result r) throws Exception {
         int n = rate * secs;
-        HttpRequest[] requests = new HttpRequest[n];
+        LeanHttp.Request[] requests = new LeanHttp.Request[n];
         for (int i = 0; i < n; i++) {
             requests[i] = single(t);
         }
@@ -686,6 +703,12 @@ class WriteLoadBench {
         AtomicLongArray status = new AtomicLongArray(n);
         CompletableFuture<?>[] all = new CompletableFuture<?>[n];
         long interval = 1_000_000_000L / rate;
+        // each request on a virtual thread of its own, over an idle pooled connection (kept from the warm-up) or a new one
+        ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+        if (openLoopPool == null) {
+            openLoopPool = new LeanHttp.Pool(URI.create(api));
+        }
+        LeanHttp.Pool pool = openLoopPool;
         long start = System.nanoTime() + 10_000_000;
         long maxLag = 0;
         for (int i = 0; i < n; i++) {
@@ -696,13 +719,19 @@ class WriteLoadBench {
             }
             maxLag = Math.max(maxLag, now - due);
             int k = i;
-            all[i] = http.sendAsync(requests[i], HttpResponse.BodyHandlers.discarding()).handle((resp, e) -> {
+            all[i] = CompletableFuture.runAsync(() -> {
+                int st;
+                try {
+                    st = pool.send(requests[k]).status();
+                } catch (IOException | RuntimeException e) {
+                    st = -1;
+                }
                 latency.set(k, System.nanoTime() - due);
-                status.set(k, e != null ? -1 : resp.statusCode());
-                return null;
-            });
+                status.set(k, st);
+            }, senders);
         }
         CompletableFuture.allOf(all).get(120, TimeUnit.SECONDS);
+        senders.shutdown();
         if (r == null) {
             return null;
         }
