@@ -104,6 +104,86 @@ class TenantLifeApiTest {
         assertThat(admin.get("/v1/tenants/" + t).body().get("status").asText()).isEqualTo("ACTIVE");
     }
 
+    private static Map<String, Object> cause(String event, Object amount) {
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("stripe_event_id", event);
+        c.put("invoice_id", "in_Dun1");
+        c.put("amount", amount);
+        c.put("currency", "eur");
+        c.put("grace_policy", "P7D");
+        return c;
+    }
+
+    private static Map<String, Object> change(String reason, Map<String, Object> cause, Long statusSequence) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("reason", reason);
+        if (cause != null) {
+            body.put("cause", cause);
+        }
+        if (statusSequence != null) {
+            body.put("status_sequence", statusSequence);
+        }
+        return body;
+    }
+
+    /** The sequence of the tenant's last status entry (its registration or its last status change). */
+    private static long statusSequence(String tenant) {
+        long[] last = {0};
+        admin.get("/v1/tenants/" + tenant + "/entries?after=0&limit=1000").body().get("entries").forEach(e -> {
+            if (e.get("type").asText().startsWith("Tenant")) {
+                last[0] = e.get("sequence").asLong();
+            }
+        });
+        return last[0];
+    }
+
+    /**
+     * Billing's dunning through the service key: each change needs its cause, which the entry keeps; a change
+     * conditional on an older status entry is refused, so the worker never undoes an admin's later decision.
+     */
+    @Test
+    void givenBillingsCauseTheServiceKeyMovesTheTenantThroughDunningAndEveryEntryNamesItsStripeEvent() {
+        String t = "life-d-" + System.nanoTime() % 1_000_000;
+        LedgerClient client = tenant(t);
+        String path = "/v1/tenants/" + t;
+        Map<String, Object> pastDue = change("invoice.payment_failed", cause("evt_Fail1", 7000), 1L);
+        pastDue.put("grace_until", "2026-12-10T00:00:00Z");
+        assertThat(service.post(path + "/past-due", pastDue).status()).isEqualTo(200);
+        Answer noCause = service.post(path + "/suspend", change("grace expired", null, null));
+        assertThat(noCause.status()).isEqualTo(422);
+        assertThat(noCause.code()).isEqualTo("validation_failed");
+        Answer fraction = service.post(path + "/suspend", change("grace expired", cause("evt_Fail1", 70.5), null));
+        assertThat(fraction.status()).isEqualTo(422);
+        assertThat(client.post(path + "/suspend", change("x", cause("evt_Fail1", 7000), null)).status()).isEqualTo(403);
+        Answer stale = service.post(path + "/suspend", change("grace expired", cause("evt_Fail1", 7000), 1L));
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.code()).isEqualTo("status_changed");
+        assertThat(admin.get(path).body().get("status").asText()).isEqualTo("PAST_DUE");
+
+        long markedAt = statusSequence(t);
+        assertThat(markedAt).isGreaterThan(1);
+        Answer suspended = service.post(path + "/suspend", change("grace expired", cause("evt_Fail1", 7000), markedAt));
+        assertThat(suspended.status()).as(suspended.raw().body()).isEqualTo(200);
+        assertThat(client.post("/v1/usage", usage("u1"), "k1").status()).isEqualTo(402);
+        Map<String, Object> paid = cause("evt_Paid1", 7000);
+        paid.remove("grace_policy");
+        assertThat(service.post(path + "/reactivate", change("invoice.paid", paid, statusSequence(t))).body().get("status").asText())
+                .isEqualTo("ACTIVE");
+        assertThat(client.post("/v1/usage", usage("u1"), "k1").status()).isEqualTo(201);
+
+        List<com.fasterxml.jackson.databind.JsonNode> changes = new java.util.ArrayList<>();
+        admin.get(path + "/entries?after=0&limit=1000").body().get("entries").forEach(e -> {
+            if (e.get("type").asText().startsWith("Tenant") && !e.get("type").asText().equals("TenantRegistered")) {
+                changes.add(e.get("payload"));
+            }
+        });
+        assertThat(changes).extracting(p -> p.get("cause").get("stripe_event_id").asText())
+                .containsExactly("evt_Fail1", "evt_Fail1", "evt_Paid1");
+        assertThat(changes.get(1).get("cause").get("grace_policy").asText()).isEqualTo("P7D");
+        assertThat(changes.get(1).get("cause").get("amount").asLong()).isEqualTo(7000);
+        assertThat(changes.get(1).get("actor").asText()).startsWith("key:");
+    }
+
     /**
      * The tenant read model is written inside the append's transaction: when writing it fails, the entry is not
      * recorded either (no suspended chain with an active tenant row, or the reverse), and a retry records it once.

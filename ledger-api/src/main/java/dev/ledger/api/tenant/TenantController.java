@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import dev.ledger.core.tenant.BillingCause;
 import dev.ledger.core.tenant.ChainIds;
 import dev.ledger.core.tenant.RegisterTenant;
 import dev.ledger.core.tenant.TenantCommand;
@@ -235,35 +236,43 @@ public class TenantController {
     }
 
     @Operation(summary = "Suspend a tenant", operationId = "suspendTenant",
-            description = "Admin key. A SUSPENDED tenant's billable writes answer 402 tenant_suspended. Recorded in its chain.")
+            description = "Admin key, or a service key (billing:write) with a billing cause. A SUSPENDED tenant's billable "
+                    + "writes answer 402 tenant_suspended. Recorded in its chain with its cause; status_sequence makes it "
+                    + "conditional on the tenant's status not having changed since that entry.")
     @ApiResponse(responseCode = "200", description = "The tenant, SUSPENDED")
-    @ProblemCodes({"admin_only", "not_found", "validation_failed", "tenant_already_suspended"})
+    @ProblemCodes({"admin_only", "insufficient_scope", "not_found", "validation_failed", "tenant_already_suspended",
+            "status_changed"})
     @PostMapping("/v1/tenants/{tenantId}/suspend")
-    public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
-        caller.requireAdmin();
+    public TenantView suspend(Caller caller, @PathVariable String tenantId, @RequestBody StatusChange body) {
+        BillingCause cause = statusChanger(caller, body == null ? null : body.cause());
         existingTenant(tenantId);
-        writer.appendAll(tenantId, List.of(new TenantCommand.Suspend(reason(body), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.Suspend(reason(body), caller.actor(), cause,
+                statusSequence(body))), caller.actor());
         return existing(tenantId);
     }
 
     @Operation(summary = "Reactivate a tenant", operationId = "reactivateTenant",
-            description = "Admin key. A SUSPENDED or PAST_DUE tenant is ACTIVE again. Recorded in its chain.")
+            description = "Admin key, or a service key (billing:write) with a billing cause. A SUSPENDED or PAST_DUE tenant "
+                    + "is ACTIVE again. Recorded in its chain with its cause; status_sequence makes it conditional.")
     @ApiResponse(responseCode = "200", description = "The tenant, ACTIVE")
-    @ProblemCodes({"admin_only", "not_found", "validation_failed", "tenant_already_active"})
+    @ProblemCodes({"admin_only", "insufficient_scope", "not_found", "validation_failed", "tenant_already_active",
+            "status_changed"})
     @PostMapping("/v1/tenants/{tenantId}/reactivate")
-    public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody Reason body) {
-        caller.requireAdmin();
+    public TenantView reactivate(Caller caller, @PathVariable String tenantId, @RequestBody StatusChange body) {
+        BillingCause cause = statusChanger(caller, body == null ? null : body.cause());
         existingTenant(tenantId);
-        writer.appendAll(tenantId, List.of(new TenantCommand.Reactivate(reason(body), caller.actor())), caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.Reactivate(reason(body), caller.actor(), cause,
+                statusSequence(body))), caller.actor());
         return existing(tenantId);
     }
 
     @Operation(summary = "Mark a tenant past due", operationId = "markTenantPastDue",
             description = "Admin key, or a service key (billing:write): a payment failed. The tenant keeps recording inside "
-                    + "its grace period; the cause (reason, Stripe invoice, grace end) is recorded in its chain. Only an ACTIVE "
-                    + "tenant is marked.")
+                    + "its grace period; the cause (reason, Stripe invoice, grace end, and billing's cause: Stripe event, "
+                    + "amount due, grace policy) is recorded in its chain. Only an ACTIVE tenant is marked.")
     @ApiResponse(responseCode = "200", description = "The tenant, PAST_DUE")
-    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "tenant_already_past_due", "tenant_not_active"})
+    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "tenant_already_past_due", "tenant_not_active",
+            "status_changed"})
     @PostMapping("/v1/tenants/{tenantId}/past-due")
     public TenantView markPastDue(Caller caller, @PathVariable String tenantId, @RequestBody PastDue body) {
         caller.require(Scope.BILLING_WRITE);
@@ -272,9 +281,13 @@ public class TenantController {
         }
         existingTenant(tenantId);
         String reason = reason(new Reason(body == null ? null : body.reason()));
+        BillingCause cause = cause(body.cause());
         String invoiceId = body.invoiceId();
-        if (invoiceId != null && !invoiceId.matches("in_[A-Za-z0-9]{1,250}")) {
+        if (invoiceId != null && !invoiceId.matches("in_[A-Za-z0-9_]{1,250}")) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "invoice_id must be in_…");
+        }
+        if (cause != null && invoiceId != null && !invoiceId.equals(cause.invoiceId())) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "invoice_id and cause.invoice_id differ.");
         }
         String graceUntil = body.graceUntil();
         if (graceUntil != null) {
@@ -284,16 +297,92 @@ public class TenantController {
                 throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "grace_until must be an RFC 3339 UTC time.");
             }
         }
-        writer.appendAll(tenantId, List.of(new TenantCommand.MarkPastDue(reason, invoiceId, graceUntil, caller.actor())),
-                caller.actor());
+        writer.appendAll(tenantId, List.of(new TenantCommand.MarkPastDue(reason, cause != null ? cause.invoiceId() : invoiceId,
+                graceUntil, caller.actor(), cause, body.statusSequence())), caller.actor());
         return existing(tenantId);
     }
 
     /** Why a payment failed, the Stripe invoice and when the grace period ends (all but the reason optional). */
-    @Schema(description = "Why the tenant is past due, the Stripe invoice and the end of its grace period", example = """
-            {"reason":"invoice.payment_failed","invoice_id":"in_1QxY","grace_until":"2026-12-10T00:00:00Z"}""")
+    @Schema(description = "Why the tenant is past due, the Stripe invoice, the end of its grace period, billing's cause "
+            + "and the status entry the change is conditional on", example = """
+            {"reason":"invoice.payment_failed","invoice_id":"in_1QxY","grace_until":"2026-12-10T00:00:00Z",\
+            "cause":{"stripe_event_id":"evt_1QxZ","invoice_id":"in_1QxY","amount":7000,"currency":"eur","grace_policy":"P7D"},\
+            "status_sequence":1}""")
     public record PastDue(String reason, @com.fasterxml.jackson.annotation.JsonProperty("invoice_id") String invoiceId,
-                          @com.fasterxml.jackson.annotation.JsonProperty("grace_until") String graceUntil) {
+                          @com.fasterxml.jackson.annotation.JsonProperty("grace_until") String graceUntil,
+                          @Schema(implementation = CauseSchema.class) com.fasterxml.jackson.databind.JsonNode cause,
+                          @com.fasterxml.jackson.annotation.JsonProperty("status_sequence") Long statusSequence) {
+    }
+
+    /** A suspension or reactivation: why, billing's cause (service keys must give one) and an optional condition. */
+    @Schema(description = "Why the status changes, billing's cause (required of a service key) and the status entry the "
+            + "change is conditional on", example = """
+            {"reason":"grace period expired","cause":{"stripe_event_id":"evt_1QxZ","invoice_id":"in_1QxY","amount":7000,\
+            "currency":"eur","grace_policy":"P7D"},"status_sequence":12}""")
+    public record StatusChange(String reason, @Schema(implementation = CauseSchema.class) com.fasterxml.jackson.databind.JsonNode cause,
+                               @com.fasterxml.jackson.annotation.JsonProperty("status_sequence") Long statusSequence) {
+    }
+
+    /** The documented shape of a billing cause (read by {@link #cause}, which takes only whole amounts). */
+    @Schema(name = "BillingCause", description = "The Stripe event, invoice and amount (minor units) behind a status change, "
+            + "and the grace policy in force (ISO-8601, e.g. P7D)")
+    record CauseSchema(@JsonProperty("stripe_event_id") String stripeEventId, @JsonProperty("invoice_id") String invoiceId,
+                       long amount, String currency, @JsonProperty("grace_policy") String gracePolicy) {
+    }
+
+    /**
+     * Who may change a status: the admin key, or a service key (billing:write) that gives billing's cause; never a
+     * tenant key. Answers the cause read.
+     */
+    private static BillingCause statusChanger(Caller caller, com.fasterxml.jackson.databind.JsonNode cause) {
+        if (caller.kind() != Caller.Kind.ADMIN) {
+            caller.require(Scope.BILLING_WRITE);
+            if (caller.kind() == Caller.Kind.TENANT) {
+                caller.requireAdmin();
+            }
+            if (cause == null || cause.isNull()) {
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
+                        "A service key changes a tenant's status only with billing's cause.");
+            }
+        }
+        return cause(cause);
+    }
+
+    /** Billing's cause, or null when none is given; amounts must be whole minor units. */
+    private static BillingCause cause(com.fasterxml.jackson.databind.JsonNode c) {
+        if (c == null || c.isNull()) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode amount = c.get("amount");
+        if (!c.isObject() || amount == null || !amount.isIntegralNumber() || !amount.canConvertToLong()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
+                    "cause must be an object with a whole amount in minor units.");
+        }
+        for (java.util.Iterator<String> names = c.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!Set.of("stripe_event_id", "invoice_id", "amount", "currency", "grace_policy").contains(name)) {
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "cause has no member " + name + ".");
+            }
+        }
+        try {
+            return new BillingCause(text(c, "stripe_event_id"), text(c, "invoice_id"), amount.asLong(), text(c, "currency"),
+                    text(c, "grace_policy"));
+        } catch (IllegalArgumentException e) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed", "cause." + e.getMessage() + ".");
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode c, String name) {
+        com.fasterxml.jackson.databind.JsonNode v = c.get(name);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static Long statusSequence(StatusChange body) {
+        return body == null ? null : body.statusSequence();
+    }
+
+    private static String reason(StatusChange body) {
+        return reason(new Reason(body == null ? null : body.reason()));
     }
 
     /** The meter-reader links the Stripe customer it created for a tenant (scope billing:write). */

@@ -85,6 +85,7 @@ class OpenApiConfig {
         code("tenant_already_active", 409, "the tenant is already ACTIVE; only a SUSPENDED or PAST_DUE tenant is reactivated");
         code("tenant_already_past_due", 409, "the tenant is already PAST_DUE");
         code("tenant_not_active", 409, "only an ACTIVE tenant is marked PAST_DUE");
+        code("status_changed", 409, "the tenant's status changed after the status_sequence given; nothing was recorded");
         code("already_linked", 409, "the tenant was linked to this Stripe customer by a concurrent request");
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");

@@ -53,9 +53,9 @@ public final class EntryTypes {
     private static final List<EntryType> ALL = List.of(
             new EntryType("TenantRegistered", "1", TenantRegistered.class),
             new EntryType("StripeCustomerLinked", "1", StripeCustomerLinked.class),
-            new EntryType("TenantSuspended", "1", TenantSuspended.class),
-            new EntryType("TenantReactivated", "1", TenantReactivated.class),
-            new EntryType("TenantMarkedPastDue", "1", TenantMarkedPastDue.class),
+            new EntryType("TenantSuspended", "2", TenantSuspended.class),
+            new EntryType("TenantReactivated", "2", TenantReactivated.class),
+            new EntryType("TenantMarkedPastDue", "2", TenantMarkedPastDue.class),
             new EntryType("ApiKeyIssued", "1", ApiKeyIssued.class),
             new EntryType("ApiKeyRevoked", "1", ApiKeyRevoked.class),
             new EntryType("EvaluationRecorded", "1", EvaluationRecorded.class),
@@ -71,7 +71,7 @@ public final class EntryTypes {
      * its revision when the aggregate's fields change: a snapshot of another revision is passed over and the tenant
      * replayed from its entries.
      */
-    public static final StoredSnapshot TENANT_LEDGER_SNAPSHOT = new StoredSnapshot("TenantLedgerSnapshot", "1", TenantLedger.class);
+    public static final StoredSnapshot TENANT_LEDGER_SNAPSHOT = new StoredSnapshot("TenantLedgerSnapshot", "2", TenantLedger.class);
 
     /** A stored snapshot type: its stored name, its revision and the aggregate class it is read into. */
     public record StoredSnapshot(String name, String revision, Class<?> aggregateClass) {

@@ -15,7 +15,8 @@ public enum Rejection {
     TENANT_ALREADY_SUSPENDED("tenant_already_suspended", "The tenant is already SUSPENDED; reactivate it first."),
     TENANT_ALREADY_ACTIVE("tenant_already_active", "The tenant is already ACTIVE; only a SUSPENDED or PAST_DUE tenant is reactivated."),
     TENANT_ALREADY_PAST_DUE("tenant_already_past_due", "The tenant is already PAST_DUE; its grace period runs from the first mark."),
-    TENANT_NOT_ACTIVE("tenant_not_active", "Only an ACTIVE tenant is marked PAST_DUE; a SUSPENDED tenant stays suspended until reactivated.");
+    TENANT_NOT_ACTIVE("tenant_not_active", "Only an ACTIVE tenant is marked PAST_DUE; a SUSPENDED tenant stays suspended until reactivated."),
+    STATUS_CHANGED("status_changed", "The tenant's status changed after the status sequence given; read the tenant's chain again and decide anew.");
 
     private final String code;
     private final String detail;

@@ -71,15 +71,37 @@ public sealed interface TenantCommand {
     record RevokeApiKey(String keyId, String actor) implements TenantCommand {
     }
 
+    /**
+     * A change of the tenant's status. {@code cause} is billing's reason (null for an admin's decision);
+     * {@code ifStatusSequence}, when given, is the sequence of the status entry (or the registration) the caller last
+     * saw: the change is refused with {@link Rejection#STATUS_CHANGED} if the status changed after it, so a worker
+     * acting on its view of the chain never undoes a decision it has not seen yet.
+     */
+    sealed interface StatusChange extends TenantCommand {
+        BillingCause cause();
+
+        Long ifStatusSequence();
+    }
+
     /** ACTIVE → PAST_DUE: a payment failed; the tenant keeps recording until {@code graceUntil}. */
-    record MarkPastDue(String reason, String invoiceId, String graceUntil, String actor) implements TenantCommand {
+    record MarkPastDue(String reason, String invoiceId, String graceUntil, String actor, BillingCause cause,
+                       Long ifStatusSequence) implements StatusChange {
+        public MarkPastDue(String reason, String invoiceId, String graceUntil, String actor) {
+            this(reason, invoiceId, graceUntil, actor, null, null);
+        }
     }
 
     /** ACTIVE or PAST_DUE → SUSPENDED: nothing billable is recorded until reactivated. */
-    record Suspend(String reason, String actor) implements TenantCommand {
+    record Suspend(String reason, String actor, BillingCause cause, Long ifStatusSequence) implements StatusChange {
+        public Suspend(String reason, String actor) {
+            this(reason, actor, null, null);
+        }
     }
 
     /** SUSPENDED or PAST_DUE → ACTIVE. */
-    record Reactivate(String reason, String actor) implements TenantCommand {
+    record Reactivate(String reason, String actor, BillingCause cause, Long ifStatusSequence) implements StatusChange {
+        public Reactivate(String reason, String actor) {
+            this(reason, actor, null, null);
+        }
     }
 }

@@ -55,6 +55,8 @@ public class TenantLedger {
     private TenantStatus status;
     private String stripeCustomerId;
     private long sequence;
+    /** The sequence of the entry that set the status (the registration, or the last status change). */
+    private long statusSequence;
 
     protected TenantLedger() {
         // for Axon
@@ -91,6 +93,10 @@ public class TenantLedger {
      * ACTIVE → PAST_DUE → SUSPENDED → ACTIVE, PAST_DUE → ACTIVE, ACTIVE → SUSPENDED; nothing billable while SUSPENDED.
      */
     private Rejection refusal(TenantCommand command) {
+        if (command instanceof TenantCommand.StatusChange change && change.ifStatusSequence() != null
+                && change.ifStatusSequence() != statusSequence) {
+            return Rejection.STATUS_CHANGED;
+        }
         return switch (command) {
             case RecordEvaluation ignored -> status == TenantStatus.SUSPENDED ? Rejection.TENANT_SUSPENDED : null;
             case RecordUsage ignored -> status == TenantStatus.SUSPENDED ? Rejection.TENANT_SUSPENDED : null;
@@ -128,9 +134,10 @@ public class TenantLedger {
             case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
             case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
             case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());
-            case MarkPastDue c -> new TenantMarkedPastDue(tenantId, c.reason(), c.invoiceId(), c.graceUntil(), c.actor());
-            case Suspend c -> new TenantSuspended(tenantId, c.reason(), c.actor());
-            case Reactivate c -> new TenantReactivated(tenantId, c.reason(), c.actor());
+            case MarkPastDue c -> new TenantMarkedPastDue(tenantId, c.reason(), c.invoiceId(), c.graceUntil(), c.actor(),
+                    c.cause());
+            case Suspend c -> new TenantSuspended(tenantId, c.reason(), c.actor(), c.cause());
+            case Reactivate c -> new TenantReactivated(tenantId, c.reason(), c.actor(), c.cause());
         };
     }
 
@@ -143,6 +150,7 @@ public class TenantLedger {
     @EventSourcingHandler
     void on(TenantRegistered registered) {
         sequence++;
+        statusSequence = sequence;
         tenantId = registered.tenantId();
         status = TenantStatus.ACTIVE;
         stripeCustomerId = registered.stripeCustomerId();
@@ -157,18 +165,21 @@ public class TenantLedger {
     @EventSourcingHandler
     void on(TenantSuspended suspended) {
         sequence++;
+        statusSequence = sequence;
         status = TenantStatus.SUSPENDED;
     }
 
     @EventSourcingHandler
     void on(TenantMarkedPastDue pastDue) {
         sequence++;
+        statusSequence = sequence;
         status = TenantStatus.PAST_DUE;
     }
 
     @EventSourcingHandler
     void on(TenantReactivated reactivated) {
         sequence++;
+        statusSequence = sequence;
         status = TenantStatus.ACTIVE;
     }
 
@@ -180,6 +191,10 @@ public class TenantLedger {
 
     long sequence() {
         return sequence;
+    }
+
+    long statusSequence() {
+        return statusSequence;
     }
 
     TenantStatus status() {

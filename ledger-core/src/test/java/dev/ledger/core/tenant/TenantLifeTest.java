@@ -155,4 +155,33 @@ class TenantLifeTest {
                 .expectEvents(linked)
                 .expectResultMessagePayload(List.of(AppendOutcome.appended(3)));
     }
+
+    private static final BillingCause FAILED = new BillingCause("evt_failed1", "in_1", 7_000, "eur", "P7D");
+    private static final BillingCause PAID = new BillingCause("evt_paid1", "in_1", 7_000, "eur", null);
+
+    @Test
+    void billingsStatusChangesCarryTheirCauseIntoTheChain() {
+        fixture.given(REGISTERED)
+                .when(append(new MarkPastDue("invoice.payment_failed", "in_1", "2026-12-10T00:00:00Z", "key:svc", FAILED, 1L),
+                        new Suspend("grace expired", "key:svc", FAILED, 2L), new Reactivate("invoice.paid", "key:svc", PAID, 3L)))
+                .expectEvents(new TenantMarkedPastDue("acme", "invoice.payment_failed", "in_1", "2026-12-10T00:00:00Z", "key:svc", FAILED),
+                        new TenantSuspended("acme", "grace expired", "key:svc", FAILED),
+                        new TenantReactivated("acme", "invoice.paid", "key:svc", PAID))
+                .expectResultMessagePayload(List.of(AppendOutcome.appended(2), AppendOutcome.appended(3), AppendOutcome.appended(4)));
+    }
+
+    @Test
+    void aStatusChangeConditionalOnAnOlderStatusEntryIsRefused() {
+        // the worker saw the past-due mark at 2; an admin reactivated (3) and suspended (4) since: its suspension and
+        // its reactivation are both refused, and so is any condition naming an entry that set no status
+        fixture.given(REGISTERED, PAST_DUE, REACTIVATED, USAGE, SUSPENDED)
+                .when(append(new Suspend("grace expired", "key:svc", FAILED, 2L), new Reactivate("invoice.paid", "key:svc", PAID, 2L),
+                        new Reactivate("invoice.paid", "key:svc", PAID, 4L),
+                        new MarkPastDue("invoice.payment_failed", "in_1", null, "key:svc", FAILED, 1L),
+                        new Reactivate("invoice.paid", "key:svc", PAID, 5L)))
+                .expectEvents(new TenantReactivated("acme", "invoice.paid", "key:svc", PAID))
+                .expectResultMessagePayload(List.of(AppendOutcome.rejected(Rejection.STATUS_CHANGED),
+                        AppendOutcome.rejected(Rejection.STATUS_CHANGED), AppendOutcome.rejected(Rejection.STATUS_CHANGED),
+                        AppendOutcome.rejected(Rejection.STATUS_CHANGED), AppendOutcome.appended(6)));
+    }
 }
