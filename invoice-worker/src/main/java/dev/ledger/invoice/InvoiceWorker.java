@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * The invoice-worker as it stands: follows {@code ledger.entries} (group {@code invoice-worker}) with the shared
  * {@link ChainFollower}, which re-verifies every tenant's chain and keeps offsets, chain positions and the worker's
  * usage per invoice period in its own database, in one transaction per poll: after a restart it resumes after its
- * stored position. It projects Stripe's invoices from the chain's StripeEventRecorded entries ({@link InvoiceProjection});
- * dunning is not built yet.
+ * stored position. It projects Stripe's invoices from the chain's StripeEventRecorded entries ({@link InvoiceProjection})
+ * and keeps dunning's view of each tenant ({@link DunningView}); with the ledger's API configured, {@link DunningPass}
+ * moves tenants PAST_DUE, SUSPENDED and ACTIVE again through it as their payments fail and succeed.
  */
 public final class InvoiceWorker implements AutoCloseable {
 
@@ -39,14 +40,20 @@ public final class InvoiceWorker implements AutoCloseable {
     private final ChainFollower<StoredEntry> follower;
     private final Thread thread;
     private final ProbeServer probes;
+    private final DunningPass dunning;
 
-    /** What the worker does with each verified entry, in the follower's transaction: usage per period, then invoices. */
-    static ChainFollower.Worker entries() {
+    /**
+     * What the worker does with each verified entry, in the follower's transaction: usage per period, invoices, then
+     * dunning's view of the tenant.
+     */
+    static ChainFollower.Worker entries(Clock clock) {
         InvoiceUsage usage = new InvoiceUsage();
         InvoiceProjection invoices = new InvoiceProjection();
+        DunningView dunning = new DunningView(clock);
         return (entry, transaction) -> {
             usage.onVerified(entry, transaction);
             invoices.onVerified(entry, transaction);
+            dunning.onVerified(entry, transaction);
         };
     }
 
@@ -55,7 +62,7 @@ public final class InvoiceWorker implements AutoCloseable {
         try {
             this.follower = ChainFollower.of(new ChainFollower.Settings("invoice-worker", "invoice_worker",
                     config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
-                    config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS), database, InvoiceWorker.entries(), clock,
+                    config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS), database, InvoiceWorker.entries(clock), clock,
                     registry);
             this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.kafkaBootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));
@@ -72,7 +79,24 @@ public final class InvoiceWorker implements AutoCloseable {
             database.close();
             throw e;
         }
+        DunningPass pass = null;
+        if (config.dunning()) {
+            try {
+                pass = new DunningPass(database, new DunningPolicy(config.gracePolicy()),
+                        new LedgerStatusCalls(config.ledgerApiUrl(), config.ledgerServiceKey()), clock, config.dunningInterval(),
+                        registry);
+            } catch (RuntimeException e) {
+                probes.close();
+                admin.close();
+                database.close();
+                throw e;
+            }
+        }
+        this.dunning = pass;
         thread.start();
+        if (dunning != null) {
+            dunning.start();
+        }
         log.info("invoice-worker started: {}, probes on {}:{}", config, probeBind.getHostAddress(), probes.port());
     }
 
@@ -87,7 +111,7 @@ public final class InvoiceWorker implements AutoCloseable {
             hc.setPassword(config.database().password());
         }
         hc.setPoolName("invoice-worker");
-        hc.setMaximumPoolSize(3);
+        hc.setMaximumPoolSize(config.dunning() ? 5 : 3); // dunning: db-scheduler polls and runs its pass beside the follower
         hc.setConnectionTimeout(5_000);
         HikariDataSource ds = new HikariDataSource(hc);
         try {
@@ -163,6 +187,9 @@ public final class InvoiceWorker implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dunning != null) {
+            dunning.close();
+        }
         follower.stop();
         try {
             thread.join(15_000);

@@ -13,9 +13,15 @@ import java.util.Map;
  * @param httpPort          0 for any free port (tests)
  * @param gapWait           how long entries ahead of a missing sequence wait for it before the tenant's chain breaks
  * @param maxHeldPerTenant  how many entries of one tenant may wait for a missing sequence (more breaks its chain)
+ * @param ledgerApiUrl      the ledger's API, where dunning records its steps (LEDGER_API_URL), or null: no dunning
+ * @param ledgerServiceKey  the service key (billing:write) dunning calls it with (LEDGER_SERVICE_KEY), or null
+ * @param gracePolicy       how long a PAST_DUE tenant keeps recording before it is suspended (ISO-8601, P7D)
+ * @param dunningInterval   how often dunning looks at its work list and at due grace periods
  */
 public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDatabase, String kafkaBootstrapServers,
-                                  String topic, String consumerGroup, int httpPort, Duration gapWait, int maxHeldPerTenant) {
+                                  String topic, String consumerGroup, int httpPort, Duration gapWait, int maxHeldPerTenant,
+                                  java.net.URI ledgerApiUrl, String ledgerServiceKey, String gracePolicy,
+                                  Duration dunningInterval) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "invoice-worker";
@@ -39,6 +45,18 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
         if (maxHeldPerTenant < 1) {
             throw new IllegalArgumentException("INVOICE_WORKER_MAX_HELD must be at least 1");
         }
+        if ((ledgerApiUrl == null) != (ledgerServiceKey == null || ledgerServiceKey.isBlank())) {
+            throw new IllegalArgumentException("dunning needs both LEDGER_API_URL and LEDGER_SERVICE_KEY (or neither: no dunning)");
+        }
+        DunningPolicy.grace(gracePolicy);
+        if (dunningInterval == null || dunningInterval.toMillis() < 10) {
+            throw new IllegalArgumentException("INVOICE_WORKER_DUNNING_INTERVAL_MS must be at least 10");
+        }
+    }
+
+    /** Whether the worker runs dunning (the ledger's API and a service key are configured). */
+    public boolean dunning() {
+        return ledgerApiUrl != null;
     }
 
     /** The Kafka TLS/SASL settings every client of the worker adds ({@link KafkaClientSecurity}). */
@@ -49,8 +67,9 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
     /**
      * DATABASE_URL, LEDGER_MIGRATION_DATABASE_URL (unset), KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082),
      * INVOICE_WORKER_TOPIC (ledger.entries), INVOICE_WORKER_GROUP (invoice-worker), INVOICE_WORKER_GAP_WAIT_SECONDS
-     * (60), INVOICE_WORKER_MAX_HELD (10000); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without
-     * TLS/SASL.
+     * (60), INVOICE_WORKER_MAX_HELD (10000), LEDGER_API_URL and LEDGER_SERVICE_KEY (unset: no dunning; required in
+     * production), INVOICE_WORKER_GRACE_PERIOD (P7D), INVOICE_WORKER_DUNNING_INTERVAL_MS (5000); LEDGER_PRODUCTION or
+     * LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without TLS/SASL.
      */
     public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
         String port = env.getOrDefault("INVOICE_WORKER_PORT", "8082");
@@ -68,13 +87,36 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
                         + (production ? " (required in production)" : " (LEDGER_KAFKA_REQUIRE_SECURE=true)"));
             }
         }
+        String ledgerUrl = blankToNull(env.get("LEDGER_API_URL"));
+        String serviceKey = blankToNull(env.get("LEDGER_SERVICE_KEY"));
+        if (production && (ledgerUrl == null || serviceKey == null)) {
+            throw new IllegalArgumentException("invoice-worker refuses to start: LEDGER_API_URL and LEDGER_SERVICE_KEY are "
+                    + "required in production (without them no tenant's status follows its payments)");
+        }
+        java.net.URI ledgerApi = null;
+        if (ledgerUrl != null) {
+            try {
+                ledgerApi = java.net.URI.create(ledgerUrl.endsWith("/") ? ledgerUrl.substring(0, ledgerUrl.length() - 1) : ledgerUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("LEDGER_API_URL is not a URL");
+            }
+            if (!"http".equals(ledgerApi.getScheme()) && !"https".equals(ledgerApi.getScheme()) || ledgerApi.getHost() == null) {
+                throw new IllegalArgumentException("LEDGER_API_URL must be an http(s) URL");
+            }
+        }
         String migration = env.get("LEDGER_MIGRATION_DATABASE_URL");
         return new InvoiceWorkerConfig(DatabaseUrl.parse("DATABASE_URL", env.get("DATABASE_URL")),
                 migration == null || migration.isBlank() ? null : DatabaseUrl.parse("LEDGER_MIGRATION_DATABASE_URL", migration),
                 env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),
                 env.getOrDefault("INVOICE_WORKER_GROUP", GROUP), httpPort,
                 Duration.ofSeconds(number(env, "INVOICE_WORKER_GAP_WAIT_SECONDS", 60)),
-                Math.toIntExact(Math.min(Integer.MAX_VALUE, number(env, "INVOICE_WORKER_MAX_HELD", 10_000))));
+                Math.toIntExact(Math.min(Integer.MAX_VALUE, number(env, "INVOICE_WORKER_MAX_HELD", 10_000))),
+                ledgerApi, serviceKey, env.getOrDefault("INVOICE_WORKER_GRACE_PERIOD", "P7D").strip(),
+                Duration.ofMillis(number(env, "INVOICE_WORKER_DUNNING_INTERVAL_MS", 5_000)));
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.strip();
     }
 
     static boolean production(Map<String, String> env) {
@@ -96,6 +138,7 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
     @Override
     public String toString() {
         return "database=" + database + ", kafka=" + kafkaBootstrapServers + ", topic=" + topic + ", group=" + consumerGroup
-                + ", port=" + httpPort + ", gapWait=" + gapWait + ", maxHeldPerTenant=" + maxHeldPerTenant;
+                + ", port=" + httpPort + ", gapWait=" + gapWait + ", maxHeldPerTenant=" + maxHeldPerTenant
+                + (dunning() ? ", dunning via " + ledgerApiUrl + " (grace " + gracePolicy + ")" : ", no dunning");
     }
 }

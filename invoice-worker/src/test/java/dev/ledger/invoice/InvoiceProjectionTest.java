@@ -151,7 +151,7 @@ class InvoiceProjectionTest {
                 .table("flyway_invoice_worker_history").load().migrate();
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(name), "postgres", "")) {
             c.setAutoCommit(false);
-            var worker = InvoiceWorker.entries();
+            var worker = InvoiceWorker.entries(java.time.Clock.systemUTC());
             for (StoredEntry e : entries) {
                 worker.onVerified(e, c);
                 c.commit();

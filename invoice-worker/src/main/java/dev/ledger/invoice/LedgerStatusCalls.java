@@ -1,0 +1,116 @@
+package dev.ledger.invoice;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.tenant.BillingCause;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The ledger's status-change endpoints, called with the worker's service key ({@code past-due}, {@code suspend},
+ * {@code reactivate}), each with billing's cause and conditional on the status entry the decision was made from.
+ */
+final class LedgerStatusCalls {
+
+    /** What became of one call. */
+    enum Outcome {
+        /** Recorded (200). */
+        DONE,
+        /** Refused because the status moved (409): the chain will bring the entry that moved it. */
+        STALE,
+        /** Not answered, or answered 429 or 5xx: try again later. */
+        RETRY,
+        /** Refused for good (another 4xx): a configuration fault, such as a revoked key. */
+        REFUSED
+    }
+
+    /** An outcome and the code the ledger answered with (for logs and metrics; never a key). */
+    record Answer(Outcome outcome, int status, String code) {
+    }
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final URI base;
+    private final String serviceKey;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    LedgerStatusCalls(URI base, String serviceKey) {
+        this.base = base;
+        this.serviceKey = serviceKey;
+    }
+
+    Answer markPastDue(String tenantId, BillingCause cause, Instant graceUntil, long ifStatusSequence) {
+        Map<String, Object> body = body("invoice.payment_failed", cause, ifStatusSequence);
+        body.put("invoice_id", cause.invoiceId());
+        body.put("grace_until", graceUntil.toString());
+        return post(tenantId, "past-due", body);
+    }
+
+    Answer suspend(String tenantId, BillingCause cause, Instant graceUntil, long ifStatusSequence) {
+        return post(tenantId, "suspend", body("grace period " + cause.gracePolicy() + " ended " + graceUntil + " with invoice "
+                + cause.invoiceId() + " unpaid", cause, ifStatusSequence));
+    }
+
+    Answer reactivate(String tenantId, BillingCause cause, String settledBy, long ifStatusSequence) {
+        return post(tenantId, "reactivate", body(settledBy, cause, ifStatusSequence));
+    }
+
+    private static Map<String, Object> body(String reason, BillingCause cause, long ifStatusSequence) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("reason", reason);
+        body.put("cause", cause);
+        body.put("status_sequence", ifStatusSequence);
+        return body;
+    }
+
+    private Answer post(String tenantId, String action, Map<String, Object> body) {
+        byte[] json;
+        try {
+            json = LedgerJson.mapper().writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/tenants/"
+                        + URLEncoder.encode(tenantId, StandardCharsets.UTF_8) + "/" + action))
+                .timeout(TIMEOUT).header("Authorization", "Bearer " + serviceKey).header("Content-Type", "application/json")
+                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            String code = code(response.body());
+            if (status == 200) {
+                return new Answer(Outcome.DONE, status, null);
+            }
+            if (status == 409) {
+                return new Answer(Outcome.STALE, status, code);
+            }
+            if (status == 429 || status >= 500) {
+                return new Answer(Outcome.RETRY, status, code);
+            }
+            return new Answer(Outcome.REFUSED, status, code);
+        } catch (IOException e) {
+            return new Answer(Outcome.RETRY, 0, "network_" + e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(Outcome.RETRY, 0, "interrupted");
+        }
+    }
+
+    private static String code(byte[] body) {
+        try {
+            var node = LedgerJson.mapper().readTree(body);
+            return node != null && node.path("code").isTextual() ? node.path("code").asText() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
