@@ -1,6 +1,6 @@
 package dev.ledger.invoice;
 
-import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
@@ -26,26 +26,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries out dunning: takes the tenants {@link DunningView} marked, decides each with {@link DunningPolicy} at the
- * worker's clock, and asks the ledger for the step through {@link LedgerStatusCalls}. The ledger's answer is not the
+ * worker's clock, and asks the ledger for the step through {@link LedgerCalls}. The ledger's answer is not the
  * worker's state: the status entry comes back through the chain, marks the tenant again, and the next decision starts
  * from it. Each grace period's end is an execution of db-scheduler's one-time task in the worker's database (one per
  * tenant and past-due entry), so it survives restarts and runs on one worker of a group; the pass itself is its
  * recurring task. After a restart every PAST_DUE tenant is decided again, which schedules any deadline lost in a crash.
  */
-final class DunningPass implements AutoCloseable {
+final class DunningPass {
 
     private static final Logger log = LoggerFactory.getLogger(DunningPass.class);
     private static final int TENANTS_PER_PASS = 200;
 
     private final DataSource database;
     private final DunningPolicy policy;
-    private final LedgerStatusCalls ledger;
+    private final LedgerCalls ledger;
     private final Clock clock;
     private final MeterRegistry registry;
     private final OneTimeTask<Void> graceEnd;
-    private final Scheduler scheduler;
+    private final RecurringTask<Void> pass;
 
-    DunningPass(DataSource database, DunningPolicy policy, LedgerStatusCalls ledger, Clock clock, Duration interval,
+    DunningPass(DataSource database, DunningPolicy policy, LedgerCalls ledger, Clock clock, Duration interval,
                 MeterRegistry registry) {
         this.database = database;
         this.policy = policy;
@@ -59,12 +59,10 @@ final class DunningPass implements AutoCloseable {
             } catch (SQLException e) {
                 throw new IllegalStateException("grace end of " + tenant + " not noted (SQL state " + e.getSQLState() + ")", e);
             }
-            run(); // a failure above leaves the execution to db-scheduler's retry
+            run(context.getSchedulerClient()); // a failure above leaves the execution to db-scheduler's retry
         });
-        RecurringTask<Void> pass = Tasks.recurring("invoice-worker-dunning-pass", FixedDelay.of(interval))
-                .execute((instance, context) -> run());
-        this.scheduler = Scheduler.create(database, graceEnd).startTasks(pass).tableName("invoice_worker_scheduled_tasks")
-                .clock(clock::instant).pollingInterval(interval).threads(1).shutdownMaxWait(Duration.ofSeconds(10)).build();
+        this.pass = Tasks.recurring("invoice-worker-dunning-pass", FixedDelay.of(interval))
+                .execute((instance, context) -> run(context.getSchedulerClient()));
         try (Connection c = database.getConnection(); PreparedStatement ps = c.prepareStatement("insert into "
                 + "invoice_worker_dunning_pending (tenant_id, since, version) select tenant_id, ?, 1 from "
                 + "invoice_worker_tenant_status where status = 'PAST_DUE' on conflict do nothing")) {
@@ -75,12 +73,21 @@ final class DunningPass implements AutoCloseable {
         }
     }
 
-    void start() {
-        scheduler.start();
+    /** The one-time task whose executions end grace periods. */
+    OneTimeTask<Void> graceEndTask() {
+        return graceEnd;
     }
 
-    /** Decides every marked tenant once; a tenant whose step could not be recorded stays marked. */
-    synchronized void run() {
+    /** The recurring pass over the work list. */
+    RecurringTask<Void> passTask() {
+        return pass;
+    }
+
+    /**
+     * Decides every marked tenant once; a tenant whose step could not be recorded stays marked. {@code scheduler}:
+     * where a grace period's end is scheduled.
+     */
+    synchronized void run(SchedulerClient scheduler) {
         List<String[]> marked = new ArrayList<>();
         try (Connection c = database.getConnection(); PreparedStatement ps = c.prepareStatement("select tenant_id, version "
                 + "from invoice_worker_dunning_pending order by since, tenant_id limit " + TENANTS_PER_PASS);
@@ -94,7 +101,7 @@ final class DunningPass implements AutoCloseable {
         }
         for (String[] m : marked) {
             try {
-                if (decide(m[0])) {
+                if (decide(m[0], scheduler)) {
                     done(m[0], Long.parseLong(m[1]));
                 }
             } catch (SQLException e) {
@@ -104,7 +111,7 @@ final class DunningPass implements AutoCloseable {
     }
 
     /** One tenant's decision and its step; answers whether the tenant needs no further look until it is marked again. */
-    private boolean decide(String tenant) throws SQLException {
+    private boolean decide(String tenant, SchedulerClient scheduler) throws SQLException {
         Standing standing;
         List<FailedInvoice> failed;
         try (Connection c = database.getConnection()) {
@@ -112,7 +119,7 @@ final class DunningPass implements AutoCloseable {
             failed = failed(c, tenant);
         }
         Decision decision = policy.decide(standing, failed, clock.instant());
-        LedgerStatusCalls.Answer answer;
+        LedgerCalls.Answer answer;
         String step;
         switch (decision) {
             case Decision.Wait w -> {
@@ -146,7 +153,7 @@ final class DunningPass implements AutoCloseable {
             case REFUSED -> log.error("dunning: tenant {} {} refused by the ledger ({} {}); check the worker's service key",
                     tenant, step, answer.status(), answer.code());
         }
-        return answer.outcome() == LedgerStatusCalls.Outcome.DONE || answer.outcome() == LedgerStatusCalls.Outcome.STALE;
+        return answer.outcome() == LedgerCalls.Outcome.DONE || answer.outcome() == LedgerCalls.Outcome.STALE;
     }
 
     private static Standing standing(Connection c, String tenant) throws SQLException {
@@ -191,10 +198,5 @@ final class DunningPass implements AutoCloseable {
             ps.setLong(2, version);
             ps.executeUpdate();
         }
-    }
-
-    @Override
-    public void close() {
-        scheduler.stop();
     }
 }

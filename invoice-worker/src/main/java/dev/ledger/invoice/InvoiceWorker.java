@@ -2,6 +2,10 @@ package dev.ledger.invoice;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.ledger.core.config.DatabaseUrl;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.follower.ChainFollower;
@@ -12,6 +16,9 @@ import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * usage per invoice period in its own database, in one transaction per poll: after a restart it resumes after its
  * stored position. It projects Stripe's invoices from the chain's StripeEventRecorded entries ({@link InvoiceProjection})
  * and keeps dunning's view of each tenant ({@link DunningView}); with the ledger's API configured, {@link DunningPass}
- * moves tenants PAST_DUE, SUSPENDED and ACTIVE again through it as their payments fail and succeed.
+ * moves tenants PAST_DUE, SUSPENDED and ACTIVE again through it as their payments fail and succeed, and with Stripe
+ * configured {@link StripeReconciliation} submits the invoice events whose webhook never came.
  */
 public final class InvoiceWorker implements AutoCloseable {
 
@@ -40,7 +48,7 @@ public final class InvoiceWorker implements AutoCloseable {
     private final ChainFollower<StoredEntry> follower;
     private final Thread thread;
     private final ProbeServer probes;
-    private final DunningPass dunning;
+    private final Scheduler scheduler;
 
     /**
      * What the worker does with each verified entry, in the follower's transaction: usage per period, invoices, then
@@ -79,12 +87,10 @@ public final class InvoiceWorker implements AutoCloseable {
             database.close();
             throw e;
         }
-        DunningPass pass = null;
+        Scheduler tasks = null;
         if (config.dunning()) {
             try {
-                pass = new DunningPass(database, new DunningPolicy(config.gracePolicy()),
-                        new LedgerStatusCalls(config.ledgerApiUrl(), config.ledgerServiceKey()), clock, config.dunningInterval(),
-                        registry);
+                tasks = scheduler(config, clock);
             } catch (RuntimeException e) {
                 probes.close();
                 admin.close();
@@ -92,12 +98,33 @@ public final class InvoiceWorker implements AutoCloseable {
                 throw e;
             }
         }
-        this.dunning = pass;
+        this.scheduler = tasks;
         thread.start();
-        if (dunning != null) {
-            dunning.start();
+        if (scheduler != null) {
+            scheduler.start();
         }
         log.info("invoice-worker started: {}, probes on {}:{}", config, probeBind.getHostAddress(), probes.port());
+    }
+
+    /**
+     * db-scheduler on the worker's database and clock, one thread: dunning's grace ends and its pass, and with Stripe
+     * configured the reconciliation pass. Executions live in {@code invoice_worker_scheduled_tasks}, so they survive
+     * restarts and run on one worker of a group.
+     */
+    private Scheduler scheduler(InvoiceWorkerConfig config, Clock clock) {
+        LedgerCalls ledger = new LedgerCalls(config.ledgerApiUrl(), config.ledgerServiceKey());
+        DunningPass dunning = new DunningPass(database, new DunningPolicy(config.gracePolicy()), ledger, clock,
+                config.dunningInterval(), registry);
+        List<RecurringTask<?>> recurring = new ArrayList<>(List.of(dunning.passTask()));
+        if (config.reconciles()) {
+            StripeReconciliation reconciliation = new StripeReconciliation(database,
+                    StripeReconciliation.client(config.stripeApiKey(), config.stripeApiBase()), ledger, clock, registry);
+            recurring.add(Tasks.recurring("invoice-worker-reconcile-pass", FixedDelay.of(config.reconcileInterval()))
+                    .execute((instance, context) -> reconciliation.run()));
+        }
+        return Scheduler.create(database, dunning.graceEndTask()).startTasks(recurring).tableName("invoice_worker_scheduled_tasks")
+                .clock(clock::instant).pollingInterval(config.dunningInterval()).threads(1)
+                .shutdownMaxWait(Duration.ofSeconds(10)).build();
     }
 
     /** A small pool on its own login, its tables migrated first (as the owner when one is configured). */
@@ -187,8 +214,8 @@ public final class InvoiceWorker implements AutoCloseable {
 
     @Override
     public void close() {
-        if (dunning != null) {
-            dunning.close();
+        if (scheduler != null) {
+            scheduler.stop();
         }
         follower.stop();
         try {

@@ -17,11 +17,16 @@ import java.util.Map;
  * @param ledgerServiceKey  the service key (billing:write) dunning calls it with (LEDGER_SERVICE_KEY), or null
  * @param gracePolicy       how long a PAST_DUE tenant keeps recording before it is suspended (ISO-8601, P7D)
  * @param dunningInterval   how often dunning looks at its work list and at due grace periods
+ * @param stripeApiKey      the key the reconciliation pass reads Stripe's events with (STRIPE_API_KEY; a restricted
+ *                          key with read access to events is enough), or null: no reconciliation
+ * @param stripeApiBase     where stripe-java sends its calls (STRIPE_API_BASE), or null: Stripe itself
+ * @param reconcileInterval how often the reconciliation pass asks Stripe for invoice events whose webhook never came
  */
 public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDatabase, String kafkaBootstrapServers,
                                   String topic, String consumerGroup, int httpPort, Duration gapWait, int maxHeldPerTenant,
                                   java.net.URI ledgerApiUrl, String ledgerServiceKey, String gracePolicy,
-                                  Duration dunningInterval) {
+                                  Duration dunningInterval, String stripeApiKey, String stripeApiBase,
+                                  Duration reconcileInterval) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "invoice-worker";
@@ -52,6 +57,25 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
         if (dunningInterval == null || dunningInterval.toMillis() < 10) {
             throw new IllegalArgumentException("INVOICE_WORKER_DUNNING_INTERVAL_MS must be at least 10");
         }
+        if (stripeApiKey != null && ledgerApiUrl == null) {
+            throw new IllegalArgumentException("reconciliation (STRIPE_API_KEY) records what it finds through the ledger's API: "
+                    + "set LEDGER_API_URL and LEDGER_SERVICE_KEY too");
+        }
+        if (stripeApiKey != null && stripeApiBase == null && stripeApiKey.equals(LOCAL_STRIPE_KEY)) {
+            throw new IllegalArgumentException("STRIPE_API_KEY is the local placeholder but STRIPE_API_BASE is unset "
+                    + "(that would call the real Stripe)");
+        }
+        if (reconcileInterval == null || reconcileInterval.toSeconds() < 1) {
+            throw new IllegalArgumentException("INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS must be at least 1");
+        }
+    }
+
+    /** The key assumed with STRIPE_API_BASE alone (the local emulator takes any key). */
+    static final String LOCAL_STRIPE_KEY = "sk_test_local";
+
+    /** Whether the worker reconciles with Stripe's events (Stripe and the ledger's API are configured). */
+    public boolean reconciles() {
+        return stripeApiKey != null;
     }
 
     /** Whether the worker runs dunning (the ledger's API and a service key are configured). */
@@ -68,8 +92,10 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
      * DATABASE_URL, LEDGER_MIGRATION_DATABASE_URL (unset), KAFKA_BOOTSTRAP_SERVERS, INVOICE_WORKER_PORT (8082),
      * INVOICE_WORKER_TOPIC (ledger.entries), INVOICE_WORKER_GROUP (invoice-worker), INVOICE_WORKER_GAP_WAIT_SECONDS
      * (60), INVOICE_WORKER_MAX_HELD (10000), LEDGER_API_URL and LEDGER_SERVICE_KEY (unset: no dunning; required in
-     * production), INVOICE_WORKER_GRACE_PERIOD (P7D), INVOICE_WORKER_DUNNING_INTERVAL_MS (5000); LEDGER_PRODUCTION or
-     * LEDGER_KAFKA_REQUIRE_SECURE refuse Kafka without TLS/SASL.
+     * production), INVOICE_WORKER_GRACE_PERIOD (P7D), INVOICE_WORKER_DUNNING_INTERVAL_MS (5000), STRIPE_API_KEY and
+     * STRIPE_API_BASE (both unset: no reconciliation; the key is required in production and may not be a test key
+     * there), INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS (600); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse
+     * Kafka without TLS/SASL.
      */
     public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
         String port = env.getOrDefault("INVOICE_WORKER_PORT", "8082");
@@ -93,6 +119,18 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
             throw new IllegalArgumentException("invoice-worker refuses to start: LEDGER_API_URL and LEDGER_SERVICE_KEY are "
                     + "required in production (without them no tenant's status follows its payments)");
         }
+        String stripeBase = blankToNull(env.get("STRIPE_API_BASE"));
+        String stripeKey = blankToNull(env.get("STRIPE_API_KEY"));
+        if (stripeKey == null && stripeBase != null) {
+            stripeKey = LOCAL_STRIPE_KEY;
+        }
+        if (production && stripeKey == null) {
+            throw new IllegalArgumentException("invoice-worker refuses to start: STRIPE_API_KEY is required in production "
+                    + "(without it an invoice event whose webhook never came is never recovered)");
+        }
+        if (production && (stripeKey.startsWith("sk_test_") || stripeKey.startsWith("rk_test_"))) {
+            throw new IllegalArgumentException("invoice-worker refuses to start: STRIPE_API_KEY is a Stripe test key in production");
+        }
         java.net.URI ledgerApi = null;
         if (ledgerUrl != null) {
             try {
@@ -112,7 +150,8 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
                 Duration.ofSeconds(number(env, "INVOICE_WORKER_GAP_WAIT_SECONDS", 60)),
                 Math.toIntExact(Math.min(Integer.MAX_VALUE, number(env, "INVOICE_WORKER_MAX_HELD", 10_000))),
                 ledgerApi, serviceKey, env.getOrDefault("INVOICE_WORKER_GRACE_PERIOD", "P7D").strip(),
-                Duration.ofMillis(number(env, "INVOICE_WORKER_DUNNING_INTERVAL_MS", 5_000)));
+                Duration.ofMillis(number(env, "INVOICE_WORKER_DUNNING_INTERVAL_MS", 5_000)), stripeKey, stripeBase,
+                Duration.ofSeconds(number(env, "INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS", 600)));
     }
 
     private static String blankToNull(String v) {
@@ -139,6 +178,8 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
     public String toString() {
         return "database=" + database + ", kafka=" + kafkaBootstrapServers + ", topic=" + topic + ", group=" + consumerGroup
                 + ", port=" + httpPort + ", gapWait=" + gapWait + ", maxHeldPerTenant=" + maxHeldPerTenant
-                + (dunning() ? ", dunning via " + ledgerApiUrl + " (grace " + gracePolicy + ")" : ", no dunning");
+                + (dunning() ? ", dunning via " + ledgerApiUrl + " (grace " + gracePolicy + ")" : ", no dunning")
+                + (reconciles() ? ", reconciling with Stripe" + (stripeApiBase == null ? "" : " at " + stripeApiBase) + " every "
+                + reconcileInterval : ", no reconciliation");
     }
 }

@@ -15,6 +15,7 @@ import com.stripe.param.ProductCreateParams;
 import com.stripe.param.SubscriptionCreateParams;
 import com.stripe.param.billing.MeterCreateParams;
 import dev.ledger.api.LedgerClient.Answer;
+import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.ops.stripe.StripeEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -287,5 +288,46 @@ class StripeWebhookIntakeTest {
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(LedgerClient.parse(r.body()).get("code").asText()).isEqualTo("webhooks_not_configured");
         }
+    }
+
+    @Test
+    void givenAnEventWhoseWebhookNeverCameWhenAServiceKeySubmitsItThenItIsRecordedOnceWhicheverWayItComesAndNoOtherKeyMay()
+            throws Exception {
+        String customer = customer();
+        String tenant = tenantOf(customer);
+        String eventId = "evt_lost" + System.nanoTime();
+        String body = invoicePaid(eventId, customer);
+        Map<String, Object> event = LedgerJson.mapper().readValue(body, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+        LedgerClient service = admin.withKey(admin.post("/v1/service-keys", Map.of()).body().get("key").asText());
+        LedgerClient tenantKey = admin.withKey(admin.post("/v1/tenants/" + tenant + "/api-keys",
+                Map.of("scopes", List.of("evaluations:write"))).body().get("key").asText());
+
+        assertThat(admin.withKey(null).post("/v1/stripe-events", event).status()).isEqualTo(401);
+        Answer refused = tenantKey.post("/v1/stripe-events", event);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.body().get("code").asText()).isEqualTo("insufficient_scope");
+        assertThat(stripeEntries(tenant)).isEmpty();
+
+        Answer recorded = service.post("/v1/stripe-events", event);
+        assertThat(recorded.status()).as(recorded.raw().body()).isEqualTo(200);
+        assertThat(recorded.body().get("status").asText()).isEqualTo("recorded");
+        assertThat(recorded.body().get("tenant_id").asText()).isEqualTo(tenant);
+        assertThat(recorded.raw().headers().firstValue("Idempotent-Replayed")).isEmpty();
+        Answer again = service.post("/v1/stripe-events", event);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.raw().headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(again.body().get("sequence").asLong()).isEqualTo(recorded.body().get("sequence").asLong());
+        // the webhook arriving late after all adds nothing either
+        HttpResponse<String> late = deliver(body, sign(body, now(), NEW_SECRET));
+        assertThat(late.statusCode()).isEqualTo(200);
+        assertThat(late.headers().firstValue("Idempotent-Replayed")).contains("true");
+
+        List<JsonNode> entries = stripeEntries(tenant);
+        assertThat(entries).extracting(e -> e.get("payload").get("event_id").asText()).containsExactly(eventId);
+        assertThat(entries.get(0).get("payload").get("data").get("object").get("status").asText()).isEqualTo("paid");
+
+        Answer notAnEvent = service.post("/v1/stripe-events", Map.of("id", "evt_x", "object", "invoice"));
+        assertThat(notAnEvent.status()).isEqualTo(422);
+        assertThat(notAnEvent.body().get("code").asText()).isEqualTo("webhook_event_invalid");
     }
 }

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * card, the payment failing, paid after the fix) to ledger-api, which records each once in the tenant's chain; the
  * invoice-worker follows the chain over Kafka and projects the invoices. One tenant gets every event once and in
  * order, another every event three times in a shuffled order: both end with the same invoices and the same chain
- * of distinct events.
+ * of distinct events. A third never gets the webhooks of its month-end invoice after {@code invoice.created}: the
+ * worker's reconciliation pass finds those events in Stripe's event list and submits them, and it ends the same.
  */
 class InvoiceWebhooksEndToEndTest {
 
@@ -72,6 +73,12 @@ class InvoiceWebhooksEndToEndTest {
             env.put("INVOICE_WORKER_PORT", "0");
             env.put("INVOICE_WORKER_TOPIC", topic);
             env.put("INVOICE_WORKER_GROUP", "invoice-worker-" + topic);
+            // the reconciliation pass reads Stripe's events and records through the ledger's API
+            env.put("LEDGER_API_URL", ledger.url());
+            env.put("LEDGER_SERVICE_KEY", admin.post("/v1/service-keys", Map.of()).body().get("key").asText());
+            env.put("STRIPE_API_BASE", emulator.url());
+            env.put("INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS", "1");
+            env.put("INVOICE_WORKER_DUNNING_INTERVAL_MS", "200");
             try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(env))) {
                 StripeClient stripe = StripeClient.builder().setApiKey("sk_test_e2e_invoices").setApiBase(emulator.url())
                         .setMeterEventsBase(emulator.url()).setMaxNetworkRetries(0).build();
@@ -85,12 +92,18 @@ class InvoiceWebhooksEndToEndTest {
                                 .setUsageType(PriceCreateParams.Recurring.UsageType.METERED).setMeter(meter.getId()).build())
                         .build());
 
-                String inOrder = month(stripe, emulator, admin, price, "io");
+                String inOrder = month(stripe, emulator, admin, price, "io", false);
                 emulator.duplicateWebhooks(3);
                 emulator.shuffleWebhooks(42L);
-                String shuffled = month(stripe, emulator, admin, price, "sh");
+                String shuffled = month(stripe, emulator, admin, price, "sh", false);
+                emulator.duplicateWebhooks(1);
+                emulator.shuffleWebhooks(null);
+                // the month-end invoice's finalization, failure and payment never come as webhooks
+                String lost = month(stripe, emulator, admin, price, "lo", true);
+                List<String> neverDelivered = emulator.webhooksLost();
+                assertThat(neverDelivered).as("webhooks that never came").hasSizeGreaterThanOrEqualTo(4);
 
-                for (String tenant : List.of(inOrder, shuffled)) {
+                for (String tenant : List.of(inOrder, shuffled, lost)) {
                     List<String> invoices = EndToEndTest.eventually(Duration.ofSeconds(60), () -> {
                         List<String> rows = rows(infra, "select status || ' ' || amount_due || ' ' || amount_paid || ' ' "
                                 + "|| currency from invoice_worker_invoice where tenant_id = ? order by amount_due", tenant);
@@ -105,15 +118,25 @@ class InvoiceWebhooksEndToEndTest {
                         shuffled)).isEqualTo(inOrderEvents);
                 assertThat(stripeEntries(admin, shuffled)).isEqualTo(stripeEntries(admin, inOrder))
                         .as("one entry per distinct event").isGreaterThan(inOrderEvents.size());
+                // the reconciliation pass recovered every event whose webhook never came: the same projection and chain
+                assertThat(rows(infra, "select event_type from invoice_worker_invoice_event where tenant_id = ? order by event_type",
+                        lost)).isEqualTo(inOrderEvents);
+                assertThat(stripeEntries(admin, lost)).isEqualTo(stripeEntries(admin, inOrder));
+                assertThat(rows(infra, "select event_id from invoice_worker_invoice_event where tenant_id = ?", lost))
+                        .containsAll(neverDelivered);
+                assertThat(admin.get("/v1/tenants/" + lost).body().get("status").asText()).isEqualTo("ACTIVE");
                 assertThat(admin.post("/v1/tenants/" + shuffled + "/verifications", Map.of()).body().get("status").asText())
                         .isEqualTo("VALID");
             }
         }
     }
 
-    /** One tenant's billing month on its own test clock, its webhooks delivered as each step makes them. */
-    private static String month(StripeClient stripe, StripeEmulator emulator, LedgerClient admin, Price price, String name)
-            throws Exception {
+    /**
+     * One tenant's billing month on its own test clock, its webhooks delivered as each step makes them; {@code lose}:
+     * the month-end invoice's webhooks after {@code invoice.created} are never sent.
+     */
+    private static String month(StripeClient stripe, StripeEmulator emulator, LedgerClient admin, Price price, String name,
+                                boolean lose) throws Exception {
         TestClock clock = stripe.v1().testHelpers().testClocks().create(TestClockCreateParams.builder()
                 .setFrozenTime(monthStart.getEpochSecond()).build());
         Customer customer = stripe.v1().customers().create(CustomerCreateParams.builder().setName(name).setTestClock(clock.getId())
@@ -130,12 +153,17 @@ class InvoiceWebhooksEndToEndTest {
         deliver(emulator);
         advance(stripe, clock, monthEnd.plusSeconds(1800)); // the month's draft
         deliver(emulator); // its invoice.created acknowledged: it finalizes an hour later
+        if (lose) {
+            emulator.loseWebhooks("invoice.finalized", "invoice.payment_failed", "invoice.updated", "invoice.paid",
+                    "invoice.payment_succeeded");
+        }
         advance(stripe, clock, monthEnd.plusSeconds(1800 + 3600)); // finalized, the declined card fails
         deliver(emulator);
         stripe.v1().customers().update(customer.getId(), CustomerUpdateParams.builder().setInvoiceSettings(
                 CustomerUpdateParams.InvoiceSettings.builder().setDefaultPaymentMethod("pm_card_visa").build()).build());
         advance(stripe, clock, monthEnd.plusSeconds(1800 + 3600 + 3 * 86400)); // the retry pays it
         deliver(emulator);
+        emulator.loseWebhooks();
         return tenant;
     }
 

@@ -46,7 +46,7 @@ public class BodyLimits extends OncePerRequestFilter {
     public static long limitFor(String path) {
         return switch (path) {
             case "/v1/evaluations:batch" -> BATCH_BYTES;
-            case "/v1/webhooks/stripe" -> WEBHOOK_BYTES;
+            case "/v1/webhooks/stripe", "/v1/stripe-events" -> WEBHOOK_BYTES;
             default -> DEFAULT_BYTES;
         };
     }

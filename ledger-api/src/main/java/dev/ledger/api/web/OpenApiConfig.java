@@ -90,7 +90,7 @@ class OpenApiConfig {
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");
         code("concurrent_request", 409, "a request with the same Idempotency-Key is in flight; retry");
-        code("body_too_large", 413, "the body is larger than the endpoint takes (64 KiB; the batch 4 MiB; Stripe webhooks 512 KiB)");
+        code("body_too_large", 413, "the body is larger than the endpoint takes (64 KiB; the batch 4 MiB; Stripe events 512 KiB)");
         code("entry_too_large", 413, "the entry would be stored larger than LEDGER_PUBLICATION_MAX_ENTRY_BYTES; nothing was recorded");
         code("uri_too_long", 414, "the request line is too long");
         code("unsupported_media_type", 415, "the body is not application/json");

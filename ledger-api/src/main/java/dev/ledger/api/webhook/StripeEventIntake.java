@@ -136,10 +136,22 @@ public class StripeEventIntake {
 
     /** Records the event in its tenant's chain, or holds it; {@code body} is kept as received when held. */
     Outcome accept(StripeEvent event, byte[] body) {
-        return record(event, body, true);
+        return record(event, body, true, "stripe");
+    }
+
+    /**
+     * The same for an event a service read from Stripe's API because its webhook never came ({@code actor}: who
+     * submitted it). The event id makes it one entry whichever way it came first.
+     */
+    Outcome recover(StripeEvent event, byte[] body, String actor) {
+        return record(event, body, true, actor);
     }
 
     private Outcome record(StripeEvent event, byte[] body, boolean releaseEarlier) {
+        return record(event, body, releaseEarlier, "stripe");
+    }
+
+    private Outcome record(StripeEvent event, byte[] body, boolean releaseEarlier, String actor) {
         if (event.thin()) {
             return hold(event, body, THIN_EVENT);
         }
@@ -163,7 +175,7 @@ public class StripeEventIntake {
                 Instant.ofEpochSecond(event.created()).toString(), event.livemode(), event.objectType(), event.objectId(), data);
         try {
             LedgerWriter.Written written = writer.append(tenants.get(0), new LedgerWriter.Write(command,
-                    IdempotencyKeys.server("stripe-event", event.id()), RequestDigest.of(command), "stripe", null, null));
+                    IdempotencyKeys.server("stripe-event", event.id()), RequestDigest.of(command), actor, null, null));
             return new Outcome(written.receipt(), written.replayed(), null);
         } catch (ApiProblem p) {
             if (p.code().equals(ENTRY_TOO_LARGE)) {

@@ -1,6 +1,7 @@
 package dev.ledger.api.webhook;
 
 import dev.ledger.api.auth.Caller;
+import dev.ledger.api.auth.Scope;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
 import io.swagger.v3.oas.annotations.Operation;
@@ -94,8 +95,45 @@ public class StripeWebhookController {
         if (parsed.event() == null) {
             throw invalid(parsed.invalid());
         }
-        StripeEventIntake.StripeEvent event = parsed.event();
-        StripeEventIntake.Outcome outcome = intake.accept(event, body);
+        return answer(parsed.event(), intake.accept(parsed.event(), body));
+    }
+
+    @Operation(summary = "Submit a Stripe event read from Stripe's API", operationId = "recoverStripeEvent",
+            description = "Admin key, or a service key (billing:write): an event the invoice-worker's reconciliation pass "
+                    + "read from Stripe's API (`GET /v1/events`) because its webhook never arrived. Recorded exactly as a "
+                    + "webhook's event would be (once per event id, whichever way it came first; held when no single "
+                    + "tenant owns its customer), with the submitting key as its actor.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The event as Stripe's API answers it",
+                    content = @Content(mediaType = "application/json", schema = @Schema(type = "object"), examples = @ExampleObject(value = """
+                            {"id":"evt_1QxY2z","object":"event","type":"invoice.paid","created":1764842400,"livemode":false,
+                             "data":{"object":{"id":"in_1QxY2a","object":"invoice","customer":"cus_Q1w2E3r4T5y6U7","status":"paid"}}}"""))))
+    @ApiResponse(responseCode = "200", description = "Recorded (with its receipt) or held (with the reason)",
+            headers = @Header(name = "Idempotent-Replayed", description = "true when the event was recorded before",
+                    schema = @Schema(type = "string")),
+            content = @Content(mediaType = "application/json", schema = @Schema(type = "object"), examples = {
+                    @ExampleObject(name = "recorded", value = """
+                            {"status":"recorded","event_id":"evt_1QxY2z","tenant_id":"acme","sequence":42,"hash":"9f2c…"}""")}))
+    @ProblemCodes({"insufficient_scope", "malformed_json", "webhook_event_invalid", "idempotency_key_reused", "append_timeout",
+            "shutting_down"})
+    @PostMapping(path = "/v1/stripe-events", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<Map<String, Object>> recover(Caller caller, @RequestBody byte[] body) {
+        if (caller.kind() != Caller.Kind.ADMIN) {
+            caller.require(Scope.BILLING_WRITE);
+            if (caller.kind() == Caller.Kind.TENANT) {
+                throw new ApiProblem(HttpStatus.FORBIDDEN, "insufficient_scope", "Only the admin and service keys submit Stripe events.");
+            }
+        }
+        StripeEventIntake.Parsed parsed = intake.parse(body);
+        if (parsed.notJson()) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The body is not valid JSON.");
+        }
+        if (parsed.event() == null) {
+            throw invalid(parsed.invalid());
+        }
+        return answer(parsed.event(), intake.recover(parsed.event(), body, caller.actor()));
+    }
+
+    private static ResponseEntity<Map<String, Object>> answer(StripeEventIntake.StripeEvent event, StripeEventIntake.Outcome outcome) {
         Map<String, Object> answer = new LinkedHashMap<>();
         if (outcome.heldReason() != null) {
             answer.put("status", "held");

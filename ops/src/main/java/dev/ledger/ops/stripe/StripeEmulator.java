@@ -195,6 +195,19 @@ public final class StripeEmulator implements AutoCloseable {
         webhooks.shuffle(seed);
     }
 
+    /**
+     * Never delivers events of these types created from now on (they are still listed by {@code GET /v1/events}), as
+     * when Stripe's webhook for an event never comes; no types delivers everything again.
+     */
+    public void loseWebhooks(String... types) {
+        webhooks.lose(java.util.Set.of(types));
+    }
+
+    /** Event ids never delivered because {@link #loseWebhooks} was losing their type. */
+    public List<String> webhooksLost() {
+        return webhooks.lost();
+    }
+
     /** Event ids whose delivery was given up after the retry window. */
     public List<String> webhooksGivenUp() {
         return webhooks.givenUp();

@@ -25,7 +25,8 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code Stripe-Signature: t=<time>,v1=<hex HMAC-SHA256 of "t.body">} (one {@code v1} per secret while secrets are
  * rolled), retried on a non-2xx answer or no answer with backoff (1 h, 2 h, 4 h … capped at a day) for up to
  * {@link #RETRY_WINDOW_SECONDS} of the emulator's time, then given up. Test switches: each event sent several times
- * ({@link #duplicates}), and a batch sent in a seeded shuffled order ({@link #shuffle}). Nothing happens by itself in
+ * ({@link #duplicates}), a batch sent in a seeded shuffled order ({@link #shuffle}), and events of some types
+ * never sent ({@link #lose}). Nothing happens by itself in
  * tests: {@link #deliverDue()} sends what is due at the emulator's time, outside the emulator's lock (a receiver may
  * call the emulator back).
  */
@@ -67,6 +68,8 @@ final class WebhookDelivery {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Attempt> pending = new ArrayList<>();
     private final List<String> givenUp = new ArrayList<>();
+    private final List<String> lost = new ArrayList<>();
+    private java.util.Set<String> losing = java.util.Set.of();
     private URI endpoint;
     private List<String> secrets = List.of();
     private int copies = 1;
@@ -110,6 +113,23 @@ final class WebhookDelivery {
         }
     }
 
+    /**
+     * Never sends events of these types (listed by {@code GET /v1/events} all the same): Stripe's rare event whose
+     * webhook never comes. None restores delivery for events created from then on.
+     */
+    void lose(java.util.Set<String> types) {
+        synchronized (lock) {
+            losing = java.util.Set.copyOf(types);
+        }
+    }
+
+    /** Events never sent because their type was being lost, by id. */
+    List<String> lost() {
+        synchronized (lock) {
+            return List.copyOf(lost);
+        }
+    }
+
     /** Events given up after the retry window, by id. */
     List<String> givenUp() {
         synchronized (lock) {
@@ -126,6 +146,10 @@ final class WebhookDelivery {
         synchronized (lock) {
             now = clock.instant().getEpochSecond();
             for (Map<String, Object> e : events.takeUndelivered()) {
+                if (losing.contains((String) e.get("type"))) {
+                    lost.add((String) e.get("id"));
+                    continue;
+                }
                 byte[] body = Wire.bytes(e);
                 for (int i = 0; i < copies; i++) {
                     pending.add(new Attempt(e, body, now));

@@ -16,10 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ledger's status-change endpoints, called with the worker's service key ({@code past-due}, {@code suspend},
- * {@code reactivate}), each with billing's cause and conditional on the status entry the decision was made from.
+ * The ledger's endpoints the worker writes through, with its service key: the status changes ({@code past-due},
+ * {@code suspend}, {@code reactivate}), each with billing's cause and conditional on the status entry the decision was
+ * made from, and {@code POST /v1/stripe-events} for a Stripe event whose webhook never came.
  */
-final class LedgerStatusCalls {
+final class LedgerCalls {
 
     /** What became of one call. */
     enum Outcome {
@@ -33,8 +34,15 @@ final class LedgerStatusCalls {
         REFUSED
     }
 
-    /** An outcome and the code the ledger answered with (for logs and metrics; never a key). */
-    record Answer(Outcome outcome, int status, String code) {
+    /**
+     * An outcome and the code the ledger answered with (for logs and metrics; never a key); for a submitted event,
+     * {@code result}: {@code recorded}, {@code replayed} (recorded before, by its webhook or an earlier pass) or
+     * {@code held}.
+     */
+    record Answer(Outcome outcome, int status, String code, String result) {
+        Answer(Outcome outcome, int status, String code) {
+            this(outcome, status, code, null);
+        }
     }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -43,7 +51,7 @@ final class LedgerStatusCalls {
     private final String serviceKey;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    LedgerStatusCalls(URI base, String serviceKey) {
+    LedgerCalls(URI base, String serviceKey) {
         this.base = base;
         this.serviceKey = serviceKey;
     }
@@ -64,6 +72,11 @@ final class LedgerStatusCalls {
         return post(tenantId, "reactivate", body(settledBy, cause, ifStatusSequence));
     }
 
+    /** Submits a Stripe event as Stripe's API answered it ({@code json}: the event object). */
+    Answer submitStripeEvent(byte[] json) {
+        return send(URI.create(base + "/v1/stripe-events"), json);
+    }
+
     private static Map<String, Object> body(String reason, BillingCause cause, long ifStatusSequence) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("reason", reason);
@@ -79,16 +92,23 @@ final class LedgerStatusCalls {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/tenants/"
-                        + URLEncoder.encode(tenantId, StandardCharsets.UTF_8) + "/" + action))
+        return send(URI.create(base + "/v1/tenants/" + URLEncoder.encode(tenantId, StandardCharsets.UTF_8) + "/" + action), json);
+    }
+
+    private Answer send(URI uri, byte[] json) {
+        HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(TIMEOUT).header("Authorization", "Bearer " + serviceKey).header("Content-Type", "application/json")
                 .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
         try {
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             int status = response.statusCode();
-            String code = code(response.body());
+            String code = field(response.body(), "code");
             if (status == 200) {
-                return new Answer(Outcome.DONE, status, null);
+                String result = field(response.body(), "status");
+                if ("recorded".equals(result) && response.headers().firstValue("Idempotent-Replayed").orElse("").equals("true")) {
+                    result = "replayed";
+                }
+                return new Answer(Outcome.DONE, status, null, result);
             }
             if (status == 409) {
                 return new Answer(Outcome.STALE, status, code);
@@ -105,10 +125,10 @@ final class LedgerStatusCalls {
         }
     }
 
-    private static String code(byte[] body) {
+    private static String field(byte[] body, String name) {
         try {
             var node = LedgerJson.mapper().readTree(body);
-            return node != null && node.path("code").isTextual() ? node.path("code").asText() : null;
+            return node != null && node.path(name).isTextual() ? node.path(name).asText() : null;
         } catch (IOException e) {
             return null;
         }
