@@ -73,8 +73,11 @@ public class AuditController {
     private final JdbcTemplate jdbc;
     private final CheckpointService checkpoints;
     private final ReadLimits limits;
+    private final ChainVerification verification;
 
-    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints, ReadLimits limits) {
+    public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints, ReadLimits limits,
+                           ChainVerification verification) {
+        this.verification = verification;
         this.audit = audit;
         this.writer = writer;
         this.jdbc = jdbc;
@@ -110,68 +113,12 @@ public class AuditController {
     @PostMapping("/v1/tenants/{tenantId}/verifications")
     public Verification verify(Caller caller, @PathVariable String tenantId, @RequestBody(required = false) VerificationRequest body) {
         requireAuditor(caller, tenantId, jdbc);
-        ChainVerifier verifier;
-        ChainVerifier.Break broken;
-        ChainAudit.Head head;
-        long from;
-        long to;
-        CheckpointAudit check = new CheckpointAudit(tenantId, checkpoints.keys(), "the ledger's checkpoint keys");
-        ChainVerifier.Break checkpointBreak;
-        try (ReadLimits.Permit permit = limits.longRead(tenantId, checkpoints.head(tenantId));
-             ChainAudit.Session session = audit.open()) {
-            // one snapshot: the head, the checkpoints and the entries agree with each other
-            head = session.head(tenantId);
-            from = body == null || body.fromSequence() == null ? 1 : body.fromSequence();
-            to = body == null || body.toSequence() == null ? head.sequence() : body.toSequence();
-            if (from < 1 || to < from - 1 || to > head.sequence()) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
-                        "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
-            }
-            verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, session.hashAt(tenantId, from - 1));
-            ChainVerifier v = verifier;
-            // as the offline verifier: the first problem met wins, an entry's own checks before the checkpoints of its size
-            ChainAudit.HashedEntrySink sink = (entry, recomputed, leaf) -> {
-                if (v.firstBreak() == null && check.mismatch() == null
-                        && v.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed) == null) {
-                    check.leaf(leaf);
-                }
-            };
-            if (from > 1) {
-                session.streamHashed(tenantId, from, to, sink);
-            } else {
-                // a run from 1 also holds the history against every signed checkpoint up to its end, a page of them at a
-                // time: the entries up to the page's largest checkpoint, then the next page
-                long next = 1;
-                while (next <= to) {
-                    List<Checkpoint> page = session.checkpoints(tenantId, next - 1, to, 1000);
-                    long until = page.size() == 1000 ? page.get(page.size() - 1).size() : to;
-                    page.forEach(check::expect);
-                    session.streamHashed(tenantId, next, until, sink);
-                    if (check.size() < until) {
-                        break; // rows missing: the verifier names the gap
-                    }
-                    next = until + 1;
-                }
-            }
-            // a full run: a checkpoint beyond the head means the tail was cut off (a ranged run only covers its range)
-            Checkpoint beyond = from > 1 || to < head.sequence() ? null
-                    : session.checkpoints(tenantId, check.size(), Long.MAX_VALUE, 1).stream().findFirst().orElse(null);
-            if (from <= 1 && verifier.firstBreak() == null && beyond != null) {
-                check.expect(beyond);
-            }
-            checkpointBreak = from > 1 ? null : verifier.firstBreak() != null ? check.mismatch() : check.finish("the chain");
-        }
-        broken = CheckpointAudit.earlier(verifier.firstBreak(), checkpointBreak);
-        if (broken == null && verifier.lastSequence() < to) {
-            // the rows ended early: the entry after the last good one is missing
-            broken = new ChainVerifier.Break(verifier.lastSequence() + 1, ChainVerifier.Reason.sequence_gap,
-                    "entry " + (verifier.lastSequence() + 1) + " is missing");
-        }
-        Verification result = new Verification(broken == null ? "VALID" : "BROKEN", verifier.checked(),
-                broken == null ? null : broken.sequence(), broken == null ? null : broken.reason().name(),
-                broken == null ? null : broken.detail(), head.sequence(), head.hash() == null ? null : Hex.of(head.hash()));
+        Long from = body == null ? null : body.fromSequence();
+        Long to = body == null ? null : body.toSequence();
+        ChainVerification.Run run = verification.verify(tenantId, from, to);
+        Verification result = run.verdict();
         try {
-            writer.appendAll(tenantId, List.of(new TenantCommand.RecordVerification(from, to, result.status(), result.checked(),
+            writer.appendAll(tenantId, List.of(new TenantCommand.RecordVerification(run.from(), run.to(), result.status(), result.checked(),
                     result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
         } catch (RuntimeException e) {
             // a chain damaged below its head may refuse the append; the verdict is still the auditor's to have

@@ -90,6 +90,53 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
         }
     }
 
+    /** The most a Stripe metadata value holds. */
+    public static final int METADATA_MAX = 500;
+    private static final String[] METADATA_FIELDS = {"tenant", "size", "root", "issued_at", "key_id", "sig"};
+
+    /**
+     * The form written into a Stripe invoice's metadata ({@code ledger_checkpoint}): one line,
+     * {@code ledger-checkpoint/v1 tenant=… size=… root=<hex> issued_at=… key_id=… sig=<base64>}, at most
+     * {@link #METADATA_MAX} characters (an IllegalStateException beyond, which an id of today's lengths never reaches).
+     */
+    public String toMetadata() {
+        String m = TAG_V1 + " tenant=" + tenantId + " size=" + size + " root=" + Hex.of(rootHash) + " issued_at=" + issuedAt
+                + " key_id=" + keyId + " sig=" + Base64.getEncoder().encodeToString(signature);
+        if (m.length() > METADATA_MAX || tenantId.contains(" ") || keyId.contains(" ") || issuedAt.contains(" ")) {
+            throw new IllegalStateException("this checkpoint does not fit a Stripe metadata value");
+        }
+        return m;
+    }
+
+    /** Reads {@link #toMetadata()}'s form; throws IllegalArgumentException naming what is missing or malformed. */
+    public static Checkpoint fromMetadata(String metadata) {
+        if (metadata == null || metadata.length() > METADATA_MAX) {
+            throw new IllegalArgumentException("not a ledger checkpoint: absent or longer than " + METADATA_MAX + " characters");
+        }
+        String[] parts = metadata.split(" ", -1);
+        if (parts.length != METADATA_FIELDS.length + 1 || !parts[0].equals(TAG_V1)) {
+            throw new IllegalArgumentException("not a ledger checkpoint: expected \"" + TAG_V1 + "\" and "
+                    + String.join(", ", METADATA_FIELDS));
+        }
+        String[] values = new String[METADATA_FIELDS.length];
+        for (int i = 0; i < METADATA_FIELDS.length; i++) {
+            String prefix = METADATA_FIELDS[i] + "=";
+            if (!parts[i + 1].startsWith(prefix) || parts[i + 1].length() == prefix.length()) {
+                throw new IllegalArgumentException("ledger checkpoint lacks " + METADATA_FIELDS[i]);
+            }
+            values[i] = parts[i + 1].substring(prefix.length());
+        }
+        if (!values[1].matches("[0-9]{1,18}")) {
+            throw new IllegalArgumentException("ledger checkpoint's size is not a whole number");
+        }
+        try {
+            return new Checkpoint(values[0], Long.parseLong(values[1]), Hex.parse(values[2]), values[3], values[4],
+                    Base64.getDecoder().decode(values[5]));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed ledger checkpoint: " + e.getMessage(), e);
+        }
+    }
+
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || !v.isTextual()) {

@@ -2,6 +2,8 @@ package dev.ledger.core.entry;
 
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.ledger.core.audit.AdminActionRecorded;
+import dev.ledger.core.billing.InvoiceHeld;
+import dev.ledger.core.billing.InvoiceWitnessed;
 import dev.ledger.core.keys.ApiKeyIssued;
 import dev.ledger.core.keys.ApiKeyRevoked;
 import dev.ledger.core.evaluation.EvaluationRecorded;
@@ -63,7 +65,9 @@ public final class EntryTypes {
             new EntryType("AdminActionRecorded", "1", AdminActionRecorded.class),
             new EntryType("UsageReported", "1", UsageReported.class),
             new EntryType("VerificationRecorded", "1", VerificationRecorded.class),
-            new EntryType("StripeEventRecorded", "1", StripeEventRecorded.class));
+            new EntryType("StripeEventRecorded", "1", StripeEventRecorded.class),
+            new EntryType("InvoiceWitnessed", "1", InvoiceWitnessed.class),
+            new EntryType("InvoiceHeld", "1", InvoiceHeld.class));
 
     /**
      * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,

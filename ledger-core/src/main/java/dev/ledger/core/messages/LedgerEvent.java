@@ -21,7 +21,7 @@ import dev.ledger.core.usage.UsageReported;
 public sealed interface LedgerEvent
         permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, TenantMarkedPastDue, ApiKeyIssued, ApiKeyRevoked,
         EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded,
-        StripeEventRecorded {
+        StripeEventRecorded, dev.ledger.core.billing.InvoiceWitnessed, dev.ledger.core.billing.InvoiceHeld {
 
     String tenantId();
 

@@ -56,6 +56,17 @@ public sealed interface TenantCommand {
                              String objectId, Map<String, Object> data) implements TenantCommand {
     }
 
+    /** A Stripe invoice witnessed before finalization ({@link dev.ledger.core.billing.InvoiceWitnessed}). Any status. */
+    record WitnessInvoice(String invoiceId, String periodStart, String periodEnd, Map<String, Object> checkpoint,
+                          Map<String, Object> previous, List<String> consistencyProof, List<Map<String, Object>> quantities,
+                          String actor) implements TenantCommand {
+    }
+
+    /** A Stripe invoice held back by the witness ({@link dev.ledger.core.billing.InvoiceHeld}). Any status. */
+    record HoldInvoice(String invoiceId, String periodStart, String periodEnd, String reason, String detail,
+                       List<Map<String, Object>> quantities, String actor) implements TenantCommand {
+    }
+
     /** Links the tenant to its Stripe customer, once: a link is never replaced. */
     record LinkStripeCustomer(String stripeCustomerId, String actor) implements TenantCommand {
     }

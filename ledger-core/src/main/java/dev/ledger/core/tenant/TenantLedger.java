@@ -113,6 +113,8 @@ public class TenantLedger {
             case RecordAdminAction ignored -> null;
             case ReportUsage ignored -> null;
             case RecordStripeEvent ignored -> null;
+            case TenantCommand.WitnessInvoice ignored -> null;
+            case TenantCommand.HoldInvoice ignored -> null;
             case RecordVerification ignored -> null;
             case IssueApiKey ignored -> null;
             case RevokeApiKey ignored -> null;
@@ -131,6 +133,10 @@ public class TenantLedger {
                     c.firstBrokenSequence(), c.reason(), c.actor());
             case RecordStripeEvent c -> new StripeEventRecorded(tenantId, c.eventId(), c.eventType(), c.created(), c.livemode(),
                     c.objectType(), c.objectId(), c.data());
+            case TenantCommand.WitnessInvoice c -> new dev.ledger.core.billing.InvoiceWitnessed(tenantId, c.invoiceId(),
+                    c.periodStart(), c.periodEnd(), c.checkpoint(), c.previous(), c.consistencyProof(), c.quantities(), c.actor());
+            case TenantCommand.HoldInvoice c -> new dev.ledger.core.billing.InvoiceHeld(tenantId, c.invoiceId(), c.periodStart(),
+                    c.periodEnd(), c.reason(), c.detail(), c.quantities(), c.actor());
             case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
             case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
             case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());

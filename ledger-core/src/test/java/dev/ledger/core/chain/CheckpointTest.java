@@ -140,4 +140,36 @@ class CheckpointTest {
         m.get(out);
         return out;
     }
+
+    @Test
+    void givenASignedCheckpointWhenWrittenAsStripeMetadataThenItFitsAndReadsBackToTheSameVerifyingCheckpoint() {
+        CheckpointSigner signer = CheckpointSigner.generate();
+        Checkpoint cp = signer.sign("tenant-with-a-rather-long-identifier-of-sixty-four-characters-xx", 123_456_789L, root, NOON);
+
+        String metadata = cp.toMetadata();
+
+        assertThat(metadata).startsWith("ledger-checkpoint/v1 tenant=").hasSizeLessThanOrEqualTo(500);
+        Checkpoint back = Checkpoint.fromMetadata(metadata);
+        assertThat(back).isEqualTo(cp);
+        assertThat(CheckpointKeys.of(signer.key()).verify(back)).isTrue();
+        // a changed size reads back, and no longer verifies
+        assertThat(CheckpointKeys.of(signer.key()).verify(Checkpoint.fromMetadata(metadata.replace("size=123456789", "size=123456788"))))
+                .isFalse();
+    }
+
+    @Test
+    void givenMetadataThatIsNotACheckpointThenItIsRefusedNamingWhatIsWrong() {
+        Checkpoint cp = CheckpointSigner.generate().sign("acme", 12, root, NOON);
+        String good = cp.toMetadata();
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(good.replace("ledger-checkpoint/v1", "ledger-checkpoint/v0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a ledger checkpoint");
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(good.replace(" size=12", " size=-12")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("size");
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(good.replace(" root=", " root=zz")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed ledger checkpoint");
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(good.replace(" key_id=", " key=")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks key_id");
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(good + " " + "x".repeat(500)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("500");
+    }
 }
