@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * stored position. It projects Stripe's invoices from the chain's StripeEventRecorded entries ({@link InvoiceProjection})
  * and keeps dunning's view of each tenant ({@link DunningView}); with the ledger's API configured, {@link DunningPass}
  * moves tenants PAST_DUE, SUSPENDED and ACTIVE again through it as their payments fail and succeed, and with Stripe
- * configured {@link StripeReconciliation} submits the invoice events whose webhook never came.
+ * configured {@link StripeReconciliation} submits the invoice events whose webhook never came and {@link InvoiceWitness}
+ * witnesses (or holds) each draft subscription invoice before Stripe finalizes it.
  */
 public final class InvoiceWorker implements AutoCloseable {
 
@@ -108,7 +109,7 @@ public final class InvoiceWorker implements AutoCloseable {
 
     /**
      * db-scheduler on the worker's database and clock, one thread: dunning's grace ends and its pass, and with Stripe
-     * configured the reconciliation pass. Executions live in {@code invoice_worker_scheduled_tasks}, so they survive
+     * configured the reconciliation and witness passes. Executions live in {@code invoice_worker_scheduled_tasks}, so they survive
      * restarts and run on one worker of a group.
      */
     private Scheduler scheduler(InvoiceWorkerConfig config, Clock clock) {
@@ -117,10 +118,13 @@ public final class InvoiceWorker implements AutoCloseable {
                 config.dunningInterval(), registry);
         List<RecurringTask<?>> recurring = new ArrayList<>(List.of(dunning.passTask()));
         if (config.reconciles()) {
-            StripeReconciliation reconciliation = new StripeReconciliation(database,
-                    StripeReconciliation.client(config.stripeApiKey(), config.stripeApiBase()), ledger, clock, registry);
+            com.stripe.StripeClient stripe = StripeReconciliation.client(config.stripeApiKey(), config.stripeApiBase());
+            StripeReconciliation reconciliation = new StripeReconciliation(database, stripe, ledger, clock, registry);
             recurring.add(Tasks.recurring("invoice-worker-reconcile-pass", FixedDelay.of(config.reconcileInterval()))
                     .execute((instance, context) -> reconciliation.run()));
+            InvoiceWitness witness = new InvoiceWitness(database, stripe, ledger, clock, registry);
+            recurring.add(Tasks.recurring("invoice-worker-witness-pass", FixedDelay.of(config.dunningInterval()))
+                    .execute((instance, context) -> witness.run()));
         }
         return Scheduler.create(database, dunning.graceEndTask()).startTasks(recurring).tableName("invoice_worker_scheduled_tasks")
                 .clock(clock::instant).pollingInterval(config.dunningInterval()).threads(1)

@@ -1,6 +1,7 @@
 package dev.ledger.invoice;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.tenant.BillingCause;
 import java.io.IOException;
@@ -39,9 +40,9 @@ final class LedgerCalls {
      * {@code result}: {@code recorded}, {@code replayed} (recorded before, by its webhook or an earlier pass) or
      * {@code held}.
      */
-    record Answer(Outcome outcome, int status, String code, String result) {
+    record Answer(Outcome outcome, int status, String code, String result, JsonNode body) {
         Answer(Outcome outcome, int status, String code) {
-            this(outcome, status, code, null);
+            this(outcome, status, code, null, null);
         }
     }
 
@@ -77,6 +78,16 @@ final class LedgerCalls {
         return send(URI.create(base + "/v1/stripe-events"), json);
     }
 
+    /** Asks the ledger to witness a draft invoice (POST /v1/tenants/{t}/invoice-witnesses); the answer's body says how. */
+    Answer witness(String tenantId, Map<String, Object> request) {
+        return post(tenantId, "invoice-witnesses", request);
+    }
+
+    /** Records that the worker holds an invoice back (POST /v1/tenants/{t}/invoice-holds). */
+    Answer hold(String tenantId, Map<String, Object> request) {
+        return post(tenantId, "invoice-holds", request);
+    }
+
     private static Map<String, Object> body(String reason, BillingCause cause, long ifStatusSequence) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("reason", reason);
@@ -108,7 +119,7 @@ final class LedgerCalls {
                 if ("recorded".equals(result) && response.headers().firstValue("Idempotent-Replayed").orElse("").equals("true")) {
                     result = "replayed";
                 }
-                return new Answer(Outcome.DONE, status, null, result);
+                return new Answer(Outcome.DONE, status, null, result, json(response.body()));
             }
             if (status == 409) {
                 return new Answer(Outcome.STALE, status, code);
@@ -122,6 +133,14 @@ final class LedgerCalls {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Answer(Outcome.RETRY, 0, "interrupted");
+        }
+    }
+
+    private static JsonNode json(byte[] body) {
+        try {
+            return LedgerJson.mapper().readTree(body);
+        } catch (IOException e) {
+            return null;
         }
     }
 

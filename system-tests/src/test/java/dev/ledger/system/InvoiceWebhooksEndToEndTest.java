@@ -147,12 +147,27 @@ class InvoiceWebhooksEndToEndTest {
                 .status()).isEqualTo(201);
         stripe.v1().subscriptions().create(SubscriptionCreateParams.builder().setCustomer(customer.getId())
                 .addItem(SubscriptionCreateParams.Item.builder().setPrice(price.getId()).build()).build());
+        // the ledger records the 10 units Stripe's meter gets, so that the witness finds the invoice agrees with the chain
+        String key = admin.post("/v1/tenants/" + tenant + "/api-keys", Map.of("scopes", List.of("usage:write")))
+                .body().get("key").asText();
+        assertThat(admin.withKey(key).post("/v1/usage", Map.of("usage_id", name + "-1", "meter", "evaluations", "quantity", 10,
+                "occurred_at", usageAt.toString()), name + "-usage").status()).isEqualTo(201);
         stripe.v1().billing().meterEvents().create(MeterEventCreateParams.builder().setEventName("evaluations")
                 .setIdentifier(name + "-1").setTimestamp(usageAt.getEpochSecond())
                 .putPayload("stripe_customer_id", customer.getId()).putPayload("value", "10").build());
         deliver(emulator);
         advance(stripe, clock, monthEnd.plusSeconds(1800)); // the month's draft
         deliver(emulator); // its invoice.created acknowledged: it finalizes an hour later
+        // the worker witnesses the draft before it is finalized (its checkpoint in the metadata)
+        EndToEndTest.eventually(Duration.ofSeconds(60), () -> {
+            try {
+                return stripe.v1().invoices().list(com.stripe.param.InvoiceListParams.builder().setCustomer(customer.getId())
+                        .setStatus(com.stripe.param.InvoiceListParams.Status.DRAFT).build()).getData().stream()
+                        .anyMatch(i -> i.getMetadata().containsKey("ledger_checkpoint")) ? Boolean.TRUE : null;
+            } catch (Exception e) {
+                return null;
+            }
+        });
         if (lose) {
             emulator.loseWebhooks("invoice.finalized", "invoice.payment_failed", "invoice.updated", "invoice.paid",
                     "invoice.payment_succeeded");

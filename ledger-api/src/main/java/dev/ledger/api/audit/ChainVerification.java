@@ -9,7 +9,6 @@ import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.chain.Hex;
 import java.util.List;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -53,7 +52,7 @@ public class ChainVerification {
             from = fromSequence == null ? 1 : fromSequence;
             to = toSequence == null ? head.sequence() : toSequence;
             if (from < 1 || to < from - 1 || to > head.sequence()) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
+                throw ApiProblem.unprocessable("invalid_range",
                         "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
             }
             verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, session.hashAt(tenantId, from - 1));

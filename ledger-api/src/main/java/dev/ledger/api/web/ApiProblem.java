@@ -42,4 +42,9 @@ public class ApiProblem extends RuntimeException {
     public static ApiProblem forbidden(String code, String detail) {
         return new ApiProblem(HttpStatus.FORBIDDEN, code, detail);
     }
+
+    /** 422 with {@code code}: for checks outside the web package, which use no Spring HTTP type. */
+    public static ApiProblem unprocessable(String code, String detail) {
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, code, detail);
+    }
 }
