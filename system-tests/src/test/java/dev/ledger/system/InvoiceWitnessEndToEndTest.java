@@ -229,9 +229,13 @@ class InvoiceWitnessEndToEndTest {
                 record.get("consistency_proof").forEach(h -> proof.add(Hex.parse(h.asText())));
                 assertThat(MerkleTree.verifyConsistency(first.size(), latest.size(), first.rootHash(), latest.rootHash(), proof))
                         .as("the second invoice's record proves the first checkpoint's tree is a prefix of the second's").isTrue();
-                BundleVerification both = offline(ledger, admin, second.tenant(), keys, latest);
+                // the offline verifier holds one export against both invoices' checkpoints: the second extends the first
+                Checkpoint firstInvoice = Checkpoint.fromMetadata(stripe.v1().invoices().retrieve(drafts.get(0).getId())
+                        .getMetadata().get("ledger_checkpoint"));
+                assertThat(firstInvoice).isEqualTo(first);
+                BundleVerification both = offline(ledger, admin, second.tenant(), keys, latest, firstInvoice);
                 assertThat(both.valid()).as(both.summary()).isTrue();
-                assertThat(both.checkpointsVerified()).isGreaterThanOrEqualTo(2);
+                assertThat(both.checkpointsVerified()).isGreaterThanOrEqualTo(4); // the two in the export, the two given
                 assertThat(meterReader.isHealthy()).isTrue();
             }
         }
@@ -301,9 +305,12 @@ class InvoiceWitnessEndToEndTest {
         }
     }
 
-    /** Exports the tenant's chain and runs the offline verifier on it, trusting only the published keys. */
+    /**
+     * Exports the tenant's chain and runs the offline verifier on it, trusting only the published keys and holding it
+     * against the invoices' checkpoints as well ({@code ./ledger verify BUNDLE --checkpoint …}).
+     */
     private static BundleVerification offline(RunningLedger ledger, LedgerClient admin, String tenant, CheckpointKeys keys,
-                                              Checkpoint expected) throws Exception {
+                                              Checkpoint expected, Checkpoint... invoices) throws Exception {
         HttpResponse<byte[]> export = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.url()
                         + "/v1/tenants/" + tenant + "/export")).header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
@@ -320,7 +327,9 @@ class InvoiceWitnessEndToEndTest {
                         }
                     }).anyMatch(expected::equals);
             assertThat(carried).as("the export holds the invoice's checkpoint, for the verifier to hold against the tree").isTrue();
-            return new BundleVerifier().trustingOnly(keys).verify(bundle);
+            List<Checkpoint> held = new ArrayList<>(List.of(invoices));
+            held.add(expected);
+            return new BundleVerifier().trustingOnly(keys).holding(held).verify(bundle);
         } finally {
             Files.deleteIfExists(bundle);
         }

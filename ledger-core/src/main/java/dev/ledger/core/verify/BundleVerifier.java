@@ -60,12 +60,15 @@ public final class BundleVerifier {
     private final LongConsumer progress;
     private final int workers;
     private final int blockBytes;
+    private final List<Checkpoint> required;
 
     public BundleVerifier() {
-        this(null, DEFAULT_PROGRESS_EVERY, checked -> { }, Runtime.getRuntime().availableProcessors(), DEFAULT_BLOCK_BYTES);
+        this(null, DEFAULT_PROGRESS_EVERY, checked -> { }, Runtime.getRuntime().availableProcessors(), DEFAULT_BLOCK_BYTES, List.of());
     }
 
-    private BundleVerifier(CheckpointKeys trustedKeys, long progressEvery, LongConsumer progress, int workers, int blockBytes) {
+    private BundleVerifier(CheckpointKeys trustedKeys, long progressEvery, LongConsumer progress, int workers, int blockBytes,
+                           List<Checkpoint> required) {
+        this.required = List.copyOf(required);
         this.trustedKeys = trustedKeys;
         this.progressEvery = progressEvery;
         this.progress = progress;
@@ -78,7 +81,7 @@ public final class BundleVerifier {
      * ignoring the keys the bundle carries: a bundle's own keys prove only that it is consistent with itself.
      */
     public BundleVerifier trustingOnly(CheckpointKeys keys) {
-        return new BundleVerifier(Objects.requireNonNull(keys, "keys"), progressEvery, progress, workers, blockBytes);
+        return new BundleVerifier(Objects.requireNonNull(keys, "keys"), progressEvery, progress, workers, blockBytes, required);
     }
 
     /** Calls {@code listener} with the number of entries verified so far, every {@code every} entries. */
@@ -86,12 +89,26 @@ public final class BundleVerifier {
         if (every < 1) {
             throw new IllegalArgumentException("progress interval must be positive");
         }
-        return new BundleVerifier(trustedKeys, every, Objects.requireNonNull(listener, "listener"), workers, blockBytes);
+        return new BundleVerifier(trustedKeys, every, Objects.requireNonNull(listener, "listener"), workers, blockBytes, required);
     }
 
     /** Parsing threads and block size; tests use small blocks to cross block boundaries often. */
     BundleVerifier withParallelism(int parsingThreads, int blockSize) {
-        return new BundleVerifier(trustedKeys, progressEvery, progress, Math.max(1, parsingThreads), Math.max(64, blockSize));
+        return new BundleVerifier(trustedKeys, progressEvery, progress, Math.max(1, parsingThreads), Math.max(64, blockSize),
+                required);
+    }
+
+    /**
+     * Also holds the bundle against these checkpoints from elsewhere, such as the {@code ledger_checkpoint} of Stripe
+     * invoices ({@link Checkpoint#fromMetadata}): each must be signed by a trusted key and match the tree of the
+     * bundle's entries at its size, or the bundle is BROKEN. Two invoices' checkpoints that both hold against one
+     * verified chain prove that nothing billed with the first was rewritten by the second. Only a bundle from sequence 1
+     * can hold them: a ranged one is refused (IllegalArgumentException).
+     */
+    public BundleVerifier holding(List<Checkpoint> checkpoints) {
+        List<Checkpoint> all = new ArrayList<>(required);
+        all.addAll(checkpoints);
+        return new BundleVerifier(trustedKeys, progressEvery, progress, workers, blockBytes, all);
     }
 
     /**
@@ -412,6 +429,13 @@ public final class BundleVerifier {
             } else {
                 chain = new ChainVerifier();
                 audit();
+            }
+            if (!required.isEmpty() && header.ranged()) {
+                throw new IllegalArgumentException("a bundle from sequence " + header.fromSequence() + " cannot hold a checkpoint "
+                        + "given to the verifier: export the chain from its start");
+            }
+            for (Checkpoint cp : required) {
+                checkpoint(cp);
             }
         }
 

@@ -105,6 +105,43 @@ class VerifierMainTest {
         assertThat(stderr()).contains("verified 100,000 entries (");
     }
 
+    @Test
+    void givenAnInvoicesCheckpointThatHoldsAgainstTheBundleThenItIsVerifiedWithTheBundlesOwn() throws IOException {
+        Path bundle = file(BundleFixture.bundle(chain, SIGNER, 10));
+        String invoice = BundleFixture.checkpoints(chain, SIGNER, 6).get(0).toMetadata();
+
+        int status = run("verify", bundle.toString(), "--checkpoint", invoice);
+
+        assertThat(status).as(stderr()).isZero();
+        assertThat(stdout().get(0)).startsWith("VALID acme entries 1..10: 10 entries verified; 2 checkpoint(s) verified");
+    }
+
+    @Test
+    void givenAnInvoicesCheckpointOfAnotherHistoryThenTheBundleIsBrokenAtTheFirstEntryItDoesNotVouchFor() throws IOException {
+        Path bundle = file(BundleFixture.bundle(chain, SIGNER, 10));
+        // signed by the right key, but over a root of another sixth entry: the invoice was billed on another history
+        dev.ledger.core.chain.Checkpoint real = BundleFixture.checkpoints(chain, SIGNER, 6).get(0);
+        byte[] otherRoot = dev.ledger.core.chain.MerkleTree.root(ChainFixture.hashes(ChainFixture.chain("acme", 7)).subList(1, 7));
+        String invoice = SIGNER.sign("acme", 6, otherRoot, BundleFixture.ISSUED).toMetadata();
+        assertThat(invoice).isNotEqualTo(real.toMetadata());
+
+        int status = run("verify", bundle.toString(), "--checkpoint", invoice);
+
+        assertThat(status).isEqualTo(1);
+        JsonNode json = LedgerJson.mapper().readTree(stdout().get(1));
+        assertThat(json.get("status").asText()).isEqualTo("BROKEN");
+        assertThat(json.get("reason").asText()).isEqualTo("checkpoint_mismatch");
+        assertThat(json.get("first_broken_sequence").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void givenSomethingThatIsNotACheckpointThenTheVerifierRefusesToStart() throws IOException {
+        Path bundle = file(BundleFixture.bundle(chain, SIGNER, 10));
+        assertThat(run("verify", bundle.toString(), "--checkpoint", "size=6")).isEqualTo(2);
+        assertThat(stderr()).contains("--checkpoint not a ledger checkpoint");
+        assertThat(run("verify", bundle.toString(), "--checkpoint")).isEqualTo(2);
+    }
+
     private int run(String... args) {
         return VerifierMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
