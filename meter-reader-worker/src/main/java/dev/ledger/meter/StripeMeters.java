@@ -88,6 +88,11 @@ final class StripeMeters {
         if (!(meter instanceof Delivery.Done)) {
             return meter;
         }
+        // Stripe takes an event for a customer it does not have and drops it later (a meter error report): check first
+        Delivery customer = ensureCustomer(report.stripeCustomerId());
+        if (!(customer instanceof Delivery.Done)) {
+            return customer;
+        }
         Instant at = eventTime(report, now);
         MeterEventCreateParams params = MeterEventCreateParams.builder()
                 .setEventName(report.window().meter())
@@ -187,8 +192,8 @@ final class StripeMeters {
     }
 
     /**
-     * Makes sure the customer exists and is not deleted (looked up once until {@link #forgetKnown}). The v2 stream
-     * needs this: Stripe checks a streamed event's customer only after answering, and drops it if there is none.
+     * Makes sure the customer exists and is not deleted (looked up once until {@link #forgetKnown}). Both v1 events and
+     * the v2 stream need this: Stripe checks an event's customer only after answering, and drops it if there is none.
      */
     Delivery ensureCustomer(String customerId) {
         if (knownCustomers.contains(customerId)) {

@@ -104,6 +104,23 @@ final class BillingMeters implements StripeResource {
         return m;
     }
 
+    /** Whether a meter for {@code eventName} exists but is inactive (its events are {@code archived_meter}). */
+    boolean onlyInactiveMeter(String eventName) {
+        return activeMeter(eventName) == null
+                && meters.values().stream().anyMatch(m -> m.eventName.equals(eventName));
+    }
+
+    /** The id of the newest meter for {@code eventName}, active or not, or null when none has that name. */
+    String meterNamed(String eventName) {
+        String id = null;
+        for (Meter m : meters.values()) {
+            if (m.eventName.equals(eventName)) {
+                id = m.id;
+            }
+        }
+        return id;
+    }
+
     /** The active meter for {@code eventName}, or null. */
     Meter activeMeter(String eventName) {
         for (Meter m : meters.values()) {

@@ -1,7 +1,10 @@
 package dev.ledger.ops.stripe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -36,7 +39,7 @@ enum Dialect {
     V2 {
         @Override
         Map<String, Object> params(String method, String rawQuery, byte[] body) {
-            Map<String, Object> params = new LinkedHashMap<>();
+            Map<String, Object> params = query(rawQuery);
             String text = new String(body, StandardCharsets.UTF_8).trim();
             if (!text.isEmpty()) {
                 Object parsed;
@@ -57,6 +60,36 @@ enum Dialect {
         @Override
         Map<String, Object> errorBody(StripeApiException e) {
             return e.bodyV2();
+        }
+
+        /**
+         * A v2 query: a repeated key is a list ({@code types=a&types=b}, as stripe-java sends arrays there), bracketed
+         * keys nest as in v1 ({@code created[gt]=…}).
+         */
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> query(String rawQuery) {
+            Map<String, Object> params = new LinkedHashMap<>();
+            if (rawQuery == null || rawQuery.isEmpty()) {
+                return params;
+            }
+            for (String pair : rawQuery.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (key.contains("[")) {
+                    FormParams.put(params, key, value);
+                } else if (params.get(key) instanceof List<?> list) {
+                    ((List<Object>) list).add(value);
+                } else if (params.containsKey(key)) {
+                    params.put(key, new ArrayList<>(List.of(params.get(key), value)));
+                } else {
+                    params.put(key, value);
+                }
+            }
+            return params;
         }
 
         @Override

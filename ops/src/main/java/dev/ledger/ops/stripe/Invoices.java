@@ -201,6 +201,7 @@ final class Invoices implements StripeResource {
         i.put("amount_due", subtotal);
         i.put("amount_overpaid", 0L);
         i.put("amount_paid", 0L);
+        i.put("amount_paid_off_stripe", 0L);
         i.put("amount_remaining", subtotal);
         i.put("amount_shipping", 0L);
         i.put("application", null);

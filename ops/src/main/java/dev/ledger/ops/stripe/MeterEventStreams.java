@@ -40,16 +40,17 @@ final class MeterEventStreams implements StripeResource {
     }
 
     private final MeterEvents events;
+    private final MeterErrorReports reports;
     /** Session token → session, oldest first. */
     private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
-    private final List<MeterErrorReport> errorReports = new ArrayList<>();
     private long sessionsCreated;
     private long eventsReceived;
     private long duplicates;
     private long expiredAnswers;
 
-    MeterEventStreams(MeterEvents events) {
+    MeterEventStreams(MeterEvents events, MeterErrorReports reports) {
         this.events = events;
+        this.reports = reports;
     }
 
     @Override
@@ -82,10 +83,6 @@ final class MeterEventStreams implements StripeResource {
     /** Stream calls answered 401 because their session had expired. */
     long expiredAnswers() {
         return expiredAnswers;
-    }
-
-    List<MeterErrorReport> errorReports() {
-        return List.copyOf(errorReports);
     }
 
     private Map<String, Object> createSession(ApiCall call) {
@@ -140,6 +137,7 @@ final class MeterEventStreams implements StripeResource {
             batch.add(streamEvent(list.get(i), "events[" + i + "]", now));
         }
         eventsReceived += batch.size();
+        List<MeterErrorReports.Refused> refused = new ArrayList<>();
         for (StreamEvent e : batch) {
             MeterEvents.Rejection rejected = events.record(e.identifier(), e.eventName(), e.payload(), e.timestamp(),
                     now);
@@ -149,10 +147,10 @@ final class MeterEventStreams implements StripeResource {
             if (rejected.duplicate()) {
                 duplicates++;
             } else {
-                errorReports.add(new MeterErrorReport(e.identifier(), e.eventName(), rejected.reportCode(),
-                        rejected.error().getMessage()));
+                refused.add(rejected.refused(e.identifier(), e.eventName()));
             }
         }
+        reports.file(refused, call.now());
         return Map.of();
     }
 

@@ -181,10 +181,9 @@ final class Prices implements StripeResource {
                 throw StripeApiException.invalid(null, "recurring[interval_count]",
                         "Invalid recurring[interval_count]: must be at least 1.");
             }
-            Object trial = recurring.get("trial_period_days");
+            // dahlia's price.recurring has no trial_period_days (trials live on subscriptions)
             renderedRecurring = ordered("interval", recurring.get("interval"), "interval_count", count,
-                    "meter", meter, "trial_period_days", trial == null ? null : Long.parseLong((String) trial),
-                    "usage_type", usage);
+                    "meter", meter, "usage_type", usage);
         }
         Map<String, Object> transform = optMap(params, "transform_quantity");
         Map<String, Object> p = new LinkedHashMap<>();

@@ -96,7 +96,6 @@ final class Products implements StripeResource {
         p.put("shippable", null);
         p.put("statement_descriptor", null);
         p.put("tax_code", null);
-        p.put("type", "service");
         p.put("unit_label", null);
         p.put("updated", now);
         p.put("url", null);

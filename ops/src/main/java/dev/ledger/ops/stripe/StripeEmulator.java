@@ -59,8 +59,9 @@ public final class StripeEmulator implements AutoCloseable {
     private final TestClocks testClocks = new TestClocks();
     private final Customers customers = new Customers(testClocks);
     private final BillingMeters meters = new BillingMeters();
-    private final MeterEvents meterEvents = new MeterEvents(customers, meters);
-    private final MeterEventStreams streams = new MeterEventStreams(meterEvents);
+    private final MeterErrorReports errorReports = new MeterErrorReports();
+    private final MeterEvents meterEvents = new MeterEvents(customers, meters, errorReports);
+    private final MeterEventStreams streams = new MeterEventStreams(meterEvents, errorReports);
     private final Products products = new Products();
     private final Prices prices = new Prices(products, meters);
     private final Events events = new Events();
@@ -79,6 +80,7 @@ public final class StripeEmulator implements AutoCloseable {
                 .add(meterEvents)
                 .add(new MeterEventSummaries(customers, meters, meterEvents))
                 .add(streams)
+                .add(errorReports)
                 .add(products)
                 .add(prices)
                 .add(events)
@@ -290,9 +292,13 @@ public final class StripeEmulator implements AutoCloseable {
         return router.read(streams::eventsReceived);
     }
 
-    /** Stream events refused after their request was accepted, oldest first. */
+    /**
+     * Meter events refused after their request was accepted (every v2 stream refusal but a duplicate, and a v1 event
+     * for a customer Stripe does not know), oldest first; each is also reported by a v2 event ({@code GET
+     * /v2/core/events}).
+     */
     public List<MeterErrorReport> meterErrorReports() {
-        return router.read(streams::errorReports);
+        return router.read(errorReports::reports);
     }
 
     /** Sum of the values of accepted meter events for this customer and event name. */

@@ -218,7 +218,6 @@ final class Subscriptions implements StripeResource, Invoices.Collection, TestCl
             Map<String, String> metadata = new LinkedHashMap<>();
             Metadata.merge(metadata, optMap(item, "metadata"));
             si.put("metadata", metadata);
-            si.put("plan", plan(price));
             si.put("price", price);
             if (!metered) {
                 long quantity = item.containsKey("quantity") ? Long.parseLong((String) item.get("quantity")) : 1;
@@ -259,6 +258,7 @@ final class Subscriptions implements StripeResource, Invoices.Collection, TestCl
         s.put("billing_cycle_anchor", anchor);
         s.put("billing_cycle_anchor_config", null);
         s.put("billing_mode", ordered("type", "classic"));
+        s.put("billing_schedules", List.of());
         s.put("billing_thresholds", null);
         s.put("cancel_at", null);
         s.put("cancel_at_period_end", "true".equals(optString(params, "cancel_at_period_end")));
@@ -311,19 +311,6 @@ final class Subscriptions implements StripeResource, Invoices.Collection, TestCl
             setStatus(s, "active", now);
         }
         return rendered(s, expand);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> plan(Map<String, Object> price) {
-        Map<String, Object> r = (Map<String, Object>) price.get("recurring");
-        return ordered("id", price.get("id"), "object", "plan", "active", price.get("active"),
-                "amount", price.get("unit_amount"), "amount_decimal", price.get("unit_amount_decimal"),
-                "billing_scheme", price.get("billing_scheme"), "created", price.get("created"),
-                "currency", price.get("currency"), "interval", r.get("interval"),
-                "interval_count", r.get("interval_count"), "livemode", false, "metadata", price.get("metadata"),
-                "meter", r.get("meter"), "nickname", price.get("nickname"), "product", price.get("product"),
-                "tiers_mode", null, "transform_usage", null, "trial_period_days", r.get("trial_period_days"),
-                "usage_type", r.get("usage_type"));
     }
 
     @SuppressWarnings("unchecked")

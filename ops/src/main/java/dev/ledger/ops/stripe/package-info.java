@@ -3,7 +3,8 @@
  * injected faults, test counters); behind it every Stripe resource is one class that keeps its own state, declares
  * its own routes and renders its own wire shapes: {@code TestClocks}, {@code Customers}, {@code BillingMeters},
  * {@code MeterEvents} (v1 meter events and the one identifier store), {@code MeterEventSummaries},
- * {@code MeterEventStreams} (v2 sessions and stream), {@code Products}, {@code Prices}, {@code Subscriptions},
+ * {@code MeterEventStreams} (v2 sessions and stream), {@code MeterErrorReports} (events accepted and then refused,
+ * reported as v2 events on {@code GET /v2/core/events}), {@code Products}, {@code Prices}, {@code Subscriptions},
  * {@code Invoices}, {@code Events} and {@code EmulatorAdmin} ({@code /_emulator}); {@code WebhookDelivery} sends the
  * events. They share one {@code Router} (dialects, one lock, the time of the call), one {@code Idempotency}
  * mechanism, {@code ListPage} for lists, {@code StripeApiException} for errors, {@code FormParams} for decoding,
@@ -41,7 +42,7 @@
  * ({@code expire(now)}: period ends, invoice finalisation and payment retries of customers without a test clock). A
  * Stripe test clock ({@code TestClocks}) keeps its own {@code frozen_time}; objects of a customer attached to one live
  * at that time ({@code customers.now(customer, call.nowSeconds())}) and move when it is advanced
- * ({@code TestClocks.Follower}). Resources that Stripe announces changes of call {@code events.emit(…)};
+ * ({@code TestClocks.Follower}). Where Stripe's fixtures and its spec disagree, the spec wins. Resources that Stripe announces changes of call {@code events.emit(…)};
  * {@code StripeEmulator.deliverWebhooks()} signs and sends what is due, outside the lock.
  */
 package dev.ledger.ops.stripe;

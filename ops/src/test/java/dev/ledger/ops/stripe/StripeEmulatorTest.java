@@ -224,16 +224,14 @@ class StripeEmulatorTest {
     }
 
     @Test
-    void unknownCustomerUnknownEventNameAndFractionalValueAreRejected() throws StripeException {
+    void unknownCustomerIsReportedLaterWhileUnknownEventNameAndFractionalValueAreRejected() throws StripeException {
         Customer cus = customer();
         sumMeter();
 
-        assertThatThrownBy(() -> send(event("cus_doesnotexist", "x-1", 1, NOW)))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
-                    assertThat(e.getStatusCode()).isEqualTo(400);
-                    assertThat(e.getCode()).isEqualTo("resource_missing");
-                    assertThat(e.getParam()).isEqualTo("payload[stripe_customer_id]");
-                });
+        // Stripe accepts an event for a customer it does not know and reports it in a meter error report
+        assertThat(send(event("cus_doesnotexist", "x-1", 1, NOW)).getIdentifier()).isEqualTo("x-1");
+        assertThat(emulator.meterErrorReports()).extracting(MeterErrorReport::identifier, MeterErrorReport::code)
+                .containsExactly(tuple("x-1", "meter_event_customer_not_found"));
         assertThatThrownBy(() -> send(MeterEventCreateParams.builder().setEventName("no_such_meter")
                 .putPayload("stripe_customer_id", cus.getId()).putPayload("value", "1").build()))
                 .isInstanceOfSatisfying(InvalidRequestException.class,
