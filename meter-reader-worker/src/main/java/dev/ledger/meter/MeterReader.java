@@ -34,6 +34,8 @@ public final class MeterReader implements AutoCloseable {
     private final List<Thread> consumerThreads = new ArrayList<>();
     private final Thread reporterThread;
     private final CheckpointWitness witness;
+    private final StripeErrorReports errorReports;
+    private final Thread errorReportThread;
     /** Null when checkpoints are not fetched (METER_READER_CHECKPOINT_SECONDS=0). */
     private final Thread witnessThread;
     private final Admin admin;
@@ -72,6 +74,8 @@ public final class MeterReader implements AutoCloseable {
         this.witness = witness;
         witness.ownedPartitions(this::ownedPartitions);
         this.witnessThread = witness.enabled() ? new Thread(witness, "meter-reader-checkpoints") : null;
+        this.errorReports = new StripeErrorReports(stripe.client(), store, metrics, policy.errorReportInterval(), clock);
+        this.errorReportThread = errorReports.enabled() ? new Thread(errorReports, "meter-reader-error-reports") : null;
         try {
             this.probes = ProbeServer.start("meter-reader", policy.probeBindAddress(), config.httpPort(), this::isHealthy, this::isReady,
                     this::scrape, java.util.Map.of("/parked", new ParkedWindows(store, metrics, config.adminToken())));
@@ -85,6 +89,10 @@ public final class MeterReader implements AutoCloseable {
         if (witnessThread != null) {
             witnessThread.setDaemon(true);
             witnessThread.start();
+        }
+        if (errorReportThread != null) {
+            errorReportThread.setDaemon(true);
+            errorReportThread.start();
         }
         log.info("meter-reader started: {}; meters {}, probes on {}, checkpoints every {}, reconcile after {}", config,
                 policy.allowedMeters(), policy.probeBindAddress().getHostAddress(), policy.checkpointInterval(),
@@ -156,10 +164,14 @@ public final class MeterReader implements AutoCloseable {
     public void close() {
         reporter.stop();
         witness.stop();
+        errorReports.stop();
         consumers.forEach(ChainFollower::stop);
         join(reporterThread);
         if (witnessThread != null) {
             join(witnessThread);
+        }
+        if (errorReportThread != null) {
+            join(errorReportThread);
         }
         consumerThreads.forEach(MeterReader::join);
         probes.close();

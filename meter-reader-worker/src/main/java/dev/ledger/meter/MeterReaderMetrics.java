@@ -96,6 +96,13 @@ final class MeterReaderMetrics {
         Counter.builder("meter_reader_windows_parked").tag("stage", stage).register(registry).increment();
     }
 
+    /** Meter events Stripe accepted and then refused, by its error code (read from its meter error reports). */
+    void stripeRefused(String code, long events) {
+        Counter.builder("meter_reader_stripe_refused_events").tag("code", code)
+                .description("meter events Stripe accepted and later refused (meter error reports)")
+                .register(registry).increment(events);
+    }
+
     void meterEventSessionCreated() {
         Counter.builder("meter_reader_stripe_sessions").description("v2 meter event stream sessions created")
                 .register(registry).increment();

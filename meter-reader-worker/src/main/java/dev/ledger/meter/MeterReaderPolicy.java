@@ -18,11 +18,12 @@ import java.util.Set;
  * @param reconcileAfter     a window first sent longer ago than this is checked against Stripe's meter event summaries
  *                           before it is sent again (Stripe dedupes identifiers for about 24 h only)
  * @param checkpointInterval how often a tenant's latest signed checkpoint is fetched from the ledger (zero: never)
+ * @param errorReportInterval how often Stripe's meter error reports are read (zero: never)
  * @param requireCheckpoint  bill only entries a verified signed checkpoint covers (else a contradiction stops the tenant
  *                           when it is found, possibly after some of its windows were billed)
  */
 public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBindAddress, Duration reconcileAfter,
-                                Duration checkpointInterval, boolean requireCheckpoint) {
+                                Duration checkpointInterval, boolean requireCheckpoint, Duration errorReportInterval) {
 
     /** The meters the ledger itself produces and the local stack uses: evaluations (one per evaluation) and tokens. */
     public static final String DEFAULT_METERS = "evaluations,tokens";
@@ -45,6 +46,9 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
         if (checkpointInterval.isNegative()) {
             throw new IllegalArgumentException("METER_READER_CHECKPOINT_SECONDS cannot be negative");
         }
+        if (errorReportInterval.isNegative()) {
+            throw new IllegalArgumentException("METER_READER_ERROR_REPORT_SECONDS cannot be negative");
+        }
         if (requireCheckpoint && checkpointInterval.isZero()) {
             throw new IllegalArgumentException("METER_READER_REQUIRE_CHECKPOINT needs checkpoints fetched: "
                     + "METER_READER_CHECKPOINT_SECONDS must not be 0");
@@ -59,7 +63,7 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
     /**
      * LEDGER_ALLOWED_METERS (comma separated; {@value #DEFAULT_METERS}), METER_READER_BIND_ADDRESS (127.0.0.1),
      * METER_READER_RECONCILE_AFTER_SECONDS (72000 = 20 h), METER_READER_CHECKPOINT_SECONDS (30; 0 turns it off),
-     * METER_READER_REQUIRE_CHECKPOINT (false).
+     * METER_READER_REQUIRE_CHECKPOINT (false), METER_READER_ERROR_REPORT_SECONDS (60; 0 turns it off).
      */
     public static MeterReaderPolicy fromEnv(Map<String, String> env) {
         String meters = env.getOrDefault("LEDGER_ALLOWED_METERS", DEFAULT_METERS);
@@ -68,12 +72,20 @@ public record MeterReaderPolicy(Set<String> allowedMeters, InetAddress probeBind
         return new MeterReaderPolicy(allowed, bindAddress(env.get("METER_READER_BIND_ADDRESS"), "METER_READER_BIND_ADDRESS"),
                 Duration.ofSeconds(number(env, "METER_READER_RECONCILE_AFTER_SECONDS", 20 * 3600)),
                 Duration.ofSeconds(number(env, "METER_READER_CHECKPOINT_SECONDS", 30)),
-                bool(env, "METER_READER_REQUIRE_CHECKPOINT"));
+                bool(env, "METER_READER_REQUIRE_CHECKPOINT"),
+                Duration.ofSeconds(number(env, "METER_READER_ERROR_REPORT_SECONDS", 60)));
     }
 
     /** The same policy with another meter allowlist. */
     public MeterReaderPolicy withAllowedMeters(Set<String> meters) {
-        return new MeterReaderPolicy(meters, probeBindAddress, reconcileAfter, checkpointInterval, requireCheckpoint);
+        return new MeterReaderPolicy(meters, probeBindAddress, reconcileAfter, checkpointInterval, requireCheckpoint,
+                errorReportInterval);
+    }
+
+    /** The same policy reading Stripe's meter error reports this often (zero: never). */
+    public MeterReaderPolicy withErrorReportInterval(Duration interval) {
+        return new MeterReaderPolicy(allowedMeters, probeBindAddress, reconcileAfter, checkpointInterval,
+                requireCheckpoint, interval);
     }
 
     boolean allows(String meter) {

@@ -567,6 +567,65 @@ final class MeterReaderStore implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ Stripe's meter error reports
+
+    /** The newest error report read, by Stripe's time; null before the first. */
+    Instant newestErrorReport() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select max(created) from meter_reader_error_report")) {
+            rs.next();
+            return instant(rs.getTimestamp(1));
+        }
+    }
+
+    /**
+     * Records an error report once, and parks every delivered window it names as refused by Stripe, to be sent again
+     * by an operator's retry once the cause is fixed ({@code parked_from = CLOSED}: Stripe has not counted it). In one
+     * transaction: a report is either read whole or not at all. Answers the windows parked, or -1 when the report was
+     * read before.
+     */
+    int recordErrorReport(String eventId, Instant created, long refused, Map<String, String> reasonByIdentifier,
+                          Instant now) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("insert into meter_reader_error_report (event_id, "
+                        + "created, refused, parked, read_at) values (?, ?, ?, 0, ?) on conflict do nothing")) {
+                    ps.setString(1, eventId);
+                    ps.setTimestamp(2, Timestamp.from(created));
+                    ps.setLong(3, refused);
+                    ps.setTimestamp(4, Timestamp.from(now));
+                    if (ps.executeUpdate() == 0) {
+                        c.rollback();
+                        return -1;
+                    }
+                }
+                int parked = 0;
+                try (PreparedStatement ps = c.prepareStatement("update meter_reader_window set status = 'PARKED', "
+                        + "parked_from = 'CLOSED', parked_at = ?, next_attempt_at = null, last_error = ? "
+                        + "where identifier = ? and status in ('DELIVERED', 'WRITTEN_BACK')")) {
+                    for (Map.Entry<String, String> e : reasonByIdentifier.entrySet()) {
+                        ps.setTimestamp(1, Timestamp.from(now));
+                        ps.setString(2, truncate(e.getValue()));
+                        ps.setString(3, e.getKey());
+                        parked += ps.executeUpdate();
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "update meter_reader_error_report set parked = ? where event_id = ?")) {
+                    ps.setInt(1, parked);
+                    ps.setString(2, eventId);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return parked;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ gauges
 
     Map<MeterReport.Status, Long> windowCounts() throws SQLException {

@@ -456,6 +456,62 @@ class MeterReaderTest {
     }
 
     @Test
+    void givenEventsStripeAcceptsAndThenRefuses_thenItsErrorReportParksTheirWindowsForAnOperatorOnce()
+            throws Exception {
+        String cus = customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> before = new ArrayList<>();
+        before.add(a.registered("Tenant A", cus, at(0)));
+        for (int i = 0; i < 3; i++) {
+            before.add(a.usage("tokens", 5 + i, at(i * 2_000L + 100)));
+        }
+        Expected delivered = Expected.of(before);
+        MeterReader reader = start(Map.of("METER_READER_ADMIN_TOKEN", ADMIN_TOKEN,
+                "METER_READER_ERROR_REPORT_SECONDS", "1"));
+        send(before);
+        awaitWrittenBack(delivered);
+
+        // The customer is deleted in Stripe behind the worker's back (it checked it once, before the first window):
+        // Stripe takes the next windows' events and refuses them only when it processes them.
+        stripeClient.v1().customers().delete(cus);
+        List<StoredEntry> after = new ArrayList<>();
+        for (int i = 3; i < 6; i++) {
+            after.add(a.usage("tokens", 5 + i, at(i * 2_000L + 100)));
+        }
+        Expected refused = Expected.of(after);
+        send(after);
+
+        await(() -> queryLong("select count(*) from meter_reader_window where status = 'PARKED'")
+                == refused.windows.size(), "the refused windows parked");
+        JsonNode parked = JSON.readTree(call(reader, "GET", "/parked", ADMIN_TOKEN).body());
+        assertThat(parked.get("count").asLong()).isEqualTo(refused.windows.size());
+        Map<String, Long> listed = new HashMap<>();
+        for (JsonNode w : parked.get("windows")) {
+            assertThat(w.get("stage").asText()).isEqualTo("stripe");
+            assertThat(w.get("reason").asText()).contains("meter_event_customer_not_found");
+            listed.put(w.get("tenant_id").asText() + "|" + w.get("meter").asText() + "|"
+                    + Instant.parse(w.get("window_start").asText()).getEpochSecond(), w.get("quantity").asLong());
+        }
+        assertThat(listed).as("exactly the windows Stripe refused").isEqualTo(refused.windows);
+        assertThat(stripe.meterErrorReports()).hasSize(refused.windows.size());
+        String metrics = body(reader, "/metrics");
+        assertThat(gauge(metrics, "meter_reader_stripe_refused_events_total{code=\"meter_event_customer_not_found\"}"))
+                .isEqualTo(refused.windows.size());
+        assertThat(gauge(metrics, "meter_reader_windows{status=\"PARKED\"}")).isEqualTo(refused.windows.size());
+
+        // each report is read once: later passes (one a second) park and count nothing more
+        long reports = queryLong("select count(*) from meter_reader_error_report");
+        Thread.sleep(2_500);
+        assertThat(queryLong("select count(*) from meter_reader_error_report")).isEqualTo(reports);
+        assertThat(queryLong("select sum(parked) from meter_reader_error_report")).isEqualTo(refused.windows.size());
+        assertThat(gauge(body(reader, "/metrics"),
+                "meter_reader_stripe_refused_events_total{code=\"meter_event_customer_not_found\"}"))
+                .isEqualTo(refused.windows.size());
+        assertThat(queryLong("select count(*) from meter_reader_window where status = 'WRITTEN_BACK'"))
+                .isEqualTo(delivered.windows.size());
+    }
+
+    @Test
     void givenTwoReadersInOneGroup_thenTheyShareThePartitionsAndTotalsAreExact() throws Exception {
         Tenants tenants = tenants(6, 60, 150);
         Map<String, String> customers = tenants.customers;
@@ -567,7 +623,7 @@ class MeterReaderTest {
                 "METER_READER_GROUP", group));
         env.putAll(overrides);
         MeterReader reader = MeterReader.start(MeterReaderConfig.fromEnv(env)
-                .withRetry(Duration.ofMillis(50), Duration.ofSeconds(1)), MeterReaderPolicy.defaults(), clock);
+                .withRetry(Duration.ofMillis(50), Duration.ofSeconds(1)), MeterReaderPolicy.fromEnv(env), clock);
         readers.add(reader);
         return reader;
     }
