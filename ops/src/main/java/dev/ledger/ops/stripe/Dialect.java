@@ -1,7 +1,6 @@
 package dev.ledger.ops.stripe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,16 +68,7 @@ enum Dialect {
         @SuppressWarnings("unchecked")
         private static Map<String, Object> query(String rawQuery) {
             Map<String, Object> params = new LinkedHashMap<>();
-            if (rawQuery == null || rawQuery.isEmpty()) {
-                return params;
-            }
-            for (String pair : rawQuery.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8);
+            FormParams.pairs(rawQuery, (key, value) -> {
                 if (key.contains("[")) {
                     FormParams.put(params, key, value);
                 } else if (params.get(key) instanceof List<?> list) {
@@ -88,7 +78,7 @@ enum Dialect {
                 } else {
                     params.put(key, value);
                 }
-            }
+            });
             return params;
         }
 

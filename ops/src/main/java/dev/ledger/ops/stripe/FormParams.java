@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Decodes Stripe-style form / query encodings ({@code a=1&payload[stripe_customer_id]=cus_1&expand[0]=x})
@@ -20,8 +21,14 @@ final class FormParams {
 
     static Map<String, Object> parse(String encoded) {
         Map<String, Object> root = new LinkedHashMap<>();
+        pairs(encoded, (key, value) -> put(root, key, value));
+        return root;
+    }
+
+    /** Each decoded {@code key=value} of a query or form body, in order. */
+    static void pairs(String encoded, BiConsumer<String, String> each) {
         if (encoded == null || encoded.isEmpty()) {
-            return root;
+            return;
         }
         for (String pair : encoded.split("&")) {
             if (pair.isEmpty()) {
@@ -30,10 +37,9 @@ final class FormParams {
             int eq = pair.indexOf('=');
             String rawKey = eq < 0 ? pair : pair.substring(0, eq);
             String rawValue = eq < 0 ? "" : pair.substring(eq + 1);
-            put(root, URLDecoder.decode(rawKey, StandardCharsets.UTF_8),
+            each.accept(URLDecoder.decode(rawKey, StandardCharsets.UTF_8),
                     URLDecoder.decode(rawValue, StandardCharsets.UTF_8));
         }
-        return root;
     }
 
     /** Adds {@code key=value} with bracket nesting into {@code root}. */
