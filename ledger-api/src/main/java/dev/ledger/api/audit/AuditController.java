@@ -22,7 +22,9 @@ import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.chain.Hex;
+import dev.ledger.core.entry.EntryTypes;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -85,24 +87,77 @@ public class AuditController {
         this.limits = limits;
     }
 
+    /** How many entries one filtered page looks at, at most: a sparse filter answers a short page and goes on. */
+    static final long FILTER_SCAN = 100_000;
+
     @Operation(summary = "Read a page of entries", operationId = "listEntries",
             description = "Scope audit:read (own tenant) or the admin key. Entries after sequence `after` (default 0), at most "
-                    + "`limit` (1-1000, default 100), as stored.")
+                    + "`limit` (1-1000, default 100), as stored; optionally only of the entry types `type` (repeatable, "
+                    + "e.g. UsageRecorded) recorded in [`from`, `to`) (ISO-8601 instants). A filtered page looks at "
+                    + FILTER_SCAN + " entries at most, so it may hold fewer than `limit` (even none) and still carry "
+                    + "`next_after`: read on until `next_after` is absent.")
     @ApiResponse(responseCode = "200", description = "The page")
     @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "read_rate_limited"})
     @GetMapping("/v1/tenants/{tenantId}/entries")
     public Entries entries(Caller caller, @PathVariable String tenantId, @RequestParam(defaultValue = "0") long after,
-                           @RequestParam(defaultValue = "100") int limit) {
+                           @RequestParam(defaultValue = "100") int limit,
+                           @RequestParam(name = "type", required = false) List<String> types,
+                           @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
         requireAuditor(caller, tenantId, jdbc);
         if (limit < 1 || limit > 1000 || after < 0) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000 and after >= 0.");
         }
+        List<String> wanted = types == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(types));
+        for (String t : wanted) {
+            if (!EntryTypes.isKnown(t)) {
+                throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "type must name a ledger entry type "
+                        + "(such as UsageRecorded or EvaluationRecorded); see docs/chain.md.");
+            }
+        }
+        Instant recordedFrom = instant("from", from);
+        Instant recordedTo = instant("to", to);
+        if (recordedFrom != null && recordedTo != null && !recordedFrom.isBefore(recordedTo)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "from must be before to.");
+        }
         limits.cheap(tenantId);
         List<Entry> entries = new ArrayList<>(limit);
-        audit.stream(tenantId, after + 1, after + limit, e -> entries.add(new Entry(e.sequence(), LedgerJson.shortType(e.type()),
-                e.recordedAt(), payload(e.payload()), Hex.of(e.hash()), Hex.of(e.prevHash()))));
-        Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
+        boolean filtered = !wanted.isEmpty() || recordedFrom != null || recordedTo != null;
+        if (!filtered) {
+            audit.stream(tenantId, after + 1, after + limit, e -> entries.add(entry(e)));
+            Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
+            return new Entries(entries, next);
+        }
+        long scanTo = after > Long.MAX_VALUE - FILTER_SCAN ? Long.MAX_VALUE : after + FILTER_SCAN;
+        long head;
+        try (ChainAudit.Session session = audit.open()) {
+            head = session.head(tenantId).sequence();
+            session.filtered(tenantId, after + 1, scanTo, wanted, recordedFrom, recordedTo, limit,
+                    e -> entries.add(entry(e)));
+        }
+        Long next;
+        if (entries.size() == limit) {
+            next = entries.get(entries.size() - 1).sequence();
+        } else {
+            next = scanTo < head ? scanTo : null; // this page looked at everything up to scanTo
+        }
         return new Entries(entries, next);
+    }
+
+    private static Entry entry(dev.ledger.core.chain.StoredEntry e) {
+        return new Entry(e.sequence(), LedgerJson.shortType(e.type()), e.recordedAt(), payload(e.payload()), Hex.of(e.hash()),
+                Hex.of(e.prevHash()));
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name
+                    + " must be an ISO-8601 instant such as 2026-01-01T00:00:00Z.");
+        }
     }
 
     @Operation(summary = "Verify the chain", operationId = "verifyChain",

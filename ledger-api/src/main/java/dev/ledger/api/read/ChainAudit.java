@@ -154,6 +154,51 @@ public class ChainAudit {
             }
         }
 
+        /**
+         * At most {@code limit} entries with from &lt;= sequence &lt;= to, in order, of the given types (all when empty)
+         * recorded in [{@code recordedFrom}, {@code recordedTo}) (either bound may be null). The stored time is read as
+         * an instant (its text has a fraction of varying length, so it does not sort as text).
+         */
+        public void filtered(String tenantId, long from, long to, List<String> types, java.time.Instant recordedFrom,
+                             java.time.Instant recordedTo, int limit, Consumer<StoredEntry> each) {
+            StringBuilder sql = new StringBuilder("select " + EntryReader.COLUMNS + " from domain_event_entry"
+                    + " where aggregate_identifier = ? and sequence_number between ? and ?");
+            if (!types.isEmpty()) {
+                sql.append(" and payload_type = any (?)");
+            }
+            if (recordedFrom != null) {
+                sql.append(" and time_stamp::timestamptz >= ?");
+            }
+            if (recordedTo != null) {
+                sql.append(" and time_stamp::timestamptz < ?");
+            }
+            sql.append(" order by sequence_number limit ?");
+            try (PreparedStatement ps = con.prepareStatement(sql.toString())) {
+                int i = 1;
+                ps.setString(i++, tenantId);
+                ps.setLong(i++, from - 1);
+                ps.setLong(i++, to - 1);
+                if (!types.isEmpty()) {
+                    ps.setArray(i++, con.createArrayOf("varchar", types.toArray()));
+                }
+                if (recordedFrom != null) {
+                    ps.setObject(i++, java.time.OffsetDateTime.ofInstant(recordedFrom, java.time.ZoneOffset.UTC));
+                }
+                if (recordedTo != null) {
+                    ps.setObject(i++, java.time.OffsetDateTime.ofInstant(recordedTo, java.time.ZoneOffset.UTC));
+                }
+                ps.setInt(i, limit);
+                ps.setFetchSize(Math.min(limit, fetchSize));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(EntryReader.map(rs));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new DataAccessResourceFailureException("could not read the chain of " + tenantId, e);
+            }
+        }
+
         /** Entries with from &lt;= sequence &lt;= to, in order: a server-side cursor, {@code fetchSize} rows a trip. */
         public void stream(String tenantId, long from, long to, Consumer<StoredEntry> each) {
             try (PreparedStatement ps = con.prepareStatement("select " + EntryReader.COLUMNS + " from domain_event_entry"
