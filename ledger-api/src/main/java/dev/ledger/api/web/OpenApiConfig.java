@@ -229,6 +229,28 @@ class OpenApiConfig {
             case "after" -> p.example(0).description("the last sequence already read; the page starts after it (default 0)");
             case "limit" -> p.example(100).description("entries per page, 1-1000 (default 100)");
             case "size" -> p.example(4).description("the tree size the proof is for, sequence..head (default: the chain's head)");
+            case "from", "to" -> {
+                if (p.getSchema() != null && "string".equals(p.getSchema().getType())) {
+                    // an instant: the entries' recorded time
+                    boolean from = p.getName().equals("from");
+                    p.example(from ? "2026-12-01T00:00:00Z" : "2027-01-01T00:00:00Z").description(from
+                            ? "only entries recorded at or after this instant (ISO-8601)"
+                            : "only entries recorded before this instant (ISO-8601)");
+                } else {
+                    describeRange(p, sizes);
+                }
+            }
+            case "type" -> p.example(p.getSchema() != null && "array".equals(p.getSchema().getType())
+                    ? java.util.List.of("UsageRecorded") : "UsageRecorded").description("only entries of this type (repeatable); the types "
+                    + "are listed in docs/chain.md");
+            default -> {
+                // a parameter of one operation only: its handler documents it
+            }
+        }
+    }
+
+    private static void describeRange(Parameter p, boolean sizes) {
+        switch (p.getName()) {
             case "from" -> p.example(sizes ? 3 : 1).description(sizes ? "the smaller tree size, 1..to"
                     : "the first sequence of the bundle (default 1); a ranged bundle carries an anchor");
             case "to" -> p.example(sizes ? 4 : 100).description(sizes ? "the larger tree size, from..head"
