@@ -51,7 +51,11 @@ class EndToEndTest {
         // one clock for the ledger (its recorded_at decides an entry's usage window) and the meter-reader (its clock
         // closes windows): the test moves it instead of waiting for windows to pass
         MovableClock clock = new MovableClock();
-        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic), clock)) {
+        // checkpoints every 2 s of a chain with new entries (default 60 s): the worker's witness answers "holds" only for
+        // a checkpoint of the head it has read, so the ledger must sign the quiet head within the test's wait; with
+        // the default the wait passed or not by how far the clock happened to be moved to a window boundary
+        try (RunningLedger ledger = RunningLedger.start(infra, Map.of("ledger.entries-topic", topic,
+                "ledger.checkpoint.interval", "2s"), clock)) {
             LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
             String serviceKey = admin.post("/v1/service-keys", Map.of()).body().get("key").asText();
             Map<String, String> env = new HashMap<>();
