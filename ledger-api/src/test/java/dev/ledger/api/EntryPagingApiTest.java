@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +24,12 @@ class EntryPagingApiTest {
     private static LedgerClient admin;
     private static final String TENANT = "paging-" + System.nanoTime() % 1_000_000;
     private static List<JsonNode> chain;
+    /** The ledger's one clock: recorded times are moved, not waited for. */
+    private static final MovableClock CLOCK = new MovableClock();
 
     @BeforeAll
-    static void start() throws InterruptedException {
-        ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of());
+    static void start() {
+        ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of(), CLOCK);
         admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
         assertThat(admin.post("/v1/tenants", Map.of("tenant_id", TENANT, "name", "Paging")).status()).isEqualTo(201);
         LedgerClient usage = key(TENANT, "usage:write");
@@ -34,7 +37,7 @@ class EntryPagingApiTest {
             assertThat(usage.post("/v1/usage", Map.of("usage_id", "u" + i, "meter", "tokens", "quantity", i + 1,
                     "occurred_at", "2026-12-03T10:00:00Z"), "k" + i).status()).isEqualTo(201);
             if (i % 10 == 9) {
-                Thread.sleep(20); // three spells of recorded time
+                CLOCK.advance(Duration.ofMinutes(1)); // three spells of recorded time
             }
         }
         assertThat(admin.post("/v1/tenants/" + TENANT + "/suspend", Map.of("reason", "audit")).status()).isEqualTo(200);

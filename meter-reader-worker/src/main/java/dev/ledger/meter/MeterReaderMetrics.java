@@ -103,6 +103,12 @@ final class MeterReaderMetrics {
                 .register(registry).increment(events);
     }
 
+    /** A complete read of Stripe's meter error reports. */
+    void errorReportPass() {
+        Counter.builder("meter_reader_error_report_passes")
+                .description("complete reads of Stripe's meter error reports").register(registry).increment();
+    }
+
     void meterEventSessionCreated() {
         Counter.builder("meter_reader_stripe_sessions").description("v2 meter event stream sessions created")
                 .register(registry).increment();

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * read before, in one transaction: parks every delivered window it names among its sample errors (status PARKED,
  * stage stripe, the reason Stripe gave), so an operator sees it on {@code GET /parked} and retries it once the cause
  * is fixed; counts the refused events by code ({@code meter_reader_stripe_refused_events}, which also counts events
- * Stripe left out of its samples). The invoice witness holds an invoice whose Stripe quantity falls short either way.
+ * Stripe left out of its samples) and its complete passes ({@code meter_reader_error_report_passes}: it is alive). The invoice witness holds an invoice whose Stripe quantity falls short either way.
  */
 final class StripeErrorReports implements Runnable {
 
@@ -99,6 +99,7 @@ final class StripeErrorReports implements Runnable {
             }
             url = list.path("next_page_url").isTextual() ? list.get("next_page_url").asText() : null;
         }
+        metrics.errorReportPass();
         return parked;
     }
 
