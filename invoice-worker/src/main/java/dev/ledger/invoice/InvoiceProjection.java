@@ -5,6 +5,7 @@ import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.stripe.StripeEventRecorded;
+import dev.ledger.core.stripe.StripeInvoice;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +27,6 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
 
     private static final Logger log = LoggerFactory.getLogger(InvoiceProjection.class);
     static final String ENTRY_TYPE = EntryTypes.nameOf(StripeEventRecorded.class);
-    private static final Map<String, Integer> RANK = Map.of("draft", 0, "open", 1, "uncollectible", 2, "paid", 3, "void", 3);
-
-    /** One invoice snapshot, read from an event; amounts are whole minor units. */
-    record Snapshot(String invoiceId, String customer, String subscription, String status, long amountDue, long amountPaid,
-                    long amountRemaining, String currency, Instant periodStart, Instant periodEnd, Instant created,
-                    JsonNode lines) {
-    }
 
     @Override
     public void onVerified(StoredEntry entry, Connection transaction) throws SQLException {
@@ -51,7 +44,7 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
         if (!"invoice".equals(object.path("object").asText())) {
             return;
         }
-        Snapshot s = snapshot(object);
+        StripeInvoice s = StripeInvoice.read(object);
         if (s == null) {
             log.warn("tenant {} entry {}: event {} holds an invoice this worker cannot read; not projected", entry.tenantId(),
                     entry.sequence(), event.path("event_id").asText());
@@ -71,7 +64,7 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
                 return; // this event was projected before
             }
         }
-        int rank = RANK.get(s.status());
+        int rank = s.rank();
         if (!outranks(transaction, s.invoiceId(), rank, eventCreated, eventId)) {
             return;
         }
@@ -121,8 +114,8 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
                 }
                 ps.setLong(5, line.path("amount").asLong());
                 ps.setString(6, line.path("currency").asText(s.currency()));
-                timestamp(ps, 7, seconds(line.path("period").path("start")));
-                timestamp(ps, 8, seconds(line.path("period").path("end")));
+                timestamp(ps, 7, StripeInvoice.seconds(line.path("period").path("start")));
+                timestamp(ps, 8, StripeInvoice.seconds(line.path("period").path("end")));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -135,61 +128,10 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
                 + "from invoice_worker_invoice where invoice_id = ? for update")) {
             ps.setString(1, invoiceId);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return true;
-                }
-                int shownRank = rs.getInt(1);
-                if (rank != shownRank) {
-                    return rank > shownRank;
-                }
-                int byTime = created.compareTo(rs.getTimestamp(2).toInstant());
-                if (byTime != 0) {
-                    return byTime > 0;
-                }
-                return eventId.compareTo(rs.getString(3)) > 0;
+                return !rs.next() || StripeInvoice.outranks(rank, created, eventId, rs.getInt(1), rs.getTimestamp(2).toInstant(),
+                        rs.getString(3));
             }
         }
-    }
-
-    /** The invoice's members this projection keeps, or null when one is missing or not a whole number. */
-    static Snapshot snapshot(JsonNode invoice) {
-        String id = text(invoice, "id");
-        String status = text(invoice, "status");
-        String currency = text(invoice, "currency");
-        Instant created = seconds(invoice.path("created"));
-        if (id == null || status == null || !RANK.containsKey(status) || currency == null || currency.length() != 3
-                || created == null || !whole(invoice, "amount_due") || !whole(invoice, "amount_paid")
-                || !whole(invoice, "amount_remaining")) {
-            return null;
-        }
-        JsonNode lines = invoice.path("lines").path("data");
-        if (!lines.isArray()) {
-            lines = LedgerJson.mapper().createArrayNode();
-        }
-        for (JsonNode line : lines) {
-            if (text(line, "id") == null || !whole(line, "amount")) {
-                return null;
-            }
-        }
-        String subscription = text(invoice.path("parent").path("subscription_details"), "subscription");
-        return new Snapshot(id, text(invoice, "customer"), subscription != null ? subscription : text(invoice, "subscription"),
-                status, invoice.get("amount_due").asLong(), invoice.get("amount_paid").asLong(),
-                invoice.get("amount_remaining").asLong(), currency, seconds(invoice.path("period_start")),
-                seconds(invoice.path("period_end")), created, lines);
-    }
-
-    private static boolean whole(JsonNode node, String member) {
-        JsonNode v = node.get(member);
-        return v != null && v.isIntegralNumber() && v.canConvertToLong();
-    }
-
-    private static String text(JsonNode node, String member) {
-        JsonNode v = node.get(member);
-        return v != null && v.isTextual() ? v.asText() : null;
-    }
-
-    private static Instant seconds(JsonNode v) {
-        return v != null && v.isIntegralNumber() && v.canConvertToLong() ? Instant.ofEpochSecond(v.asLong()) : null;
     }
 
     private static void timestamp(PreparedStatement ps, int i, Instant t) throws SQLException {

@@ -2,7 +2,7 @@ package dev.ledger.invoice;
 
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.usage.UsageRecorded;
-import dev.ledger.follower.BillableMetadata;
+import dev.ledger.core.usage.BillableMetadata;
 import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;

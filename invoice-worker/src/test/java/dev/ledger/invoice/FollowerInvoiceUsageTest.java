@@ -11,7 +11,7 @@ class FollowerInvoiceUsageTest {
     @Test
     void givenMeterAndQuantityInTheMetadata_thenThatIsWhatTheEntryBills() {
         assertThat(InvoiceUsage.billable(bytes("{\"actor\":\"key:k1\",\"meter\":\"tokens\",\"quantity\":\"42\"}")))
-                .isEqualTo(new dev.ledger.follower.BillableMetadata("tokens", 42, null));
+                .isEqualTo(new dev.ledger.core.usage.BillableMetadata("tokens", 42, null));
     }
 
     @Test

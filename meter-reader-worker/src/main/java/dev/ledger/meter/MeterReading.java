@@ -6,7 +6,7 @@ import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantRegistered;
-import dev.ledger.follower.BillableMetadata;
+import dev.ledger.core.usage.BillableMetadata;
 import dev.ledger.follower.ChainFollower;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package dev.ledger.follower;
+package dev.ledger.core.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class FollowerBillableMetadataTest {
+class BillableMetadataTest {
 
     private static final long MAX = 1_000_000_000_000_000L;
 

@@ -1,4 +1,4 @@
-package dev.ledger.follower;
+package dev.ledger.core.usage;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
