@@ -67,7 +67,8 @@ public final class EntryTypes {
             new EntryType("VerificationRecorded", "1", VerificationRecorded.class),
             new EntryType("StripeEventRecorded", "1", StripeEventRecorded.class),
             new EntryType("InvoiceWitnessed", "1", InvoiceWitnessed.class),
-            new EntryType("InvoiceHeld", "1", InvoiceHeld.class));
+            new EntryType("InvoiceHeld", "1", InvoiceHeld.class),
+            new EntryType("ReconciliationRecorded", "1", dev.ledger.core.billing.ReconciliationRecorded.class));
 
     /**
      * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,

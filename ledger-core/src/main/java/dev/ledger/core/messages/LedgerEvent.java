@@ -21,7 +21,8 @@ import dev.ledger.core.usage.UsageReported;
 public sealed interface LedgerEvent
         permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, TenantMarkedPastDue, ApiKeyIssued, ApiKeyRevoked,
         EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded,
-        StripeEventRecorded, dev.ledger.core.billing.InvoiceWitnessed, dev.ledger.core.billing.InvoiceHeld {
+        StripeEventRecorded, dev.ledger.core.billing.InvoiceWitnessed, dev.ledger.core.billing.InvoiceHeld,
+        dev.ledger.core.billing.ReconciliationRecorded {
 
     String tenantId();
 

@@ -67,6 +67,11 @@ public sealed interface TenantCommand {
                        List<Map<String, Object>> quantities, String actor) implements TenantCommand {
     }
 
+    /** A reconciliation run of one month ({@link dev.ledger.core.billing.ReconciliationRecorded}). Any status. */
+    record RecordReconciliation(String period, List<Map<String, Object>> rows, long projectedThrough, String actor)
+            implements TenantCommand {
+    }
+
     /** Links the tenant to its Stripe customer, once: a link is never replaced. */
     record LinkStripeCustomer(String stripeCustomerId, String actor) implements TenantCommand {
     }

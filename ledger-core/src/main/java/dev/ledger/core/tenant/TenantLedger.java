@@ -115,6 +115,7 @@ public class TenantLedger {
             case RecordStripeEvent ignored -> null;
             case TenantCommand.WitnessInvoice ignored -> null;
             case TenantCommand.HoldInvoice ignored -> null;
+            case TenantCommand.RecordReconciliation ignored -> null;
             case RecordVerification ignored -> null;
             case IssueApiKey ignored -> null;
             case RevokeApiKey ignored -> null;
@@ -137,6 +138,8 @@ public class TenantLedger {
                     c.periodStart(), c.periodEnd(), c.checkpoint(), c.previous(), c.consistencyProof(), c.quantities(), c.actor());
             case TenantCommand.HoldInvoice c -> new dev.ledger.core.billing.InvoiceHeld(tenantId, c.invoiceId(), c.periodStart(),
                     c.periodEnd(), c.reason(), c.detail(), c.quantities(), c.actor());
+            case TenantCommand.RecordReconciliation c -> new dev.ledger.core.billing.ReconciliationRecorded(tenantId, c.period(),
+                    c.rows(), c.projectedThrough(), c.actor());
             case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
             case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
             case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());
