@@ -114,8 +114,8 @@ public class AuditController {
                         + "(such as UsageRecorded or EvaluationRecorded); see docs/chain.md.");
             }
         }
-        Instant recordedFrom = instant("from", from);
-        Instant recordedTo = instant("to", to);
+        Instant recordedFrom = dev.ledger.api.web.QueryParams.instant("from", from);
+        Instant recordedTo = dev.ledger.api.web.QueryParams.instant("to", to);
         if (recordedFrom != null && recordedTo != null && !recordedFrom.isBefore(recordedTo)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "from must be before to.");
         }
@@ -146,18 +146,6 @@ public class AuditController {
     private static Entry entry(dev.ledger.core.chain.StoredEntry e) {
         return new Entry(e.sequence(), LedgerJson.shortType(e.type()), e.recordedAt(), payload(e.payload()), Hex.of(e.hash()),
                 Hex.of(e.prevHash()));
-    }
-
-    private static Instant instant(String name, String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name
-                    + " must be an ISO-8601 instant such as 2026-01-01T00:00:00Z.");
-        }
     }
 
     @Operation(summary = "Verify the chain", operationId = "verifyChain",

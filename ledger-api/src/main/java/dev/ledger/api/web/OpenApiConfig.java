@@ -184,6 +184,7 @@ class OpenApiConfig {
                         tag("Billing", "Billing facts the workers write back (service keys, scope billing:write)."),
                         tag("Reading and verifying", "Entries and verification runs (audit:read, or the admin key)."),
                         tag("Checkpoints and proofs", "Signed checkpoints, RFC 6962 proofs and the offline-verifiable export."),
+                        tag("Finance", "Usage, invoices and the reconciliation of the ledger with Stripe (finance:read, or the admin key), as JSON or CSV."),
                         tag("Stripe webhooks", "Stripe's signed events (public, authenticated by Stripe-Signature) and the events held for want of a tenant (admin)."),
                         tag("Operations", "Probes and what the operator watches.")));
     }
@@ -226,7 +227,13 @@ class OpenApiConfig {
             case "tenantId" -> p.example("acme").description("the tenant's `tenant_id`");
             case "keyId" -> p.example("7d1e2f3a4b5c6d7e").description("the key's `key_id`");
             case "sequence" -> p.example(3).description("the entry's sequence in its chain (1, 2, 3, ...)");
-            case "after" -> p.example(0).description("the last sequence already read; the page starts after it (default 0)");
+            case "after" -> {
+                if (p.getSchema() != null && "string".equals(p.getSchema().getType())) {
+                    p.example("in_1QxY2a").description("the last invoice id already read; the page starts after it");
+                } else {
+                    p.example(0).description("the last sequence already read; the page starts after it (default 0)");
+                }
+            }
             case "limit" -> p.example(100).description("entries per page, 1-1000 (default 100)");
             case "size" -> p.example(4).description("the tree size the proof is for, sequence..head (default: the chain's head)");
             case "from", "to" -> {

@@ -1,0 +1,25 @@
+package dev.ledger.api.web;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import org.springframework.http.HttpStatus;
+
+/** The readings of query parameters the read side shares, each with one 400 {@code invalid_parameter} wording. */
+public final class QueryParams {
+
+    private QueryParams() {
+    }
+
+    /** An ISO-8601 instant, or null when absent or blank. */
+    public static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name
+                    + " must be an ISO-8601 instant such as 2026-01-01T00:00:00Z.");
+        }
+    }
+}
