@@ -1,7 +1,7 @@
 package dev.ledger.api.finance;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.ledger.api.web.ApiProblem;
+import dev.ledger.api.web.QueryParams;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -9,12 +9,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -69,14 +67,7 @@ public class Reconciliations {
 
     /** {@code YYYY-MM}, or 400 invalid_parameter. */
     static YearMonth period(String period) {
-        if (period == null || !period.matches("\\d{4}-\\d{2}")) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "period is a month, YYYY-MM (such as 2026-11).");
-        }
-        try {
-            return YearMonth.parse(period);
-        } catch (DateTimeParseException e) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "period is a month, YYYY-MM (such as 2026-11).");
-        }
+        return QueryParams.month("period", period);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.ledger.api.web;
 
 import java.time.Instant;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import org.springframework.http.HttpStatus;
 
@@ -21,5 +22,17 @@ public final class QueryParams {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name
                     + " must be an ISO-8601 instant such as 2026-01-01T00:00:00Z.");
         }
+    }
+
+    /** A month, YYYY-MM; absent or malformed is 400. */
+    public static YearMonth month(String name, String value) {
+        if (value != null && value.matches("\\d{4}-\\d{2}")) {
+            try {
+                return YearMonth.parse(value);
+            } catch (DateTimeParseException e) {
+                // a month such as 2026-13: the same answer as any other malformed one
+            }
+        }
+        throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name + " is a month, YYYY-MM (such as 2026-11).");
     }
 }
