@@ -333,6 +333,61 @@ class FinanceApiTest {
         assertThat(tables()).isEqualTo(live);
     }
 
+    @Test
+    void givenAChainThatLosesAnEntryThenItsProjectionStopsBeforeTheGapAndEveryOtherChainGoesOn() throws Exception {
+        // "…-a" sorts before "…-b": a pass meets the broken chain first
+        String broken = "gap-" + System.nanoTime() % 100_000_000 + "-a";
+        String whole = broken.replace("-a", "-b");
+        for (String t : List.of(broken, whole)) {
+            assertThat(admin.post("/v1/tenants", Map.of("tenant_id", t, "name", "Gap " + t)).status()).isEqualTo(201);
+        }
+        LedgerClient brokenUsage = admin.withKey(key(broken, "usage:write"));
+        usage(brokenUsage, "g1", "tokens", 10);
+        long lost = brokenUsage.post("/v1/usage", Map.of("usage_id", "g2", "meter", "tokens", "quantity", 20,
+                "occurred_at", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString()), "g2").body().get("sequence").asLong();
+        usage(brokenUsage, "g3", "tokens", 30);
+        try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute("set session_replication_role = replica"); // the superuser, past the append-only trigger
+            assertThat(s.executeUpdate("delete from domain_event_entry where aggregate_identifier = '" + broken
+                    + "' and sequence_number = " + (lost - 1))).isEqualTo(1);
+        }
+        try (RequestLogCapture log = RequestLogCapture.attach()) {
+            // rebuilt, the projection meets the gap on its way through the broken chain
+            assertThat(admin.post("/v1/admin/projections/finance/rebuild", Map.of()).status()).isEqualTo(202);
+            usage(admin.withKey(key(whole, "usage:write")), "w1", "tokens", 7);
+            projected(whole);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            JsonNode status = admin.get("/v1/admin/projections").body().get("projections").get(0);
+            while (!status.get("state").asText().equals("live") || status.get("stalled").isEmpty()) {
+                assertThat(System.nanoTime()).as("the projection is live again and names the broken chain").isLessThan(deadline);
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // poll
+                status = admin.get("/v1/admin/projections").body().get("projections").get(0);
+            }
+            assertThat(status.get("stalled")).extracting(n -> n.get("tenant_id").asText() + "@" + n.get("missing_sequence").asLong())
+                    .contains(broken + "@" + lost);
+            assertThat(status.get("stalled")).extracting(n -> n.get("tenant_id").asText()).doesNotContain(whole);
+            assertThat(status.get("last_error").isNull()).as(status.toString()).isTrue();
+
+            // the broken chain's usage is there up to the gap and no further; the whole one's is all there
+            String range = "&from=" + clock.instant().truncatedTo(ChronoUnit.DAYS) + "&to="
+                    + clock.instant().truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+            assertThat(admin.get("/v1/finance/usage?granularity=day&meter=tokens&tenant_id=" + broken + range).body().get("buckets"))
+                    .extracting(b -> b.get("ledger_quantity").asLong()).containsExactly(10L);
+            assertThat(admin.get("/v1/finance/usage?granularity=day&meter=tokens&tenant_id=" + whole + range).body().get("buckets"))
+                    .extracting(b -> b.get("ledger_quantity").asLong()).containsExactly(7L);
+
+            // a reconciliation needs the whole chain: refused with its code, and nothing is recorded
+            long before = head(broken);
+            Answer refused = service.post("/v1/tenants/" + broken + "/reconciliations", Map.of("period", month.toString()));
+            assertThat(refused.status()).isEqualTo(409);
+            assertThat(refused.code()).isEqualTo("chain_broken");
+            assertThat(refused.body().get("detail").asText()).contains("Entry " + lost + " is missing");
+            assertThat(head(broken)).isEqualTo(before);
+            // a broken chain is a finding the log names once, not an error it repeats with a stack trace
+            assertThat(log.stackTraces()).isEmpty();
+        }
+    }
+
     /** Every row of the finance projection of this test's tenants, as text, in a stable order. */
     private static Map<String, List<String>> tables() throws Exception {
         Map<String, List<String>> out = new LinkedHashMap<>();

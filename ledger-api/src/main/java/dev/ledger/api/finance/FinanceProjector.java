@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,8 @@ public class FinanceProjector implements AutoCloseable {
     private final AtomicReference<Instant> rebuildStarted = new AtomicReference<>();
     private final AtomicReference<Instant> rebuiltAt = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
+    /** Tenants whose chain lacks an entry, with the first missing sequence: the projection of each stops before it. */
+    private final Map<String, Long> stalled = new ConcurrentHashMap<>();
     private final Counter failures;
 
     public FinanceProjector(DataSource dataSource, FinanceProperties props, Clock clock, MeterRegistry metrics) {
@@ -79,22 +82,60 @@ public class FinanceProjector implements AutoCloseable {
 
     /** One pass over every chain that has entries the projection has not; errors are logged and retried next pass. */
     void pass() {
+        Map<String, Long> heads;
         try {
-            Map<String, Long> heads = behindChains();
-            long left = 0;
-            for (Map.Entry<String, Long> e : heads.entrySet()) {
-                left += catchUp(e.getKey(), props.maxBatchesPerPass());
-            }
-            behind.set(left);
-            lastError.set(null);
-            if (left == 0 && rebuildStarted.getAndSet(null) != null) {
-                rebuiltAt.set(clock.instant());
-                log.info("finance projection rebuilt from the event store");
-            }
+            heads = behindChains();
         } catch (RuntimeException | SQLException e) {
-            failures.increment();
-            lastError.set(e.getClass().getSimpleName());
-            log.error("finance projection: pass failed ({}); retrying", e.getClass().getSimpleName(), e);
+            failed(e);
+            return;
+        }
+        long left = 0;
+        boolean failedOne = false;
+        for (String tenantId : heads.keySet()) {
+            // each chain on its own: one that fails or is broken never holds the others back
+            try {
+                left += catchUp(tenantId, props.maxBatchesPerPass());
+                stalled.remove(tenantId);
+            } catch (ChainGap gap) {
+                if (!Long.valueOf(gap.missing).equals(stalled.put(tenantId, gap.missing))) {
+                    log.warn("finance projection: {}; the tenant's later entries stay out of the projection until the chain "
+                            + "is whole (verify it: POST /v1/tenants/{}/verifications); other tenants go on", gap.getMessage(), tenantId);
+                }
+            } catch (RuntimeException | SQLException e) {
+                failedOne = true;
+                failed(e);
+            }
+        }
+        behind.set(left);
+        if (!failedOne) {
+            lastError.set(null);
+        }
+        if (left == 0 && !failedOne && rebuildStarted.getAndSet(null) != null) {
+            rebuiltAt.set(clock.instant());
+            log.info("finance projection rebuilt from the event store");
+        }
+    }
+
+    private void failed(Exception e) {
+        failures.increment();
+        lastError.set(e.getClass().getSimpleName());
+        log.error("finance projection: pass failed ({}); retrying", e.getClass().getSimpleName(), e);
+    }
+
+    /** A tenant's chain lacks an entry: the projection stops before it (the entries before it are projected). */
+    public static final class ChainGap extends RuntimeException {
+        final String tenantId;
+        final long missing;
+
+        ChainGap(String tenantId, long missing) {
+            super("tenant " + tenantId + ": entry " + missing + " is missing from its chain", null, false, false);
+            this.tenantId = tenantId;
+            this.missing = missing;
+        }
+
+        /** The sequence of the first missing entry. */
+        public long missing() {
+            return missing;
         }
     }
 
@@ -178,9 +219,13 @@ public class FinanceProjector implements AutoCloseable {
                         position = rs.getLong(1);
                     }
                 }
-                List<FinanceProjection.Row> rows = read(c, tenantId, position);
+                List<FinanceProjection.Row> rows = new ArrayList<>();
+                long missing = read(c, tenantId, position, rows);
                 if (rows.isEmpty()) {
                     c.rollback();
+                    if (missing > 0) {
+                        throw new ChainGap(tenantId, missing);
+                    }
                     return 0;
                 }
                 FinanceProjection.apply(c, tenantId, rows);
@@ -192,6 +237,9 @@ public class FinanceProjector implements AutoCloseable {
                 }
                 c.commit();
                 projected.addAndGet(rows.size());
+                if (missing > 0) {
+                    throw new ChainGap(tenantId, missing);
+                }
                 return rows.size();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -200,8 +248,8 @@ public class FinanceProjector implements AutoCloseable {
         }
     }
 
-    private List<FinanceProjection.Row> read(Connection c, String tenantId, long position) throws SQLException {
-        List<FinanceProjection.Row> rows = new ArrayList<>();
+    /** Reads the batch after {@code position} into {@code rows}, up to a gap; the first missing sequence, or 0. */
+    private long read(Connection c, String tenantId, long position, List<FinanceProjection.Row> rows) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select sequence_number + 1, payload_type, time_stamp, meta_data, "
                 + "case when payload_type = any (?) then payload end from domain_event_entry "
                 + "where aggregate_identifier = ? and sequence_number >= ? order by sequence_number limit ?")) {
@@ -214,14 +262,14 @@ public class FinanceProjector implements AutoCloseable {
                 while (rs.next()) {
                     long sequence = rs.getLong(1);
                     if (sequence != expected) {
-                        throw new IllegalStateException("tenant " + tenantId + ": entry " + expected + " is missing from its chain");
+                        return expected;
                     }
                     expected++;
                     rows.add(new FinanceProjection.Row(sequence, rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getBytes(5)));
                 }
             }
         }
-        return rows;
+        return 0;
     }
 
     /**
@@ -238,6 +286,7 @@ public class FinanceProjector implements AutoCloseable {
                 }
                 s.executeUpdate("delete from finance_position");
                 c.commit();
+                stalled.clear();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -260,6 +309,8 @@ public class FinanceProjector implements AutoCloseable {
         Instant rebuilt = rebuiltAt.get();
         s.put("rebuilt_at", rebuilt == null ? null : rebuilt.toString());
         s.put("last_error", lastError.get());
+        s.put("stalled", stalled.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> Map.of("tenant_id", e.getKey(), "missing_sequence", e.getValue())).toList());
         return s;
     }
 

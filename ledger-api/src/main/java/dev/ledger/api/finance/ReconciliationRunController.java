@@ -71,7 +71,7 @@ public class ReconciliationRunController {
                     + "Stripe's quantities handed in (at most 100 meters; a meter not handed in keeps the quantity last "
                     + "recorded) and records the run in the tenant's chain, matches as well as mismatches.")
     @ApiResponse(responseCode = "201", description = "The run, recorded")
-    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "append_timeout", "shutting_down"})
+    @ProblemCodes({"insufficient_scope", "not_found", "validation_failed", "chain_broken", "append_timeout", "shutting_down"})
     @PostMapping("/v1/tenants/{tenantId}/reconciliations")
     public ResponseEntity<Run> run(Caller caller, @PathVariable String tenantId, @RequestBody RunRequest body) {
         if (caller.kind() == Caller.Kind.TENANT) {
@@ -110,6 +110,9 @@ public class ReconciliationRunController {
         long through;
         try {
             through = projector.catchUp(tenantId);
+        } catch (FinanceProjector.ChainGap gap) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "chain_broken", "Entry " + gap.missing() + " is missing from the tenant's chain, "
+                    + "so its usage cannot be reconciled; verify the chain. Nothing was recorded.");
         } catch (SQLException e) {
             throw new DataAccessResourceFailureException("the finance projection of " + tenantId + " could not catch up", e);
         }

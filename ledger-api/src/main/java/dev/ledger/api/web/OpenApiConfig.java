@@ -89,6 +89,7 @@ class OpenApiConfig {
         code("already_linked", 409, "the tenant was linked to this Stripe customer by a concurrent request");
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");
+        code("chain_broken", 409, "the tenant's chain is missing an entry, so what depends on all of it cannot be computed; verify the chain");
         code("concurrent_request", 409, "a request with the same Idempotency-Key is in flight; retry");
         code("body_too_large", 413, "the body is larger than the endpoint takes (64 KiB; the batch 4 MiB; Stripe events 512 KiB)");
         code("entry_too_large", 413, "the entry would be stored larger than LEDGER_PUBLICATION_MAX_ENTRY_BYTES; nothing was recorded");
