@@ -115,14 +115,7 @@ class FinanceApiTest {
     }
 
     private static String stripeEvent(String id, String type, String invoice, String status, long due, long paid) {
-        long now = clock.instant().getEpochSecond();
-        long start = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        long end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        return "{\"id\":\"" + id + "\",\"object\":\"event\",\"type\":\"" + type + "\",\"created\":" + now + ",\"livemode\":false,"
-                + "\"data\":{\"object\":{\"id\":\"" + invoice + "\",\"object\":\"invoice\",\"customer\":\"cus_" + tenant.replace("-", "")
-                + "\",\"status\":\"" + status + "\",\"amount_due\":" + due + ",\"amount_paid\":" + paid + ",\"amount_remaining\":"
-                + (due - paid) + ",\"currency\":\"usd\",\"created\":" + now + ",\"period_start\":" + start + ",\"period_end\":" + end
-                + ",\"lines\":{\"object\":\"list\",\"data\":[]}}}}";
+        return InvoiceEvents.event(id, type, invoice, "cus_" + tenant.replace("-", ""), status, due, paid, month, clock.instant());
     }
 
     @Test

@@ -150,6 +150,7 @@ public final class LocalStack {
         System.out.println();
         System.out.println("The ledger is up (ready in " + ms / 1000 + "." + (ms % 1000) / 100 + " s).");
         System.out.println("  ledger API        " + apiUrl + "   (OpenAPI: " + apiUrl + "/v3/api-docs, metrics: " + apiUrl + "/actuator/prometheus)");
+        System.out.println("  console           " + apiUrl + "/console   (sign in with a key: finance:read, audit:read, or the admin key)");
         // the key itself is never printed: a terminal's scrollback and a detached stack's log would keep it
         System.out.println("  admin key         in " + state.resolve("admin-key") + "   (LEDGER_ADMIN_KEY in stack.env)");
         System.out.println("  PostgreSQL        " + postgres.databaseUrl() + "   (superuser, for operators; the services log in as ledger_api, meter_reader and invoice_worker)");

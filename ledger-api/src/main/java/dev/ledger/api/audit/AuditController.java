@@ -5,29 +5,32 @@ import static dev.ledger.api.auth.AuditAccess.requireAuditor;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.auth.Caller;
-import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
+import dev.ledger.api.checkpoint.CheckpointService;
+import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.tags.Tag;
-import dev.ledger.api.checkpoint.CheckpointService;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
-import dev.ledger.core.messages.LedgerJson;
-import dev.ledger.core.tenant.TenantCommand;
 import dev.ledger.core.chain.Hex;
 import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.messages.LedgerJson;
+import dev.ledger.core.tenant.TenantCommand;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -76,10 +79,12 @@ public class AuditController {
     private final CheckpointService checkpoints;
     private final ReadLimits limits;
     private final ChainVerification verification;
+    private final VerificationRuns runs;
 
     public AuditController(ChainAudit audit, LedgerWriter writer, JdbcTemplate jdbc, CheckpointService checkpoints, ReadLimits limits,
-                           ChainVerification verification) {
+                           ChainVerification verification, VerificationRuns runs) {
         this.verification = verification;
+        this.runs = runs;
         this.audit = audit;
         this.writer = writer;
         this.jdbc = jdbc;
@@ -159,15 +164,85 @@ public class AuditController {
         Long from = body == null ? null : body.fromSequence();
         Long to = body == null ? null : body.toSequence();
         ChainVerification.Run run = verification.verify(tenantId, from, to);
-        Verification result = run.verdict();
-        try {
-            writer.appendAll(tenantId, List.of(new TenantCommand.RecordVerification(run.from(), run.to(), result.status(), result.checked(),
-                    result.firstBrokenSequence(), result.reason(), caller.actor())), caller.actor());
-        } catch (RuntimeException e) {
-            // a chain damaged below its head may refuse the append; the verdict is still the auditor's to have
-            log.error("verification of {} ({}) could not be recorded in its chain: {}", tenantId, result.status(), e.getClass().getSimpleName());
+        runs.record(tenantId, run, caller.actor());
+        return run.verdict();
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "A verification run that goes on after the request: `state` running, then done (with `verification`) "
+            + "or failed (with `problem`); `checked` of the entries from `from_sequence` to `to_sequence` so far", example = """
+            {"run_id":"vr_5f0c2a9d41b7e3c8a6d2f190","tenant_id":"acme","state":"running","from_sequence":1,
+             "to_sequence":1000000,"checked":430080,"started_at":"2026-11-21T10:00:00Z"}""")
+    public record VerificationRun(String runId, String tenantId, String state, Long fromSequence, Long toSequence, long checked,
+                                  String startedAt, String finishedAt, Verification verification, Failure problem) {
+    }
+
+    @Schema(description = "Why a run could not give a verdict, as the synchronous call would have answered")
+    public record Failure(int status, String code, String detail) {
+    }
+
+    @Operation(summary = "Start a verification run", operationId = "startVerificationRun",
+            description = "Scope audit:read (own tenant) or the admin key. As POST /verifications, but answered at once with 202 "
+                    + "and a run whose progress GET .../verification-runs/{run_id} shows until its verdict. Admission is the "
+                    + "same: a run beyond the read limits is refused now. The verdict is recorded in the chain.")
+    @ApiResponse(responseCode = "202", description = "The run, started",
+            headers = @Header(name = "Location", description = "Where the run's progress is read",
+                    schema = @Schema(type = "string")))
+    @ProblemCodes({"insufficient_scope", "not_found", "long_read_limited", "read_rate_limited"})
+    @PostMapping("/v1/tenants/{tenantId}/verification-runs")
+    public ResponseEntity<VerificationRun> startRun(Caller caller, @PathVariable String tenantId,
+                                                                             @RequestBody(required = false) VerificationRequest body) {
+        requireAuditor(caller, tenantId, jdbc);
+        VerificationRuns.State s = runs.start(tenantId, body == null ? null : body.fromSequence(),
+                body == null ? null : body.toSequence(), caller.actor());
+        return ResponseEntity.accepted()
+                .location(URI.create("/v1/tenants/" + tenantId + "/verification-runs/" + s.runId))
+                .body(view(s));
+    }
+
+    @Operation(summary = "Read a verification run", operationId = "getVerificationRun",
+            description = "Scope audit:read (own tenant) or the admin key. Runs are kept 15 minutes after they end, in the "
+                    + "instance that ran them.")
+    @ApiResponse(responseCode = "200", description = "The run")
+    @ProblemCodes({"insufficient_scope", "not_found"})
+    @GetMapping("/v1/tenants/{tenantId}/verification-runs/{runId}")
+    public VerificationRun getRun(Caller caller, @PathVariable String tenantId, @PathVariable String runId) {
+        requireAuditor(caller, tenantId, jdbc);
+        return view(runs.get(tenantId, runId));
+    }
+
+    private static VerificationRun view(VerificationRuns.State s) {
+        Verification v = s.verdict;
+        ApiProblem p = s.failure;
+        String state = v != null ? "done" : p != null ? "failed" : "running";
+        boolean ranged = s.to != 0 || s.from != 0;
+        return new VerificationRun(s.runId, s.tenantId, state, ranged ? s.from : null, ranged ? s.to : null,
+                v != null ? v.checked() : s.checked.get(), s.startedAt.toString(), s.finishedAt == null ? null : s.finishedAt.toString(), v,
+                p == null ? null : new Failure(p.status().value(), p.code(), p.getMessage()));
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "A chain's head: its last entry's sequence, hash and recorded time (sequence 0 and no hash when empty)",
+            example = """
+            {"tenant_id":"acme","sequence":1204,"hash":"e0fc6de0cb69c1b85dc204c7f10d29f98bb909e6275bbf46695bc3c6775990e6",
+             "recorded_at":"2026-11-21T10:00:00.123Z"}""")
+    public record Head(String tenantId, long sequence, String hash, String recordedAt) {
+    }
+
+    @Operation(summary = "Read a chain's head", operationId = "getHead",
+            description = "Scope audit:read (own tenant) or the admin key.")
+    @ApiResponse(responseCode = "200", description = "The head")
+    @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
+    @GetMapping("/v1/tenants/{tenantId}/head")
+    public Head head(Caller caller, @PathVariable String tenantId) {
+        requireAuditor(caller, tenantId, jdbc);
+        limits.cheap(tenantId);
+        ChainAudit.Head h = audit.head(tenantId);
+        String[] recorded = {null};
+        if (h.sequence() > 0) {
+            audit.stream(tenantId, h.sequence(), h.sequence(), e -> recorded[0] = e.recordedAt());
         }
-        return result;
+        return new Head(tenantId, h.sequence(), h.hash() == null ? null : Hex.of(h.hash()), recorded[0]);
     }
 
     private static JsonNode payload(byte[] bytes) {

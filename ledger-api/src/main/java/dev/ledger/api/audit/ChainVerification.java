@@ -36,8 +36,40 @@ public class ChainVerification {
         this.limits = limits;
     }
 
+    /** How often, in entries checked, a run tells its progress. */
+    static final int PROGRESS_EVERY = 4096;
+
     /** {@code fromSequence}, {@code toSequence}: null for the chain's start and head. */
     public Run verify(String tenantId, Long fromSequence, Long toSequence) {
+        return verify(tenantId, fromSequence, toSequence, Progress.NONE);
+    }
+
+    /** Told, while a run goes, the range it checks and then how many entries it has checked so far. */
+    public interface Progress {
+        Progress NONE = new Progress() {
+        };
+
+        default void range(long from, long to) {
+        }
+
+        default void checked(long entries) {
+        }
+    }
+
+    /** As {@link #verify(String, Long, Long)}, telling {@code progress} as it goes. */
+    public Run verify(String tenantId, Long fromSequence, Long toSequence, Progress progress) {
+        try (ReadLimits.Permit permit = admit(tenantId)) {
+            return verifyAdmitted(tenantId, fromSequence, toSequence, progress);
+        }
+    }
+
+    /** A long read's admission for a run of {@code tenantId} (429 {@code long_read_limited} or {@code read_rate_limited}). */
+    public ReadLimits.Permit admit(String tenantId) {
+        return limits.longRead(tenantId, checkpoints.head(tenantId));
+    }
+
+    /** A run whose admission the caller holds (from {@link #admit}) until it returns. */
+    public Run verifyAdmitted(String tenantId, Long fromSequence, Long toSequence, Progress progress) {
         ChainVerifier verifier;
         ChainVerifier.Break broken;
         ChainAudit.Head head;
@@ -45,8 +77,7 @@ public class ChainVerification {
         long to;
         CheckpointAudit check = new CheckpointAudit(tenantId, checkpoints.keys(), "the ledger's checkpoint keys");
         ChainVerifier.Break checkpointBreak;
-        try (ReadLimits.Permit permit = limits.longRead(tenantId, checkpoints.head(tenantId));
-             ChainAudit.Session session = audit.open()) {
+        try (ChainAudit.Session session = audit.open()) {
             // one snapshot: the head, the checkpoints and the entries agree with each other
             head = session.head(tenantId);
             from = fromSequence == null ? 1 : fromSequence;
@@ -55,6 +86,7 @@ public class ChainVerification {
                 throw ApiProblem.unprocessable("invalid_range",
                         "from_sequence and to_sequence must lie within 1.." + head.sequence() + ".");
             }
+            progress.range(from, to);
             verifier = from <= 1 ? new ChainVerifier() : new ChainVerifier(from - 1, session.hashAt(tenantId, from - 1));
             ChainVerifier v = verifier;
             // as the offline verifier: the first problem met wins, an entry's own checks before the checkpoints of its size
@@ -62,6 +94,9 @@ public class ChainVerification {
                 if (v.firstBreak() == null && check.mismatch() == null
                         && v.accept(entry.sequence(), entry.prevHash(), entry.hash(), recomputed) == null) {
                     check.leaf(leaf);
+                }
+                if (entry.sequence() % PROGRESS_EVERY == 0) {
+                    progress.checked(v.checked());
                 }
             };
             if (from > 1) {

@@ -28,10 +28,13 @@ import org.springframework.web.util.UrlPathHelper;
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class AuthFilter extends OncePerRequestFilter {
 
-    /** Public paths: the checkpoint keys, Stripe's webhooks (signed by Stripe), probes, metrics and the OpenAPI. */
+    /**
+     * Public paths: the checkpoint keys, Stripe's webhooks (signed by Stripe), probes, metrics, the OpenAPI and the
+     * console's static files (which hold no data: its pages call the API with the key the user signs in with).
+     */
     static final Set<String> PUBLIC = Set.of("/v1/checkpoint-keys", "/v1/webhooks/stripe", "/health", "/ready",
-            "/actuator/health", "/actuator/prometheus", "/actuator/info", "/v3/api-docs", "/v3/api-docs.yaml");
-    static final List<String> PUBLIC_PREFIXES = List.of("/actuator/health/", "/v3/api-docs/");
+            "/actuator/health", "/actuator/prometheus", "/actuator/info", "/v3/api-docs", "/v3/api-docs.yaml", "/console");
+    static final List<String> PUBLIC_PREFIXES = List.of("/actuator/health/", "/v3/api-docs/", "/console/");
 
     private final ApiKeys keys;
     private final FailedAuthentications failures;

@@ -82,6 +82,11 @@ public class ReadLimits {
         }
     }
 
+    /** 429 long_read_limited with Retry-After, for a refusal of a long read outside this class's own admission. */
+    public static ApiProblem longReadLimited(String detail) {
+        return limited(HttpStatus.TOO_MANY_REQUESTS, "long_read_limited", 2, detail);
+    }
+
     private static ApiProblem limited(HttpStatus status, String code, long retryAfterSeconds, String detail) {
         if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attrs) {
             HttpServletResponse response = attrs.getResponse();

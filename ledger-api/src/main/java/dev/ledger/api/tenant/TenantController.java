@@ -1,5 +1,6 @@
 package dev.ledger.api.tenant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ledger.api.auth.ApiKeys;
 import dev.ledger.api.auth.Caller;
@@ -17,8 +18,10 @@ import dev.ledger.core.tenant.BillingCause;
 import dev.ledger.core.tenant.ChainIds;
 import dev.ledger.core.tenant.RegisterTenant;
 import dev.ledger.core.tenant.TenantCommand;
-import java.time.format.DateTimeFormatter;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -38,6 +41,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -141,6 +145,38 @@ public class TenantController {
     /** A tenant's chain opens once: the store refuses a second TenantRegistered at sequence 1. */
     private static ApiProblem tenantExists(String id) {
         return dev.ledger.api.web.Problems.of(dev.ledger.core.tenant.Rejection.TENANT_EXISTS);
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "A page of tenants by tenant_id; `next_after` is the `after` of the next page, absent on the last one",
+            example = """
+            {"tenants":[{"tenant_id":"acme","name":"Acme Inc","status":"ACTIVE","stripe_customer_id":"cus_Q1w2E3r4T5y6U7",
+             "created_at":"2026-11-21T09:00:00Z"}],"next_after":"acme"}""")
+    public record Tenants(List<TenantView> tenants, String nextAfter) {
+    }
+
+    @Operation(summary = "List tenants", operationId = "listTenants",
+            description = "The admin key: every tenant, by tenant_id, after `after`, at most `limit` (1-1000, default 100). "
+                    + "A tenant key: its own tenant only. Service keys: 403.")
+    @ApiResponse(responseCode = "200", description = "The page")
+    @ProblemCodes({"insufficient_scope", "invalid_parameter"})
+    @GetMapping("/v1/tenants")
+    public Tenants list(Caller caller, @RequestParam(defaultValue = "") String after, @RequestParam(defaultValue = "100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000.");
+        }
+        if (caller.kind() == Caller.Kind.SERVICE) {
+            throw ApiProblem.forbidden("insufficient_scope", "Service keys cannot list tenants.");
+        }
+        if (caller.kind() == Caller.Kind.TENANT) {
+            TenantView own = find(caller.tenantId());
+            return new Tenants(own == null || own.tenantId().compareTo(after) <= 0 ? List.of() : List.of(own), null);
+        }
+        List<TenantView> page = jdbc.query("select tenant_id, name, status, stripe_customer_id, created_at from tenant "
+                        + "where tenant_id > ? and tenant_id <> ? order by tenant_id limit ?", TenantController::view, after,
+                SystemChain.TENANT_ID, limit + 1);
+        String next = page.size() > limit ? page.get(limit - 1).tenantId() : null;
+        return new Tenants(page.subList(0, Math.min(limit, page.size())), next);
     }
 
     @Operation(summary = "Read a tenant", operationId = "getTenant",
@@ -453,9 +489,12 @@ public class TenantController {
 
     private TenantView find(String tenantId) {
         List<TenantView> found = jdbc.query("select tenant_id, name, status, stripe_customer_id, created_at from tenant where tenant_id = ?",
-                (rs, i) -> new TenantView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        DateTimeFormatter.ISO_INSTANT.format(rs.getTimestamp(5).toInstant().atOffset(ZoneOffset.UTC))),
-                tenantId);
+                TenantController::view, tenantId);
         return found.isEmpty() ? null : found.get(0);
+    }
+
+    private static TenantView view(ResultSet rs, int row) throws SQLException {
+        return new TenantView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                DateTimeFormatter.ISO_INSTANT.format(rs.getTimestamp(5).toInstant().atOffset(ZoneOffset.UTC)));
     }
 }
