@@ -2,8 +2,9 @@ package dev.ledger.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.deque.html.axecore.results.Results;
+import com.deque.html.axecore.selenium.AxeBuilder;
 import dev.ledger.api.LedgerClient.Answer;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,21 +17,18 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -43,8 +41,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ConsoleBrowserTest {
 
-    static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("LEDGER_CHROMIUM", "/usr/bin/chromium"));
-    static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("LEDGER_CHROMEDRIVER", "/usr/bin/chromedriver"));
     static final Path SHOTS = Path.of("target", "console-screenshots");
 
     private static final MovableClock clock = new MovableClock();
@@ -52,7 +48,7 @@ class ConsoleBrowserTest {
     private static LedgerClient admin;
     private static LedgerClient service;
     private static ChromeDriver browser;
-    private static Path profile;
+    private static Chromium chromium;
     private static String tenant;
     private static String consoleKey;
     private static Instant hour;
@@ -60,9 +56,7 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "no Chromium here (" + CHROMIUM + ", " + CHROMEDRIVER + "): install chromium and chromium-driver "
-                        + "(./ledger test does when it may) to run the console's browser tests");
+        Assumptions.assumeTrue(Chromium.available(), Chromium.absence());
         ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of("ledger.finance.interval", "100ms"), clock);
         admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
         service = admin.withKey(admin.post("/v1/service-keys", Map.of()).body().get("key").asText());
@@ -73,39 +67,17 @@ class ConsoleBrowserTest {
         hour = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
         clock.advance(Duration.between(now, hour.plus(Duration.ofMinutes(10))));
         month = YearMonth.from(hour.atZone(ZoneOffset.UTC));
-        browser = chromium();
-    }
-
-    static ChromeDriver chromium() throws Exception {
-        profile = Files.createTempDirectory("console-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        // as the machine's notes say: without the background-networking switches Chromium keeps calling out and is refused
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1360,1000", "--user-data-dir=" + profile);
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        ChromeDriver d = new ChromeDriver(driver, options);
-        d.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
-        return d;
+        chromium = Chromium.start();
+        browser = chromium.driver();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
+        if (chromium != null) {
+            chromium.close();
         }
         if (ledger != null) {
             ledger.close();
-        }
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
         }
     }
 
@@ -139,6 +111,16 @@ class ConsoleBrowserTest {
     private static void shot(String name) throws Exception {
         Files.createDirectories(SHOTS);
         Files.write(SHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /** axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, landmarks, ARIA) find nothing on the page as it stands. */
+    private static void accessible(String what) {
+        Results r = new AxeBuilder().withTags(List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")).analyze(browser);
+        assertThat(r.getErrorMessage()).as(what + ": axe-core ran").isNull();
+        assertThat(r.getViolations()).as(what + ": WCAG 2.1 A/AA violations found by axe-core")
+                .extracting(v -> v.getId() + " (" + v.getImpact() + ") at " + v.getNodes().stream().map(n -> String.valueOf(n.getTarget()))
+                        .toList())
+                .isEmpty();
     }
 
     private static void setValue(String id, String value) {
@@ -179,6 +161,7 @@ class ConsoleBrowserTest {
         browser.get(ledger.url() + "/console");
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
         shot("0-sign-in");
+        accessible("sign-in");
         browser.findElement(By.id("api-key")).sendKeys("lk_wrong_key");
         browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "not accepted"));
@@ -203,6 +186,7 @@ class ConsoleBrowserTest {
         assertThat(browser.findElements(By.cssSelector("#usage-charts figure canvas"))).as("a uPlot chart drawn").isNotEmpty();
         assertThat(browser.findElement(By.cssSelector("#usage-charts figure h3")).getText()).isEqualTo(tenant + " · tokens");
         shot("1-usage");
+        accessible("usage");
 
         // Invoices: the held one says why; the witnessed one's entries are proven by the browser itself
         browser.findElement(By.cssSelector("nav a[data-page=invoices]")).click();
@@ -219,6 +203,7 @@ class ConsoleBrowserTest {
         heldRow.findElement(By.tagName("button")).click();
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("drill-summary"), "Held (quantity_mismatch)"));
         shot("2-invoices-held");
+        accessible("invoices with a drill-down");
 
         // Reconciliation: the month over and Stripe short of what was reported: the mismatch comes first, with its kind
         clock.advance(Duration.between(clock.instant(), month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant()
@@ -226,14 +211,17 @@ class ConsoleBrowserTest {
         Answer run = service.post("/v1/tenants/" + tenant + "/reconciliations", Map.of("period", month.toString(),
                 "stripe", List.of(Map.of("meter", "tokens", "quantity", 150))));
         assertThat(run.status()).as(run.raw().body()).isEqualTo(201);
-        browser.findElement(By.cssSelector("nav a[data-page=reconciliation]")).click();
+        // by keyboard alone: the page's link and the form's button answer Enter
+        browser.findElement(By.cssSelector("nav a[data-page=reconciliation]")).sendKeys(Keys.ENTER);
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("reconciliation-period")));
         setValue("reconciliation-period", month.toString());
-        browser.findElement(By.cssSelector("#reconciliation-form button[type=submit]")).click();
+        browser.findElement(By.cssSelector("#reconciliation-form button[type=submit]")).sendKeys(Keys.ENTER);
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("reconciliation-status"), month + " (closed)"));
         WebElement firstRow = browser.findElement(By.cssSelector("#reconciliation-table tbody tr"));
         assertThat(firstRow.getDomAttribute("class")).isEqualTo("mismatch");
         assertThat(firstRow.getText()).startsWith("MISMATCH").contains("tokens", "500", "200", "150", "not_reported", "stripe_missing");
         shot("3-reconciliation");
+        accessible("reconciliation");
 
         // Chain: VALID, then the superuser changes entry 3 and the console names it
         browser.findElement(By.cssSelector("nav a[data-page=chain]")).click();
@@ -245,6 +233,7 @@ class ConsoleBrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("verdict"), "VALID"));
         assertThat(browser.findElement(By.id("verify-progress-text")).getText()).endsWith("entries checked");
         shot("4-chain-valid");
+        accessible("chain");
         try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute("set session_replication_role = replica");
             s.execute("update domain_event_entry set entry_hash = sha256('forged') where aggregate_identifier = '" + tenant
