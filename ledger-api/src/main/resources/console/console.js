@@ -131,8 +131,11 @@
     return d.toISOString().slice(0, 10);
   }
 
+  // each change of a page's state is also a User Timing mark (e.g. usage-loading, usage-ready), for the browser's
+  // performance tools and the benchmark
   function setPageState(page, value) {
     $('page-' + page).dataset.state = value;
+    performance.mark(page + '-' + value);
   }
 
   function can(scope) {
