@@ -1,20 +1,12 @@
 package dev.ledger.api.console;
 
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.http.CacheControl;
-import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
 import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -22,14 +14,13 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 /**
  * The web console: static files under {@code /console/}, the chart library (the npm package uPlot, as its webjar) under
  * {@code /console/vendor/uplot/}. Nothing here holds data or a key: the pages ask the API with the key the user signs in
- * with, which stays in the tab's session storage. Every console answer carries a strict Content-Security-Policy: scripts,
- * styles and connections from this origin only, no inline code, no framing.
+ * with, which stays in the tab's session storage. Every console answer carries a strict Content-Security-Policy (scripts,
+ * styles and connections from this origin only, no inline code, no framing), set with every other answer's security
+ * headers by {@link dev.ledger.api.web.SecurityHeaders}.
  */
 @Configuration
 class ConsoleConfig implements WebMvcConfigurer {
 
-    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            + "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /** The uPlot version on the class path, read from its webjar, so the pom alone names it. */
     static final String UPLOT_VERSION = webjarVersion("uplot");
@@ -48,31 +39,6 @@ class ConsoleConfig implements WebMvcConfigurer {
     public void addViewControllers(ViewControllerRegistry registry) {
         registry.addViewController("/console").setViewName("forward:/console/index.html");
         registry.addViewController("/console/").setViewName("forward:/console/index.html");
-    }
-
-    @Bean
-    FilterRegistrationBean<OncePerRequestFilter> consoleHeaders() {
-        FilterRegistrationBean<OncePerRequestFilter> bean = new FilterRegistrationBean<>(new OncePerRequestFilter() {
-            @Override
-            protected boolean shouldNotFilter(HttpServletRequest request) {
-                String uri = request.getRequestURI();
-                return !(uri.equals("/console") || uri.startsWith("/console/"));
-            }
-
-            @Override
-            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-                    throws ServletException, IOException {
-                response.setHeader("Content-Security-Policy", CSP);
-                response.setHeader("X-Content-Type-Options", "nosniff");
-                response.setHeader("Referrer-Policy", "no-referrer");
-                response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
-                response.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-                chain.doFilter(request, response);
-            }
-        });
-        bean.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
-        bean.addUrlPatterns("/console", "/console/*");
-        return bean;
     }
 
     private static String webjarVersion(String name) {

@@ -27,6 +27,7 @@ public class ProblemReportValve extends ErrorReportValve {
         String body = "{\"type\":\"https://ledger.dev/problems/" + problem.code() + "\",\"title\":\"" + problem.status().getReasonPhrase()
                 + "\",\"status\":" + status + ",\"detail\":\"" + problem.getMessage() + "\",\"code\":\"" + problem.code() + "\"}";
         try {
+            SecurityHeaders.write(response, false, request.isSecure());
             response.setContentType("application/problem+json");
             response.setCharacterEncoding("UTF-8");
             Writer writer = response.getReporter();

@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * The first filter. It refuses a path that is not in its one canonical spelling, before anything else looks at the
+ * The first filter. It sets the security headers every answer carries ({@link SecurityHeaders}), refuses a path that is not in its one canonical spelling, before anything else looks at the
  * request, so that every later decision (authentication, limits, routing) sees the path Spring MVC routes on; and it
  * turns whatever is thrown below it (in a filter or a handler) into problem+json with no stack trace in the log.
  */
@@ -35,14 +35,17 @@ public class RequestGate extends OncePerRequestFilter {
     }
 
     private final ObjectMapper json;
+    private final SecurityHeaders headers;
 
-    RequestGate(ObjectMapper json) {
+    RequestGate(ObjectMapper json, SecurityHeaders headers) {
         this.json = json;
+        this.headers = headers;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        headers.apply(request, response); // on every answer, refusals included
         String refusal = nonCanonical(request.getRequestURI());
         if (refusal != null) {
             Problems.write(response, json, new ApiProblem(HttpStatus.BAD_REQUEST, "non_canonical_path",
@@ -63,6 +66,7 @@ public class RequestGate extends OncePerRequestFilter {
                 return; // the status line is gone: nothing truthful can be said any more
             }
             response.reset();
+            headers.apply(request, response);
             Problems.write(response, json, problem);
         }
     }
