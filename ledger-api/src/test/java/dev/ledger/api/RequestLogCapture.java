@@ -26,6 +26,13 @@ final class RequestLogCapture implements AutoCloseable {
         return new RequestLogCapture();
     }
 
+    /** Every event captured so far. */
+    List<ILoggingEvent> events() {
+        synchronized (captured) { // AppenderBase appends under the appender's lock
+            return List.copyOf(captured.list);
+        }
+    }
+
     /** Lines (message and any attached throwable) that dump a stack trace or an exception. */
     List<String> stackTraces() {
         return captured.list.stream()

@@ -163,7 +163,7 @@ public class AuditController {
         requireAuditor(caller, tenantId, jdbc);
         Long from = body == null ? null : body.fromSequence();
         Long to = body == null ? null : body.toSequence();
-        ChainVerification.Run run = verification.verify(tenantId, from, to);
+        ChainVerification.Run run = verification.verify(tenantId, from, to, ChainVerification.Source.API);
         runs.record(tenantId, run, caller.actor());
         return run.verdict();
     }

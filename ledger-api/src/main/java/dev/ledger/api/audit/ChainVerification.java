@@ -8,6 +8,8 @@ import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
 import dev.ledger.core.chain.Hex;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.springframework.stereotype.Service;
 
@@ -26,22 +28,48 @@ public class ChainVerification {
         }
     }
 
+    /** Who asked for a run: every run is counted by it in {@code ledger_chain_verifications_total}. */
+    public enum Source {
+        /** an auditor, through the API (synchronous or a background run) */
+        API,
+        /** the invoice witness, before it signs an invoice's checkpoint */
+        INVOICE_WITNESS,
+        /** the ledger's own scheduled verification of every chain */
+        SCHEDULED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     private final ChainAudit audit;
     private final CheckpointService checkpoints;
     private final ReadLimits limits;
+    private final MeterRegistry metrics;
 
-    public ChainVerification(ChainAudit audit, CheckpointService checkpoints, ReadLimits limits) {
+    public ChainVerification(ChainAudit audit, CheckpointService checkpoints, ReadLimits limits, MeterRegistry metrics) {
         this.audit = audit;
         this.checkpoints = checkpoints;
         this.limits = limits;
+        this.metrics = metrics;
+        for (Source source : Source.values()) {
+            // present from the start, so an alert on their increase sees the first failure
+            Counter.builder("ledger.chain.integrity.failures").tag("source", source.tag())
+                    .description("verifications that found a chain BROKEN (a changed, missing or reordered entry, or a checkpoint "
+                            + "the history does not hold)").register(metrics);
+            for (String result : new String[] {"valid", "broken"}) {
+                Counter.builder("ledger.chain.verifications").tag("source", source.tag()).tag("result", result)
+                        .description("verification runs of a chain, by who asked and their verdict").register(metrics);
+            }
+        }
     }
 
     /** How often, in entries checked, a run tells its progress. */
     static final int PROGRESS_EVERY = 4096;
 
     /** {@code fromSequence}, {@code toSequence}: null for the chain's start and head. */
-    public Run verify(String tenantId, Long fromSequence, Long toSequence) {
-        return verify(tenantId, fromSequence, toSequence, Progress.NONE);
+    public Run verify(String tenantId, Long fromSequence, Long toSequence, Source source) {
+        return verify(tenantId, fromSequence, toSequence, Progress.NONE, source);
     }
 
     /** Told, while a run goes, the range it checks and then how many entries it has checked so far. */
@@ -57,9 +85,9 @@ public class ChainVerification {
     }
 
     /** As {@link #verify(String, Long, Long)}, telling {@code progress} as it goes. */
-    public Run verify(String tenantId, Long fromSequence, Long toSequence, Progress progress) {
+    public Run verify(String tenantId, Long fromSequence, Long toSequence, Progress progress, Source source) {
         try (ReadLimits.Permit permit = admit(tenantId)) {
-            return verifyAdmitted(tenantId, fromSequence, toSequence, progress);
+            return verifyAdmitted(tenantId, fromSequence, toSequence, progress, source);
         }
     }
 
@@ -69,7 +97,16 @@ public class ChainVerification {
     }
 
     /** A run whose admission the caller holds (from {@link #admit}) until it returns. */
-    public Run verifyAdmitted(String tenantId, Long fromSequence, Long toSequence, Progress progress) {
+    public Run verifyAdmitted(String tenantId, Long fromSequence, Long toSequence, Progress progress, Source source) {
+        Run run = check(tenantId, fromSequence, toSequence, progress);
+        metrics.counter("ledger.chain.verifications", "source", source.tag(), "result", run.valid() ? "valid" : "broken").increment();
+        if (!run.valid()) {
+            metrics.counter("ledger.chain.integrity.failures", "source", source.tag()).increment();
+        }
+        return run;
+    }
+
+    private Run check(String tenantId, Long fromSequence, Long toSequence, Progress progress) {
         ChainVerifier verifier;
         ChainVerifier.Break broken;
         ChainAudit.Head head;

@@ -113,7 +113,7 @@ public class VerificationRuns {
                 public void checked(long entries) {
                     state.checked.set(entries);
                 }
-            });
+            }, ChainVerification.Source.API);
             state.checked.set(run.verdict().checked());
             record(state.tenantId, run, actor);
             state.verdict = run.verdict();

@@ -122,7 +122,7 @@ public class InvoiceWitnessController {
         List<Map<String, Object>> quantities = quantities(v, body.quantities());
         v.throwIfInvalid();
         return locked(tenantId, body.invoiceId(), () -> {
-            ChainVerification.Run run = verification.verify(tenantId, null, null);
+            ChainVerification.Run run = verification.verify(tenantId, null, null, ChainVerification.Source.INVOICE_WITNESS);
             if (!run.valid()) {
                 var verdict = run.verdict();
                 String detail = "entry " + verdict.firstBrokenSequence() + ": " + verdict.reason() + " (" + verdict.detail() + ")";
