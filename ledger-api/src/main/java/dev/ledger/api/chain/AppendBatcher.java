@@ -4,6 +4,7 @@ import dev.ledger.core.tenant.AppendEntries;
 import dev.ledger.core.tenant.AppendOutcome;
 import dev.ledger.core.tenant.TenantCommand;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
@@ -56,6 +57,8 @@ public class AppendBatcher {
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final ExecutorService drainers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("append-", 0).factory());
     private final DistributionSummary batchSizes;
+    private final Timer appendLatency;
+    private final EntryMetrics entryMetrics;
 
     /** Waits while the publisher is too far behind (EntryPublisher.awaitBacklog); resolved late, the two are peers. */
     private final java.util.function.Supplier<EntryPublisher> publisher;
@@ -78,6 +81,11 @@ public class AppendBatcher {
         this.jdbc = jdbc;
         this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
                 .register(metrics);
+        this.appendLatency = Timer.builder("ledger.append.latency")
+                .description("from an append transaction's command to its commit (a batch of one or more entries)")
+                .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(30)).register(metrics);
+        this.entryMetrics = new EntryMetrics(metrics);
     }
 
     /** @param keys the unique keys (as stored in idempotency_record) this entry's append writes; may be empty */
@@ -228,12 +236,18 @@ public class AppendBatcher {
 
     private AppendResult send(String tenantId, List<Item> batch) {
         List<AppendEntries.NewEntry> entries = batch.stream().map(i -> new AppendEntries.NewEntry(i.command(), i.metadata())).toList();
-        return commands.sendAndWait(new AppendEntries(tenantId, entries));
+        Timer.Sample sample = Timer.start();
+        AppendResult result = commands.sendAndWait(new AppendEntries(tenantId, entries));
+        sample.stop(appendLatency);
+        return result;
     }
 
-    private static void complete(String tenantId, List<Item> batch, AppendResult result) {
+    private void complete(String tenantId, List<Item> batch, AppendResult result) {
         for (int i = 0; i < batch.size(); i++) {
             AppendOutcome outcome = result.outcomes().get(i);
+            if (outcome.isAppended()) {
+                entryMetrics.appended(batch.get(i).command());
+            }
             ChainLinks.Link link = outcome.isAppended() ? result.link(tenantId, outcome.sequence()) : null;
             batch.get(i).done().complete(new Appended(outcome, link, false));
         }

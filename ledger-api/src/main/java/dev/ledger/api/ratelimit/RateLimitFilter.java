@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ledger.api.auth.Caller;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Problems;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
@@ -29,9 +31,12 @@ class RateLimitFilter extends OncePerRequestFilter {
     private final ObjectMapper json;
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    RateLimitFilter(RateLimitProperties props, ObjectMapper json) {
+    private final MeterRegistry metrics;
+
+    RateLimitFilter(RateLimitProperties props, ObjectMapper json, MeterRegistry metrics) {
         this.props = props;
         this.json = json;
+        this.metrics = metrics;
     }
 
     @Override
@@ -48,6 +53,9 @@ class RateLimitFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
+        // one series per tenant that was ever limited: bounded by the registered tenants, the caller is authenticated
+        Counter.builder("ledger.ratelimit.rejections").tag("tenant", caller.tenantId())
+                .description("requests refused 429 rate_limited, by tenant").register(metrics).increment();
         long seconds = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999L) / 1_000_000_000L);
         response.setHeader("Retry-After", Long.toString(seconds));
         Problems.write(response, json, new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "rate_limited",

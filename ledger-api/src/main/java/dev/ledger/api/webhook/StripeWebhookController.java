@@ -4,6 +4,8 @@ import dev.ledger.api.auth.Caller;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -39,8 +41,14 @@ public class StripeWebhookController {
     private final StripeSignature signature;
     private final StripeEventIntake intake;
     private final Clock clock;
+    private final MeterRegistry metrics;
 
-    public StripeWebhookController(StripeWebhookProperties settings, StripeEventIntake intake, Clock clock) {
+    public StripeWebhookController(StripeWebhookProperties settings, StripeEventIntake intake, Clock clock, MeterRegistry metrics) {
+        this.metrics = metrics;
+        for (String code : new String[] {"webhook_signature_invalid", "webhook_timestamp_outside_tolerance", "webhook_event_invalid",
+                "malformed_json", "webhooks_not_configured"}) {
+            failures(code); // present before the first failure, for the alert's rate
+        }
         this.settings = settings;
         this.signature = new StripeSignature(settings.secrets(), settings.tolerance());
         this.intake = intake;
@@ -74,6 +82,26 @@ public class StripeWebhookController {
             @Parameter(description = "t=<unix seconds>,v1=<hex HMAC-SHA256>[,v1=…]")
             @RequestHeader(value = "Stripe-Signature", required = false) String stripeSignature,
             @RequestBody byte[] body) {
+        try {
+            ResponseEntity<Map<String, Object>> answer = receiveChecked(stripeSignature, body);
+            Object status = answer.getBody() == null ? null : answer.getBody().get("status");
+            Counter.builder("ledger.webhook.events").tag("outcome", "held".equals(status) ? "held"
+                            : "true".equals(answer.getHeaders().getFirst("Idempotent-Replayed")) ? "replayed" : "recorded")
+                    .description("Stripe webhook events accepted, by what became of them").register(metrics).increment();
+            return answer;
+        } catch (ApiProblem p) {
+            failures(p.code()).increment();
+            throw p;
+        }
+    }
+
+    private Counter failures(String code) {
+        return Counter.builder("ledger.webhook.failures").tag("code", code)
+                .description("Stripe webhook deliveries refused, by problem code (a wrong secret, a clock skew, a body that is no event)")
+                .register(metrics);
+    }
+
+    private ResponseEntity<Map<String, Object>> receiveChecked(String stripeSignature, byte[] body) {
         if (settings.secrets().isEmpty()) {
             throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "webhooks_not_configured",
                     "This ledger has no Stripe webhook secret (LEDGER_STRIPE_WEBHOOK_SECRETS); nothing was recorded.");
