@@ -37,6 +37,13 @@ class ObservabilityMetricsTest {
             evaluate(writer, "ev-x", "ERRORED", "pii", "SKIP");
             evaluate(writer, "ev-a", "APPROVED", "pii", "PASS"); // a replay: counted once
             assertThat(writer.post("/v1/tenants/" + tenant + "/verifications", Map.of()).status()).isEqualTo(200);
+            // Stripe says an invoice of 12.34 was paid
+            LedgerClient service = admin.withKey(admin.post("/v1/service-keys", Map.of()).body().get("key").asText());
+            String customer = "cus_" + tenant.replace("-", "");
+            assertThat(service.put("/v1/tenants/" + tenant + "/stripe-customer", Map.of("stripe_customer_id", customer)).status()).isEqualTo(200);
+            String paid = InvoiceEvents.event("evt_" + tenant.replace("-", ""), "invoice.paid", "in_" + tenant.replace("-", ""), customer,
+                    "paid", 1234, 1234, java.time.YearMonth.now(java.time.ZoneOffset.UTC), java.time.Instant.now());
+            assertThat(service.post("/v1/stripe-events", LedgerClient.parse(paid)).body().get("status").asText()).isEqualTo("recorded");
             HttpResponse<String> webhook = HTTP.send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/webhooks/stripe"))
                     .header("Content-Type", "application/json").header("Stripe-Signature", "t=1,v1=00")
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -55,6 +62,8 @@ class ObservabilityMetricsTest {
             assertThat(value(text, "ledger_evaluations_total", "terminal_state", "ERRORED")).isEqualTo(1);
             assertThat(value(text, "ledger_gate_failures_total", "gate", "pii")).isEqualTo(2);
             assertThat(value(text, "ledger_gate_failures_total", "gate", "toxicity")).isEqualTo(1);
+            assertThat(value(text, "ledger_billable_units_total", "meter", "evaluations")).isEqualTo(5);
+            assertThat(value(text, "ledger_invoices_paid_minor_units_total", "currency", "usd")).isEqualTo(1234);
             assertThat(value(text, "ledger_append_latency_seconds_count")).isGreaterThanOrEqualTo(5);
             assertThat(value(text, "ledger_append_latency_seconds_bucket", "le", "+Inf")).isGreaterThanOrEqualTo(5);
             assertThat(value(text, "ledger_append_batch_size_count")).isGreaterThanOrEqualTo(5);
