@@ -120,7 +120,9 @@ final class MeterReaderMetrics {
     }
 
     void stripeCall(String operation, Duration took) {
-        Timer.builder("meter_reader_stripe_latency").tag("operation", operation).register(registry).record(took);
+        Timer.builder("meter_reader_stripe_latency").tag("operation", operation).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry).record(took);
     }
 
     void stripeError(String operation, String code) {

@@ -122,6 +122,12 @@ class EndToEndTest {
                 assertThat(metrics.lines().filter(l -> l.startsWith("meter_reader_checkpoints_total{outcome=\"unavailable\"}")))
                         .as("every checkpoint fetch succeeded").isEmpty();
                 assertThat(status(invoiceWorker.port())).isEqualTo(200);
+
+                // every metric the alert rules and the dashboards query is served by one of the three services
+                String api = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.url() + "/actuator/prometheus"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+                MetricsCatalog.assertEveryQueriedMetricIsServed(Map.of("ledger-api", api, "meter-reader", get(meterReader.port(), "/metrics"),
+                        "invoice-worker", get(invoiceWorker.port(), "/metrics")));
             }
         }
     }

@@ -49,6 +49,9 @@ public class StripeWebhookController {
                 "malformed_json", "webhooks_not_configured"}) {
             failures(code); // present before the first failure, for the alert's rate
         }
+        for (String outcome : new String[] {"recorded", "held", "replayed"}) {
+            events(outcome);
+        }
         this.settings = settings;
         this.signature = new StripeSignature(settings.secrets(), settings.tolerance());
         this.intake = intake;
@@ -85,14 +88,18 @@ public class StripeWebhookController {
         try {
             ResponseEntity<Map<String, Object>> answer = receiveChecked(stripeSignature, body);
             Object status = answer.getBody() == null ? null : answer.getBody().get("status");
-            Counter.builder("ledger.webhook.events").tag("outcome", "held".equals(status) ? "held"
-                            : "true".equals(answer.getHeaders().getFirst("Idempotent-Replayed")) ? "replayed" : "recorded")
-                    .description("Stripe webhook events accepted, by what became of them").register(metrics).increment();
+            events("held".equals(status) ? "held"
+                    : "true".equals(answer.getHeaders().getFirst("Idempotent-Replayed")) ? "replayed" : "recorded").increment();
             return answer;
         } catch (ApiProblem p) {
             failures(p.code()).increment();
             throw p;
         }
+    }
+
+    private Counter events(String outcome) {
+        return Counter.builder("ledger.webhook.events").tag("outcome", outcome)
+                .description("Stripe webhook events accepted, by what became of them").register(metrics);
     }
 
     private Counter failures(String code) {
