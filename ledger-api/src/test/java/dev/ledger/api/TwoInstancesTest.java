@@ -109,6 +109,26 @@ class TwoInstancesTest {
             Set<String> seen = new HashSet<>();
             PublicationFixtures.await(consumer, Duration.ofSeconds(60), s -> s.containsAll(expected), seen);
             assertThat(seen).containsAll(expected);
+            // one instance publishes, the other stands by: each entry once on the topic, not once per instance
+            assertThat(List.of(PublicationFixtures.metric(a, "ledger_publication_leader"), PublicationFixtures.metric(b,
+                    "ledger_publication_leader"))).containsExactlyInAnyOrder(1.0, 0.0);
+            List<String> records = new ArrayList<>();
+            try (KafkaConsumer<String, byte[]> again = PublicationFixtures.consumer(TOPIC)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                long quietUntil = Long.MAX_VALUE;
+                while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                    for (var r : again.poll(Duration.ofMillis(200))) {
+                        var e = dev.ledger.core.chain.EntryCodec.decode(r.value());
+                        if (tenants.contains(e.tenantId())) {
+                            records.add(e.tenantId() + "#" + e.sequence());
+                        }
+                    }
+                    if (records.size() >= expected.size() && quietUntil == Long.MAX_VALUE) {
+                        quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // and nothing more after a while
+                    }
+                }
+            }
+            assertThat(records).hasSameSizeAs(expected).doesNotHaveDuplicates();
         }
     }
 

@@ -80,6 +80,8 @@ public class EntryPublisher {
     static final int MAX_GAPS = 200_000;
     /** The pause after a cycle that read less than a batch; doubled while cycles read nothing, up to the longest. */
     private static final long IDLE_MILLIS = 20;
+    /** How often a standby instance looks whether it may publish (PublisherLease). */
+    private static final long STANDBY_MILLIS = 1_000;
     private static final long IDLE_LONGEST_MILLIS = 160;
     private static final String SELECT = "select " + EntryReader.COLUMNS + ", global_index from domain_event_entry ";
 
@@ -118,6 +120,9 @@ public class EntryPublisher {
     private final Counter publishedEntries;
     private volatile boolean running;
     private Thread thread;
+    /** Whether this instance is the one that publishes to the topic (one per topic across instances). */
+    private final PublisherLease lease;
+    private volatile boolean leading;
 
     public EntryPublisher(LedgerProperties props, PublicationProperties publication, JdbcTemplate jdbc,
                           PlatformTransactionManager transactionManager, ParkedEntries parkedEntries,
@@ -148,6 +153,9 @@ public class EntryPublisher {
                         + " recorded (0 while nothing waits)").register(metrics);
         this.publishedEntries = Counter.builder("ledger.publication.published").description("entries published to Kafka")
                 .register(metrics);
+        this.lease = new PublisherLease(jdbc.getDataSource(), topic);
+        Gauge.builder("ledger.publication.leader", this, p -> p.leading ? 1 : 0)
+                .description("1 on the instance that publishes to the topic, 0 on one standing by").register(metrics);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -172,6 +180,16 @@ public class EntryPublisher {
         long idle = IDLE_MILLIS;
         while (running) {
             try {
+                leading = lease.held();
+                if (!leading) {
+                    // another instance publishes: follow the stored position (for position()) and try again later
+                    loaded = false;
+                    caughtUp = false;
+                    Long stored = jdbc.queryForObject("select max_index from publication_position where id = 1", Long.class);
+                    published = stored == null ? 0 : stored;
+                    pause(STANDBY_MILLIS);
+                    continue;
+                }
                 if (!loaded) {
                     load();
                     loaded = true;
@@ -567,5 +585,6 @@ public class EntryPublisher {
                 producer.close(java.time.Duration.ofSeconds(5)); // also ends a flush still waiting for an unreachable Kafka
             }
         }
+        lease.close(); // after the thread: a standby takes over from the position this one recorded
     }
 }
