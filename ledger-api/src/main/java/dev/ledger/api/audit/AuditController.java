@@ -12,6 +12,7 @@ import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import dev.ledger.api.web.QueryParams;
 import dev.ledger.core.chain.ChainVerifier;
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointAudit;
@@ -109,9 +110,8 @@ public class AuditController {
                            @RequestParam(name = "type", required = false) List<String> types,
                            @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
         requireAuditor(caller, tenantId, jdbc);
-        if (limit < 1 || limit > 1000 || after < 0) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000 and after >= 0.");
-        }
+        QueryParams.pageLimit(limit);
+        QueryParams.after(after);
         List<String> wanted = types == null ? List.of() : List.copyOf(new java.util.LinkedHashSet<>(types));
         for (String t : wanted) {
             if (!EntryTypes.isKnown(t)) {

@@ -7,6 +7,7 @@ import dev.ledger.api.read.ChainAudit;
 import dev.ledger.api.read.ReadLimits;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import dev.ledger.api.web.QueryParams;
 import dev.ledger.core.chain.Hex;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.usage.BillableMetadata;
@@ -140,8 +141,8 @@ public class FinanceController {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "granularity is hour or day.");
         }
         ChronoUnit unit = g.equals("hour") ? ChronoUnit.HOURS : ChronoUnit.DAYS;
-        Instant end = dev.ledger.api.web.QueryParams.instant("to", to);
-        Instant start = dev.ledger.api.web.QueryParams.instant("from", from);
+        Instant end = QueryParams.instant("to", to);
+        Instant start = QueryParams.instant("from", from);
         if (end == null) {
             end = clock.instant().truncatedTo(unit).plus(1, unit);
         } else if (!end.truncatedTo(unit).equals(end)) {
@@ -227,9 +228,7 @@ public class FinanceController {
         if (held != null && !held.isBlank() && !held.equals("true") && !held.equals("false")) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "held is true or false.");
         }
-        if (limit < 1 || limit > 1000) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000.");
-        }
+        QueryParams.pageLimit(limit);
         if (tenant != null) {
             limits.cheap(tenant);
         }
@@ -303,9 +302,8 @@ public class FinanceController {
 
     private Drill drill(Caller caller, String invoiceId, int limit, long after) {
         String tenant = FinanceAccess.tenant(caller, null, jdbc);
-        if (limit < 1 || limit > 1000 || after < 0) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000 and after >= 0.");
-        }
+        QueryParams.pageLimit(limit);
+        QueryParams.after(after);
         List<Object[]> found = new ArrayList<>();
         jdbc.query("select " + INVOICE_COLUMNS + ", checkpoint_root from finance_invoice where invoice_id = ? "
                 + "and (?::varchar is null or tenant_id = ?)", rs -> {

@@ -8,6 +8,7 @@ import dev.ledger.api.auth.Scope;
 import dev.ledger.api.chain.LedgerWriter;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import dev.ledger.api.web.QueryParams;
 import dev.ledger.api.webhook.StripeEventIntake;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -162,9 +163,7 @@ public class TenantController {
     @ProblemCodes({"insufficient_scope", "invalid_parameter"})
     @GetMapping("/v1/tenants")
     public Tenants list(Caller caller, @RequestParam(defaultValue = "") String after, @RequestParam(defaultValue = "100") int limit) {
-        if (limit < 1 || limit > 1000) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-1000.");
-        }
+        QueryParams.pageLimit(limit);
         if (caller.kind() == Caller.Kind.SERVICE) {
             throw ApiProblem.forbidden("insufficient_scope", "Service keys cannot list tenants.");
         }

@@ -35,4 +35,23 @@ public final class QueryParams {
         }
         throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", name + " is a month, YYYY-MM (such as 2026-11).");
     }
+
+    /** The most entries, invoices or events one page answers. */
+    public static final int MAX_PAGE = 1000;
+
+    /** A page's {@code limit}: 1..{@link #MAX_PAGE}, else 400. */
+    public static int pageLimit(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1-" + MAX_PAGE + ".");
+        }
+        return limit;
+    }
+
+    /** A sequence a page starts after: 0 or more, else 400. */
+    public static long after(long after) {
+        if (after < 0) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "after must be 0 or more.");
+        }
+        return after;
+    }
 }

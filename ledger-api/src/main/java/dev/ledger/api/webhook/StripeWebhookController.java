@@ -4,6 +4,7 @@ import dev.ledger.api.auth.Caller;
 import dev.ledger.api.auth.Scope;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.ProblemCodes;
+import dev.ledger.api.web.QueryParams;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
@@ -199,9 +200,7 @@ public class StripeWebhookController {
     @GetMapping("/v1/webhooks/stripe/held")
     public Map<String, Object> held(Caller caller, @RequestParam(defaultValue = "100") int limit) {
         caller.requireAdmin();
-        if (limit < 1 || limit > 1000) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid_parameter", "limit must be 1..1000.");
-        }
+        QueryParams.pageLimit(limit);
         List<Map<String, Object>> rows = intake.held(limit).stream().map(r -> {
             Map<String, Object> row = new LinkedHashMap<>(r);
             row.put("received_at", ((java.sql.Timestamp) r.get("received_at")).toInstant().toString());
