@@ -1,8 +1,10 @@
 package dev.ledger.api.audit;
 
+import dev.ledger.api.chain.DatabaseLease;
 import dev.ledger.api.web.ApiProblem;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +29,9 @@ import org.springframework.stereotype.Component;
  * tampered tenant nobody audits is still found, at the cost of one verification in flight at any time. Every run is
  * counted in {@code ledger_chain_verifications_total{source="scheduled"}}; a BROKEN one also in
  * {@code ledger_chain_integrity_failures_total{source="scheduled"}} and logged (tenant, first broken sequence, reason)
- * once per break found; {@code ledger_chain_broken_tenants} is how many chains the last round found broken.
+ * once per break found; {@code ledger_chain_broken_tenants} is how many chains the last round found broken. With several
+ * instances on one database, the one holding the {@code scheduled-verification} lease ({@link DatabaseLease}) verifies;
+ * the others skip their turns (and report no round), so the chains are verified once per interval, not once per instance.
  */
 @Component
 class ScheduledVerification implements AutoCloseable {
@@ -45,6 +49,9 @@ class ScheduledVerification implements AutoCloseable {
     private final boolean enabled;
     private final Map<String, Broken> broken = new ConcurrentHashMap<>();
     private final AtomicReference<Instant> lastRoundEnded = new AtomicReference<>();
+    private final DatabaseLease lease;
+    /** Scheduler thread only: whether this instance held the lease for every chain of the round so far. */
+    private boolean roundLed;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "scheduled-verification");
         t.setDaemon(true);
@@ -62,6 +69,7 @@ class ScheduledVerification implements AutoCloseable {
         this.clock = clock;
         this.interval = interval;
         this.enabled = enabled;
+        this.lease = new DatabaseLease(jdbc.getDataSource(), "scheduled-verification");
         Gauge.builder("ledger.chain.broken.tenants", broken, Map::size)
                 .description("chains the scheduled verification last found BROKEN").register(metrics);
         Gauge.builder("ledger.chain.verification.round.end", lastRoundEnded,
@@ -89,17 +97,25 @@ class ScheduledVerification implements AutoCloseable {
         }
         long gapNanos = interval.toNanos() / Math.max(1, chains.size());
         broken.keySet().retainAll(chains);
+        roundLed = true;
         step(chains, 0, gapNanos);
     }
 
     private void step(List<String> chains, int index, long gapNanos) {
         if (index == chains.size()) {
-            lastRoundEnded.set(clock.instant());
+            if (roundLed) {
+                lastRoundEnded.set(clock.instant());
+            }
             thread.schedule(this::round, gapNanos, TimeUnit.NANOSECONDS);
             return;
         }
         thread.schedule(() -> {
-            verify(chains.get(index));
+            if (lease.held()) {
+                verify(chains.get(index));
+            } else {
+                roundLed = false; // another instance verifies this round's chains
+                broken.clear();
+            }
             step(chains, index + 1, gapNanos);
         }, gapNanos, TimeUnit.NANOSECONDS); // the first one too: a service that just started has other work first
     }
@@ -133,7 +149,9 @@ class ScheduledVerification implements AutoCloseable {
     }
 
     @Override
+    @PreDestroy
     public void close() {
         thread.shutdownNow();
+        lease.close();
     }
 }

@@ -80,7 +80,7 @@ public class EntryPublisher {
     static final int MAX_GAPS = 200_000;
     /** The pause after a cycle that read less than a batch; doubled while cycles read nothing, up to the longest. */
     private static final long IDLE_MILLIS = 20;
-    /** How often a standby instance looks whether it may publish (PublisherLease). */
+    /** How often a standby instance looks whether it may publish (DatabaseLease). */
     private static final long STANDBY_MILLIS = 1_000;
     private static final long IDLE_LONGEST_MILLIS = 160;
     private static final String SELECT = "select " + EntryReader.COLUMNS + ", global_index from domain_event_entry ";
@@ -121,7 +121,7 @@ public class EntryPublisher {
     private volatile boolean running;
     private Thread thread;
     /** Whether this instance is the one that publishes to the topic (one per topic across instances). */
-    private final PublisherLease lease;
+    private final DatabaseLease lease;
     private volatile boolean leading;
 
     public EntryPublisher(LedgerProperties props, PublicationProperties publication, JdbcTemplate jdbc,
@@ -153,7 +153,8 @@ public class EntryPublisher {
                         + " recorded (0 while nothing waits)").register(metrics);
         this.publishedEntries = Counter.builder("ledger.publication.published").description("entries published to Kafka")
                 .register(metrics);
-        this.lease = new PublisherLease(jdbc.getDataSource(), topic);
+        // one instance publishes to a topic, the others stand by (every instance published every entry before)
+        this.lease = new DatabaseLease(jdbc.getDataSource(), "publisher:" + topic);
         Gauge.builder("ledger.publication.leader", this, p -> p.leading ? 1 : 0)
                 .description("1 on the instance that publishes to the topic, 0 on one standing by").register(metrics);
     }
