@@ -45,8 +45,11 @@ public final class LocalStack {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         Path home = Path.of(System.getProperty("ledger.home", ".")).toAbsolutePath().normalize();
+        if (args.length > 0 && (args[0].equals("backup") || args[0].equals("restore"))) {
+            System.exit(dev.ledger.ops.backup.DatabaseBackup.run(home, args));
+        }
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         LocalStack stack = new LocalStack(home);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
