@@ -172,11 +172,21 @@ public final class ChainFollower<E> implements Runnable {
      * @param maxHeldPerTenant how many entries of one tenant may wait (one more breaks its chain)
      * @param chainTable       the table of the chain positions
      * @param preparers        threads that read and hash polls
+     * @param sessionTimeout   how long the group waits for a silent member (a killed worker) before its partitions
+     *                         go to the others: Kafka's {@code session.timeout.ms}, 6 s to 30 min (default 45 s)
      */
     public record Settings(String worker, String tablePrefix, String bootstrapServers, String topic, String group,
                            KafkaClientSecurity security, Duration gapWait, int maxHeldPerTenant, int maxPollRecords,
-                           RetentionLoss retentionLoss, String chainTable, int preparers) {
+                           RetentionLoss retentionLoss, String chainTable, int preparers, Duration sessionTimeout) {
+        /** Kafka's own default. */
+        public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+
         public Settings {
+            if (sessionTimeout == null || sessionTimeout.compareTo(Duration.ofSeconds(6)) < 0
+                    || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
+                // the broker's default group.min.session.timeout.ms and group.max.session.timeout.ms
+                throw new IllegalArgumentException("the session timeout must be between 6 s and 30 min");
+            }
             if (tablePrefix == null || !tablePrefix.matches("[a-z][a-z_]{0,40}")) {
                 throw new IllegalArgumentException("a table prefix is lower-case letters and underscores");
             }
@@ -193,7 +203,7 @@ public final class ChainFollower<E> implements Runnable {
         public Settings(String worker, String tablePrefix, String bootstrapServers, String topic, String group,
                         KafkaClientSecurity security, Duration gapWait, int maxHeldPerTenant, int maxPollRecords) {
             this(worker, tablePrefix, bootstrapServers, topic, group, security, gapWait, maxHeldPerTenant, maxPollRecords,
-                    RetentionLoss.RESUME, tablePrefix + "_chain", 1);
+                    RetentionLoss.RESUME, tablePrefix + "_chain", 1, DEFAULT_SESSION_TIMEOUT);
         }
     }
 
@@ -289,7 +299,7 @@ public final class ChainFollower<E> implements Runnable {
         this.heldTable = p + "_held_entry";
         this.consumer = new KafkaConsumer<>(FollowerKafka.consumerProperties(settings.bootstrapServers(), settings.group(),
                 settings.worker() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
-                settings.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, settings.security()),
+                settings.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, settings.sessionTimeout(), settings.security()),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.gauges = FollowerGauges.of(registry, p);
         gauges.add(this);

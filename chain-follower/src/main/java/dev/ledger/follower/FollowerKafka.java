@@ -16,7 +16,7 @@ public final class FollowerKafka {
 
     public static Map<String, Object> consumerProperties(String bootstrapServers, String group, String clientId,
                                                          int maxPollRecords, int maxPartitionFetchBytes,
-                                                         KafkaClientSecurity security) {
+                                                         java.time.Duration sessionTimeout, KafkaClientSecurity security) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -26,6 +26,9 @@ public final class FollowerKafka {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxPartitionFetchBytes);
+        // a killed member's partitions move after the session timeout; heartbeats at a third of it (at most Kafka's 3 s)
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Math.toIntExact(sessionTimeout.toMillis()));
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.toIntExact(Math.min(3_000, sessionTimeout.toMillis() / 3)));
         props.putAll(security.clientProperties());
         return props;
     }

@@ -62,7 +62,7 @@ class FollowerCaughtUpAfterRebalanceTest {
             }
             producer.flush();
         }
-        return FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower-" + topic, clientId, 500, 1 << 20,
+        return FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower-" + topic, clientId, 500, 1 << 20, ChainFollower.Settings.DEFAULT_SESSION_TIMEOUT,
                 dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
     }
 

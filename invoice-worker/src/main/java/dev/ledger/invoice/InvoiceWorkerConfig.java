@@ -20,13 +20,15 @@ import java.util.Map;
  * @param stripeApiKey      the key the reconciliation pass reads Stripe's events with (STRIPE_API_KEY; a restricted
  *                          key with read access to events is enough), or null: no reconciliation
  * @param stripeApiBase     where stripe-java sends its calls (STRIPE_API_BASE), or null: Stripe itself
+ * @param sessionTimeout    how long the consumer group waits for a killed worker before its partitions move
+ *                          (INVOICE_WORKER_SESSION_TIMEOUT_SECONDS, 45; 6 to 1800)
  * @param reconcileInterval how often the reconciliation pass asks Stripe for invoice events whose webhook never came
  */
 public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDatabase, String kafkaBootstrapServers,
                                   String topic, String consumerGroup, int httpPort, Duration gapWait, int maxHeldPerTenant,
                                   java.net.URI ledgerApiUrl, String ledgerServiceKey, String gracePolicy,
                                   Duration dunningInterval, String stripeApiKey, String stripeApiBase,
-                                  Duration reconcileInterval) {
+                                  Duration reconcileInterval, Duration sessionTimeout) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "invoice-worker";
@@ -46,6 +48,9 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
         }
         if (gapWait == null || gapWait.isNegative() || gapWait.isZero()) {
             throw new IllegalArgumentException("INVOICE_WORKER_GAP_WAIT_SECONDS must be positive");
+        }
+        if (sessionTimeout == null || sessionTimeout.toSeconds() < 6 || sessionTimeout.toSeconds() > 1800) {
+            throw new IllegalArgumentException("INVOICE_WORKER_SESSION_TIMEOUT_SECONDS must be between 6 and 1800");
         }
         if (maxHeldPerTenant < 1) {
             throw new IllegalArgumentException("INVOICE_WORKER_MAX_HELD must be at least 1");
@@ -94,7 +99,7 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
      * (60), INVOICE_WORKER_MAX_HELD (10000), LEDGER_API_URL and LEDGER_SERVICE_KEY (unset: no dunning; required in
      * production), INVOICE_WORKER_GRACE_PERIOD (P7D), INVOICE_WORKER_DUNNING_INTERVAL_MS (5000), STRIPE_API_KEY and
      * STRIPE_API_BASE (both unset: no reconciliation; the key is required in production and may not be a test key
-     * there), INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS (600); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse
+     * there), INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS (600), INVOICE_WORKER_SESSION_TIMEOUT_SECONDS (45); LEDGER_PRODUCTION or LEDGER_KAFKA_REQUIRE_SECURE refuse
      * Kafka without TLS/SASL.
      */
     public static InvoiceWorkerConfig fromEnv(Map<String, String> env) {
@@ -151,7 +156,8 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
                 Math.toIntExact(Math.min(Integer.MAX_VALUE, number(env, "INVOICE_WORKER_MAX_HELD", 10_000))),
                 ledgerApi, serviceKey, env.getOrDefault("INVOICE_WORKER_GRACE_PERIOD", "P7D").strip(),
                 Duration.ofMillis(number(env, "INVOICE_WORKER_DUNNING_INTERVAL_MS", 5_000)), stripeKey, stripeBase,
-                Duration.ofSeconds(number(env, "INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS", 600)));
+                Duration.ofSeconds(number(env, "INVOICE_WORKER_RECONCILE_INTERVAL_SECONDS", 600)),
+                Duration.ofSeconds(number(env, "INVOICE_WORKER_SESSION_TIMEOUT_SECONDS", 45)));
     }
 
     private static String blankToNull(String v) {

@@ -53,7 +53,8 @@ public final class MeterReader implements AutoCloseable {
         ChainFollower.Settings follow = new ChainFollower.Settings("meter-reader", "meter_reader",
                 config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
                 config.gapWait(), MAX_HELD_PER_TENANT, config.maxPollRecords(), ChainFollower.RetentionLoss.STOP,
-                "meter_reader_tenant", Math.max(1, Runtime.getRuntime().availableProcessors() / config.consumers()));
+                "meter_reader_tenant", Math.max(1, Runtime.getRuntime().availableProcessors() / config.consumers()),
+                config.sessionTimeout());
         for (int i = 1; i <= config.consumers(); i++) {
             // Several consumers of the group in one process: each has its own fetch in flight, pipeline and
             // transactions on its own partitions (a single consumer waited on the broker for a third of its time).

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param adminToken     Bearer token for the operator endpoints ({@code /parked}); null disables them
  * @param maxPollRecords records per poll, which is also per consumer transaction (memory against throughput)
  * @param consumers      Kafka consumers in this process, each with its own pipeline and share of the partitions
+ * @param sessionTimeout how long the consumer group waits for a killed worker before its partitions move
+ *                       (METER_READER_SESSION_TIMEOUT_SECONDS, 45; 6 to 1800)
  * @param migrationDatabase the schema owner's login for the worker's migrations ({@code LEDGER_MIGRATION_DATABASE_URL});
  *                       null: they run over the worker's own login, which only an owner can do
  */
@@ -32,7 +34,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                                 URI ledgerApiUrl, String ledgerServiceKey,
                                 int httpPort, Duration windowLength, Duration idleClose, Duration gapWait,
                                 Duration retryBase, Duration retryMax, MeterEventsMode meterEvents,
-                                String adminToken, int maxPollRecords, int consumers, DatabaseUrl migrationDatabase) {
+                                String adminToken, int maxPollRecords, int consumers, DatabaseUrl migrationDatabase,
+                                Duration sessionTimeout) {
 
     public static final String TOPIC = "ledger.entries";
     public static final String GROUP = "meter-reader";
@@ -64,6 +67,9 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         if (maxPollRecords < 1 || maxPollRecords > 100_000) {
             throw new IllegalArgumentException("METER_READER_MAX_POLL_RECORDS must be between 1 and 100000");
         }
+        if (sessionTimeout == null || sessionTimeout.toSeconds() < 6 || sessionTimeout.toSeconds() > 1800) {
+            throw new IllegalArgumentException("METER_READER_SESSION_TIMEOUT_SECONDS must be between 6 and 1800");
+        }
         if (consumers < 1 || consumers > MAX_CONSUMERS) {
             throw new IllegalArgumentException("METER_READER_CONSUMERS must be between 1 and " + MAX_CONSUMERS);
         }
@@ -84,7 +90,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
      * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
      * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403), METER_READER_MAX_POLL_RECORDS
-     * (3000), METER_READER_CONSUMERS (2), LEDGER_MIGRATION_DATABASE_URL (unset), LEDGER_PRODUCTION (false),
+     * (3000), METER_READER_CONSUMERS (2), METER_READER_SESSION_TIMEOUT_SECONDS (45), LEDGER_MIGRATION_DATABASE_URL (unset), LEDGER_PRODUCTION (false),
      * LEDGER_KAFKA_REQUIRE_SECURE (false) and the Kafka security variables of {@link KafkaClientSecurity}.
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {
@@ -114,7 +120,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 MeterEventsMode.parse(env.get("METER_EVENTS_MODE")),
                 blankToNull(env.get("METER_READER_ADMIN_TOKEN")),
                 (int) number(env, "METER_READER_MAX_POLL_RECORDS", 3_000),
-                (int) number(env, "METER_READER_CONSUMERS", 2), migration);
+                (int) number(env, "METER_READER_CONSUMERS", 2), migration,
+                seconds(env, "METER_READER_SESSION_TIMEOUT_SECONDS", 45));
     }
 
     /** LEDGER_PRODUCTION=true: no Stripe test key, and Kafka over TLS/SASL (also with LEDGER_KAFKA_REQUIRE_SECURE=true). */
@@ -149,7 +156,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
     public MeterReaderConfig withRetry(Duration base, Duration max) {
         return new MeterReaderConfig(jdbcUrl, dbUser, dbPassword, kafkaBootstrapServers, topic, consumerGroup,
                 stripeApiKey, stripeApiBase, stripeTimeout, ledgerApiUrl, ledgerServiceKey, httpPort, windowLength,
-                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords, consumers, migrationDatabase);
+                idleClose, gapWait, base, max, meterEvents, adminToken, maxPollRecords, consumers, migrationDatabase,
+                sessionTimeout);
     }
 
     private static Duration seconds(Map<String, String> env, String name, long fallback) {
@@ -192,7 +200,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
                 + ", meterEvents=" + meterEvents
                 + ", ledgerApiUrl=" + ledgerApiUrl + ", httpPort=" + httpPort + ", window=" + windowLength
                 + ", idleClose=" + idleClose + ", gapWait=" + gapWait + ", maxPollRecords=" + maxPollRecords
-                + ", consumers=" + consumers + ", adminToken=" + (adminToken == null ? "unset" : "set")
+                + ", consumers=" + consumers + ", sessionTimeout=" + sessionTimeout + ", adminToken=" + (adminToken == null ? "unset" : "set")
                 + ", migration=" + (migrationDatabase == null ? "own login" : "user " + migrationDatabase.user()) + "]";
     }
 }

@@ -30,6 +30,20 @@ class MeterReaderConfigTest {
         assertThat(config.meterEvents()).isEqualTo(MeterEventsMode.V1);
         assertThat(config.adminToken()).isNull();
         assertThat(config.toString()).contains("meterEvents=V1", "adminToken=unset", "consumers=2");
+        assertThat(config.sessionTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
+    }
+
+    @Test
+    void givenASessionTimeout_thenTheConsumersUseItWithinKafkasBounds() {
+        assertThat(MeterReaderConfig.fromEnv(env("METER_READER_SESSION_TIMEOUT_SECONDS", "10")).sessionTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_READER_SESSION_TIMEOUT_SECONDS", "5")))
+                .hasMessageContaining("METER_READER_SESSION_TIMEOUT_SECONDS");
+        assertThatThrownBy(() -> MeterReaderConfig.fromEnv(env("METER_READER_SESSION_TIMEOUT_SECONDS", "1801")))
+                .hasMessageContaining("METER_READER_SESSION_TIMEOUT_SECONDS");
+        var props = dev.ledger.follower.FollowerKafka.consumerProperties("k:9092", "g", "c", 10, 100,
+                java.time.Duration.ofSeconds(10), dev.ledger.core.config.KafkaClientSecurity.fromEnv(java.util.Map.of()));
+        assertThat(props).containsEntry("session.timeout.ms", 10_000).containsEntry("heartbeat.interval.ms", 3_000);
     }
 
     @Test

@@ -140,7 +140,7 @@ class MeterReaderCrashTest {
         int duringStartUp = 0;
         for (int i = 1; i <= KILLS; i++) {
             // Each restart joins a fresh consumer group: offsets live in PostgreSQL, not in Kafka, and a restarted
-            // member of the old group would wait out the dead member's 45 s session before getting any partition.
+            // member of the old group would wait out the dead member's session before getting any partition.
             MeterReaderProcess worker = startWorker("worker-" + i, run + "-life-" + i);
             String moment;
             if (random.nextInt(5) == 0) {
@@ -190,7 +190,7 @@ class MeterReaderCrashTest {
                 posting.posted(), RECORDS);
         posting.await(Duration.ofSeconds(120));
 
-        // the survivor gets the victim's partitions once the group gives up on it (45 s session timeout)
+        // the survivor gets the victim's partitions once the group gives up on it (the 10 s session timeout)
         Observed settled = awaitSettled(posting, Duration.ofSeconds(150));
         System.out.printf("%d meter event calls reached the emulator for %d windows%n",
                 infra.stripe.meterEventCalls() - callsBefore, settled.reportsPerWindow().size());
@@ -224,6 +224,8 @@ class MeterReaderCrashTest {
         env.put("LEDGER_ALLOWED_METERS", String.join(",", METERS));
         env.put("METER_WINDOW_SECONDS", "2");
         env.put("METER_IDLE_CLOSE_SECONDS", "1");
+        // a killed worker's partitions move to the survivor after 10 s instead of Kafka's 45 s (the same mechanism)
+        env.put("METER_READER_SESSION_TIMEOUT_SECONDS", "10");
         MeterReaderProcess worker = MeterReaderProcess.start(name, env, LOGS.resolve(run));
         workers.add(worker);
         return worker;
