@@ -6,35 +6,32 @@ import dev.ledger.api.web.ApiProblem;
 import dev.ledger.api.web.Problems;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** A token bucket per tenant (Bucket4j); over it: 429 rate_limited with Retry-After. The admin is not limited. */
+/**
+ * A token bucket per tenant, shared by every instance ({@link TenantBuckets}); over it: 429 rate_limited with
+ * Retry-After. The admin is not limited.
+ */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class RateLimitFilter extends OncePerRequestFilter {
 
-    private final RateLimitProperties props;
+    private final TenantBuckets buckets;
     private final ObjectMapper json;
-    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
-
     private final MeterRegistry metrics;
 
-    RateLimitFilter(RateLimitProperties props, ObjectMapper json, MeterRegistry metrics) {
-        this.props = props;
+    RateLimitFilter(TenantBuckets buckets, ObjectMapper json, MeterRegistry metrics) {
+        this.buckets = buckets;
         this.json = json;
         this.metrics = metrics;
     }
@@ -47,8 +44,7 @@ class RateLimitFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        Bucket bucket = buckets.computeIfAbsent(caller.tenantId(), this::bucketFor);
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = buckets.take(caller.tenantId());
         if (probe.isConsumed()) {
             chain.doFilter(request, response);
             return;
@@ -60,12 +56,5 @@ class RateLimitFilter extends OncePerRequestFilter {
         response.setHeader("Retry-After", Long.toString(seconds));
         Problems.write(response, json, new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "rate_limited",
                 "This tenant's request rate is above its limit; retry after " + seconds + " s."));
-    }
-
-    private Bucket bucketFor(String tenantId) {
-        long rate = Math.max(1, props.rateOf(tenantId));
-        return Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(Math.max(rate, props.burstOf(tenantId))).refillGreedy(rate, Duration.ofSeconds(1)).build())
-                .build();
     }
 }
