@@ -7,6 +7,7 @@ import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.chain.TopicBytes;
 import dev.ledger.core.config.KafkaClientSecurity;
+import dev.ledger.core.trace.RequestId;
 import dev.ledger.core.tenant.ChainIds;
 import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,7 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -51,6 +53,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Follows every tenant's chain on the entries topic for one worker, durably: each poll is applied in one transaction of
@@ -527,6 +530,16 @@ public final class ChainFollower<E> implements Runnable {
     // ------------------------------------------------------------------ the pipeline
 
     /** One polled record, read and hashed by a preparer. */
+    /** The record's request id header when it holds a valid one. */
+    private static String requestId(ConsumerRecord<byte[], byte[]> r) {
+        Header h = r.headers().lastHeader(RequestId.HEADER);
+        if (h == null || h.value() == null) {
+            return null;
+        }
+        String id = new String(h.value(), java.nio.charset.StandardCharsets.US_ASCII);
+        return RequestId.valid(id) ? id : null;
+    }
+
     private static final class Item<E> {
         final int partition;
         final long offset;
@@ -534,6 +547,8 @@ public final class ChainFollower<E> implements Runnable {
         EntryReader.Link link;
         /** The entry's tenant, or the key's of a record that is not an entry (null when the key is no tenant id). */
         String tenantId;
+        /** The HTTP request the entry came from ({@link RequestId#HEADER}), or null. */
+        String requestId;
         byte[] rawKey;
         boolean hashHolds;
         byte[] raw;
@@ -597,6 +612,7 @@ public final class ChainFollower<E> implements Runnable {
                 for (int i = from; i < to; i++) {
                     ConsumerRecord<byte[], byte[]> r = polled.get(i);
                     items[i] = read(r.partition(), r.offset(), r.key(), r.value());
+                    items[i].requestId = requestId(r);
                 }
             }));
         }
@@ -800,6 +816,20 @@ public final class ChainFollower<E> implements Runnable {
         }
 
         void accept(Item<E> item) throws SQLException {
+            // every line logged about this record, the worker's own included, names the request it came from
+            if (item.requestId == null) {
+                acceptRecord(item);
+                return;
+            }
+            MDC.put(RequestId.LOG_KEY, item.requestId);
+            try {
+                acceptRecord(item);
+            } finally {
+                MDC.remove(RequestId.LOG_KEY);
+            }
+        }
+
+        private void acceptRecord(Item<E> item) throws SQLException {
             if (item.tenantId == null) {
                 outcome("unreadable");
                 log.error("ALERT unreadable record at {}-{} offset {} (key {})", settings.topic(), item.partition,
@@ -867,6 +897,9 @@ public final class ChainFollower<E> implements Runnable {
             t.lastSequence = entry.sequence();
             t.lastHash = entry.hash();
             t.recent.record(entry.sequence(), entry.hash());
+            if (log.isDebugEnabled()) {
+                log.debug("{}: tenant {} entry {} verified", settings.worker(), TopicBytes.forLog(t.tenantId), entry.sequence());
+            }
             if (settings.retentionLoss() == RetentionLoss.STOP) {
                 t.lostToRetention = false; // a gap it had is filled
             }
@@ -913,15 +946,24 @@ public final class ChainFollower<E> implements Runnable {
             if (!tenantsWithHeld.contains(t.tenantId)) {
                 return;
             }
-            byte[] next;
-            while (!t.broken() && (next = takeHeld(t.tenantId, t.lastSequence + 1)) != null) {
-                Item<E> item = ChainFollower.this.read(partition, -1, null, next);
-                if (item.link == null || !item.link.tenantId().equals(t.tenantId)) {
-                    breakChain(t, t.lastSequence + 1, UNREADABLE, "a held record is not the tenant's entry", Kind.BREAK);
-                    return;
+            // the held entries came from other requests than the record that released them: no request id on their lines
+            String releasing = MDC.get(RequestId.LOG_KEY);
+            MDC.remove(RequestId.LOG_KEY);
+            try {
+                byte[] next;
+                while (!t.broken() && (next = takeHeld(t.tenantId, t.lastSequence + 1)) != null) {
+                    Item<E> item = ChainFollower.this.read(partition, -1, null, next);
+                    if (item.link == null || !item.link.tenantId().equals(t.tenantId)) {
+                        breakChain(t, t.lastSequence + 1, UNREADABLE, "a held record is not the tenant's entry", Kind.BREAK);
+                        return;
+                    }
+                    if (!verify(t, item)) {
+                        return;
+                    }
                 }
-                if (!verify(t, item)) {
-                    return;
+            } finally {
+                if (releasing != null) {
+                    MDC.put(RequestId.LOG_KEY, releasing);
                 }
             }
         }

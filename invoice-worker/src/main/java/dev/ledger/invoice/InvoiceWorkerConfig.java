@@ -148,6 +148,7 @@ public record InvoiceWorkerConfig(DatabaseUrl database, DatabaseUrl migrationDat
             }
         }
         String migration = env.get("LEDGER_MIGRATION_DATABASE_URL");
+        dev.ledger.core.config.LogFormat.of(env);
         return new InvoiceWorkerConfig(DatabaseUrl.parse("DATABASE_URL", env.get("DATABASE_URL")),
                 migration == null || migration.isBlank() ? null : DatabaseUrl.parse("LEDGER_MIGRATION_DATABASE_URL", migration),
                 env.get("KAFKA_BOOTSTRAP_SERVERS"), env.getOrDefault("INVOICE_WORKER_TOPIC", TOPIC),

@@ -105,6 +105,7 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
         String ledgerUrl = env.get("LEDGER_API_URL");
         require(ledgerUrl, "LEDGER_API_URL");
         refuseUnsafeProduction(env, stripeKey);
+        dev.ledger.core.config.LogFormat.of(env);
         return new MeterReaderConfig(database.jdbcUrl(), database.user(), database.password(),
                 env.get("KAFKA_BOOTSTRAP_SERVERS"),
                 env.getOrDefault("METER_READER_TOPIC", TOPIC),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** The settings added for v2 streams and the operator endpoints: defaults, accepted values, refusals. */
 class MeterReaderConfigTest {
 
-    private static Map<String, String> env(String... kv) {
+    static Map<String, String> env(String... kv) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/ledger",
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",

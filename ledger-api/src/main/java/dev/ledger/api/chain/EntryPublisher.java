@@ -3,6 +3,7 @@ package dev.ledger.api.chain;
 import dev.ledger.api.config.LedgerProperties;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.core.trace.RequestId;
 import jakarta.annotation.PreDestroy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -481,7 +482,12 @@ public class EntryPublisher {
                 sizes.add(value.length);
                 continue;
             }
-            sent.add(producer.send(new ProducerRecord<>(topic, entry.tenantId(), value)));
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, entry.tenantId(), value);
+            String requestId = RequestId.fromMetadata(entry.metadata());
+            if (requestId != null) { // the request it came from, for whoever reads the topic (RequestId)
+                record.headers().add(RequestId.HEADER, requestId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            sent.add(producer.send(record));
             sizes.add(value.length);
         }
         return new Sent(entries, sent, sizes, parked);

@@ -205,6 +205,11 @@ public class LedgerWriter {
         m.put(ACTOR, w.actor());
         m.put(IDEMPOTENCY_KEY, w.idempotencyKey());
         m.put(REQUEST_DIGEST, Hex.of(w.requestDigest()));
+        // the HTTP request it came from (RequestGate put it in the MDC of this thread), for the workers' log lines
+        String requestId = org.slf4j.MDC.get(dev.ledger.core.trace.RequestId.LOG_KEY);
+        if (dev.ledger.core.trace.RequestId.valid(requestId)) {
+            m.put(dev.ledger.core.trace.RequestId.METADATA_KEY, requestId);
+        }
         if (w.entityKey() != null) {
             m.put(ENTITY_KEY, w.entityKey());
         }

@@ -1,6 +1,7 @@
 package dev.ledger.api.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ledger.core.trace.RequestId;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -8,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -15,7 +17,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * The first filter. It sets the security headers every answer carries ({@link SecurityHeaders}), refuses a path that is not in its one canonical spelling, before anything else looks at the
+ * The first filter. It sets the security headers every answer carries ({@link SecurityHeaders}) and the request's id
+ * ({@link RequestId}: answered in {@code X-Request-Id}, in the logging MDC for every line of the request), refuses a path that is not in its one canonical spelling, before anything else looks at the
  * request, so that every later decision (authentication, limits, routing) sees the path Spring MVC routes on; and it
  * turns whatever is thrown below it (in a filter or a handler) into problem+json with no stack trace in the log.
  */
@@ -46,6 +49,19 @@ public class RequestGate extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         headers.apply(request, response); // on every answer, refusals included
+        // the request's id: the caller's X-Request-Id when it is a plain one, else ours; answered, and on every log line
+        String requestId = RequestId.acceptOrCreate(request.getHeader(RequestId.HTTP_HEADER));
+        response.setHeader(RequestId.HTTP_HEADER, requestId);
+        MDC.put(RequestId.LOG_KEY, requestId);
+        try {
+            gate(request, response, chain, requestId);
+        } finally {
+            MDC.remove(RequestId.LOG_KEY);
+        }
+    }
+
+    private void gate(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String requestId)
+            throws ServletException, IOException {
         String refusal = nonCanonical(request.getRequestURI());
         if (refusal != null) {
             Problems.write(response, json, new ApiProblem(HttpStatus.BAD_REQUEST, "non_canonical_path",
@@ -67,6 +83,7 @@ public class RequestGate extends OncePerRequestFilter {
             }
             response.reset();
             headers.apply(request, response);
+            response.setHeader(RequestId.HTTP_HEADER, requestId);
             Problems.write(response, json, problem);
         }
     }
