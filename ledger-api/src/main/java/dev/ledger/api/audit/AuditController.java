@@ -201,8 +201,9 @@ public class AuditController {
     }
 
     @Operation(summary = "Read a verification run", operationId = "getVerificationRun",
-            description = "Scope audit:read (own tenant) or the admin key. Runs are kept 15 minutes after they end, in the "
-                    + "instance that ran them.")
+            description = "Scope audit:read (own tenant) or the admin key. Any instance answers for a run (its progress "
+                    + "is shared through the database); a run whose instance stopped before its verdict is answered failed, "
+                    + "503 service_unavailable. Runs are kept 15 minutes after they end.")
     @ApiResponse(responseCode = "200", description = "The run")
     @ProblemCodes({"insufficient_scope", "not_found"})
     @GetMapping("/v1/tenants/{tenantId}/verification-runs/{runId}")

@@ -1,5 +1,6 @@
 package dev.ledger.api.chain;
 
+import dev.ledger.core.trace.RequestId;
 import dev.ledger.api.web.ApiProblem;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.Hex;
@@ -29,8 +30,8 @@ import org.springframework.http.HttpStatus;
 public final class ChainedAppend implements AppendEventsStatementBuilder {
 
     static final String INSERT = "insert into domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type,"
-            + " time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash, request_id)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** Upper bound of each statement and idle pause of an append transaction. */
     static final int APPEND_BOUND_SECONDS = 5;
     private final int maxEntryBytes;
@@ -65,7 +66,10 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
                 prev = head(connection, tenant, sequence - 1);
             }
             SerializedObject<byte[]> payload = entry.serializePayload(serializer, byte[].class);
-            SerializedObject<byte[]> metadata = entry.serializeMetaData(serializer, byte[].class);
+            // the request id rides along to its own column: it is not part of what the chain commits to
+            Object requestId = entry.getMetaData().get(RequestId.METADATA_KEY);
+            SerializedObject<byte[]> metadata = requestId == null ? entry.serializeMetaData(serializer, byte[].class)
+                    : serializer.serialize(entry.getMetaData().withoutKeys(java.util.Set.of(RequestId.METADATA_KEY)), byte[].class);
             limit(payload.getData().length + (long) metadata.getData().length);
             String recordedAt = DateTimeUtils.formatInstant(entry.getTimestamp());
             String type = payload.getType().getName();
@@ -86,6 +90,7 @@ public final class ChainedAppend implements AppendEventsStatementBuilder {
             insert.setBytes(9, metadata.getData());
             insert.setBytes(10, prev);
             insert.setBytes(11, hash);
+            insert.setString(12, requestId instanceof String id && RequestId.valid(id) ? id : null);
             insert.addBatch();
             keys.add(entry, tenant, sequence);
         }

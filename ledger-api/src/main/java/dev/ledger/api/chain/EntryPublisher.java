@@ -84,7 +84,7 @@ public class EntryPublisher {
     /** How often a standby instance looks whether it may publish (DatabaseLease). */
     private static final long STANDBY_MILLIS = 1_000;
     private static final long IDLE_LONGEST_MILLIS = 160;
-    private static final String SELECT = "select " + EntryReader.COLUMNS + ", global_index from domain_event_entry ";
+    private static final String SELECT = "select " + EntryReader.COLUMNS + ", global_index, request_id from domain_event_entry ";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
@@ -251,7 +251,7 @@ public class EntryPublisher {
     int cycle() {
         Batch batch = read();
         if (!batch.rows.isEmpty()) {
-            batch.sent = send(batch.entries());
+            batch.sent = send(batch.entries(), batch.rows.stream().map(Row::requestId).toList());
         }
         if (inFlight != null) {
             record(inFlight);
@@ -376,11 +376,11 @@ public class EntryPublisher {
     }
 
     /** One stored row: the entry, and where it sits in the store's global order. */
-    private record Row(long index, StoredEntry entry) {
+    private record Row(long index, StoredEntry entry, String requestId) {
     }
 
     private static Row row(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Row(rs.getLong(11), EntryReader.map(rs));
+        return new Row(rs.getLong(11), EntryReader.map(rs), rs.getString(12));
     }
 
     /**
@@ -450,7 +450,7 @@ public class EntryPublisher {
     }
 
     /** Sends the entries in order, without waiting for Kafka. */
-    private Sent send(List<StoredEntry> entries) {
+    private Sent send(List<StoredEntry> entries, List<String> requestIds) {
         // Kafka is contacted only when there is something to publish (an idle ledger opens no connection to it)
         if (!topicReady) {
             topicReady = entryTopic.ensure();
@@ -462,7 +462,8 @@ public class EntryPublisher {
         List<Map.Entry<StoredEntry, ParkedEntries.ParkReason>> parked = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>(entries.size());
         List<Integer> sizes = new ArrayList<>(entries.size());
-        for (StoredEntry entry : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            StoredEntry entry = entries.get(i);
             byte[] value;
             try {
                 value = EntryCodec.encode(entry);
@@ -483,7 +484,7 @@ public class EntryPublisher {
                 continue;
             }
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, entry.tenantId(), value);
-            String requestId = RequestId.fromMetadata(entry.metadata());
+            String requestId = requestIds.get(i);
             if (requestId != null) { // the request it came from, for whoever reads the topic (RequestId)
                 record.headers().add(RequestId.HEADER, requestId.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             }

@@ -1,9 +1,5 @@
 package dev.ledger.core.trace;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -11,9 +7,9 @@ import java.util.regex.Pattern;
 /**
  * The id of the HTTP request an entry came from, followed from the API to the workers: ledger-api takes the caller's
  * {@code X-Request-Id} (or makes one), logs it with every line of the request ({@link #LOG_KEY} in the logging MDC),
- * answers it, writes it into each entry's metadata ({@link #METADATA_KEY}, hashed with the entry like the rest of the
- * metadata), and the publisher copies it into the Kafka record's {@link #HEADER} header, from which the workers log it
- * with the lines about that entry.
+ * answers it, stores it beside each entry it writes ({@code domain_event_entry.request_id}: not in the hashed
+ * metadata, so the chain commits to no correlation id), and the publisher copies it into the Kafka record's
+ * {@link #HEADER} header, from which the workers log it with the lines about that entry.
  */
 public final class RequestId {
 
@@ -21,13 +17,12 @@ public final class RequestId {
     public static final String HTTP_HEADER = "X-Request-Id";
     /** The Kafka record header. */
     public static final String HEADER = "ledger-request-id";
-    /** The entry metadata key. */
+    /** The key it travels under in an entry's Axon metadata, to its own column: never into the hashed metadata. */
     public static final String METADATA_KEY = "request_id";
     /** The logging MDC key (and the JSON log field). */
     public static final String LOG_KEY = "request_id";
     /** What a caller's id may be; anything else is replaced by one of ours (a log line must not be forgeable). */
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-    private static final JsonFactory JSON = new JsonFactory();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private RequestId() {
@@ -48,28 +43,5 @@ public final class RequestId {
     /** Whether a value (from a header, a record) is an id as {@link #acceptOrCreate} keeps them. */
     public static boolean valid(String value) {
         return value != null && VALID.matcher(value).matches();
-    }
-
-    /** The request id in an entry's metadata (a JSON object), or null when there is none or it is not valid. */
-    public static String fromMetadata(byte[] metadata) {
-        if (metadata == null || metadata.length == 0) {
-            return null;
-        }
-        try (JsonParser p = JSON.createParser(metadata)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (name.equals(METADATA_KEY)) {
-                    return value == JsonToken.VALUE_STRING && valid(p.getText()) ? p.getText() : null;
-                }
-                p.skipChildren();
-            }
-            return null;
-        } catch (IOException e) {
-            return null;
-        }
     }
 }
