@@ -19,6 +19,7 @@ module dev.ledger.core {
     exports dev.ledger.core.usage;
     exports dev.ledger.core.keys;
     exports dev.ledger.core.audit;
+    exports dev.ledger.core.trace;
 
     opens dev.ledger.core.messages;
     opens dev.ledger.core.tenant;
