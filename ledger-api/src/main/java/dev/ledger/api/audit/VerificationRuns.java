@@ -21,7 +21,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 
@@ -140,13 +139,13 @@ public class VerificationRuns {
             if (verdict != null) {
                 s.verdict = read(verdict);
             } else if (rs.getString(10) != null) {
-                s.failure = new ApiProblem(HttpStatus.valueOf(rs.getInt(9)), rs.getString(10), rs.getString(11));
+                s.failure = ApiProblem.of(rs.getInt(9), rs.getString(10), rs.getString(11));
             }
             if (finished != null) {
                 s.finishedAt = finished.toInstant();
             } else if (updated.isBefore(clock.instant().minus(LOST_AFTER))) {
-                s.failure = new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "service_unavailable", "The instance running this "
-                        + "verification stopped before its verdict (no progress since " + updated + "); start a new run.");
+                s.failure = ApiProblem.unavailable("The instance running this verification stopped before its verdict (no "
+                        + "progress since " + updated + "); start a new run.");
                 s.finishedAt = updated;
             }
             return s;
@@ -193,7 +192,7 @@ public class VerificationRuns {
             jdbc.update("update verification_run set checked = ?, range_from = ?, range_to = ?, updated_at = ?, finished_at = ?,"
                     + " verdict = ?, failure_status = ?, failure_code = ?, failure_detail = ? where run_id = ?",
                     state.checked.get(), state.from, state.to, Timestamp.from(state.finishedAt), Timestamp.from(state.finishedAt),
-                    v == null ? null : write(v), p == null ? null : p.status().value(), p == null ? null : p.code(),
+                    v == null ? null : write(v), p == null ? null : p.statusCode(), p == null ? null : p.code(),
                     p == null ? null : p.getMessage(), state.runId);
         } catch (RuntimeException e) {
             log.error("verification run {} of {}: its end could not be stored ({}); other instances will call it lost",

@@ -43,6 +43,21 @@ public class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.FORBIDDEN, code, detail);
     }
 
+    /** The status as a number: for code outside the web package, which uses no Spring HTTP type. */
+    public int statusCode() {
+        return status.value();
+    }
+
+    /** A problem with a numeric status (one stored earlier, e.g. a verification run's), outside the web package. */
+    public static ApiProblem of(int status, String code, String detail) {
+        return new ApiProblem(HttpStatus.valueOf(status), code, detail);
+    }
+
+    /** 503 service_unavailable: for code outside the web package. */
+    public static ApiProblem unavailable(String detail) {
+        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "service_unavailable", detail);
+    }
+
     /** 422 with {@code code}: for checks outside the web package, which use no Spring HTTP type. */
     public static ApiProblem unprocessable(String code, String detail) {
         return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, code, detail);
