@@ -58,8 +58,19 @@ class WorkerRetentionLossTest {
                 }
                 assertThat(worker.verifiedEntries()).as("tenant-old 4-6 and tenant-new 1-3").isEqualTo(6);
                 assertThat(worker.brokenChains()).isZero();
-                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + worker.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                // the gauges follow at the worker's next housekeeping pass (every 250 ms, later when the machine is busy)
+                List<String> expected = List.of("invoice_worker_records_lost_to_retention_total 1.0",
+                        "invoice_worker_tenants_lost_to_retention 1.0", "invoice_worker_broken_chains 0.0");
+                String metrics = "";
+                while (System.nanoTime() < deadline) {
+                    metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + worker.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    String seen = metrics;
+                    if (expected.stream().allMatch(seen::contains)) {
+                        break;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+                }
                 assertThat(metrics).contains("invoice_worker_records_lost_to_retention_total 1.0",
                         "invoice_worker_tenants_lost_to_retention 1.0", "invoice_worker_broken_chains 0.0");
             }
