@@ -54,7 +54,7 @@ class WorkerRetentionLossTest {
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (worker.verifiedEntries() < 6 && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
+                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
                 }
                 assertThat(worker.verifiedEntries()).as("tenant-old 4-6 and tenant-new 1-3").isEqualTo(6);
                 assertThat(worker.brokenChains()).isZero();

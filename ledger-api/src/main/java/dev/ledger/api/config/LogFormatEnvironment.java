@@ -1,5 +1,6 @@
 package dev.ledger.api.config;
 
+import dev.ledger.core.config.LogFormat;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
@@ -18,8 +19,7 @@ public class LogFormatEnvironment implements EnvironmentPostProcessor {
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication application) {
-        String value = env.getProperty(dev.ledger.core.config.LogFormat.VARIABLE);
-        switch (dev.ledger.core.config.LogFormat.of(value == null ? Map.of() : Map.of(dev.ledger.core.config.LogFormat.VARIABLE, value))) {
+        switch (LogFormat.of(env.getProperty(LogFormat.VARIABLE))) {
             case "text" -> {
                 // Boot's own pattern, with the request id where it puts correlation ids
             }

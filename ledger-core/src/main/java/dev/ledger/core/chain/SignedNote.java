@@ -236,7 +236,7 @@ public final class SignedNote {
     }
 
     static int keyHash(String name, byte[] publicKey) {
-        byte[] digest = Sha256.of(concat(concat(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n'}), withAlgorithm(publicKey)));
+        byte[] digest = Sha256.of(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', ED25519}, publicKey);
         return ((digest[0] & 0xff) << 24) | ((digest[1] & 0xff) << 16) | ((digest[2] & 0xff) << 8) | (digest[3] & 0xff);
     }
 
@@ -302,7 +302,7 @@ public final class SignedNote {
     }
 
     private static String hex(int v) {
-        return HexFormat.of().formatHex(intBytes(v));
+        return Hex.of(intBytes(v));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

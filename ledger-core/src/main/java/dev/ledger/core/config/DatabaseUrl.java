@@ -66,6 +66,23 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
                 password == null ? queryParameter(url, "password") : password);
     }
 
+    /** Where a URL points, for the PostgreSQL client programs (libpq's host, port, dbname and sslmode). */
+    public record Location(String host, int port, String database, String sslmode) {
+    }
+
+    private static final java.util.regex.Pattern JDBC_LOCATION =
+            java.util.regex.Pattern.compile("jdbc:postgresql://(\\[[^\\]]+\\]|[^/:?]+)(?::(\\d+))?/([^?]+)(?:\\?.*)?");
+
+    /** The host, port (5432 when unnamed), database and {@code sslmode} of this URL, or null when it names no host. */
+    public Location location() {
+        java.util.regex.Matcher m = JDBC_LOCATION.matcher(jdbcUrl);
+        if (!m.matches()) {
+            return null;
+        }
+        return new Location(m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), m.group(3),
+                queryParameter(jdbcUrl, "sslmode"));
+    }
+
     private static IllegalArgumentException refusal(String variable, String what) {
         return new IllegalArgumentException(variable + " is not a valid PostgreSQL URL: " + what + " (" + EXPECTED
                 + "; the value is not shown, it may hold a password)");

@@ -14,9 +14,13 @@ public final class LogFormat {
     private LogFormat() {
     }
 
-    /** {@code text} or {@code json}; anything else is refused. */
+    /** {@code text} or {@code json} as the environment says; anything else is refused. */
     public static String of(Map<String, String> env) {
-        String v = env.get(VARIABLE);
+        return of(env.get(VARIABLE));
+    }
+
+    /** {@code text} (also for null or blank) or {@code json}; anything else is refused. */
+    public static String of(String v) {
         String format = v == null || v.isBlank() ? "text" : v.strip();
         if (!format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException(VARIABLE + " must be text or json");

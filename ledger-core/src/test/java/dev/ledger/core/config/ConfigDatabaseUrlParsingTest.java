@@ -44,4 +44,14 @@ class ConfigDatabaseUrlParsingTest {
                     .hasNoCause();
         }
     }
+
+    @Test
+    void theClientProgramsAreToldTheHostPortDatabaseAndSslModeOfEitherForm() {
+        assertThat(DatabaseUrl.parse("DATABASE_URL", "postgresql://owner:pw@db.example:6543/ledger?sslmode=require").location())
+                .isEqualTo(new DatabaseUrl.Location("db.example", 6543, "ledger", "require"));
+        assertThat(DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://db.example/ledger?user=owner").location())
+                .isEqualTo(new DatabaseUrl.Location("db.example", 5432, "ledger", null));
+        assertThat(DatabaseUrl.parse("DATABASE_URL", "postgres://[::1]:15432/ledger").location())
+                .isEqualTo(new DatabaseUrl.Location("[::1]", 15432, "ledger", null));
+    }
 }

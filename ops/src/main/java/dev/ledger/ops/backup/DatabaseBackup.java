@@ -45,12 +45,13 @@ public final class DatabaseBackup {
 
     /** The NOLOGIN group roles the migrations grant to; the services' logins are members (README, External PostgreSQL). */
     static final List<String> GROUP_ROLES = List.of("ledger_app", "ledger_auditor", "meter_reader_app", "invoice_worker_app");
-    private static final Pattern JDBC = Pattern.compile("jdbc:postgresql://(\\[[^\\]]+\\]|[^/:?]+)(?::(\\d+))?/([^?]+)(?:\\?(.*))?");
 
     /** Where the archive goes to or comes from, and how to reach the server. */
     record Target(String host, int port, String database, String user, String password, String sslmode) {
         String conninfo() {
-            StringBuilder s = new StringBuilder("host=").append(host).append(" port=").append(port)
+            // libpq takes an IPv6 address without the URL's brackets
+            String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            StringBuilder s = new StringBuilder("host=").append(bare).append(" port=").append(port)
                     .append(" dbname=").append(quote(database));
             if (user != null) {
                 s.append(" user=").append(quote(user));
@@ -368,19 +369,10 @@ public final class DatabaseBackup {
         } catch (IllegalArgumentException e) {
             throw new Refused(e.getMessage());
         }
-        Matcher m = JDBC.matcher(url.jdbcUrl());
-        if (!m.matches()) {
+        DatabaseUrl.Location at = url.location();
+        if (at == null) {
             throw new Refused(variable + " names no host and database the PostgreSQL client programs can use");
         }
-        String sslmode = null;
-        if (m.group(4) != null) {
-            for (String pair : m.group(4).split("&")) {
-                if (pair.startsWith("sslmode=")) {
-                    sslmode = pair.substring("sslmode=".length());
-                }
-            }
-        }
-        return new Target(m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), m.group(3), url.user(),
-                url.password(), sslmode);
+        return new Target(at.host(), at.port(), at.database(), url.user(), url.password(), at.sslmode());
     }
 }
