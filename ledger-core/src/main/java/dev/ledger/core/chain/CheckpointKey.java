@@ -55,6 +55,17 @@ public record CheckpointKey(String keyId, PublicKey publicKey) {
         return Base64.getEncoder().encodeToString(publicKey.getEncoded());
     }
 
+    /** The 32-byte Ed25519 public key (RFC 8032): the last 32 bytes of the X.509 encoding. */
+    public byte[] rawPublicKey() {
+        byte[] x509 = publicKey.getEncoded();
+        return java.util.Arrays.copyOfRange(x509, x509.length - 32, x509.length);
+    }
+
+    /** This key as a C2SP signed-note verifier key named {@code name} ({@code name+hash+base64}, {@link SignedNote}). */
+    public SignedNote.VerifierKey noteVerifierKey(String name) {
+        return new SignedNote.VerifierKey(name, rawPublicKey());
+    }
+
     /** Whether the checkpoint names this key and its signature verifies with it. */
     public boolean verifies(Checkpoint checkpoint) {
         if (!keyId.equals(checkpoint.keyId())) {

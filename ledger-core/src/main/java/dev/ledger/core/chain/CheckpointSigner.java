@@ -71,6 +71,38 @@ public final class CheckpointSigner {
         return key;
     }
 
+    /** The PKCS#8 encoding of an Ed25519 private key as the JDK writes it (RFC 8410, version 0): this prefix, then the seed. */
+    private static final byte[] PKCS8_SEED_PREFIX = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+            0x04, 0x22, 0x04, 0x20};
+
+    /**
+     * The same key pair as a C2SP signed-note signer named {@code name} (its seed is the 32-byte RFC 8032 private key
+     * the PKCS#8 encoding ends with). The note verifier key it gives is {@link CheckpointKey#noteVerifierKey}'s.
+     *
+     * @throws IllegalStateException when the private key's encoding is not the plain RFC 8410 one, or its public half differs
+     */
+    public SignedNote.SignerKey noteSigner(String name) {
+        byte[] encoded = privateKey.getEncoded();
+        byte[] seed = null;
+        try {
+            if (encoded.length != PKCS8_SEED_PREFIX.length + 32
+                    || !Arrays.equals(encoded, 0, PKCS8_SEED_PREFIX.length, PKCS8_SEED_PREFIX, 0, PKCS8_SEED_PREFIX.length)) {
+                throw new IllegalStateException("the checkpoint signing key's PKCS#8 encoding is not the plain Ed25519 one");
+            }
+            seed = Arrays.copyOfRange(encoded, PKCS8_SEED_PREFIX.length, encoded.length);
+            SignedNote.SignerKey signer = SignedNote.SignerKey.of(name, seed);
+            if (!Arrays.equals(signer.verifier().publicKey(), key.noteVerifierKey(name).publicKey())) {
+                throw new IllegalStateException("the note signer's public key is not the checkpoint key " + key.keyId());
+            }
+            return signer;
+        } finally {
+            Arrays.fill(encoded, (byte) 0);
+            if (seed != null) {
+                Arrays.fill(seed, (byte) 0);
+            }
+        }
+    }
+
     public String keyId() {
         return key.keyId();
     }

@@ -2,6 +2,14 @@ package dev.ledger.core.verify;
 
 import dev.ledger.core.chain.Checkpoint;
 import dev.ledger.core.chain.CheckpointKeys;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.SignedNote;
+import dev.ledger.core.chain.TlogProof;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import dev.ledger.core.messages.LedgerJson;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,6 +33,14 @@ import java.util.Locale;
  * a Stripe invoice's {@code ledger_checkpoint} metadata value and holds the bundle against it as well (signed by a
  * trusted key, the tree of the entries at its size): the invoice was billed on exactly this history. Given for two
  * invoices, both holding shows the later one's history extends the earlier one's.
+ *
+ * <pre>
+ * verify-proof &lt;entry.tlog-proof&gt; --key &lt;note verifier key&gt; --entry-hash &lt;hex&gt; [--origin &lt;origin&gt;]
+ * </pre>
+ * checks one C2SP tlog-proof file (GET /v1/tenants/{t}/entries/{seq}/proof with Accept: text/plain): its checkpoint
+ * is signed by the note verifier key ({@code note_verifier_key} of GET /v1/checkpoint-keys, fetched independently),
+ * has the origin given (when given: {@code <deployment origin>/tenants/<tenant_id>}), and its inclusion proof binds
+ * the entry hash at its index to the checkpoint's root. Exit status 0 VALID, 1 BROKEN, 2 unreadable input or usage.
  */
 public final class VerifierMain {
 
@@ -33,7 +49,8 @@ public final class VerifierMain {
     static final int UNUSABLE = 2;
     static final int TRUNCATED = 3;
     private static final String USAGE = "usage: verify <bundle.ndjson> [--keys <checkpoint-keys.json>] "
-            + "[--checkpoint '<ledger_checkpoint of an invoice>']...";
+            + "[--checkpoint '<ledger_checkpoint of an invoice>']...\n"
+            + "   or: verify-proof <entry.tlog-proof> --key <note verifier key> --entry-hash <hex> [--origin <origin>]";
 
     private VerifierMain() {
     }
@@ -43,6 +60,9 @@ public final class VerifierMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length >= 1 && args[0].equals("verify-proof")) {
+            return verifyProof(args, out, err);
+        }
         if (args.length < 2 || !args[0].equals("verify")) {
             err.println(USAGE);
             return UNUSABLE;
@@ -94,6 +114,76 @@ public final class VerifierMain {
             // A fault of the verifier itself: no verdict, and no stack trace for the person reading the output.
             err.println("cannot verify " + bundle + ": the verifier failed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
             return UNUSABLE;
+        }
+    }
+
+    private static final String PROOF_USAGE = "usage: verify-proof <entry.tlog-proof> --key <note verifier key> "
+            + "--entry-hash <hex> [--origin <origin>]";
+
+    private static int verifyProof(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 2 || args.length % 2 != 0) {
+            err.println(PROOF_USAGE);
+            return UNUSABLE;
+        }
+        Path file = Path.of(args[1]);
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i += 2) {
+            if (!Set.of("--key", "--entry-hash", "--origin").contains(args[i]) || options.put(args[i], args[i + 1]) != null) {
+                err.println(PROOF_USAGE);
+                return UNUSABLE;
+            }
+        }
+        if (!options.containsKey("--key") || !options.containsKey("--entry-hash")) {
+            err.println(PROOF_USAGE);
+            return UNUSABLE;
+        }
+        SignedNote.VerifierKey key;
+        byte[] entryHash;
+        TlogProof proof;
+        try {
+            key = SignedNote.verifierKey(options.get("--key"));
+        } catch (IllegalArgumentException e) {
+            err.println("cannot verify: --key " + e.getMessage());
+            return UNUSABLE;
+        }
+        try {
+            entryHash = Hex.parse(options.get("--entry-hash"));
+            if (entryHash.length != 32) {
+                throw new IllegalArgumentException("an entry hash is 32 bytes");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("cannot verify: --entry-hash is 64 hex digits (" + e.getMessage() + ")");
+            return UNUSABLE;
+        }
+        try {
+            proof = TlogProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            err.println("cannot verify: no such file " + e.getFile());
+            return UNUSABLE;
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+            err.println("cannot verify " + file + ": not a tlog proof (" + e.getMessage() + ")");
+            return UNUSABLE;
+        }
+        ObjectNode result = LedgerJson.mapper().createObjectNode();
+        try {
+            TlogProof.Verified v = proof.verify(entryHash, key, options.get("--origin"));
+            out.println("VALID: the entry " + Hex.of(entryHash) + " is leaf " + v.index() + " of " + v.checkpoint().origin()
+                    + ", tree size " + v.checkpoint().size() + ", signed by " + key.name());
+            result.put("status", "VALID").put("origin", v.checkpoint().origin()).put("tree_size", v.checkpoint().size())
+                    .put("index", v.index()).put("root_hash", Hex.of(v.checkpoint().rootHash()));
+            out.println(LedgerJson.mapper().writeValueAsString(result));
+            return VALID;
+        } catch (IllegalArgumentException e) {
+            out.println("BROKEN: " + e.getMessage());
+            result.put("status", "BROKEN").put("index", proof.index()).put("reason", e.getMessage());
+            try {
+                out.println(LedgerJson.mapper().writeValueAsString(result));
+            } catch (IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            return BROKEN;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
