@@ -20,7 +20,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.ledger.core.chain.CheckpointKey;
+import dev.ledger.core.chain.Checkpoint;
+import dev.ledger.core.chain.TlogProof;
+import java.nio.charset.StandardCharsets;
+import org.springframework.http.MediaType;
 import dev.ledger.core.verify.BundleHeader;
 import dev.ledger.core.verify.BundleWriter;
 import dev.ledger.core.chain.Hex;
@@ -58,6 +61,17 @@ public class CheckpointController {
     }
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointController.class);
+    private static final String JSON = "application/json";
+    private static final String TEXT = "text/plain";
+    private static final String NOTE_EXAMPLE = """
+            ledger.example.com/tenants/acme
+            3
+            1TNZRBH8TY9Qq5h6bqYQTz1k45LOPn8WqAkhaiNsvhw=
+
+            \u2014 ledger.example.com 9D9P8eTRYZIOE1u8RoBK+xXiSd+4StLro9p7GyMRIZ/gzkx0PubWZTvjUtbBFixmTidtKo8sTDeZF0CIPGc/tWcfsQM=
+            """;
+    private static final String PROOF_EXAMPLE = "c2sp.org/tlog-proof@v1\nindex 2\nxrRakJZ7rdTu9WqqWkGioFhMOCcEO+H78GKGRRqhvrg=\n\n"
+            + NOTE_EXAMPLE;
     private final CheckpointService checkpoints;
     private final ChainAudit audit;
     private final JdbcTemplate jdbc;
@@ -79,19 +93,39 @@ public class CheckpointController {
             content = @Content(schema = @Schema(ref = "#/components/schemas/CheckpointKeys")))
     @GetMapping("/v1/checkpoint-keys")
     public Map<String, Object> keys() {
-        return Map.of("keys", checkpoints.keys().all().stream().map(CheckpointKey::toJson).toList());
+        return Map.of("keys", checkpoints.keys().all().stream().map(k -> {
+            ObjectNode n = k.toJson();
+            n.put("note_verifier_key", checkpoints.noteVerifierKey(k));
+            return n;
+        }).toList());
     }
 
     @Operation(summary = "Read the latest signed checkpoint", operationId = "getLatestCheckpoint",
             description = "Scope audit:read (own tenant), the admin key, or a service key (the workers witness what they bill). "
-                    + "Issues one first if the tenant has none.")
-    @ApiResponse(responseCode = "200", description = "The checkpoint", content = @Content(schema = @Schema(ref = "#/components/schemas/Checkpoint")))
+                    + "Issues one first if the tenant has none. `Accept: text/plain` answers the same checkpoint (same size "
+                    + "and root) as a C2SP tlog-checkpoint signed note: origin `<deployment origin>/tenants/<tenant_id>`, "
+                    + "size, base64 root, a blank line and the Ed25519 signature line under the key name `<deployment origin>` "
+                    + "(verify it with `note_verifier_key` of GET /v1/checkpoint-keys).")
+    @ApiResponse(responseCode = "200", description = "The checkpoint", content = {
+            @Content(mediaType = JSON, schema = @Schema(ref = "#/components/schemas/Checkpoint")),
+            @Content(mediaType = TEXT, schema = @Schema(type = "string", description = "a C2SP tlog-checkpoint signed note",
+                    example = NOTE_EXAMPLE))})
     @ProblemCodes({"insufficient_scope", "not_found", "read_rate_limited"})
-    @GetMapping("/v1/tenants/{tenantId}/checkpoints/latest")
+    @GetMapping(value = "/v1/tenants/{tenantId}/checkpoints/latest", produces = JSON)
     public JsonNode latest(Caller caller, @PathVariable String tenantId) {
+        return latestCheckpoint(caller, tenantId).toJson();
+    }
+
+    @Operation(hidden = true)
+    @GetMapping(value = "/v1/tenants/{tenantId}/checkpoints/latest", produces = TEXT)
+    public ResponseEntity<String> latestNote(Caller caller, @PathVariable String tenantId) {
+        return text(checkpoints.note(latestCheckpoint(caller, tenantId)), null);
+    }
+
+    private Checkpoint latestCheckpoint(Caller caller, String tenantId) {
         AuditAccess.requireCheckpointReader(caller, tenantId, jdbc);
         limits.cheap(tenantId);
-        return checkpoints.latest(tenantId).orElseGet(() -> checkpoints.issue(tenantId)).toJson();
+        return checkpoints.latest(tenantId).orElseGet(() -> checkpoints.issue(tenantId));
     }
 
     /** A checkpoint of the tenant's current head, now. */
@@ -107,10 +141,18 @@ public class CheckpointController {
     }
 
     @Operation(summary = "Prove an entry's inclusion", operationId = "getInclusionProof",
-            description = "Scope audit:read (own tenant) or the admin key. `size` defaults to the chain's head.")
-    @ApiResponse(responseCode = "200", description = "The inclusion proof")
-    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "read_rate_limited"})
-    @GetMapping("/v1/tenants/{tenantId}/entries/{sequence}/proof")
+            description = "Scope audit:read (own tenant) or the admin key. `size` defaults to the chain's head. "
+                    + "`Accept: text/plain` answers a C2SP tlog-proof file (`<tenant_id>-<sequence>.tlog-proof`): the leaf "
+                    + "index, the proof and the signed-note checkpoint it proves against, verifiable offline "
+                    + "(`./ledger verify-proof`). Its checkpoint is the latest one (issued first if the tenant has none), or "
+                    + "the one issued at `size` (`404 not_found` if none was); an entry after it: `409 entry_not_checkpointed`.")
+    @ApiResponse(responseCode = "200", description = "The inclusion proof", content = {
+            @Content(mediaType = JSON, schema = @Schema(implementation = Proof.class)),
+            @Content(mediaType = TEXT, schema = @Schema(type = "string", description = "a C2SP tlog-proof",
+                    example = PROOF_EXAMPLE))})
+    @ProblemCodes({"insufficient_scope", "not_found", "invalid_parameter", "invalid_range", "entry_not_checkpointed", "chain_broken",
+            "read_rate_limited"})
+    @GetMapping(value = "/v1/tenants/{tenantId}/entries/{sequence}/proof", produces = JSON)
     public Proof proof(Caller caller, @PathVariable String tenantId, @PathVariable long sequence,
                        @RequestParam(required = false) Long size) {
         AuditAccess.requireAuditor(caller, tenantId, jdbc);
@@ -123,6 +165,41 @@ public class CheckpointController {
         }
         CheckpointService.Proof proof = checkpoints.inclusion(tenantId, sequence, treeSize);
         return new Proof(sequence, treeSize, sequence - 1, hex(proof.path()), Hex.of(proof.root()));
+    }
+
+    @Operation(hidden = true)
+    @GetMapping(value = "/v1/tenants/{tenantId}/entries/{sequence}/proof", produces = TEXT)
+    public ResponseEntity<String> proofFile(Caller caller, @PathVariable String tenantId, @PathVariable long sequence,
+                                            @RequestParam(required = false) Long size) {
+        AuditAccess.requireAuditor(caller, tenantId, jdbc);
+        limits.cheap(tenantId);
+        long head = checkpoints.head(tenantId);
+        if (sequence < 1 || sequence > head || size != null && (size < sequence || size > head)) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "invalid_range",
+                    "Need 1 <= sequence <= size <= " + head + " (the chain's head).");
+        }
+        Checkpoint checkpoint = size == null ? checkpoints.latest(tenantId).orElseGet(() -> checkpoints.issue(tenantId))
+                : checkpoints.at(tenantId, size).orElseThrow(() -> ApiProblem.notFound("A checkpoint of size " + size));
+        if (sequence > checkpoint.size()) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "entry_not_checkpointed", "Entry " + sequence + " is after the latest "
+                    + "checkpoint (size " + checkpoint.size() + "); issue one (POST /v1/tenants/" + tenantId + "/checkpoints) or "
+                    + "wait for the next.");
+        }
+        CheckpointService.Proof proof = checkpoints.inclusion(tenantId, sequence, checkpoint.size());
+        if (!java.util.Arrays.equals(proof.root(), checkpoint.rootHash())) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "chain_broken", "The chain no longer has the root of its checkpoint of size "
+                    + checkpoint.size() + "; verify the chain.");
+        }
+        String file = new TlogProof(sequence - 1, proof.path(), checkpoints.note(checkpoint)).encoded();
+        return text(file, tenantId + "-" + sequence + ".tlog-proof");
+    }
+
+    private static ResponseEntity<String> text(String body, String attachment) {
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok().contentType(new MediaType("text", "plain", StandardCharsets.UTF_8));
+        if (attachment != null) {
+            ok.header("Content-Disposition", "attachment; filename=\"" + attachment + "\"");
+        }
+        return ok.body(body);
     }
 
     @Operation(summary = "Prove two tree sizes consistent", operationId = "getConsistencyProof",

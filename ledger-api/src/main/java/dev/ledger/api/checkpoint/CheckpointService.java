@@ -18,6 +18,8 @@ import dev.ledger.core.chain.CheckpointKey;
 import dev.ledger.core.chain.CheckpointKeys;
 import dev.ledger.core.chain.CheckpointSigner;
 import dev.ledger.core.chain.ProofIndex;
+import dev.ledger.core.chain.SignedNote;
+import dev.ledger.core.chain.TlogCheckpoint;
 import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,6 +52,7 @@ public class CheckpointService {
     private final JdbcTemplate jdbc;
     private final JdbcTemplate reads;
     private final CheckpointSigner signer;
+    private final SignedNote.SignerKey noteSigner;
     private final CheckpointProperties props;
     private final ReadProperties readProps;
     private final Clock clock;
@@ -78,6 +81,11 @@ public class CheckpointService {
         } else {
             this.signer = CheckpointSigner.fromBase64(props.privateKey(), props.publicKey());
         }
+        TlogCheckpoint.requireOrigin(props.origin());
+        this.noteSigner = signer.noteSigner(props.origin());
+        if (ledger.production() && CheckpointProperties.LOCAL_ORIGIN.equals(props.origin())) {
+            log.warn("LEDGER_CHECKPOINT_ORIGIN is not set: signed-note checkpoints name the local origin {}", props.origin());
+        }
         CheckpointKey key = signer.key();
         jdbc.update("insert into checkpoint_key (key_id, algorithm, public_key) values (?, ?, ?) on conflict (key_id) do nothing",
                 key.keyId(), CheckpointKey.ALGORITHM, key.publicKeyBase64());
@@ -89,6 +97,30 @@ public class CheckpointService {
     public CheckpointKeys keys() {
         return CheckpointKeys.of(jdbc.query("select public_key from checkpoint_key order by created_at",
                 (rs, i) -> CheckpointKey.fromBase64(rs.getString(1))));
+    }
+
+    /** The deployment's origin: the key name of signed-note checkpoints, and the first part of each tenant's origin. */
+    public String origin() {
+        return props.origin();
+    }
+
+    /** The origin line of the tenant's signed-note checkpoints: {@code <deployment origin>/tenants/<tenant_id>}. */
+    public String origin(String tenantId) {
+        return TlogCheckpoint.origin(props.origin(), tenantId);
+    }
+
+    /** A published key as a signed-note verifier key, {@code <deployment origin>+<key hash>+<base64 key>}. */
+    public String noteVerifierKey(CheckpointKey key) {
+        return key.noteVerifierKey(props.origin()).encoded();
+    }
+
+    /**
+     * The checkpoint as a C2SP tlog-checkpoint signed note: the same size and root, signed now by the current key
+     * (deterministic Ed25519: the same checkpoint is the same note while the key stays).
+     */
+    public String note(Checkpoint checkpoint) {
+        return TlogCheckpoint.sign(new TlogCheckpoint.Body(origin(checkpoint.tenantId()), checkpoint.size(), checkpoint.rootHash()),
+                noteSigner);
     }
 
     /** A tenant's chain grew (called inside the append); the scheduler looks at it next round. */

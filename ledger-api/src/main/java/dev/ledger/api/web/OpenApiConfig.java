@@ -90,6 +90,7 @@ class OpenApiConfig {
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");
         code("chain_broken", 409, "the tenant's chain is missing an entry, so what depends on all of it cannot be computed; verify the chain");
+        code("entry_not_checkpointed", 409, "the entry is after the latest signed checkpoint: issue one (POST …/checkpoints) or wait for the next");
         code("concurrent_request", 409, "a request with the same Idempotency-Key is in flight; retry");
         code("body_too_large", 413, "the body is larger than the endpoint takes (64 KiB; the batch 4 MiB; Stripe events 512 KiB)");
         code("entry_too_large", 413, "the entry would be stored larger than LEDGER_PUBLICATION_MAX_ENTRY_BYTES; nothing was recorded");
@@ -159,9 +160,12 @@ class OpenApiConfig {
                                 .addProperty("keys", array(object("An Ed25519 public key")
                                         .addProperty("key_id", string("the key's id, named by each checkpoint"))
                                         .addProperty("algorithm", string("always Ed25519"))
-                                        .addProperty("public_key", string("base64 X.509 SubjectPublicKeyInfo"))))
+                                        .addProperty("public_key", string("base64 X.509 SubjectPublicKeyInfo"))
+                                        .addProperty("note_verifier_key", string("the same key as a C2SP signed-note verifier key "
+                                                + "`<deployment origin>+<key hash>+<base64>`, for checkpoints served as text/plain"))))
                                 .example(Map.of("keys", List.of(Map.of("key_id", "06e3fd8fda29bb60", "algorithm", "Ed25519",
-                                        "public_key", "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")))))
+                                        "public_key", "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+                                        "note_verifier_key", "ledger.example.com+f43f4ff1+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea")))))
                         .addSchemas("Health", object("Liveness").addProperty("status", string("UP")).example(Map.of("status", "UP")))
                         .addSchemas("Readiness", object("Readiness and each dependency's state")
                                 .addProperty("status", string("UP or DOWN"))

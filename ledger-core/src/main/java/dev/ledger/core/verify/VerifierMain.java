@@ -59,7 +59,8 @@ public final class VerifierMain {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** The command line without System.exit: its exit status (public for tests that check a downloaded file). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length >= 1 && args[0].equals("verify-proof")) {
             return verifyProof(args, out, err);
         }
