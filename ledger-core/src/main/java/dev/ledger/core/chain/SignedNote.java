@@ -62,6 +62,11 @@ public final class SignedNote {
             return name + "+" + hex(keyHash()) + "+" + Base64.getEncoder().encodeToString(withAlgorithm(publicKey));
         }
 
+        /** Refuses a name a key cannot have (empty, '+', spaces, control characters). */
+        static void requireNameOf(String name) {
+            requireName(name);
+        }
+
         PublicKey javaKey() throws GeneralSecurityException {
             return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(concat(X509_PREFIX, publicKey)));
         }
@@ -202,7 +207,7 @@ public final class SignedNote {
             if (raw.length < 5) {
                 throw new IllegalArgumentException("a signature holds a key hash and the signature");
             }
-            int hash = ((raw[0] & 0xff) << 24) | ((raw[1] & 0xff) << 16) | ((raw[2] & 0xff) << 8) | (raw[3] & 0xff);
+            int hash = intOf(raw, 0);
             sigs.add(new NoteSignature(name, hash, Arrays.copyOfRange(raw, 4, raw.length)));
         }
         if (sigs.isEmpty()) {
@@ -236,8 +241,16 @@ public final class SignedNote {
     }
 
     static int keyHash(String name, byte[] publicKey) {
-        byte[] digest = Sha256.of(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', ED25519}, publicKey);
-        return ((digest[0] & 0xff) << 24) | ((digest[1] & 0xff) << 16) | ((digest[2] & 0xff) << 8) | (digest[3] & 0xff);
+        return keyHash(name, ED25519, publicKey);
+    }
+
+    /** SHA-256(name ‖ "\n" ‖ type ‖ key)[:4], big-endian: the key hash of a key of signature type {@code type}. */
+    static int keyHash(String name, byte type, byte[] publicKey) {
+        return intOf(Sha256.of(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', type}, publicKey), 0);
+    }
+
+    static int intOf(byte[] b, int at) {
+        return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
     }
 
     /** The Ed25519 public key of a seed (RFC 8032 key generation, through the JDK's generator fed the seed). */
@@ -297,7 +310,7 @@ public final class SignedNote {
         return concat(new byte[] {ED25519}, key);
     }
 
-    private static byte[] intBytes(int v) {
+    static byte[] intBytes(int v) {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
