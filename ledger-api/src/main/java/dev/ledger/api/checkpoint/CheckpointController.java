@@ -73,12 +73,15 @@ public class CheckpointController {
     private static final String PROOF_EXAMPLE = "c2sp.org/tlog-proof@v1\nindex 2\nxrRakJZ7rdTu9WqqWkGioFhMOCcEO+H78GKGRRqhvrg=\n\n"
             + NOTE_EXAMPLE;
     private final CheckpointService checkpoints;
+    private final WitnessSubmitter witnesses;
     private final ChainAudit audit;
     private final JdbcTemplate jdbc;
     private final ReadLimits limits;
     private final Clock clock;
 
-    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits, Clock clock) {
+    public CheckpointController(CheckpointService checkpoints, ChainAudit audit, JdbcTemplate jdbc, ReadLimits limits, Clock clock,
+                                WitnessSubmitter witnesses) {
+        this.witnesses = witnesses;
         this.clock = clock;
         this.checkpoints = checkpoints;
         this.audit = audit;
@@ -87,7 +90,8 @@ public class CheckpointController {
     }
 
     @Operation(summary = "List the checkpoint signing keys", operationId = "listCheckpointKeys",
-            description = "Public (no key): the Ed25519 public keys that verify signed checkpoints and export bundles.")
+            description = "Public (no key): the Ed25519 public keys that verify signed checkpoints and export bundles, and the "
+                    + "witnesses every checkpoint is sent to, with the cosigner keys their cosignatures verify with.")
     @SecurityRequirements
     @ApiResponse(responseCode = "200", description = "The public keys",
             content = @Content(schema = @Schema(ref = "#/components/schemas/CheckpointKeys")))
@@ -97,7 +101,8 @@ public class CheckpointController {
             ObjectNode n = k.toJson();
             n.put("note_verifier_key", checkpoints.noteVerifierKey(k));
             return n;
-        }).toList());
+        }).toList(), "witnesses", witnesses.witnesses().stream().map(w -> Map.of("name", w.name(), "cosigner_key",
+                w.key().encoded())).toList());
     }
 
     @Operation(summary = "Read the latest signed checkpoint", operationId = "getLatestCheckpoint",
@@ -105,7 +110,8 @@ public class CheckpointController {
                     + "Issues one first if the tenant has none. `Accept: text/plain` answers the same checkpoint (same size "
                     + "and root) as a C2SP tlog-checkpoint signed note: origin `<deployment origin>/tenants/<tenant_id>`, "
                     + "size, base64 root, a blank line and the Ed25519 signature line under the key name `<deployment origin>` "
-                    + "(verify it with `note_verifier_key` of GET /v1/checkpoint-keys).")
+                    + "(verify it with `note_verifier_key` of GET /v1/checkpoint-keys), then one C2SP cosignature line "
+                    + "(Ed25519 cosignature/v1) per witness that cosigned this checkpoint (keys under `witnesses` there).")
     @ApiResponse(responseCode = "200", description = "The checkpoint", content = {
             @Content(mediaType = JSON, schema = @Schema(ref = "#/components/schemas/Checkpoint")),
             @Content(mediaType = TEXT, schema = @Schema(type = "string", description = "a C2SP tlog-checkpoint signed note",

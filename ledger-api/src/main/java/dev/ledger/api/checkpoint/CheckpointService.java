@@ -119,8 +119,23 @@ public class CheckpointService {
      * (deterministic Ed25519: the same checkpoint is the same note while the key stays).
      */
     public String note(Checkpoint checkpoint) {
+        StringBuilder note = new StringBuilder(logNote(checkpoint));
+        for (String line : cosignatures(checkpoint)) {
+            note.append(line);
+        }
+        return note.toString();
+    }
+
+    /** The checkpoint's note with the ledger's own signature only: what is sent to witnesses. */
+    public String logNote(Checkpoint checkpoint) {
         return TlogCheckpoint.sign(new TlogCheckpoint.Body(origin(checkpoint.tenantId()), checkpoint.size(), checkpoint.rootHash()),
                 noteSigner);
+    }
+
+    /** The witnesses' cosignature lines of this checkpoint (each ends in a newline), by witness name. */
+    public List<String> cosignatures(Checkpoint checkpoint) {
+        return jdbc.queryForList("select line from checkpoint_cosignature where tenant_id = ? and size = ? order by witness",
+                String.class, checkpoint.tenantId(), checkpoint.size());
     }
 
     /** A tenant's chain grew (called inside the append); the scheduler looks at it next round. */

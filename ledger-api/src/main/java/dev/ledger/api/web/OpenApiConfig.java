@@ -163,9 +163,15 @@ class OpenApiConfig {
                                         .addProperty("public_key", string("base64 X.509 SubjectPublicKeyInfo"))
                                         .addProperty("note_verifier_key", string("the same key as a C2SP signed-note verifier key "
                                                 + "`<deployment origin>+<key hash>+<base64>`, for checkpoints served as text/plain"))))
+                                .addProperty("witnesses", array(object("A witness every checkpoint is sent to (C2SP tlog-witness)")
+                                        .addProperty("name", string("the witness's name, as its cosignature lines carry it"))
+                                        .addProperty("cosigner_key", string("its Ed25519 cosignature/v1 key `<name>+<key id>+<base64>`: "
+                                                + "the cosignature lines of text/plain checkpoints verify with it"))))
                                 .example(Map.of("keys", List.of(Map.of("key_id", "06e3fd8fda29bb60", "algorithm", "Ed25519",
                                         "public_key", "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-                                        "note_verifier_key", "ledger.example.com+f43f4ff1+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea")))))
+                                        "note_verifier_key", "ledger.example.com+f43f4ff1+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea")),
+                                        "witnesses", List.of(Map.of("name", "remora.n621.de",
+                                                "cosigner_key", "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2")))))
                         .addSchemas("Health", object("Liveness").addProperty("status", string("UP")).example(Map.of("status", "UP")))
                         .addSchemas("Readiness", object("Readiness and each dependency's state")
                                 .addProperty("status", string("UP or DOWN"))
