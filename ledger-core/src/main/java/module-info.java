@@ -5,6 +5,7 @@
 module dev.ledger.core {
     requires transitive com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jsr310;
+    requires java.net.http;
     requires transitive org.axonframework.messaging;
     requires transitive org.axonframework.modelling;
     requires transitive org.axonframework.eventsourcing;

@@ -41,6 +41,15 @@ import java.util.Locale;
  * is signed by the note verifier key ({@code note_verifier_key} of GET /v1/checkpoint-keys, fetched independently),
  * has the origin given (when given: {@code <deployment origin>/tenants/<tenant_id>}), and its inclusion proof binds
  * the entry hash at its index to the checkpoint's root. Exit status 0 VALID, 1 BROKEN, 2 unreadable input or usage.
+ *
+ * <pre>
+ * monitor --ledger &lt;url&gt; --state &lt;file&gt; [--tenant &lt;t&gt;]... [--log-key &lt;note verifier key&gt;]...
+ *         [--witness &lt;cosigner key&gt;]... [--grace &lt;seconds&gt;] [--every &lt;seconds&gt;] [--once]
+ * </pre>
+ * watches checkpoints ({@link Monitor}) with the API key in the environment variable {@code LEDGER_MONITOR_KEY} (an
+ * audit:read key of the tenant, or the admin key to watch every tenant): prints each round, and on the first alarm
+ * (tail cut, rewrite, deleted tenant, unsigned, not cosigned) prints it and exits 1; with {@code --once} after one
+ * clean round it exits 0. Unreachable ledger: exit 2 with {@code --once}, else it tries again next round.
  */
 public final class VerifierMain {
 
@@ -50,13 +59,112 @@ public final class VerifierMain {
     static final int TRUNCATED = 3;
     private static final String USAGE = "usage: verify <bundle.ndjson> [--keys <checkpoint-keys.json>] "
             + "[--checkpoint '<ledger_checkpoint of an invoice>']...\n"
-            + "   or: verify-proof <entry.tlog-proof> --key <note verifier key> --entry-hash <hex> [--origin <origin>]";
+            + "   or: verify-proof <entry.tlog-proof> --key <note verifier key> --entry-hash <hex> [--origin <origin>]\n"
+            + "   or: monitor --ledger <url> --state <file> [--tenant <t>]... [--log-key <note verifier key>]... "
+            + "[--witness <cosigner key>]... [--grace <seconds>] [--every <seconds>] [--once]   (API key in LEDGER_MONITOR_KEY)";
 
     private VerifierMain() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.out, System.err, System.getenv()));
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, reading settings (the monitor's key) from {@code env}. */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        if (args.length >= 1 && args[0].equals("monitor")) {
+            return monitor(args, out, err, env);
+        }
+        return run(args, out, err);
+    }
+
+    static final int ALARM = 1;
+
+    private static int monitor(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        String url = null;
+        Path state = null;
+        List<String> tenants = new ArrayList<>();
+        List<String> logKeys = new ArrayList<>();
+        List<String> witnesses = new ArrayList<>();
+        long grace = 120;
+        long every = 60;
+        boolean once = false;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--once")) {
+                    once = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--ledger" -> url = v;
+                    case "--state" -> state = Path.of(v);
+                    case "--tenant" -> tenants.add(v);
+                    case "--log-key" -> logKeys.add(SignedNote.verifierKey(v).encoded());
+                    case "--witness" -> witnesses.add(dev.ledger.core.chain.Cosignature.CosignerKey.parse(v).encoded());
+                    case "--grace" -> grace = Long.parseLong(v);
+                    case "--every" -> every = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (url == null || state == null) {
+                throw new IllegalArgumentException("--ledger and --state are required");
+            }
+            if (grace < 0 || every < 1) {
+                throw new IllegalArgumentException("--grace is at least 0 and --every at least 1 second");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("cannot monitor: " + e.getMessage());
+            err.println(USAGE);
+            return UNUSABLE;
+        }
+        String key = env.get("LEDGER_MONITOR_KEY");
+        if (key == null || key.isBlank()) {
+            err.println("cannot monitor: set LEDGER_MONITOR_KEY to an audit:read key (or the admin key to watch every tenant)");
+            return UNUSABLE;
+        }
+        Monitor monitor;
+        try {
+            monitor = new Monitor(java.net.URI.create(url), key, state, tenants, logKeys, witnesses, java.time.Duration.ofSeconds(grace),
+                    java.time.Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            err.println("cannot monitor: " + e.getMessage());
+            return UNUSABLE;
+        }
+        while (true) {
+            try {
+                Monitor.Round round = monitor.round();
+                if (round.alarm() != null) {
+                    out.println("ALARM " + round.alarm());
+                    return ALARM;
+                }
+                for (Monitor.Seen s : round.seen()) {
+                    out.println(s.tenantId() + ": consistent at " + s.size() + " entries"
+                            + (s.pendingSize() > 0 ? " (" + s.pendingSize() + " waiting for cosignatures)" : ""));
+                }
+                if (once) {
+                    return VALID;
+                }
+            } catch (IOException | RuntimeException e) {
+                err.println("monitor round failed: " + e.getMessage());
+                if (once) {
+                    return UNUSABLE;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return UNUSABLE;
+            }
+            try {
+                Thread.sleep(every * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return UNUSABLE;
+            }
+        }
     }
 
     /** The command line without System.exit: its exit status (public for tests that check a downloaded file). */
