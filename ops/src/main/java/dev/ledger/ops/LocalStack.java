@@ -1,5 +1,7 @@
 package dev.ledger.ops;
 
+import dev.ledger.core.chain.CheckpointKey;
+import dev.ledger.core.chain.Cosignature;
 import dev.ledger.ops.kafka.LocalKafka;
 import dev.ledger.ops.postgres.LocalPostgres;
 import dev.ledger.ops.stripe.StripeEmulator;
@@ -30,6 +32,10 @@ public final class LocalStack {
 
     record Service(String name, Process process, String readyUrl) {
     }
+
+    /** The local stack's witness: its cosigner name, and the database it keeps its state in. */
+    static final String WITNESS_NAME = "witness.localhost/w1";
+    static final String WITNESS_DATABASE = "witness";
 
     private final Path home;
     private final Path state;
@@ -79,6 +85,7 @@ public final class LocalStack {
         int apiPort = intEnv("LEDGER_API_PORT", 8080);
         int meterPort = intEnv("METER_READER_PORT", 8081);
         int invoicePort = intEnv("INVOICE_WORKER_PORT", 8082);
+        int witnessPort = intEnv("WITNESS_PORT", 8083);
 
         CompletableFuture<LocalPostgres> pg = CompletableFuture.supplyAsync(() -> call(() -> LocalPostgres.start(state.resolve("pg"), pgPort)));
         // Kafka starts on this thread: it loads classes through the context class loader, which pool threads lack
@@ -99,14 +106,35 @@ public final class LocalStack {
         LocalPostgres.Login apiLogin = postgres.serviceLogin("ledger_api", "ledger_app", hex(24));
         LocalPostgres.Login meterLogin = postgres.serviceLogin("meter_reader", "meter_reader_app", hex(24));
         LocalPostgres.Login invoiceLogin = postgres.serviceLogin("invoice_worker", "invoice_worker_app", hex(24));
+        LocalPostgres.Login witnessLogin = postgres.serviceLogin("witness", "witness_app", hex(24));
         say("PostgreSQL logins: ledger_api (ledger-api), meter_reader (meter-reader-worker), invoice_worker "
-                + "(invoice-worker); migrations as postgres");
+                + "(invoice-worker), witness (the witness, in its own database " + WITNESS_DATABASE + "); migrations as postgres");
         Map<String, String> common = new LinkedHashMap<>();
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         common.put("STRIPE_API_BASE", stripe.url());
         common.put("STRIPE_API_KEY", "sk_test_local_emulator");
 
+        // A witness of the ledger's checkpoints (C2SP tlog-witness), with its own key and its own database: in a real
+        // deployment a tenant or an auditor runs it elsewhere (witness/README.md).
+        byte[] witnessSeed = java.util.Base64.getDecoder().decode(secret("witness-key", () -> java.util.Base64.getEncoder()
+                .encodeToString(random(32))));
+        Cosignature.CosignerKey witnessKey = Cosignature.Cosigner.of(WITNESS_NAME, witnessSeed).key();
+        String origin = System.getenv().getOrDefault("LEDGER_CHECKPOINT_ORIGIN", "ledger.localhost");
+        postgres.createDatabaseIfMissing(WITNESS_DATABASE);
+        Map<String, String> witnessEnv = new LinkedHashMap<>();
+        witnessEnv.put("WITNESS_PORT", Integer.toString(witnessPort));
+        witnessEnv.put("WITNESS_NAME", WITNESS_NAME);
+        witnessEnv.put("WITNESS_KEY", java.util.Base64.getEncoder().encodeToString(witnessSeed));
+        witnessEnv.put("WITNESS_LOGS", origin + "/tenants/=" + CheckpointKey.fromBase64(checkpointKey[1]).noteVerifierKey(origin).encoded());
+        witnessEnv.put("DATABASE_URL", witnessLogin.databaseUrl(WITNESS_DATABASE));
+        witnessEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl(WITNESS_DATABASE));
+        String witnessUrl = "http://127.0.0.1:" + witnessPort;
+        launch("witness", jar("witness"), witnessEnv, "-Xmx128m", witnessUrl + "/ready");
+        awaitReady(services.get(services.size() - 1), Duration.ofSeconds(60));
+        say("witness ready on " + witnessUrl + " (" + witnessKey.encoded() + ")");
+
         Map<String, String> apiEnv = new LinkedHashMap<>(common);
+        apiEnv.put("LEDGER_WITNESSES", witnessUrl + "=" + witnessKey.encoded());
         apiEnv.put("DATABASE_URL", apiLogin.databaseUrl());
         apiEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
         apiEnv.put("LEDGER_ADMIN_KEY", adminKey);
@@ -134,7 +162,7 @@ public final class LocalStack {
         invoiceEnv.put("DATABASE_URL", invoiceLogin.databaseUrl());
         invoiceEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl());
         launch("invoice-worker", jar("invoice-worker"), invoiceEnv, "-Xmx256m", "http://127.0.0.1:" + invoicePort + "/ready");
-        for (Service s : services.subList(1, services.size())) {
+        for (Service s : services.subList(2, services.size())) {
             awaitReady(s, Duration.ofSeconds(60));
             say(s.name() + " ready (" + s.readyUrl().replace("/ready", "") + ")");
         }
@@ -147,7 +175,8 @@ public final class LocalStack {
                 "STRIPE_API_BASE=" + stripe.url(),
                 "METER_READER_URL=http://127.0.0.1:" + meterPort,
                 "METER_READER_ADMIN_TOKEN=" + meterAdminToken,
-                "INVOICE_WORKER_URL=http://127.0.0.1:" + invoicePort) + "\n");
+                "INVOICE_WORKER_URL=http://127.0.0.1:" + invoicePort,
+                "WITNESS_URL=" + witnessUrl) + "\n");
         restrict(state.resolve("stack.env"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println();
@@ -162,6 +191,7 @@ public final class LocalStack {
         System.out.println("  meter-reader      http://127.0.0.1:" + meterPort + "/health   invoice-worker http://127.0.0.1:" + invoicePort + "/health");
         System.out.println("  parked windows    http://127.0.0.1:" + meterPort + "/parked   (Bearer token in .ledger/meter-reader-admin-token)");
         System.out.println("  checkpoint keys   " + checkpointKeys(apiUrl));
+        System.out.println("  witness           " + witnessUrl + "/key   (cosigns every checkpoint; ./ledger monitor watches them)");
         System.out.println("  logs              " + state.resolve("logs"));
         System.out.println("  environment       " + state.resolve("stack.env"));
         System.out.println("Ctrl-C stops everything" + (System.getenv("LEDGER_DETACHED") != null ? " (detached: ./ledger down)" : "") + ".");
@@ -329,9 +359,13 @@ public final class LocalStack {
     }
 
     private static String hex(int bytes) {
+        return HexFormat.of().formatHex(random(bytes));
+    }
+
+    private static byte[] random(int bytes) {
         byte[] b = new byte[bytes];
         new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return b;
     }
 
     private static int intEnv(String name, int fallback) {

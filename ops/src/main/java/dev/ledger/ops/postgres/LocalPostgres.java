@@ -117,6 +117,20 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** {@link #createDatabase}, unless it exists already (a local stack started again keeps its databases). */
+    public void createDatabaseIfMissing(String database) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"));
+             var ps = c.prepareStatement("select 1 from pg_database where datname = ?")) {
+            ps.setString(1, database);
+            try (var rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+        }
+        createDatabase(database);
+    }
+
     /**
      * A service's own login, as a DBA creates it: a LOGIN role with this password (set anew on every call), a member
      * of the NOLOGIN group role that the migrations grant to (created here when missing, so the grant can be given

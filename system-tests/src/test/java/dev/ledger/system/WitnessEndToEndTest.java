@@ -1,0 +1,297 @@
+package dev.ledger.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledger.api.LedgerClient;
+import dev.ledger.api.RunningLedger;
+import dev.ledger.api.SharedInfrastructure;
+import dev.ledger.core.chain.CheckpointSigner;
+import dev.ledger.core.chain.Cosignature;
+import dev.ledger.core.chain.EntryFraming;
+import dev.ledger.core.chain.Hex;
+import dev.ledger.core.chain.Sha256;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 17's witness acceptance: ledger-api sends each checkpoint to a witness process (its own database, C2SP
+ * tlog-witness), the checkpoints it serves carry the witness's cosignature, and when a superuser rewrites a tenant's
+ * history (entries re-hashed, the ledger's Merkle caches, checkpoints and cosignatures deleted to cover it up) the
+ * witness refuses the new checkpoint of the forged history: it still holds the root it cosigned.
+ */
+class WitnessEndToEndTest {
+
+    private static final String WITNESS = "witness.test/w1";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Test
+    void servedCheckpointsCarryTheWitnessCosignatureAndTheWitnessRefusesARewrittenHistory() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        String database = "witness_" + Long.toHexString(System.nanoTime());
+        infra.postgres.createDatabase(database);
+        byte[] seed = new byte[32];
+        new SecureRandom().nextBytes(seed);
+        Cosignature.CosignerKey witnessKey = Cosignature.Cosigner.of(WITNESS, seed).key();
+        CheckpointSigner ledgerKey = CheckpointSigner.generate();
+        int port = freePort();
+        Map<String, String> env = new HashMap<>();
+        env.put("WITNESS_PORT", Integer.toString(port));
+        env.put("WITNESS_NAME", WITNESS);
+        env.put("WITNESS_KEY", Base64.getEncoder().encodeToString(seed));
+        env.put("DATABASE_URL", infra.postgres.databaseUrl(database));
+        env.put("LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(database));
+        env.put("WITNESS_LOGS", "ledger.localhost/tenants/=" + ledgerKey.key().noteVerifierKey("ledger.localhost").encoded());
+        Map<String, Object> ledgerSettings = Map.of(
+                "ledger.checkpoint.private-key", ledgerKey.privateKeyBase64(),
+                "ledger.checkpoint.public-key", ledgerKey.key().publicKeyBase64(),
+                "ledger.witness.targets", "http://127.0.0.1:" + port + "=" + witnessKey.encoded(),
+                "ledger.witness.submit-millis", "200");
+        Path logs = Files.createTempDirectory("witness-e2e");
+        Process witness = startWitness(env, logs.resolve("witness.log"));
+        try {
+            awaitReady(port, witness, logs.resolve("witness.log"));
+            String tenant = "wit-" + System.nanoTime() % 100_000_000;
+            String witnessedRoot;
+            try (RunningLedger ledger = RunningLedger.start(infra, ledgerSettings)) {
+                LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+                assertThat(admin.get("/v1/checkpoint-keys").body().path("witnesses").path(0).path("cosigner_key").asText())
+                        .isEqualTo(witnessKey.encoded());
+                assertThat(admin.post("/v1/tenants", Map.of("tenant_id", tenant, "name", "Witnessed")).status()).isEqualTo(201);
+                LedgerClient writer = admin.withKey(admin.post("/v1/tenants/" + tenant + "/api-keys",
+                        Map.of("scopes", List.of("evaluations:write", "audit:read"))).body().get("key").asText());
+                write(writer, tenant, 0, 4);
+                long first = admin.post("/v1/tenants/" + tenant + "/checkpoints", Map.of()).body().path("size").asLong();
+                String note = cosigned(ledger, tenant, first, witnessKey);
+                write(writer, tenant, 4, 3);
+                long second = admin.post("/v1/tenants/" + tenant + "/checkpoints", Map.of()).body().path("size").asLong();
+                assertThat(second).isGreaterThan(first);
+                // the second was sent with a consistency proof from the first: the witness checked it and cosigned
+                note = cosigned(ledger, tenant, second, witnessKey);
+                witnessedRoot = rootLine(note);
+                assertThat(witnessState(port, "ledger.localhost/tenants/" + tenant)).contains("\n" + second + "\n" + witnessedRoot + "\n");
+            }
+
+            // a superuser rewrites entry 3 and re-hashes everything after it, then deletes what would give it away
+            long head = rewriteHistory(infra, tenant);
+            try (RunningLedger ledger = RunningLedger.start(infra, ledgerSettings)) {
+                LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+                long forged = admin.post("/v1/tenants/" + tenant + "/checkpoints", Map.of()).body().path("size").asLong();
+                assertThat(forged).isEqualTo(head);
+                String forgedNote = text(ledger.url() + "/v1/tenants/" + tenant + "/checkpoints/latest");
+                assertThat(rootLine(forgedNote)).as("the forged history has another root").isNotEqualTo(witnessedRoot);
+
+                Refusal refusal = EndToEndTest.eventually(Duration.ofSeconds(30), () -> refusal(infra, tenant, forged).orElse(null));
+                assertThat(refusal.status()).as(refusal.reason()).isEqualTo(422);
+                assertThat(text(ledger.url() + "/v1/tenants/" + tenant + "/checkpoints/latest"))
+                        .as("a refused checkpoint is served without the witness's cosignature").doesNotContain("\u2014 " + WITNESS + " ");
+                assertThat(witnessState(port, "ledger.localhost/tenants/" + tenant))
+                        .as("the witness still holds the history it cosigned").contains("\n" + witnessedRoot + "\n");
+            }
+        } finally {
+            witness.destroy();
+            if (!witness.waitFor(20, TimeUnit.SECONDS)) {
+                witness.destroyForcibly();
+            }
+        }
+    }
+
+    private record Refusal(int status, String reason) {
+    }
+
+    private static Optional<Refusal> refusal(SharedInfrastructure infra, String tenant, long size) {
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl());
+             PreparedStatement ps = c.prepareStatement("select status, reason from witness_refusal where tenant_id = ? and size = ?"
+                     + " and witness = ?")) {
+            ps.setString(1, tenant);
+            ps.setLong(2, size);
+            ps.setString(3, WITNESS);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Refusal(rs.getInt(1), rs.getString(2))) : Optional.empty();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the served note of the checkpoint at {@code size} carries a cosignature that verifies with the key. */
+    private static String cosigned(RunningLedger ledger, String tenant, long size, Cosignature.CosignerKey key) throws Exception {
+        return EndToEndTest.eventually(Duration.ofSeconds(30), () -> {
+            String note = text(ledger.url() + "/v1/tenants/" + tenant + "/checkpoints/latest");
+            String body = note.substring(0, note.indexOf("\n\n") + 1);
+            if (!body.contains("\n" + size + "\n")) {
+                return null;
+            }
+            for (String line : note.substring(note.indexOf("\n\n") + 2).split("\n")) {
+                if (Cosignature.verify(body, line, key).isPresent()) {
+                    return note;
+                }
+            }
+            return null;
+        });
+    }
+
+    private static String rootLine(String note) {
+        return note.split("\n")[2];
+    }
+
+    private static void write(LedgerClient writer, String tenant, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            LedgerClient.Answer a = writer.post("/v1/evaluations", LedgerClient.evaluation("ev-" + tenant + "-" + i), "ev-" + i);
+            assertThat(a.status()).as(a.body().toString()).isIn(200, 201);
+        }
+    }
+
+    /**
+     * Rewrites the tenant's first evaluation's payload and re-hashes the chain from it to the head, as a superuser with the
+     * triggers off, then deletes the tenant's Merkle caches, checkpoints and cosignatures; answers the head.
+     */
+    private static long rewriteHistory(SharedInfrastructure infra, String tenant) throws Exception {
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl())) {
+            c.setAutoCommit(false);
+            long from;
+            try (PreparedStatement ps = c.prepareStatement("select min(sequence_number) + 1 from domain_event_entry"
+                    + " where aggregate_identifier = ? and payload_type = 'EvaluationRecorded'")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    from = rs.getLong(1);
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("set session_replication_role = replica");
+            }
+            record Row(long sequence, String eventId, String type, String revision, String at, byte[] payload, byte[] metadata) {
+            }
+            List<Row> rows = new ArrayList<>();
+            byte[] prev;
+            try (PreparedStatement ps = c.prepareStatement("select sequence_number + 1, event_identifier, payload_type, payload_revision,"
+                    + " time_stamp, payload, meta_data, prev_hash from domain_event_entry where aggregate_identifier = ?"
+                    + " and sequence_number + 1 >= ? order by sequence_number")) {
+                ps.setString(1, tenant);
+                ps.setLong(2, from);
+                try (ResultSet rs = ps.executeQuery()) {
+                    prev = null;
+                    while (rs.next()) {
+                        if (prev == null) {
+                            prev = rs.getBytes(8);
+                        }
+                        rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getBytes(6),
+                                rs.getBytes(7)));
+                    }
+                }
+            }
+            try (PreparedStatement up = c.prepareStatement("update domain_event_entry set payload = ?, prev_hash = ?, entry_hash = ?"
+                    + " where aggregate_identifier = ? and sequence_number = ?")) {
+                for (Row r : rows) {
+                    byte[] payload = r.payload();
+                    if (r.sequence() == from) {
+                        payload = new String(payload, StandardCharsets.UTF_8).replace("REJECTED", "APPROVED").getBytes(StandardCharsets.UTF_8);
+                        assertThat(payload).as("the rewritten evaluation").isNotEqualTo(r.payload());
+                    }
+                    byte[] hash = EntryFraming.hash(tenant, r.sequence(), r.eventId(), r.type(), r.revision(), r.at(), Sha256.of(payload),
+                            Sha256.of(r.metadata()), prev);
+                    up.setBytes(1, payload);
+                    up.setBytes(2, prev);
+                    up.setBytes(3, hash);
+                    up.setString(4, tenant);
+                    up.setLong(5, r.sequence() - 1);
+                    up.executeUpdate();
+                    prev = hash;
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                for (String table : List.of("checkpoint_cosignature", "checkpoint", "merkle_node", "merkle_frontier", "snapshot_event_entry")) {
+                    String column = table.equals("snapshot_event_entry") ? "aggregate_identifier" : "tenant_id";
+                    s.executeUpdate("delete from " + table + " where " + column + " = '" + tenant + "'");
+                }
+            }
+            c.commit();
+            return rows.get(rows.size() - 1).sequence();
+        }
+    }
+
+    private static String text(String url) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/plain")
+                    .header("Authorization", "Bearer " + RunningLedger.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The witness's latest cosigned checkpoint of an origin (C2SP tlog-witness monitor retrieval). */
+    private static String witnessState(int port, String origin) {
+        String hash = Hex.of(Sha256.of(origin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/" + hash + "/checkpoint"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Process startWitness(Map<String, String> env, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "dev.ledger.witness.WitnessMain"))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("WITNESS_") || k.startsWith("LEDGER_") || k.equals("DATABASE_URL")
+                || k.equals("JAVA_TOOL_OPTIONS"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static void awaitReady(int port, Process witness, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && witness.isAlive()) {
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        throw new IllegalStateException("the witness did not become ready: " + Files.readString(log));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
