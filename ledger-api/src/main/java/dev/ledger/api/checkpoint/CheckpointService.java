@@ -31,6 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -51,6 +53,7 @@ public class CheckpointService {
     private static final Logger log = LoggerFactory.getLogger(CheckpointService.class);
     private final JdbcTemplate jdbc;
     private final JdbcTemplate reads;
+    private final TransactionTemplate transactions;
     private final CheckpointSigner signer;
     private final SignedNote.SignerKey noteSigner;
     private final CheckpointProperties props;
@@ -61,8 +64,10 @@ public class CheckpointService {
     private final Counter entriesRead;
 
     public CheckpointService(JdbcTemplate jdbc, @Qualifier(ReadPool.NAME) DataSource readPool, CheckpointProperties props,
-                             ReadProperties readProps, LedgerProperties ledger, MeterRegistry meters, Clock clock) {
+                             ReadProperties readProps, LedgerProperties ledger, MeterRegistry meters, Clock clock,
+                             PlatformTransactionManager transactionManager) {
         this.jdbc = jdbc;
+        this.transactions = new TransactionTemplate(transactionManager);
         this.clock = clock;
         this.reads = new JdbcTemplate(readPool);
         this.props = props;
@@ -326,9 +331,24 @@ public class CheckpointService {
         }
         byte[] root = root(tenantId, size);
         Checkpoint c = signer.sign(tenantId, size, root, clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        jdbc.update("insert into checkpoint (tenant_id, size, root_hash, issued_at, key_id, signature) values (?, ?, ?, ?, ?, ?)"
-                + " on conflict (tenant_id, size) do nothing", c.tenantId(), c.size(), c.rootHash(), c.issuedAt(), c.keyId(), c.signature());
+        transactions.executeWithoutResult(tx -> {
+            int inserted = jdbc.update("insert into checkpoint (tenant_id, size, root_hash, issued_at, key_id, signature)"
+                    + " values (?, ?, ?, ?, ?, ?) on conflict (tenant_id, size) do nothing", c.tenantId(), c.size(), c.rootHash(),
+                    c.issuedAt(), c.keyId(), c.signature());
+            if (inserted == 1) {
+                // the next leaf of the deployment's log of checkpoints, in the same transaction (V21)
+                Long position = jdbc.queryForObject("select size from checkpoint_log_head where id = 1 for update", Long.class);
+                jdbc.update("insert into checkpoint_log_leaf (position, tenant_id, size, root_hash) values (?, ?, ?, ?)", position,
+                        c.tenantId(), c.size(), c.rootHash());
+                jdbc.update("update checkpoint_log_head set size = ? where id = 1", position + 1);
+            }
+        });
         return at(tenantId, size).orElse(c);
+    }
+
+    /** A note of {@code body} signed now by the current key under the deployment's key name. */
+    public String signNote(TlogCheckpoint.Body body) {
+        return TlogCheckpoint.sign(body, noteSigner);
     }
 
     public Optional<Checkpoint> latest(String tenantId) {

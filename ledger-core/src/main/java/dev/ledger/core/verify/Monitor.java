@@ -103,13 +103,20 @@ public final class Monitor {
         List<Cosignature.CosignerKey> witnesses = pinnedWitnesses(state);
         ObjectNode watched = state.with("tenants");
         Set<String> names = new TreeSet<>(tenants.isEmpty() ? listTenants() : tenants);
+        ObjectNode logged = state.with("logged");
         if (tenants.isEmpty()) {
             watched.fieldNames().forEachRemaining(names::add); // a tenant gone from the list is still asked for
+            Alarm alarm = followLog(state.with("checkpoint_log"), logged, logKeys);
+            if (alarm != null) {
+                return new Round(List.of(), alarm);
+            }
+            logged.fieldNames().forEachRemaining(names::add); // every tenant the log ever recorded a checkpoint of
         }
         List<Seen> seen = new ArrayList<>();
         for (String tenant : names) {
             ObjectNode last = watched.has(tenant) ? (ObjectNode) watched.get(tenant) : null;
-            Check check = check(tenant, last, logKeys, witnesses);
+            ObjectNode inLog = tenants.isEmpty() && logged.has(tenant) ? (ObjectNode) logged.get(tenant) : null;
+            Check check = check(tenant, last, inLog, logKeys, witnesses);
             if (check.alarm() != null) {
                 return new Round(seen, check.alarm());
             }
@@ -126,13 +133,27 @@ public final class Monitor {
         }
     }
 
-    private Check check(String tenant, ObjectNode last, List<SignedNote.VerifierKey> logKeys, List<Cosignature.CosignerKey> witnesses)
-            throws IOException, InterruptedException {
+    /** A tree the tenant's checkpoints must keep extending: one this monitor accepted, or one the log of checkpoints recorded. */
+    private record Baseline(long size, byte[] root, String what) {
+    }
+
+    private Check check(String tenant, ObjectNode last, ObjectNode inLog, List<SignedNote.VerifierKey> logKeys,
+                        List<Cosignature.CosignerKey> witnesses) throws IOException, InterruptedException {
+        List<Baseline> baselines = new ArrayList<>();
+        if (last != null && last.path("size").asLong() > 0) {
+            baselines.add(new Baseline(last.path("size").asLong(), Base64.getDecoder().decode(last.path("root").asText()),
+                    "this monitor accepted"));
+        }
+        if (inLog != null) {
+            baselines.add(new Baseline(inLog.path("size").asLong(), Base64.getDecoder().decode(inLog.path("root").asText()),
+                    "the deployment's log of checkpoints (position " + inLog.path("position").asLong() + ") recorded"));
+        }
         HttpResponse<String> answer = get("/v1/tenants/" + path(tenant) + "/checkpoints/latest", "text/plain");
         if (answer.statusCode() == 404) {
-            if (last != null) {
-                return Check.alarm(tenant, "deleted_tenant", "the ledger answers 404 for a tenant whose checkpoint of "
-                        + last.path("size").asLong() + " entries this monitor accepted: the tenant was deleted");
+            if (!baselines.isEmpty() || last != null) {
+                Baseline b = baselines.isEmpty() ? new Baseline(0, null, "this monitor accepted") : baselines.get(baselines.size() - 1);
+                return Check.alarm(tenant, "deleted_tenant", "the ledger answers 404 for a tenant whose checkpoint of " + b.size()
+                        + " entries " + b.what() + ": the tenant was deleted");
             }
             throw new IOException("the ledger has no tenant " + tenant);
         }
@@ -158,22 +179,20 @@ public final class Monitor {
         long size = body.size();
         byte[] root = body.rootHash();
         ObjectNode next = last == null ? LedgerJson.mapper().createObjectNode() : last.deepCopy();
-        if (last != null) {
-            long lastSize = last.path("size").asLong();
-            byte[] lastRoot = Base64.getDecoder().decode(last.path("root").asText());
-            if (size < lastSize) {
-                return Check.alarm(tenant, "tail_cut", "the ledger's checkpoint holds " + size + " entries, but this monitor accepted "
-                        + lastSize + " (root " + Hex.of(lastRoot) + "): entries " + (size + 1) + ".." + lastSize + " were cut off");
+        for (Baseline b : baselines) {
+            if (size < b.size()) {
+                return Check.alarm(tenant, "tail_cut", "the ledger's checkpoint holds " + size + " entries, but " + b.what() + " "
+                        + b.size() + " (root " + Hex.of(b.root()) + "): entries " + (size + 1) + ".." + b.size() + " were cut off");
             }
-            if (size == lastSize && !java.security.MessageDigest.isEqual(root, lastRoot)) {
-                return Check.alarm(tenant, "rewrite", "the checkpoint of " + size + " entries has root " + Hex.of(root)
-                        + ", but this monitor accepted root " + Hex.of(lastRoot) + " for that size: the history was rewritten");
+            if (size == b.size() && !java.security.MessageDigest.isEqual(root, b.root())) {
+                return Check.alarm(tenant, "rewrite", "the checkpoint of " + size + " entries has root " + Hex.of(root) + ", but "
+                        + b.what() + " root " + Hex.of(b.root()) + " for that size: the history was rewritten");
             }
-            if (size > lastSize && lastSize > 0) {
-                List<byte[]> proof = consistency(tenant, lastSize, size);
-                if (proof == null || !MerkleTree.verifyConsistency(lastSize, size, lastRoot, root, proof)) {
+            if (size > b.size() && b.size() > 0) {
+                List<byte[]> proof = consistency(tenant, b.size(), size);
+                if (proof == null || !MerkleTree.verifyConsistency(b.size(), size, b.root(), root, proof)) {
                     return Check.alarm(tenant, "rewrite", "the checkpoint of " + size + " entries is not consistent with the one of "
-                            + lastSize + " this monitor accepted (root " + Hex.of(lastRoot) + "): the first " + lastSize
+                            + b.size() + " " + b.what() + " (root " + Hex.of(b.root()) + "): the first " + b.size()
                             + " entries were rewritten");
                 }
             }
@@ -204,6 +223,79 @@ public final class Monitor {
         next.remove("pending_size");
         next.remove("pending_since");
         return new Check(next, null);
+    }
+
+    /**
+     * Follows the deployment's log of checkpoints: its signed head must be a pinned key's, never smaller than the one
+     * accepted, and the leaves after the accepted size must lead from the accepted tree (kept as its frontier) to the
+     * new root; each leaf's tenant checkpoint becomes a baseline that tenant must keep extending, whether or not this
+     * monitor ever saw the tenant itself. Answers the first alarm, or null.
+     */
+    private Alarm followLog(ObjectNode logState, ObjectNode logged, List<SignedNote.VerifierKey> logKeys)
+            throws IOException, InterruptedException {
+        HttpResponse<String> answer = get("/v1/checkpoint-log", "text/plain");
+        if (answer.statusCode() != 200) {
+            throw new IOException("GET /v1/checkpoint-log answered " + answer.statusCode());
+        }
+        TlogCheckpoint.Body body = null;
+        for (SignedNote.VerifierKey key : logKeys) {
+            try {
+                body = TlogCheckpoint.open(answer.body(), key);
+                break;
+            } catch (IllegalArgumentException notThisKey) {
+                // the next pinned key
+            }
+        }
+        String log = "the log of checkpoints";
+        if (body == null || !body.origin().endsWith("/checkpoints")) {
+            return new Alarm(log, "unsigned", "its checkpoint is signed by none of the pinned ledger keys, or is not a log of checkpoints");
+        }
+        String deployment = body.origin().substring(0, body.origin().length() - "/checkpoints".length());
+        long lastSize = logState.path("size").asLong(0);
+        List<byte[]> frontier = new ArrayList<>();
+        logState.path("frontier").forEach(h -> frontier.add(Base64.getDecoder().decode(h.asText())));
+        if (body.size() < lastSize) {
+            return new Alarm(log, "tail_cut", "it holds " + body.size() + " checkpoints, but this monitor accepted " + lastSize
+                    + ": the leaves from position " + body.size() + " on were removed");
+        }
+        MerkleTree.Builder tree = MerkleTree.Builder.resume(lastSize, frontier);
+        long position = lastSize;
+        while (position < body.size()) {
+            HttpResponse<String> page = get("/v1/checkpoint-log/leaves?from=" + position + "&limit=1000", "application/json");
+            if (page.statusCode() != 200) {
+                throw new IOException("GET /v1/checkpoint-log/leaves answered " + page.statusCode() + " (it needs the admin key)");
+            }
+            JsonNode leaves = LedgerJson.mapper().readTree(page.body()).path("leaves");
+            if (leaves.isEmpty()) {
+                break;
+            }
+            for (JsonNode leaf : leaves) {
+                if (position == body.size()) {
+                    break;
+                }
+                if (leaf.path("position").asLong(-1) != position) {
+                    return new Alarm(log, "rewrite", "its leaves skip position " + position);
+                }
+                String tenant = leaf.path("tenant_id").asText();
+                long size = leaf.path("size").asLong();
+                byte[] root = Hex.parse(leaf.path("root_hash").asText());
+                tree.appendLeafData(new TlogCheckpoint.Body(TlogCheckpoint.origin(deployment, tenant), size, root).text()
+                        .getBytes(StandardCharsets.UTF_8));
+                if (!logged.has(tenant) || logged.path(tenant).path("size").asLong() <= size) {
+                    logged.set(tenant, LedgerJson.mapper().createObjectNode().put("size", size)
+                            .put("root", Base64.getEncoder().encodeToString(root)).put("position", position));
+                }
+                position++;
+            }
+        }
+        if (tree.size() != body.size() || !java.security.MessageDigest.isEqual(tree.root(), body.rootHash())) {
+            return new Alarm(log, "rewrite", "its leaves do not lead from the " + lastSize + " this monitor accepted to its root of "
+                    + body.size() + ": leaves were changed or removed");
+        }
+        ArrayNode saved = LedgerJson.mapper().createArrayNode();
+        tree.frontier().forEach(h -> saved.add(Base64.getEncoder().encodeToString(h)));
+        logState.put("size", body.size()).put("root", Base64.getEncoder().encodeToString(body.rootHash())).set("frontier", saved);
+        return null;
     }
 
     private List<byte[]> consistency(String tenant, long from, long to) throws IOException, InterruptedException {
