@@ -30,8 +30,8 @@ final class InvoiceProjection implements dev.ledger.follower.ChainFollower.Worke
 
     @Override
     public void onVerified(StoredEntry entry, Connection transaction) throws SQLException {
-        if (!ENTRY_TYPE.equals(entry.type())) {
-            return;
+        if (!ENTRY_TYPE.equals(entry.type()) || entry.payload() == null) {
+            return; // a redacted Stripe event (payload null, verified through its digest) has nothing left to project
         }
         JsonNode event;
         try {

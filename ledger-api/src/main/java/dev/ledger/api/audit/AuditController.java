@@ -47,8 +47,20 @@ public class AuditController {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditController.class);
 
-    @Schema(description = "An entry as stored: `payload` is its JSON, `hash`/`prev_hash` lowercase hex SHA-256")
-    public record Entry(long sequence, String type, String recordedAt, JsonNode payload, String hash, String prevHash) {
+    @Schema(description = "An entry as stored: `payload` is its JSON, `hash`/`prev_hash` lowercase hex SHA-256. A redacted entry "
+            + "has `payload` null, the `payload_sha256` its hash commits to and `redacted` (the redaction entry and its reason)")
+    public record Entry(long sequence, String type, String recordedAt, JsonNode payload, String hash, String prevHash,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) @com.fasterxml.jackson.annotation.JsonProperty("payload_sha256")
+                        String payloadSha256, @JsonInclude(JsonInclude.Include.NON_NULL) Redacted redacted) {
+
+        Entry redactedBy(Redacted by) {
+            return new Entry(sequence, type, recordedAt, payload, hash, prevHash, payloadSha256, by);
+        }
+    }
+
+    @Schema(description = "The redaction of an entry's payload: the PayloadsRedacted entry and its reason", example = """
+            {"redaction_sequence":43,"reason":"GDPR erasure request ticket PRIV-2211"}""")
+    public record Redacted(long redactionSequence, String reason) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -130,7 +142,7 @@ public class AuditController {
         if (!filtered) {
             audit.stream(tenantId, after + 1, after + limit, e -> entries.add(entry(e)));
             Long next = entries.size() == limit ? entries.get(entries.size() - 1).sequence() : null;
-            return new Entries(entries, next);
+            return new Entries(withRedactions(tenantId, entries), next);
         }
         long scanTo = after > Long.MAX_VALUE - FILTER_SCAN ? Long.MAX_VALUE : after + FILTER_SCAN;
         long head;
@@ -145,12 +157,31 @@ public class AuditController {
         } else {
             next = scanTo < head ? scanTo : null; // this page looked at everything up to scanTo
         }
-        return new Entries(entries, next);
+        return new Entries(withRedactions(tenantId, entries), next);
     }
 
     private static Entry entry(dev.ledger.core.chain.StoredEntry e) {
         return new Entry(e.sequence(), LedgerJson.shortType(e.type()), e.recordedAt(), payload(e.payload()), Hex.of(e.hash()),
-                Hex.of(e.prevHash()));
+                Hex.of(e.prevHash()), e.payload() == null ? Hex.of(e.payloadDigest()) : null, null);
+    }
+
+    /** The page with each redacted entry's redaction (entry_redaction), read for the redacted ones only. */
+    private List<Entry> withRedactions(String tenantId, List<Entry> entries) {
+        Long[] redacted = entries.stream().filter(e -> e.payloadSha256() != null).map(Entry::sequence).toArray(Long[]::new);
+        if (redacted.length == 0) {
+            return entries;
+        }
+        java.util.Map<Long, Redacted> by = new java.util.HashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("select sequence, redaction_sequence, reason from entry_redaction where tenant_id = ?"
+                    + " and sequence = any (?)");
+            ps.setString(1, tenantId);
+            ps.setArray(2, con.createArrayOf("bigint", redacted));
+            return ps;
+        }, (java.sql.ResultSet rs) -> {
+            by.put(rs.getLong(1), new Redacted(rs.getLong(2), rs.getString(3)));
+        });
+        return entries.stream().map(e -> by.containsKey(e.sequence()) ? e.redactedBy(by.get(e.sequence())) : e).toList();
     }
 
     @Operation(summary = "Verify the chain", operationId = "verifyChain",

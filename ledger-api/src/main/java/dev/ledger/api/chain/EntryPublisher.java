@@ -299,7 +299,7 @@ public class EntryPublisher {
         // otherwise show a chain's next entry without the one before it
         List<Row> rows = jdbc.query(con -> {
             var ps = con.prepareStatement("select * from ((" + SELECT + "where global_index = any(?)) union all (" + SELECT
-                    + "where global_index > ? order by global_index limit " + limit + ")) r order by 11");
+                    + "where global_index > ? order by global_index limit " + limit + ")) r order by 12");
             ps.setArray(1, con.createArrayOf("bigint", waited.keySet().toArray()));
             ps.setLong(2, from);
             return ps;
@@ -380,7 +380,7 @@ public class EntryPublisher {
     }
 
     private static Row row(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Row(rs.getLong(11), EntryReader.map(rs), rs.getString(12));
+        return new Row(rs.getLong(12), EntryReader.map(rs), rs.getString(13));
     }
 
     /**

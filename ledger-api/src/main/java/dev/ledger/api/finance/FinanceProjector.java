@@ -251,7 +251,7 @@ public class FinanceProjector implements AutoCloseable {
     /** Reads the batch after {@code position} into {@code rows}, up to a gap; the first missing sequence, or 0. */
     private long read(Connection c, String tenantId, long position, List<FinanceProjection.Row> rows) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select sequence_number + 1, payload_type, time_stamp, meta_data, "
-                + "case when payload_type = any (?) then payload end from domain_event_entry "
+                + "case when payload_type = any (?) and octet_length(payload) > 0 then payload end from domain_event_entry "
                 + "where aggregate_identifier = ? and sequence_number >= ? order by sequence_number limit ?")) {
             ps.setArray(1, c.createArrayOf("varchar", FinanceProjection.PAYLOAD_TYPES.toArray()));
             ps.setString(2, tenantId);

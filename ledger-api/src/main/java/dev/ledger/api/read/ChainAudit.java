@@ -96,7 +96,8 @@ public class ChainAudit {
     /** {@code copy (select ...) to stdout}: COPY takes no bind parameters, so the tenant id is a literal quoted by the driver. */
     static String copyStatement(String tenantId, long from, long to, boolean standardConformingStrings) throws SQLException {
         StringBuilder sql = new StringBuilder("copy (select sequence_number, event_identifier, payload_type, payload_revision,"
-                + " time_stamp, payload, meta_data, prev_hash, entry_hash from domain_event_entry where aggregate_identifier = '");
+                + " time_stamp, payload, meta_data, prev_hash, entry_hash, " + EntryReader.RETAINED_DIGEST
+                + " from domain_event_entry where aggregate_identifier = '");
         Utils.escapeLiteral(sql, tenantId, standardConformingStrings);
         return sql.append("' and sequence_number between ").append(from - 1).append(" and ").append(to - 1)
                 .append(" order by sequence_number) to stdout (format binary)").toString();
@@ -316,8 +317,8 @@ public class ChainAudit {
             if (fields == -1) {
                 return null;
             }
-            if (fields != 9) {
-                throw new IOException("expected 9 columns, got " + fields);
+            if (fields != 10) {
+                throw new IOException("expected 10 columns, got " + fields);
             }
             if (in.readInt() != 8) {
                 throw new IOException("sequence_number is not an int8");
@@ -331,7 +332,9 @@ public class ChainAudit {
             byte[] metadata = bytes();
             byte[] prevHash = bytes();
             byte[] hash = bytes();
-            return StoredEntry.of(tenantId, sequence, eventId, type, revision, recordedAt, payload, metadata, prevHash, hash);
+            byte[] retainedDigest = bytes();
+            return EntryReader.entry(tenantId, sequence, eventId, type, revision, recordedAt, payload, metadata, prevHash, hash,
+                    retainedDigest);
         }
 
         private byte[] bytes() throws IOException {

@@ -77,6 +77,7 @@ class OpenApiConfig {
         code("tenant_key_required", 403, "writes are made with a tenant key");
         code("cors_origin_refused", 403, "a browser origin not in LEDGER_CORS_ORIGINS");
         code("not_found", 404, "no such resource, or a tenant other than the key's own");
+        code("entry_not_in_chain", 404, "the tenant's chain holds no entry with that sequence");
         code("method_not_allowed", 405, "that method is not allowed on this path");
         code("not_acceptable", 406, "the Accept header allows neither application/json nor application/problem+json");
         code("tenant_exists", 409, "a tenant with this tenant_id is already registered");
@@ -87,6 +88,7 @@ class OpenApiConfig {
         code("tenant_not_active", 409, "only an ACTIVE tenant is marked PAST_DUE");
         code("status_changed", 409, "the tenant's status changed after the status_sequence given; nothing was recorded");
         code("already_linked", 409, "the tenant was linked to this Stripe customer by a concurrent request");
+        code("already_redacted", 409, "the entry's payload is already redacted");
         code("duplicate_evaluation_id", 409, "this evaluation_id is already recorded with other content");
         code("duplicate_usage_id", 409, "this usage_id is already recorded with other content");
         code("chain_broken", 409, "the tenant's chain is missing an entry, so what depends on all of it cannot be computed; verify the chain");
@@ -96,6 +98,7 @@ class OpenApiConfig {
         code("entry_too_large", 413, "the entry would be stored larger than LEDGER_PUBLICATION_MAX_ENTRY_BYTES; nothing was recorded");
         code("uri_too_long", 414, "the request line is too long");
         code("unsupported_media_type", 415, "the body is not application/json");
+        code("not_redactable", 422, "the entry's payload carries decision state (tenant lifecycle, keys, billing witness, verification) or is a redaction; it is never redacted");
         code("validation_failed", 422, "a field is missing or invalid; `errors` names each field and its code");
         code("webhook_event_invalid", 422, "a signed body that is not a Stripe event (id evt_…, object event, type, created, data.object)");
         code("idempotency_key_reused", 422, "this Idempotency-Key was used with a different request body");

@@ -53,7 +53,9 @@ public class Problems {
         HttpStatus status = switch (rejection) {
             case TENANT_SUSPENDED -> HttpStatus.PAYMENT_REQUIRED;
             case TENANT_EXISTS, ALREADY_LINKED, STRIPE_CUSTOMER_ALREADY_LINKED, TENANT_ALREADY_SUSPENDED, TENANT_ALREADY_ACTIVE,
-                 TENANT_ALREADY_PAST_DUE, TENANT_NOT_ACTIVE, STATUS_CHANGED -> HttpStatus.CONFLICT;
+                 TENANT_ALREADY_PAST_DUE, TENANT_NOT_ACTIVE, STATUS_CHANGED, ALREADY_REDACTED -> HttpStatus.CONFLICT;
+            case ENTRY_NOT_IN_CHAIN -> HttpStatus.NOT_FOUND;
+            case NOT_REDACTABLE -> HttpStatus.UNPROCESSABLE_ENTITY;
         };
         return new ApiProblem(status, rejection.code(), rejection.detail());
     }

@@ -68,7 +68,16 @@ public final class EntryTypes {
             new EntryType("StripeEventRecorded", "1", StripeEventRecorded.class),
             new EntryType("InvoiceWitnessed", "1", InvoiceWitnessed.class),
             new EntryType("InvoiceHeld", "1", InvoiceHeld.class),
-            new EntryType("ReconciliationRecorded", "1", dev.ledger.core.billing.ReconciliationRecorded.class));
+            new EntryType("ReconciliationRecorded", "1", dev.ledger.core.billing.ReconciliationRecorded.class),
+            new EntryType("PayloadsRedacted", "1", dev.ledger.core.audit.PayloadsRedacted.class));
+
+    /**
+     * The types whose payloads may be redacted (docs/chain.md, "Redaction"): payloads that may hold personal data and
+     * carry no decision state of the tenant's aggregate (its replay never reads them). Tenant lifecycle, keys, billing
+     * witness, hold and reconciliation, verification records and redactions themselves stay whole.
+     */
+    private static final java.util.Set<String> REDACTABLE = java.util.Set.of("EvaluationRecorded", "UsageRecorded",
+            "AdminActionRecorded", "StripeEventRecorded");
 
     /**
      * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,
@@ -76,7 +85,7 @@ public final class EntryTypes {
      * its revision when the aggregate's fields change: a snapshot of another revision is passed over and the tenant
      * replayed from its entries.
      */
-    public static final StoredSnapshot TENANT_LEDGER_SNAPSHOT = new StoredSnapshot("TenantLedgerSnapshot", "2", TenantLedger.class);
+    public static final StoredSnapshot TENANT_LEDGER_SNAPSHOT = new StoredSnapshot("TenantLedgerSnapshot", "3", TenantLedger.class);
 
     /** A stored snapshot type: its stored name, its revision and the aggregate class it is read into. */
     public record StoredSnapshot(String name, String revision, Class<?> aggregateClass) {
@@ -112,6 +121,11 @@ public final class EntryTypes {
     /** Whether a stored {@code type} is one of the ledger's entry types. */
     public static boolean isKnown(String name) {
         return named(name).isPresent();
+    }
+
+    /** Whether the payload of an entry of this stored type may be redacted. */
+    public static boolean isRedactable(String name) {
+        return name != null && REDACTABLE.contains(name);
     }
 
     /** The stored name of an event class, e.g. "EvaluationRecorded". */

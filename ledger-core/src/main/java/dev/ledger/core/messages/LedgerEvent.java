@@ -22,7 +22,7 @@ public sealed interface LedgerEvent
         permits TenantRegistered, StripeCustomerLinked, TenantSuspended, TenantReactivated, TenantMarkedPastDue, ApiKeyIssued, ApiKeyRevoked,
         EvaluationRecorded, UsageRecorded, AdminActionRecorded, UsageReported, VerificationRecorded,
         StripeEventRecorded, dev.ledger.core.billing.InvoiceWitnessed, dev.ledger.core.billing.InvoiceHeld,
-        dev.ledger.core.billing.ReconciliationRecorded {
+        dev.ledger.core.billing.ReconciliationRecorded, dev.ledger.core.audit.PayloadsRedacted {
 
     String tenantId();
 

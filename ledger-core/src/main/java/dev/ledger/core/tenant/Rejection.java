@@ -16,7 +16,10 @@ public enum Rejection {
     TENANT_ALREADY_ACTIVE("tenant_already_active", "The tenant is already ACTIVE; only a SUSPENDED or PAST_DUE tenant is reactivated."),
     TENANT_ALREADY_PAST_DUE("tenant_already_past_due", "The tenant is already PAST_DUE; its grace period runs from the first mark."),
     TENANT_NOT_ACTIVE("tenant_not_active", "Only an ACTIVE tenant is marked PAST_DUE; a SUSPENDED tenant stays suspended until reactivated."),
-    STATUS_CHANGED("status_changed", "The tenant's status changed after the status sequence given; read the tenant's chain again and decide anew.");
+    STATUS_CHANGED("status_changed", "The tenant's status changed after the status sequence given; read the tenant's chain again and decide anew."),
+    ENTRY_NOT_IN_CHAIN("entry_not_in_chain", "The tenant's chain holds no entry with that sequence."),
+    NOT_REDACTABLE("not_redactable", "The entry's payload carries decision state or is itself a redaction; it is never redacted."),
+    ALREADY_REDACTED("already_redacted", "The entry's payload is already redacted.");
 
     private final String code;
     private final String detail;

@@ -120,4 +120,25 @@ public sealed interface TenantCommand {
             this(reason, actor, null, null);
         }
     }
+
+    /**
+     * Erases the payloads of earlier entries ({@link dev.ledger.core.audit.PayloadsRedacted}): each target is an
+     * entry as the store holds it (sequence, the SHA-256 of its payload in lowercase hex, its stored type). The
+     * aggregate refuses the whole command if any target is outside the chain, of a type never redacted, or redacted
+     * already; {@code policy} is null for an admin's redaction, {@code "retention:<N>d"} for a retention run. Who asked is
+     * the entry's metadata actor, like every write's.
+     */
+    record RedactPayloads(List<Target> targets, String reason, String policy) implements TenantCommand {
+        public RedactPayloads {
+            targets = List.copyOf(targets);
+            if (targets.isEmpty() || targets.size() > dev.ledger.core.audit.PayloadsRedacted.MAX_REDACTIONS) {
+                throw new IllegalArgumentException("1.." + dev.ledger.core.audit.PayloadsRedacted.MAX_REDACTIONS
+                        + " redactions, was " + targets.size());
+            }
+        }
+
+        /** One entry to redact, as stored. */
+        public record Target(long sequence, String payloadSha256, String type) {
+        }
+    }
 }

@@ -35,8 +35,13 @@ import dev.ledger.core.tenant.TenantSuspended;
 import dev.ledger.core.usage.UsageRecorded;
 import dev.ledger.core.usage.UsageReported;
 import dev.ledger.core.audit.VerificationRecorded;
+import dev.ledger.core.audit.PayloadsRedacted;
+import dev.ledger.core.entry.EntryTypes;
+import dev.ledger.core.tenant.TenantCommand.RedactPayloads;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.messaging.MetaData;
@@ -57,6 +62,8 @@ public class TenantLedger {
     private long sequence;
     /** The sequence of the entry that set the status (the registration, or the last status change). */
     private long statusSequence;
+    /** The sequences whose payloads are redacted (from the PayloadsRedacted entries): each is redacted once. */
+    private Set<Long> redacted = new HashSet<>();
 
     protected TenantLedger() {
         // for Axon
@@ -117,9 +124,30 @@ public class TenantLedger {
             case TenantCommand.HoldInvoice ignored -> null;
             case TenantCommand.RecordReconciliation ignored -> null;
             case RecordVerification ignored -> null;
+            case RedactPayloads redact -> redactionRefusal(redact);
             case IssueApiKey ignored -> null;
             case RevokeApiKey ignored -> null;
         };
+    }
+
+    /**
+     * A redaction names entries of this chain, before it, of a type whose payload carries no decision state, each
+     * not redacted yet (nor twice in the command).
+     */
+    private Rejection redactionRefusal(RedactPayloads command) {
+        Set<Long> named = new HashSet<>();
+        for (RedactPayloads.Target t : command.targets()) {
+            if (t.sequence() < 1 || t.sequence() > sequence) {
+                return Rejection.ENTRY_NOT_IN_CHAIN;
+            }
+            if (!EntryTypes.isRedactable(t.type())) {
+                return Rejection.NOT_REDACTABLE;
+            }
+            if (redacted.contains(t.sequence()) || !named.add(t.sequence())) {
+                return Rejection.ALREADY_REDACTED;
+            }
+        }
+        return null;
     }
 
     /** The one fact an accepted command records, in this tenant's chain. */
@@ -141,6 +169,9 @@ public class TenantLedger {
             case TenantCommand.RecordReconciliation c -> new dev.ledger.core.billing.ReconciliationRecorded(tenantId, c.period(),
                     c.rows(), c.projectedThrough(), c.actor());
             case LinkStripeCustomer c -> new StripeCustomerLinked(tenantId, c.stripeCustomerId(), c.actor());
+            case RedactPayloads c -> new PayloadsRedacted(tenantId, c.targets().stream()
+                    .map(t -> new PayloadsRedacted.Redaction(t.sequence(), t.payloadSha256(), t.type())).toList(), c.reason(),
+                    c.policy());
             case IssueApiKey c -> new ApiKeyIssued(tenantId, c.keyId(), c.scopes(), c.actor());
             case RevokeApiKey c -> new ApiKeyRevoked(tenantId, c.keyId(), c.actor());
             case MarkPastDue c -> new TenantMarkedPastDue(tenantId, c.reason(), c.invoiceId(), c.graceUntil(), c.actor(),
@@ -192,6 +223,17 @@ public class TenantLedger {
         status = TenantStatus.ACTIVE;
     }
 
+    @EventSourcingHandler
+    void on(PayloadsRedacted redaction) {
+        sequence++;
+        if (redacted == null) {
+            redacted = new HashSet<>(); // a snapshot written before redactions existed
+        }
+        for (PayloadsRedacted.Redaction r : redaction.redactions()) {
+            redacted.add(r.sequence());
+        }
+    }
+
     /** Any other entry: it changes no decision state. */
     @EventSourcingHandler(payloadType = LedgerEvent.class)
     void counted() {
@@ -200,6 +242,10 @@ public class TenantLedger {
 
     long sequence() {
         return sequence;
+    }
+
+    boolean isRedacted(long entrySequence) {
+        return redacted != null && redacted.contains(entrySequence);
     }
 
     long statusSequence() {
