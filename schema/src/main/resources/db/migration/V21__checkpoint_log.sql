@@ -10,9 +10,11 @@ create table checkpoint_log_leaf (
     size      bigint      not null check (size >= 0),
     root_hash bytea       not null check (octet_length(root_hash) = 32),
     logged_at timestamptz not null default now(),
-    unique (tenant_id, size),
+    -- not unique (tenant_id, size): a checkpoint signed again at a size after its rows were deleted is a second leaf,
+    -- the record of a fork, not something to refuse
     foreign key (tenant_id, size) references checkpoint (tenant_id, size)
 );
+create index checkpoint_log_leaf_tenant on checkpoint_log_leaf (tenant_id, size);
 
 create table checkpoint_log_head (
     id   integer primary key check (id = 1),

@@ -30,68 +30,90 @@ class MonitorCheckpointLogTest {
     private record Run(int exit, String out, String err) {
     }
 
-    @Test
-    void theLogOfCheckpointsRaisesARolledBackTenantNeverSeenBeforeADeletedTenantAndARemovedLeaf() throws Exception {
-        SharedInfrastructure infra = SharedInfrastructure.get();
-        String database = "ckptlog_" + Long.toHexString(System.nanoTime());
-        infra.postgres.createDatabase(database);
-        Map<String, Object> own = Map.of("DATABASE_URL", infra.ledgerApiLogin.databaseUrl(database),
-                "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(database),
-                "ledger.entries-topic", "ckptlog-" + UUID.randomUUID());
-        Path state = Files.createTempDirectory("monitor").resolve("state.json");
-        try (RunningLedger ledger = RunningLedger.start(infra, own)) {
-            LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
-            Map<String, LedgerClient> writers = new java.util.HashMap<>();
+    /** A ledger on a database of its own, with tenants alpha and beta of two evaluations each, checkpointed and accepted. */
+    private static final class Deployment implements AutoCloseable {
+        final SharedInfrastructure infra = SharedInfrastructure.get();
+        final String database = "ckptlog_" + Long.toHexString(System.nanoTime());
+        final RunningLedger ledger;
+        final LedgerClient admin;
+        final Path state;
+
+        Deployment() throws Exception {
+            infra.postgres.createDatabase(database);
+            ledger = RunningLedger.start(infra, Map.of("DATABASE_URL", infra.ledgerApiLogin.databaseUrl(database),
+                    "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(database),
+                    "ledger.entries-topic", "ckptlog-" + UUID.randomUUID()));
+            admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
+            state = Files.createTempDirectory("monitor").resolve("state.json");
             Map<String, Long> sizes = new java.util.HashMap<>();
             for (String t : List.of("alpha", "beta")) {
-                writers.put(t, tenant(admin, t));
-                write(writers.get(t), t, 0, 2);
+                write(tenant(admin, t), t, 0, 2);
                 sizes.put(t, checkpoint(admin, t));
             }
-            Run run = monitor(ledger, state);
+            Run run = MonitorCheckpointLogTest.monitor(ledger, state);
             assertThat(run.exit()).as(run.out() + run.err()).isZero();
             assertThat(run.out()).contains("alpha: consistent at " + sizes.get("alpha") + " entries")
                     .contains("beta: consistent at " + sizes.get("beta") + " entries");
+        }
 
-            // the log's head is a signed note whose root is the tree of the tenant checkpoints' note texts, in issue order
-            LedgerClient.Answer leaves = admin.get("/v1/checkpoint-log/leaves");
+        Run monitor() {
+            return MonitorCheckpointLogTest.monitor(ledger, state);
+        }
+
+        void superuser(String... statements) throws Exception {
+            MonitorCheckpointLogTest.superuser(infra, database, statements);
+        }
+
+        @Override
+        public void close() {
+            ledger.close();
+        }
+    }
+
+    @Test
+    void theLogsHeadIsTheTreeOfTheTenantCheckpointsAndATenantRolledBackBetweenTwoRoundsIsRaised() throws Exception {
+        try (Deployment d = new Deployment()) {
+            // the log's head is the tree of the tenant checkpoints' note texts, in the order they were issued
             List<byte[]> leafData = new ArrayList<>();
-            leaves.body().path("leaves").forEach(l -> leafData.add(new TlogCheckpoint.Body("ledger.localhost/tenants/"
-                    + l.path("tenant_id").asText(), l.path("size").asLong(), dev.ledger.core.chain.Hex.parse(l.path("root_hash").asText()))
-                    .text().getBytes(StandardCharsets.UTF_8)));
+            d.admin.get("/v1/checkpoint-log/leaves").body().path("leaves").forEach(l -> leafData.add(new TlogCheckpoint.Body(
+                    "ledger.localhost/tenants/" + l.path("tenant_id").asText(), l.path("size").asLong(),
+                    dev.ledger.core.chain.Hex.parse(l.path("root_hash").asText())).text().getBytes(StandardCharsets.UTF_8)));
             assertThat(leafData).hasSize(2);
-            assertThat(admin.get("/v1/checkpoint-log").body().path("root_hash").asText())
+            assertThat(d.admin.get("/v1/checkpoint-log").body().path("root_hash").asText())
                     .isEqualTo(dev.ledger.core.chain.Hex.of(MerkleTree.rootOfLeafData(leafData)));
 
-            // gamma is created, grows to 5 entries and is checkpointed, then rolled back to 3 and checkpointed again, all
-            // between two rounds: the monitor never saw gamma at 5, but the log did
-            writers.put("gamma", tenant(admin, "gamma"));
-            write(writers.get("gamma"), "gamma", 0, 4);
-            long grown = checkpoint(admin, "gamma");
+            // gamma is created, grows and is checkpointed, then rolled back by two entries and checkpointed again, all
+            // between two rounds: the monitor never saw gamma's larger tree, but the log did
+            LedgerClient gamma = tenant(d.admin, "gamma");
+            write(gamma, "gamma", 0, 4);
+            long grown = checkpoint(d.admin, "gamma");
             long kept = grown - 2;
-            superuser(infra, database, "delete from domain_event_entry where aggregate_identifier = 'gamma' and sequence_number >= " + kept,
+            d.superuser("delete from domain_event_entry where aggregate_identifier = 'gamma' and sequence_number >= " + kept,
                     "delete from checkpoint where tenant_id = 'gamma'", "delete from merkle_node where tenant_id = 'gamma'",
                     "delete from merkle_frontier where tenant_id = 'gamma'", "delete from snapshot_event_entry where aggregate_identifier = 'gamma'");
-            assertThat(checkpoint(admin, "gamma")).isEqualTo(kept);
-            run = monitor(ledger, state);
+            assertThat(checkpoint(d.admin, "gamma")).isEqualTo(kept);
+            Run run = d.monitor();
             assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
-            assertThat(run.out()).contains("ALARM gamma: tail_cut: the ledger's checkpoint holds " + kept + " entries, but the deployment's "
-                    + "log of checkpoints (position 2) recorded " + grown);
+            assertThat(run.out()).contains("ALARM gamma: tail_cut: the deployment's log of checkpoints recorded " + grown
+                    + " entries at position 2, then " + kept + " at position 3");
+        }
+    }
 
+    @Test
+    void aDeletedTenantIsRaisedFromItsLeafAndRemovedLeavesShrinkTheLog() throws Exception {
+        try (Deployment d = new Deployment()) {
             // beta is deleted outright: the log still holds its leaf
-            superuser(infra, database, "delete from domain_event_entry where aggregate_identifier = 'gamma'",
-                    "delete from tenant where tenant_id in ('gamma', 'beta')", "delete from api_key where tenant_id in ('gamma', 'beta')",
-                    "delete from domain_event_entry where aggregate_identifier = 'beta'");
-            run = monitor(ledger, state);
+            d.superuser("delete from domain_event_entry where aggregate_identifier = 'beta'", "delete from api_key where tenant_id = 'beta'",
+                    "delete from tenant where tenant_id = 'beta'");
+            Run run = d.monitor();
             assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
             assertThat(run.out()).contains("ALARM beta: deleted_tenant: ").contains("the deployment's log of checkpoints (position 1) recorded");
 
-            // and the leaves are removed too (every leaf after alpha's): the log is smaller than the one accepted
-            superuser(infra, database, "delete from checkpoint_log_leaf where position >= 1",
-                    "update checkpoint_log_head set size = 1");
-            run = monitor(ledger, state);
+            // and its leaf is removed too: the log is smaller than the one accepted
+            d.superuser("delete from checkpoint_log_leaf where position >= 1", "update checkpoint_log_head set size = 1");
+            run = d.monitor();
             assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
-            assertThat(run.out()).contains("ALARM the log of checkpoints: ");
+            assertThat(run.out()).contains("ALARM the log of checkpoints: tail_cut: it holds 1 checkpoints, but this monitor accepted 2");
         }
     }
 

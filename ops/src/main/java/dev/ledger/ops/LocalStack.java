@@ -125,7 +125,8 @@ public final class LocalStack {
         witnessEnv.put("WITNESS_PORT", Integer.toString(witnessPort));
         witnessEnv.put("WITNESS_NAME", WITNESS_NAME);
         witnessEnv.put("WITNESS_KEY", java.util.Base64.getEncoder().encodeToString(witnessSeed));
-        witnessEnv.put("WITNESS_LOGS", origin + "/tenants/=" + CheckpointKey.fromBase64(checkpointKey[1]).noteVerifierKey(origin).encoded());
+        String ledgerNoteKey = CheckpointKey.fromBase64(checkpointKey[1]).noteVerifierKey(origin).encoded();
+        witnessEnv.put("WITNESS_LOGS", origin + "/tenants/=" + ledgerNoteKey + "," + origin + "/checkpoints=" + ledgerNoteKey);
         witnessEnv.put("DATABASE_URL", witnessLogin.databaseUrl(WITNESS_DATABASE));
         witnessEnv.put("LEDGER_MIGRATION_DATABASE_URL", postgres.databaseUrl(WITNESS_DATABASE));
         String witnessUrl = "http://127.0.0.1:" + witnessPort;

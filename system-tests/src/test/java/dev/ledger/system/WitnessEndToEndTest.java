@@ -62,7 +62,8 @@ class WitnessEndToEndTest {
         env.put("WITNESS_KEY", Base64.getEncoder().encodeToString(seed));
         env.put("DATABASE_URL", infra.postgres.databaseUrl(database));
         env.put("LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(database));
-        env.put("WITNESS_LOGS", "ledger.localhost/tenants/=" + ledgerKey.key().noteVerifierKey("ledger.localhost").encoded());
+        String ledgerNoteKey = ledgerKey.key().noteVerifierKey("ledger.localhost").encoded();
+        env.put("WITNESS_LOGS", "ledger.localhost/tenants/=" + ledgerNoteKey + ",ledger.localhost/checkpoints=" + ledgerNoteKey);
         Map<String, Object> ledgerSettings = Map.of(
                 "ledger.checkpoint.private-key", ledgerKey.privateKeyBase64(),
                 "ledger.checkpoint.public-key", ledgerKey.key().publicKeyBase64(),
@@ -91,6 +92,13 @@ class WitnessEndToEndTest {
                 note = cosigned(ledger, tenant, second, witnessKey);
                 witnessedRoot = rootLine(note);
                 assertThat(witnessState(port, "ledger.localhost/tenants/" + tenant)).contains("\n" + second + "\n" + witnessedRoot + "\n");
+                // the deployment's log of checkpoints is witnessed too: its head carries the witness's cosignature
+                String logNote = EndToEndTest.eventually(Duration.ofSeconds(30), () -> {
+                    String n = text(ledger.url() + "/v1/checkpoint-log");
+                    String body = n.substring(0, n.indexOf("\n\n") + 1);
+                    return n.lines().anyMatch(line -> Cosignature.verify(body, line, witnessKey).isPresent()) ? n : null;
+                });
+                assertThat(logNote).startsWith("ledger.localhost/checkpoints\n");
             }
 
             // a superuser rewrites entry 3 and re-hashes everything after it, then deletes what would give it away

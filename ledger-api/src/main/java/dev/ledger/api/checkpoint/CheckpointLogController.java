@@ -46,17 +46,19 @@ public class CheckpointLogController {
 
     private final CheckpointLog log;
     private final ReadLimits limits;
+    private final WitnessSubmitter witnesses;
 
-    public CheckpointLogController(CheckpointLog log, ReadLimits limits) {
+    public CheckpointLogController(CheckpointLog log, ReadLimits limits, WitnessSubmitter witnesses) {
         this.log = log;
         this.limits = limits;
+        this.witnesses = witnesses;
     }
 
     @Operation(summary = "Read the deployment's log of checkpoints", operationId = "getCheckpointLog",
             description = "Scope audit:read or the admin key. Every tenant checkpoint issued is a leaf of this one Merkle tree "
                     + "(RFC 6962), so a deleted or rolled-back tenant leaves a leaf its chain no longer matches. `Accept: text/plain` "
                     + "answers its head as a C2SP tlog-checkpoint signed note of origin `<deployment origin>/checkpoints`, signed "
-                    + "like the tenants' checkpoints.")
+                    + "like the tenants' checkpoints, followed by the cosignature line of each witness that cosigned that size.")
     @ApiResponse(responseCode = "200", description = "The log's head", content = {
             @Content(mediaType = JSON, schema = @Schema(implementation = LogHead.class)),
             @Content(mediaType = TEXT, schema = @Schema(type = "string", description = "a C2SP tlog-checkpoint signed note",
@@ -74,7 +76,10 @@ public class CheckpointLogController {
     @GetMapping(value = "/v1/checkpoint-log", produces = TEXT)
     public ResponseEntity<String> headNote(Caller caller) {
         admit(caller);
-        return ResponseEntity.ok().contentType(new MediaType("text", "plain", StandardCharsets.UTF_8)).body(log.note(log.head()));
+        CheckpointLog.Head head = log.head();
+        StringBuilder note = new StringBuilder(log.note(head));
+        witnesses.logCosignatures(head.size()).forEach(note::append);
+        return ResponseEntity.ok().contentType(new MediaType("text", "plain", StandardCharsets.UTF_8)).body(note.toString());
     }
 
     @Operation(summary = "List the leaves of the log of checkpoints", operationId = "listCheckpointLogLeaves",

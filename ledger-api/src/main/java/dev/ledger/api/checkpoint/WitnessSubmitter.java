@@ -21,7 +21,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends every tenant's latest checkpoint to each configured witness (C2SP tlog-witness {@code add-checkpoint}) with an
+ * Sends every tenant's latest checkpoint, and the deployment's log of checkpoints at its head, to each configured witness (C2SP tlog-witness {@code add-checkpoint}) with an
  * RFC 6962 consistency proof from the largest checkpoint that witness cosigned for the tenant, and keeps the
  * cosignature it answers (checked against the witness's key first) in {@code checkpoint_cosignature}, from where the
  * checkpoint is served with it. A witness that holds a larger size than the ledger thought (409) is answered once
@@ -37,12 +37,15 @@ public class WitnessSubmitter {
 
     private final List<Witness> witnesses;
     private final CheckpointService checkpoints;
+    private final CheckpointLog checkpointLog;
     private final JdbcTemplate jdbc;
     private final HttpClient http;
     private final WitnessProperties props;
     private final MeterRegistry meters;
 
-    public WitnessSubmitter(WitnessProperties props, CheckpointService checkpoints, JdbcTemplate jdbc, MeterRegistry meters) {
+    public WitnessSubmitter(WitnessProperties props, CheckpointService checkpoints, CheckpointLog checkpointLog, JdbcTemplate jdbc,
+                            MeterRegistry meters) {
+        this.checkpointLog = checkpointLog;
         this.witnesses = props.witnesses();
         this.props = props;
         this.checkpoints = checkpoints;
@@ -78,7 +81,70 @@ public class WitnessSubmitter {
                     return;
                 }
             }
+            try {
+                submitLog(w);
+            } catch (IOException | RuntimeException e) {
+                meters.counter("ledger.witness.errors", "witness", w.name()).increment();
+                log.warn("witness {} not reached for the log of checkpoints: {}", w.name(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+    }
+
+    /** The deployment's log of checkpoints at its head, unless this witness has cosigned or refused that size (V22). */
+    void submitLog(Witness w) throws IOException, InterruptedException {
+        CheckpointLog.Head head = checkpointLog.head();
+        if (head.size() == 0) {
+            return;
+        }
+        Integer done = jdbc.queryForObject("select (select count(*) from checkpoint_log_cosignature where witness = ? and size = ?)"
+                + " + (select count(*) from checkpoint_log_refusal where witness = ? and size = ?)", Integer.class, w.name(), head.size(),
+                w.name(), head.size());
+        if (done != null && done > 0) {
+            return;
+        }
+        long old = jdbc.queryForObject("select coalesce(max(size), 0) from checkpoint_log_cosignature where witness = ?", Long.class,
+                w.name());
+        String note = checkpointLog.note(head);
+        Outcome outcome = settle(w, note, head.size(), old, from -> checkpointLog.consistency(from, head.size()));
+        switch (outcome) {
+            case Outcome.Cosigned c -> {
+                jdbc.update("insert into checkpoint_log_cosignature (size, witness, root_hash, cosigned_at, line) values (?, ?, ?, ?, ?)"
+                        + " on conflict do nothing", head.size(), w.name(), head.root(), c.timestamp(), c.line());
+                meters.counter("ledger.witness.cosignatures", "witness", w.name()).increment();
+            }
+            case Outcome.Refused r -> {
+                jdbc.update("insert into checkpoint_log_refusal (size, witness, root_hash, status, reason) values (?, ?, ?, ?, ?)"
+                        + " on conflict do nothing", head.size(), w.name(), head.root(), r.status(), r.reason());
+                meters.counter("ledger.witness.refusals", "witness", w.name(), "status", Integer.toString(r.status())).increment();
+                log.error("witness {} refused the log of checkpoints at size {} ({}): {}", w.name(), head.size(), r.status(), r.reason());
+            }
+            case Outcome.OldSize o -> throw new IllegalStateException("unreachable");
+        }
+    }
+
+    /** The witness's cosignature lines of the log of checkpoints at {@code size}. */
+    public List<String> logCosignatures(long size) {
+        return jdbc.queryForList("select line from checkpoint_log_cosignature where size = ? order by witness", String.class, size);
+    }
+
+    private interface Proofs {
+        List<byte[]> from(long oldSize);
+    }
+
+    /** Sends a note, answering a 409 once more from the size the witness names. */
+    private Outcome settle(Witness w, String note, long size, long old, Proofs proofs) throws IOException, InterruptedException {
+        Outcome outcome = send(w, note, size, old, proofs);
+        if (outcome instanceof Outcome.OldSize(long held)) {
+            outcome = held <= size ? send(w, note, size, held, proofs) : new Outcome.Refused(409, "the witness has cosigned a tree of "
+                    + held + ", larger than this checkpoint's " + size + ": the history was cut back");
+            if (outcome instanceof Outcome.OldSize(long again)) {
+                outcome = new Outcome.Refused(409, "the witness answered 409 twice (it holds " + again + ")");
+            }
+        }
+        return outcome;
     }
 
     /** What a witness answered one checkpoint: cosigned, refused, or to be sent again from another old size. */
@@ -96,14 +162,7 @@ public class WitnessSubmitter {
     void submit(Witness w, Checkpoint cp) throws IOException, InterruptedException {
         long old = jdbc.queryForObject("select coalesce(max(size), 0) from checkpoint_cosignature where tenant_id = ? and witness = ?",
                 Long.class, cp.tenantId(), w.name());
-        Outcome outcome = send(w, cp, old);
-        if (outcome instanceof Outcome.OldSize(long held)) {
-            outcome = held <= cp.size() ? send(w, cp, held) : new Outcome.Refused(409, "the witness has cosigned " + held
-                    + " entries of this tenant, more than this checkpoint's " + cp.size() + ": the ledger's history was cut back");
-            if (outcome instanceof Outcome.OldSize(long again)) {
-                outcome = new Outcome.Refused(409, "the witness answered 409 twice (it holds " + again + ")");
-            }
-        }
+        Outcome outcome = settle(w, checkpoints.logNote(cp), cp.size(), old, from -> checkpoints.consistency(cp.tenantId(), from, cp.size()));
         switch (outcome) {
             case Outcome.Cosigned c -> {
                 jdbc.update("insert into checkpoint_cosignature (tenant_id, size, witness, cosigned_at, line) values (?, ?, ?, ?, ?)"
@@ -121,14 +180,13 @@ public class WitnessSubmitter {
         }
     }
 
-    private Outcome send(Witness w, Checkpoint cp, long old) throws IOException, InterruptedException {
+    private Outcome send(Witness w, String note, long size, long old, Proofs proofs) throws IOException, InterruptedException {
         StringBuilder body = new StringBuilder("old ").append(old).append('\n');
-        if (old > 0 && old < cp.size()) {
-            for (byte[] hash : checkpoints.consistency(cp.tenantId(), old, cp.size())) {
+        if (old > 0 && old < size) {
+            for (byte[] hash : proofs.from(old)) {
                 body.append(Base64.getEncoder().encodeToString(hash)).append('\n');
             }
         }
-        String note = checkpoints.logNote(cp);
         body.append('\n').append(note);
         HttpRequest request = HttpRequest.newBuilder(URI.create(w.submissionPrefix() + "/add-checkpoint"))
                 .timeout(props.timeout()).header("Content-Type", "text/plain; charset=utf-8")

@@ -281,10 +281,14 @@ public final class Monitor {
                 byte[] root = Hex.parse(leaf.path("root_hash").asText());
                 tree.appendLeafData(new TlogCheckpoint.Body(TlogCheckpoint.origin(deployment, tenant), size, root).text()
                         .getBytes(StandardCharsets.UTF_8));
-                if (!logged.has(tenant) || logged.path(tenant).path("size").asLong() <= size) {
-                    logged.set(tenant, LedgerJson.mapper().createObjectNode().put("size", size)
-                            .put("root", Base64.getEncoder().encodeToString(root)).put("position", position));
+                if (logged.has(tenant)) {
+                    Alarm alarm = leafAfter(tenant, (ObjectNode) logged.get(tenant), size, root, position);
+                    if (alarm != null) {
+                        return alarm;
+                    }
                 }
+                logged.set(tenant, LedgerJson.mapper().createObjectNode().put("size", size)
+                        .put("root", Base64.getEncoder().encodeToString(root)).put("position", position));
                 position++;
             }
         }
@@ -295,6 +299,33 @@ public final class Monitor {
         ArrayNode saved = LedgerJson.mapper().createArrayNode();
         tree.frontier().forEach(h -> saved.add(Base64.getEncoder().encodeToString(h)));
         logState.put("size", body.size()).put("root", Base64.getEncoder().encodeToString(body.rootHash())).set("frontier", saved);
+        return null;
+    }
+
+    /**
+     * A tenant's next leaf in the log against its previous one: a smaller tree is a cut, the same size with another root
+     * a fork, and a larger one must be consistent with it. A proof the ledger cannot give (the chain is now shorter, the
+     * tenant gone) is left to the tenant's own check, which raises it.
+     */
+    private Alarm leafAfter(String tenant, ObjectNode previous, long size, byte[] root, long position)
+            throws IOException, InterruptedException {
+        long before = previous.path("size").asLong();
+        byte[] beforeRoot = Base64.getDecoder().decode(previous.path("root").asText());
+        String where = "the deployment's log of checkpoints recorded " + before + " entries at position "
+                + previous.path("position").asLong() + ", then " + size + " at position " + position;
+        if (size < before) {
+            return new Alarm(tenant, "tail_cut", where + ": entries " + (size + 1) + ".." + before + " were cut off");
+        }
+        if (size == before && !java.security.MessageDigest.isEqual(root, beforeRoot)) {
+            return new Alarm(tenant, "rewrite", where + ", with another root (" + Hex.of(beforeRoot) + ", then " + Hex.of(root)
+                    + "): the history was rewritten");
+        }
+        if (size > before && before > 0) {
+            List<byte[]> proof = consistency(tenant, before, size);
+            if (proof != null && !MerkleTree.verifyConsistency(before, size, beforeRoot, root, proof)) {
+                return new Alarm(tenant, "rewrite", where + ", not consistent with it: the first " + before + " entries were rewritten");
+            }
+        }
         return null;
     }
 
