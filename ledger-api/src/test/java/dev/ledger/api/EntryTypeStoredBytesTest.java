@@ -149,7 +149,7 @@ class EntryTypeStoredBytesTest {
         assertThat(stored).as("a snapshot was stored").isNotEmpty();
         List<String> classNames = new ArrayList<>();
         for (String row : stored) {
-            assertThat(row).startsWith("TenantLedgerSnapshot|2|");
+            assertThat(row).startsWith("TenantLedgerSnapshot|" + dev.ledger.core.entry.EntryTypes.TENANT_LEDGER_SNAPSHOT.revision() + "|");
             grep(classNames, "snapshot", row);
         }
         assertThat(classNames).as("snapshot rows naming a Java class").isEmpty();

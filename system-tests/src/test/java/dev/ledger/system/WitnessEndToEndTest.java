@@ -130,7 +130,7 @@ class WitnessEndToEndTest {
 
     private static Optional<Refusal> refusal(SharedInfrastructure infra, String tenant, long size) {
         try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl());
-             PreparedStatement ps = c.prepareStatement("select status, reason from witness_refusal where tenant_id = ? and size = ?"
+             PreparedStatement ps = c.prepareStatement("select status, reason from checkpoint_refusal where tenant_id = ? and size = ?"
                      + " and witness = ?")) {
             ps.setString(1, tenant);
             ps.setLong(2, size);

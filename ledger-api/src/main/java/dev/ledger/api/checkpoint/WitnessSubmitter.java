@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
  * cosignature it answers (checked against the witness's key first) in {@code checkpoint_cosignature}, from where the
  * checkpoint is served with it. A witness that holds a larger size than the ledger thought (409) is answered once
  * more from that size. A refusal (the witness's 4xx: a fork, a rollback, a checkpoint it cannot verify) is kept in
- * {@code witness_refusal} with the witness's reason and counted; that checkpoint is not sent to that witness again.
+ * {@code checkpoint_refusal} with the witness's reason and counted; that checkpoint is not sent to that witness again.
  * An unreachable witness is tried again next round.
  */
 @Component
@@ -67,7 +67,7 @@ public class WitnessSubmitter {
                     + " from checkpoint c where c.size = (select max(size) from checkpoint l where l.tenant_id = c.tenant_id)"
                     + " and not exists (select 1 from checkpoint_cosignature s where s.tenant_id = c.tenant_id and s.witness = ?"
                     + " and s.size = c.size)"
-                    + " and not exists (select 1 from witness_refusal r where r.tenant_id = c.tenant_id and r.witness = ?"
+                    + " and not exists (select 1 from checkpoint_refusal r where r.tenant_id = c.tenant_id and r.witness = ?"
                     + " and r.size = c.size)", (rs, i) -> new Checkpoint(rs.getString(1), rs.getLong(2), rs.getBytes(3),
                     rs.getString(4), rs.getString(5), rs.getBytes(6)), w.name(), w.name());
             for (Checkpoint cp : due) {
@@ -170,7 +170,7 @@ public class WitnessSubmitter {
                 meters.counter("ledger.witness.cosignatures", "witness", w.name()).increment();
             }
             case Outcome.Refused r -> {
-                jdbc.update("insert into witness_refusal (tenant_id, size, witness, status, reason) values (?, ?, ?, ?, ?)"
+                jdbc.update("insert into checkpoint_refusal (tenant_id, size, witness, status, reason) values (?, ?, ?, ?, ?)"
                         + " on conflict do nothing", cp.tenantId(), cp.size(), w.name(), r.status(), r.reason());
                 meters.counter("ledger.witness.refusals", "witness", w.name(), "status", Integer.toString(r.status())).increment();
                 log.error("witness {} refused the checkpoint of {} at size {} ({}): {}", w.name(), cp.tenantId(), cp.size(), r.status(),

@@ -72,14 +72,6 @@ public final class EntryTypes {
             new EntryType("PayloadsRedacted", "1", dev.ledger.core.audit.PayloadsRedacted.class));
 
     /**
-     * The types whose payloads may be redacted (docs/chain.md, "Redaction"): payloads that may hold personal data and
-     * carry no decision state of the tenant's aggregate (its replay never reads them). Tenant lifecycle, keys, billing
-     * witness, hold and reconciliation, verification records and redactions themselves stay whole.
-     */
-    private static final java.util.Set<String> REDACTABLE = java.util.Set.of("EvaluationRecorded", "UsageRecorded",
-            "AdminActionRecorded", "StripeEventRecorded");
-
-    /**
      * The stored name of the tenant aggregate's snapshot (a cache of its replayed state, not an entry: never hashed,
      * exported or published), registered here like the entries so that no stored row names a class either. Raise
      * its revision when the aggregate's fields change: a snapshot of another revision is passed over and the tenant
@@ -123,9 +115,9 @@ public final class EntryTypes {
         return named(name).isPresent();
     }
 
-    /** Whether the payload of an entry of this stored type may be redacted. */
+    /** Whether the payload of an entry of this stored type may be redacted (the aggregate's RedactionPolicy). */
     public static boolean isRedactable(String name) {
-        return name != null && REDACTABLE.contains(name);
+        return dev.ledger.core.tenant.RedactionPolicy.redactable(name);
     }
 
     /** The stored name of an event class, e.g. "EvaluationRecorded". */

@@ -36,7 +36,6 @@ import dev.ledger.core.usage.UsageRecorded;
 import dev.ledger.core.usage.UsageReported;
 import dev.ledger.core.audit.VerificationRecorded;
 import dev.ledger.core.audit.PayloadsRedacted;
-import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.tenant.TenantCommand.RedactPayloads;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -140,7 +139,7 @@ public class TenantLedger {
             if (t.sequence() < 1 || t.sequence() > sequence) {
                 return Rejection.ENTRY_NOT_IN_CHAIN;
             }
-            if (!EntryTypes.isRedactable(t.type())) {
+            if (!RedactionPolicy.redactable(t.type())) {
                 return Rejection.NOT_REDACTABLE;
             }
             if (redacted.contains(t.sequence()) || !named.add(t.sequence())) {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * No worker (meter-reader, invoice-worker, the chain follower) references the ledger's tables (the event store
+ * No worker (meter-reader, invoice-worker, the chain follower), nor the witness, references the ledger's tables (the event store
  * {@code domain_event_entry}, keys, checkpoints, Merkle tree, publication state: every table of {@code db/migration}):
  * the workers learn the chain from Kafka and the ledger's HTTP API only. Every class file (its constant strings: SQL
  * included) and resource of each worker module is scanned for SQL naming one of those tables.

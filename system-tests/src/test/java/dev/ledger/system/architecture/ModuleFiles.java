@@ -16,8 +16,11 @@ import java.util.stream.Stream;
 /** The built files of the modules on this test's class path (their classes directory or their jar), read as bytes. */
 final class ModuleFiles {
 
-    /** The worker modules: each must keep out of the ledger's event store. */
-    static final List<String> WORKER_MODULES = List.of("meter-reader-worker", "invoice-worker", "chain-follower");
+    /**
+     * The modules outside the ledger: each must keep out of its event store (the witness too, which has a database of
+     * its own and learns checkpoints only from what the ledger sends it).
+     */
+    static final List<String> WORKER_MODULES = List.of("meter-reader-worker", "invoice-worker", "chain-follower", "witness");
 
     private ModuleFiles() {
     }
