@@ -61,6 +61,7 @@ final class BlockParser {
 
     static ParsedBlock parse(byte[] data, int length) {
         Worker w = WORKER.get();
+        w.startBlock();
         List<BundleLine> lines = new ArrayList<>(Math.max(16, length / 512));
         int pos = 0;
         int line = 0;
@@ -161,6 +162,19 @@ final class BlockParser {
         private static final byte[] NO_BYTES = new byte[0];
         /** Just past the line the last canonical entry ended on. */
         int next;
+        /** The payload digest of the line being read: framed at once, so one array serves every line. */
+        private final byte[] payloadDigest = new byte[EntryFraming.HASH_BYTES];
+        /**
+         * Where the previous canonical line of this block holds its hash's hex digits, and those 32 bytes: the next line's
+         * prev_hash is most often the same 64 digits, read then without parsing them again (-1: no such line).
+         */
+        private int previousHashAt = -1;
+        private byte[] previousHash;
+
+        void startBlock() {
+            previousHashAt = -1;
+            previousHash = null;
+        }
 
 
         /** The entry on the line at {@code p} when it is in BundleWriter's exact form, else null (Jackson decides). */
@@ -169,6 +183,9 @@ final class BlockParser {
                 return null;
             }
             p += ENTRY_PREFIX.length;
+            int lineHashAt = -1;
+            int sharedPrevious = previousHashAt;
+            previousHashAt = -1;
             Object[] v = values;
             Arrays.fill(v, null);
             long sequence = 0;
@@ -228,10 +245,16 @@ final class BlockParser {
                 }
                 p = ve + 1;
                 // A value this path cannot read exactly (escapes, non-ASCII, bad base64 or hex) is Jackson's to judge.
+                if (field == HASH) {
+                    lineHashAt = vs;
+                }
                 Object value = switch (field) {
-                    case PAYLOAD -> base64Digest(b, vs, ve);
+                    case PAYLOAD -> base64Digest(b, vs, ve, payloadDigest);
                     case METADATA -> metadataDigest(b, vs, ve);
-                    case PAYLOAD_SHA256, PREV_HASH, HASH -> hex32(b, vs, ve);
+                    case PREV_HASH -> sharedPrevious >= 0 && ve - vs == 2 * EntryFraming.HASH_BYTES
+                            && Arrays.equals(b, vs, ve, b, sharedPrevious, sharedPrevious + 2 * EntryFraming.HASH_BYTES)
+                            ? previousHash : hex32(b, vs, ve);
+                    case PAYLOAD_SHA256, HASH -> hex32(b, vs, ve);
                     case TENANT, TYPE, REVISION -> repeated(field, b, vs, ve);
                     // event id and time are only hashed: their bytes are framed where they lie, no string is made
                     default -> span(field, b, vs, ve);
@@ -249,6 +272,8 @@ final class BlockParser {
                 return null;
             }
             next = p + 1;
+            previousHashAt = lineHashAt;
+            previousHash = (byte[]) v[HASH];
             byte[] digest = (byte[]) (v[PAYLOAD] != null ? v[PAYLOAD] : v[PAYLOAD_SHA256]);
             String tenant = (String) v[TENANT];
             byte[] prevHash = (byte[]) v[PREV_HASH];
@@ -320,7 +345,7 @@ final class BlockParser {
             if (length == lastMetadataLength && lastMetadataDigest != null && Arrays.equals(b, start, end, lastMetadata, 0, length)) {
                 return lastMetadataDigest;
             }
-            byte[] digest = base64Digest(b, start, end);
+            byte[] digest = base64Digest(b, start, end, null);
             if (digest != null && length <= 256) {
                 lastMetadata = Arrays.copyOfRange(b, start, end);
                 lastMetadataLength = length;
@@ -329,13 +354,18 @@ final class BlockParser {
             return digest;
         }
 
-        private byte[] base64Digest(byte[] b, int start, int end) {
+        /** SHA-256 of the base64 in [start, end), into {@code out} (or a new array when null); null when not base64. */
+        private byte[] base64Digest(byte[] b, int start, int end, byte[] out) {
             try {
                 ByteBuffer decoded = base64.decode(ByteBuffer.wrap(b, start, end - start));
                 md.reset();
                 md.update(decoded.array(), decoded.arrayOffset(), decoded.limit());
-                return md.digest();
-            } catch (IllegalArgumentException e) {
+                if (out == null) {
+                    return md.digest();
+                }
+                md.digest(out, 0, out.length);
+                return out;
+            } catch (IllegalArgumentException | java.security.DigestException e) {
                 return null;
             }
         }
