@@ -2,12 +2,12 @@ package dev.ledger.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledger.api.ChainForger;
 import dev.ledger.api.LedgerClient;
 import dev.ledger.api.RunningLedger;
 import dev.ledger.api.SharedInfrastructure;
 import dev.ledger.core.chain.CheckpointSigner;
 import dev.ledger.core.chain.Cosignature;
-import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.Hex;
 import dev.ledger.core.chain.Sha256;
 import java.io.IOException;
@@ -21,12 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
+import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -171,72 +169,15 @@ class WitnessEndToEndTest {
         }
     }
 
-    /**
-     * Rewrites the tenant's first evaluation's payload and re-hashes the chain from it to the head, as a superuser with the
-     * triggers off, then deletes the tenant's Merkle caches, checkpoints and cosignatures; answers the head.
-     */
+    /** A superuser rewrites the tenant's first evaluation, re-hashes the chain after it and covers it up; answers the head. */
     private static long rewriteHistory(SharedInfrastructure infra, String tenant) throws Exception {
         try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl())) {
             c.setAutoCommit(false);
-            long from;
-            try (PreparedStatement ps = c.prepareStatement("select min(sequence_number) + 1 from domain_event_entry"
-                    + " where aggregate_identifier = ? and payload_type = 'EvaluationRecorded'")) {
-                ps.setString(1, tenant);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    from = rs.getLong(1);
-                }
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("set session_replication_role = replica");
-            }
-            record Row(long sequence, String eventId, String type, String revision, String at, byte[] payload, byte[] metadata) {
-            }
-            List<Row> rows = new ArrayList<>();
-            byte[] prev;
-            try (PreparedStatement ps = c.prepareStatement("select sequence_number + 1, event_identifier, payload_type, payload_revision,"
-                    + " time_stamp, payload, meta_data, prev_hash from domain_event_entry where aggregate_identifier = ?"
-                    + " and sequence_number + 1 >= ? order by sequence_number")) {
-                ps.setString(1, tenant);
-                ps.setLong(2, from);
-                try (ResultSet rs = ps.executeQuery()) {
-                    prev = null;
-                    while (rs.next()) {
-                        if (prev == null) {
-                            prev = rs.getBytes(8);
-                        }
-                        rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getBytes(6),
-                                rs.getBytes(7)));
-                    }
-                }
-            }
-            try (PreparedStatement up = c.prepareStatement("update domain_event_entry set payload = ?, prev_hash = ?, entry_hash = ?"
-                    + " where aggregate_identifier = ? and sequence_number = ?")) {
-                for (Row r : rows) {
-                    byte[] payload = r.payload();
-                    if (r.sequence() == from) {
-                        payload = new String(payload, StandardCharsets.UTF_8).replace("REJECTED", "APPROVED").getBytes(StandardCharsets.UTF_8);
-                        assertThat(payload).as("the rewritten evaluation").isNotEqualTo(r.payload());
-                    }
-                    byte[] hash = EntryFraming.hash(tenant, r.sequence(), r.eventId(), r.type(), r.revision(), r.at(), Sha256.of(payload),
-                            Sha256.of(r.metadata()), prev);
-                    up.setBytes(1, payload);
-                    up.setBytes(2, prev);
-                    up.setBytes(3, hash);
-                    up.setString(4, tenant);
-                    up.setLong(5, r.sequence() - 1);
-                    up.executeUpdate();
-                    prev = hash;
-                }
-            }
-            try (Statement s = c.createStatement()) {
-                for (String table : List.of("checkpoint_cosignature", "checkpoint", "merkle_node", "merkle_frontier", "snapshot_event_entry")) {
-                    String column = table.equals("snapshot_event_entry") ? "aggregate_identifier" : "tenant_id";
-                    s.executeUpdate("delete from " + table + " where " + column + " = '" + tenant + "'");
-                }
-            }
+            ChainForger.triggersOff(c);
+            long head = ChainForger.rechainFromFirstEvaluation(c, tenant);
+            ChainForger.coverUp(c, tenant);
             c.commit();
-            return rows.get(rows.size() - 1).sequence();
+            return head;
         }
     }
 
