@@ -14,10 +14,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.time.Clock;
+import java.time.Instant;
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,7 +34,8 @@ import org.springframework.stereotype.Component;
  * checkpoint is served with it. A witness that holds a larger size than the ledger thought (409) is answered once
  * more from that size. A refusal (the witness's 4xx: a fork, a rollback, a checkpoint it cannot verify) is kept in
  * {@code checkpoint_refusal} with the witness's reason and counted; that checkpoint is not sent to that witness again.
- * An unreachable witness is tried again next round.
+ * An unreachable witness is tried again after a pause that doubles from one round to a minute. The rounds run on a
+ * thread of their own, never on the service's shared scheduler.
  */
 @Component
 public class WitnessSubmitter {
@@ -42,9 +50,14 @@ public class WitnessSubmitter {
     private final HttpClient http;
     private final WitnessProperties props;
     private final MeterRegistry meters;
+    private final Clock clock;
+    private final ScheduledExecutorService rounds;
+    private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+    private static final long MAX_PAUSE_MILLIS = 60_000;
 
     public WitnessSubmitter(WitnessProperties props, CheckpointService checkpoints, CheckpointLog checkpointLog, JdbcTemplate jdbc,
-                            MeterRegistry meters) {
+                            MeterRegistry meters, Clock clock) {
+        this.clock = clock;
         this.checkpointLog = checkpointLog;
         this.witnesses = props.witnesses();
         this.props = props;
@@ -53,6 +66,56 @@ public class WitnessSubmitter {
         this.meters = meters;
         this.http = HttpClient.newBuilder().connectTimeout(props.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
         witnesses.forEach(w -> log.info("checkpoints are sent to witness {} at {}", w.key().encoded(), w.submissionPrefix()));
+        // its own thread: a witness that hangs or is gone must never hold up the service's shared scheduler (checkpoints,
+        // scheduled verifications, retention), whatever the timeouts
+        this.rounds = witnesses.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "witness-submitter");
+            t.setDaemon(true);
+            return t;
+        });
+        if (rounds != null) {
+            rounds.scheduleWithFixedDelay(this::submitDueQuietly, props.submitMillis(), props.submitMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (rounds != null) {
+            rounds.shutdownNow();
+        }
+    }
+
+    private void submitDueQuietly() {
+        try {
+            submitDue();
+        } catch (RuntimeException e) {
+            log.warn("witness round failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * A witness that could not be reached is left alone for a while, doubling from one round to a minute: its tenants'
+     * checkpoints wait (they are sent when it answers again), and the log says so once per pause, not once per tenant.
+     */
+    private final class Backoff {
+        private int failures;
+        private Instant next = Instant.MIN;
+
+        boolean due() {
+            return !clock.instant().isBefore(next);
+        }
+
+        void failed(Witness w, String what, Exception e) {
+            failures++;
+            meters.counter("ledger.witness.errors", "witness", w.name()).increment();
+            long millis = Math.min(MAX_PAUSE_MILLIS, props.submitMillis() << Math.min(failures, 20));
+            next = clock.instant().plusMillis(millis);
+            log.warn("witness {} not reached ({}): {}; trying again in {} ms", w.name(), what, e.toString(), millis);
+        }
+
+        void answered() {
+            failures = 0;
+        }
     }
 
     public List<Witness> witnesses() {
@@ -60,9 +123,12 @@ public class WitnessSubmitter {
     }
 
     /** One round: each witness gets the latest checkpoint of every tenant it has neither cosigned nor refused. */
-    @Scheduled(fixedDelayString = "${ledger.witness.submit-millis:1000}", initialDelayString = "${ledger.witness.submit-millis:1000}")
     public void submitDue() {
         for (Witness w : witnesses) {
+            Backoff backoff = backoffs.computeIfAbsent(w.name(), n -> new Backoff());
+            if (!backoff.due()) {
+                continue;
+            }
             List<Checkpoint> due = jdbc.query("select c.tenant_id, c.size, c.root_hash, c.issued_at, c.key_id, c.signature"
                     + " from checkpoint c where c.size = (select max(size) from checkpoint l where l.tenant_id = c.tenant_id)"
                     + " and not exists (select 1 from checkpoint_cosignature s where s.tenant_id = c.tenant_id and s.witness = ?"
@@ -70,22 +136,28 @@ public class WitnessSubmitter {
                     + " and not exists (select 1 from checkpoint_refusal r where r.tenant_id = c.tenant_id and r.witness = ?"
                     + " and r.size = c.size)", (rs, i) -> new Checkpoint(rs.getString(1), rs.getLong(2), rs.getBytes(3),
                     rs.getString(4), rs.getString(5), rs.getBytes(6)), w.name(), w.name());
+            boolean reached = true;
             for (Checkpoint cp : due) {
                 try {
                     submit(w, cp);
+                    backoff.answered();
                 } catch (IOException | RuntimeException e) {
-                    meters.counter("ledger.witness.errors", "witness", w.name()).increment();
-                    log.warn("witness {} not reached for {} at size {}: {}", w.name(), cp.tenantId(), cp.size(), e.toString());
+                    backoff.failed(w, cp.tenantId() + " at size " + cp.size(), e);
+                    reached = false;
+                    break;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
             }
+            if (!reached) {
+                continue;
+            }
             try {
                 submitLog(w);
+                backoff.answered();
             } catch (IOException | RuntimeException e) {
-                meters.counter("ledger.witness.errors", "witness", w.name()).increment();
-                log.warn("witness {} not reached for the log of checkpoints: {}", w.name(), e.toString());
+                backoff.failed(w, "the log of checkpoints", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
