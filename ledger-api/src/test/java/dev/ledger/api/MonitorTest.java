@@ -127,6 +127,32 @@ class MonitorTest {
     }
 
     @Test
+    void aCheckpointAPinnedWitnessDoesNotCosignWithinTheGraceIsRaised() throws Exception {
+        Path state = Files.createTempDirectory("monitor").resolve("state.json");
+        String tenant = tenantWith(2);
+        long size = checkpoint(tenant);
+        // a witness this ledger never sends anything to: its cosignature never comes
+        String absent = dev.ledger.core.chain.Cosignature.Cosigner.of("witness.test/absent", new byte[32]).key().encoded();
+        String[] args = {"monitor", "--ledger", ledger.url(), "--state", state.toString(), "--tenant", tenant, "--witness", absent,
+                "--grace", "0", "--once"};
+        Run first = run(args);
+        assertThat(first.exit()).as(first.out() + first.err()).isZero();
+        assertThat(first.out()).contains(tenant + ": consistent at 0 entries (" + size + " waiting for cosignatures)");
+        Run second = run(args);
+        assertThat(second.exit()).as(second.out() + second.err()).isEqualTo(1);
+        assertThat(second.out()).contains("ALARM " + tenant + ": not_cosigned: the checkpoint of " + size
+                + " entries has no cosignature of witness.test/absent after 0 s");
+    }
+
+    private static Run run(String[] args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = VerifierMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of("LEDGER_MONITOR_KEY", RunningLedger.ADMIN_KEY));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void aDeletedTenantIsRaised() throws Exception {
         Path state = Files.createTempDirectory("monitor").resolve("state.json");
         String tenant = tenantWith(2);

@@ -66,8 +66,11 @@ class WitnessEndToEndTest {
                 "ledger.checkpoint.private-key", ledgerKey.privateKeyBase64(),
                 "ledger.checkpoint.public-key", ledgerKey.key().publicKeyBase64(),
                 "ledger.witness.targets", "http://127.0.0.1:" + port + "=" + witnessKey.encoded(),
-                "ledger.witness.submit-millis", "200");
+                "ledger.witness.submit-millis", "200",
+                // one address for both runs of the ledger: the monitor's state names the ledger it watches
+                "server.port", freePort());
         Path logs = Files.createTempDirectory("witness-e2e");
+        Path monitorState = logs.resolve("monitor.json");
         Process witness = startWitness(env, logs.resolve("witness.log"));
         try {
             awaitReady(port, witness, logs.resolve("witness.log"));
@@ -97,6 +100,10 @@ class WitnessEndToEndTest {
                     return n.lines().anyMatch(line -> Cosignature.verify(body, line, witnessKey).isPresent()) ? n : null;
                 });
                 assertThat(logNote).startsWith("ledger.localhost/checkpoints\n");
+                // a monitor pinned to the witness accepts the tenant's cosigned checkpoint
+                Monitored m = monitor(ledger, monitorState, tenant, witnessKey);
+                assertThat(m.exit()).as(m.out()).isZero();
+                assertThat(m.out()).contains(tenant + ": consistent at " + second + " entries");
             }
 
             // a superuser rewrites entry 3 and re-hashes everything after it, then deletes what would give it away
@@ -114,6 +121,10 @@ class WitnessEndToEndTest {
                         .as("a refused checkpoint is served without the witness's cosignature").doesNotContain("\u2014 " + WITNESS + " ");
                 assertThat(witnessState(port, "ledger.localhost/tenants/" + tenant))
                         .as("the witness still holds the history it cosigned").contains("\n" + witnessedRoot + "\n");
+                // and the monitor raises the rewrite
+                Monitored m = monitor(ledger, monitorState, tenant, witnessKey);
+                assertThat(m.exit()).as(m.out()).isEqualTo(1);
+                assertThat(m.out()).contains("ALARM " + tenant + ": rewrite: ");
             }
         } finally {
             witness.destroy();
@@ -124,6 +135,17 @@ class WitnessEndToEndTest {
     }
 
     private record Refusal(int status, String reason) {
+    }
+
+    private record Monitored(int exit, String out) {
+    }
+
+    private static Monitored monitor(RunningLedger ledger, Path state, String tenant, Cosignature.CosignerKey witness) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int exit = dev.ledger.core.verify.VerifierMain.run(new String[] {"monitor", "--ledger", ledger.url(), "--state", state.toString(),
+                "--tenant", tenant, "--witness", witness.encoded(), "--once"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8), Map.of("LEDGER_MONITOR_KEY", RunningLedger.ADMIN_KEY));
+        return new Monitored(exit, out.toString(StandardCharsets.UTF_8));
     }
 
     private static Optional<Refusal> refusal(SharedInfrastructure infra, String tenant, long size) {
