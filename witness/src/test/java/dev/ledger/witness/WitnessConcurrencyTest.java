@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,7 +115,7 @@ class WitnessConcurrencyTest {
                     return;
                 }
             }
-            Thread.sleep(20);
+            LockSupport.parkNanos(20_000_000L);
         }
         throw new AssertionError("the submissions never waited for the row");
     }

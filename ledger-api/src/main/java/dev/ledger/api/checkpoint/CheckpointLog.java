@@ -4,7 +4,6 @@ import dev.ledger.core.chain.MerkleTree;
 import dev.ledger.core.chain.ProofIndex;
 import dev.ledger.core.chain.TlogCheckpoint;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -27,8 +26,8 @@ public class CheckpointLog {
 
     private final JdbcTemplate jdbc;
     private final CheckpointService checkpoints;
-    private final List<byte[]> leafHashes = new ArrayList<>();
-    private final MerkleTree.Builder tree = new MerkleTree.Builder();
+    /** Every leaf read so far, indexed once: roots and proofs of any size up to it come from the index, not a rebuild. */
+    private final ProofIndex index = ProofIndex.overLeafHashes(List.of());
 
     public CheckpointLog(JdbcTemplate jdbc, CheckpointService checkpoints) {
         this.jdbc = jdbc;
@@ -49,7 +48,7 @@ public class CheckpointLog {
     public synchronized Head head() {
         long size = jdbc.queryForObject("select size from checkpoint_log_head where id = 1", Long.class);
         catchUp(size);
-        return new Head(size, size == leafHashes.size() ? tree.root() : ProofIndex.overLeafHashes(leafHashes.subList(0, (int) size)).root());
+        return new Head(size, index.root(size));
     }
 
     /** The log's checkpoint at its head, as a signed note. */
@@ -66,22 +65,21 @@ public class CheckpointLog {
     /** RFC 6962 PROOF(from, D[0:to]) over the log's leaves. */
     public synchronized List<byte[]> consistency(long from, long to) {
         catchUp(to);
-        return ProofIndex.overLeafHashes(leafHashes.subList(0, Math.toIntExact(to))).consistencyProof(from, to);
+        return index.consistencyProof(from, to);
     }
 
     private void catchUp(long size) {
-        while (leafHashes.size() < size) {
-            List<Leaf> more = leaves(leafHashes.size(), 10_000);
+        while (index.size() < size) {
+            List<Leaf> more = leaves(index.size(), 10_000);
             if (more.isEmpty()) {
                 throw new IllegalStateException("the checkpoint log holds fewer leaves than its head says");
             }
             for (Leaf leaf : more) {
-                if (leaf.position() != leafHashes.size()) {
-                    throw new IllegalStateException("the checkpoint log has a gap at " + leafHashes.size());
+                if (leaf.position() != index.size()) {
+                    throw new IllegalStateException("the checkpoint log has a gap at " + index.size());
                 }
-                byte[] hash = MerkleTree.leafHash(leafText(leaf.tenantId(), leaf.size(), leaf.rootHash()).getBytes(StandardCharsets.UTF_8));
-                leafHashes.add(hash);
-                tree.appendLeafHash(hash);
+                index.appendLeafHash(MerkleTree.leafHash(leafText(leaf.tenantId(), leaf.size(), leaf.rootHash())
+                        .getBytes(StandardCharsets.UTF_8)));
             }
         }
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -202,12 +203,9 @@ public class WitnessSubmitter {
         return jdbc.queryForList("select line from checkpoint_log_cosignature where size = ? order by witness", String.class, size);
     }
 
-    private interface Proofs {
-        List<byte[]> from(long oldSize);
-    }
-
     /** Sends a note, answering a 409 once more from the size the witness names. */
-    private Outcome settle(Witness w, String note, long size, long old, Proofs proofs) throws IOException, InterruptedException {
+    private Outcome settle(Witness w, String note, long size, long old, LongFunction<List<byte[]>> proofs)
+            throws IOException, InterruptedException {
         Outcome outcome = send(w, note, size, old, proofs);
         if (outcome instanceof Outcome.OldSize(long held)) {
             outcome = held <= size ? send(w, note, size, held, proofs) : new Outcome.Refused(409, "the witness has cosigned a tree of "
@@ -252,10 +250,11 @@ public class WitnessSubmitter {
         }
     }
 
-    private Outcome send(Witness w, String note, long size, long old, Proofs proofs) throws IOException, InterruptedException {
+    private Outcome send(Witness w, String note, long size, long old, LongFunction<List<byte[]>> proofs)
+            throws IOException, InterruptedException {
         StringBuilder body = new StringBuilder("old ").append(old).append('\n');
         if (old > 0 && old < size) {
-            for (byte[] hash : proofs.from(old)) {
+            for (byte[] hash : proofs.apply(old)) {
                 body.append(Base64.getEncoder().encodeToString(hash)).append('\n');
             }
         }
