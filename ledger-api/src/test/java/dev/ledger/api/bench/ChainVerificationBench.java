@@ -152,6 +152,19 @@ class ChainVerificationBench {
                     + cliWallRates.stream().map(r -> String.format("%,.0f", r)).toList());
             cliRates.sort(Double::compare);
             cliWallRates.sort(Double::compare);
+            // the floor under the cold CLI: a fresh JVM with the same options that only hashes each line once
+            List<Double> floorRates = new ArrayList<>();
+            List<Double> floorWallRates = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                double[] floor = coldHashFloor(bundle);
+                floorRates.add(floor[0]);
+                floorWallRates.add(floor[1]);
+            }
+            System.out.println("cold hash floor rounds (lines/s, from its own clock / with the JVM's start): "
+                    + floorRates.stream().map(r -> String.format("%,.0f", r)).toList() + " / "
+                    + floorWallRates.stream().map(r -> String.format("%,.0f", r)).toList());
+            floorRates.sort(Double::compare);
+            floorWallRates.sort(Double::compare);
             // the floor: SHA-256 of the bundle's bytes, on one core and on every core (the bundle cut in equal parts)
             double fileSha1 = fileSha256(bundle, 1) * (n + 1) / Files.size(bundle);
             int cores = Runtime.getRuntime().availableProcessors();
@@ -170,11 +183,14 @@ class ChainVerificationBench {
                     cliRates.get(1), cliRates.get(2));
             System.out.printf("| the same, with the JVM's start (process wall time), median / best of 3 | %,.0f / %,.0f entries/s |%n",
                     cliWallRates.get(1), cliWallRates.get(2));
+            System.out.printf("| floor of a fresh JVM with the CLI's options: read the bundle and SHA-256 each line once, every core, "
+                    + "no parsing (ColdHashFloor), median / best of 3, own clock; with the JVM's start | %,.0f / %,.0f; %,.0f / %,.0f lines/s |%n",
+                    floorRates.get(1), floorRates.get(2), floorWallRates.get(1), floorWallRates.get(2));
             System.out.printf("| raw SHA-256 of the same bytes (3 digests per entry, 1 thread) | %,.0f entries/s |%n", raw);
             System.out.printf("| raw SHA-256 of the bundle file, 1 thread / %d threads | %,.0f / %,.0f entries/s |%n", cores, fileSha1,
                     fileShaAll);
-            System.out.printf("| offline / raw SHA-256 of the file on 1 core; cold CLI / the same | %.2f; %.2f |%n", fromBundle / fileSha1,
-                    cliRates.get(1) / fileSha1);
+            System.out.printf("| offline / raw SHA-256 of the file on 1 core; cold CLI / the same; cold CLI / the cold floor | %.2f; %.2f; %.2f |%n",
+                    fromBundle / fileSha1, cliRates.get(1) / fileSha1, cliRates.get(1) / floorRates.get(1));
             System.out.printf("| first inclusion proof at %,d over HTTP (extends the stored tree from the database) | %.0f ms (HTTP %d) |%n", n,
                     firstProofMs, firstProof.status());
             System.out.printf("| inclusion proof at %,d over HTTP, p50 / p99 | %.2f / %.2f ms |%n", n, proofs.get(500), proofs.get(990));
@@ -254,6 +270,28 @@ class ChainVerificationBench {
             throw new IllegalStateException("the verifier CLI did not say how long it took: " + err);
         }
         return new double[] {entries / Double.parseDouble(done.group(1)), entries / wall};
+    }
+
+    /**
+     * Runs {@link ColdHashFloor} on the bundle in a fresh JVM started as {@code ./ledger verify} starts the CLI (same
+     * java, same options); lines/s from its own clock and from the process's wall time.
+     */
+    private static double[] coldHashFloor(Path bundle) throws Exception {
+        Path classes = Path.of(ColdHashFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-cp", classes.toString(), ColdHashFloor.class.getName(), bundle.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("the cold hash floor answered " + p.exitValue() + ": " + out);
+        }
+        double wall = secs(t0);
+        var m = java.util.regex.Pattern.compile("lines (\\d+) seconds ([0-9.]+)").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("the cold hash floor did not say what it did: " + out);
+        }
+        long lines = Long.parseLong(m.group(1));
+        return new double[] {lines / Double.parseDouble(m.group(2)), lines / wall};
     }
 
     /** Bytes/s of SHA-256 over the file, cut into {@code threads} equal parts hashed at once (best of 3). */
