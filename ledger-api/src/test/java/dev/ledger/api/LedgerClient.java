@@ -41,6 +41,20 @@ public final class LedgerClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), null);
     }
 
+    /**
+     * The size of the tenant's latest checkpoint once it is past {@code size}, polled every 100 ms until
+     * {@code within} has passed (then the last size seen, which the caller's assertion judges).
+     */
+    public long latestCheckpointPast(String tenant, long size, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        long latest = size;
+        while (latest <= size && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            latest = get("/v1/tenants/" + tenant + "/checkpoints/latest").body().path("size").asLong();
+        }
+        return latest;
+    }
+
     public Answer post(String path, Object body) {
         return post(path, body, null);
     }

@@ -45,12 +45,7 @@ class SchedulerIsolationTest {
 
                 long before = admin.post("/v1/tenants/" + other + "/checkpoints", Map.of()).body().path("size").asLong();
                 assertThat(otherWriter.post("/v1/evaluations", LedgerClient.evaluation("ev-x"), other + "x").status()).isEqualTo(201);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
-                long latest = before;
-                while (latest <= before && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                    latest = admin.get("/v1/tenants/" + other + "/checkpoints/latest").body().path("size").asLong();
-                }
+                long latest = admin.latestCheckpointPast(other, before, Duration.ofSeconds(4));
                 assertThat(latest).as("a checkpoint was issued while the retention scan waited").isGreaterThan(before);
                 lock.rollback();
             }

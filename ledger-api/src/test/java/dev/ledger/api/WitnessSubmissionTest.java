@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.ServerSocket;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -37,12 +38,7 @@ class WitnessSubmissionTest {
                 // the witness round is now stuck on this checkpoint for 20 s; the next entry still gets its checkpoint
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
                 assertThat(writer.post("/v1/evaluations", LedgerClient.evaluation("ev-2"), tenant + "-2").status()).isEqualTo(201);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-                long latest = first;
-                while (latest <= first && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                    latest = admin.get("/v1/tenants/" + tenant + "/checkpoints/latest").body().path("size").asLong();
-                }
+                long latest = admin.latestCheckpointPast(tenant, first, Duration.ofSeconds(8));
                 assertThat(latest).as("the scheduler issued the next checkpoint while the witness held its request").isGreaterThan(first);
             }
         }

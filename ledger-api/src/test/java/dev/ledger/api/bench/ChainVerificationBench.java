@@ -140,31 +140,13 @@ class ChainVerificationBench {
             bundleRates.sort(Double::compare);
             double fromBundle = bundleRates.get(2);
             System.out.println("offline: " + offline.summary());
-            List<Double> cliRates = new ArrayList<>();
-            List<Double> cliWallRates = new ArrayList<>();
-            for (int round = 0; round < 3; round++) {
-                double[] cli = verifierCli(bundle, n + 1);
-                cliRates.add(cli[0]);
-                cliWallRates.add(cli[1]);
-            }
-            System.out.println("verifier CLI rounds (entries/s, from its own clock / with the JVM's start): "
-                    + cliRates.stream().map(r -> String.format("%,.0f", r)).toList() + " / "
-                    + cliWallRates.stream().map(r -> String.format("%,.0f", r)).toList());
-            cliRates.sort(Double::compare);
-            cliWallRates.sort(Double::compare);
+            TwoClocks cli = TwoClocks.of("verifier CLI rounds (entries/s", () -> verifierCli(bundle, n + 1));
+            List<Double> cliRates = cli.own();
+            List<Double> cliWallRates = cli.wall();
             // the floor under the cold CLI: a fresh JVM with the same options that only hashes each line once
-            List<Double> floorRates = new ArrayList<>();
-            List<Double> floorWallRates = new ArrayList<>();
-            for (int round = 0; round < 3; round++) {
-                double[] floor = coldHashFloor(bundle);
-                floorRates.add(floor[0]);
-                floorWallRates.add(floor[1]);
-            }
-            System.out.println("cold hash floor rounds (lines/s, from its own clock / with the JVM's start): "
-                    + floorRates.stream().map(r -> String.format("%,.0f", r)).toList() + " / "
-                    + floorWallRates.stream().map(r -> String.format("%,.0f", r)).toList());
-            floorRates.sort(Double::compare);
-            floorWallRates.sort(Double::compare);
+            TwoClocks floor = TwoClocks.of("cold hash floor rounds (lines/s", () -> coldHashFloor(bundle));
+            List<Double> floorRates = floor.own();
+            List<Double> floorWallRates = floor.wall();
             // the floor: SHA-256 of the bundle's bytes, on one core and on every core (the bundle cut in equal parts)
             double fileSha1 = fileSha256(bundle, 1) * (n + 1) / Files.size(bundle);
             int cores = Runtime.getRuntime().availableProcessors();
@@ -270,6 +252,28 @@ class ChainVerificationBench {
             throw new IllegalStateException("the verifier CLI did not say how long it took: " + err);
         }
         return new double[] {entries / Double.parseDouble(done.group(1)), entries / wall};
+    }
+
+    /**
+     * Three runs of a fresh JVM, each answering {rate from its own clock, rate with the JVM's start}: both lists
+     * printed in run order, then sorted (index 1 the median, 2 the best).
+     */
+    private record TwoClocks(List<Double> own, List<Double> wall) {
+        static TwoClocks of(String label, java.util.concurrent.Callable<double[]> run) throws Exception {
+            List<Double> own = new ArrayList<>();
+            List<Double> wall = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                double[] rates = run.call();
+                own.add(rates[0]);
+                wall.add(rates[1]);
+            }
+            System.out.println(label + ", from its own clock / with the JVM's start): "
+                    + own.stream().map(r -> String.format("%,.0f", r)).toList() + " / "
+                    + wall.stream().map(r -> String.format("%,.0f", r)).toList());
+            own.sort(Double::compare);
+            wall.sort(Double::compare);
+            return new TwoClocks(own, wall);
+        }
     }
 
     /**
