@@ -94,8 +94,10 @@ final class WitnessStore implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                // no conflict target: origin and origin_hash are both unique, and a racing first insert of the same
+                // origin may meet the other's row on either index; with "(origin)" a hit on origin_hash alone is an error
                 try (PreparedStatement ps = c.prepareStatement("insert into witness_checkpoint (origin, origin_hash, "
-                        + "size, root_hash) values (?, ?, 0, ?) on conflict (origin) do nothing")) {
+                        + "size, root_hash) values (?, ?, 0, ?) on conflict do nothing")) {
                     ps.setString(1, origin);
                     ps.setBytes(2, Sha256.of(origin.getBytes(StandardCharsets.UTF_8)));
                     ps.setBytes(3, MerkleTree.emptyRoot());

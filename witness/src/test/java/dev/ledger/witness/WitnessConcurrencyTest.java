@@ -104,6 +104,41 @@ class WitnessConcurrencyTest {
         assertThat(ok).isEqualTo(1);
     }
 
+    /**
+     * The first submissions for a new origin race to create its row. The origin and its hash are both unique, so the
+     * row's insert must give way on either (a conflict on the hash alone used to fail the loser with 503).
+     */
+    @Test
+    void givenFirstSubmissionsForManyNewOriginsAtOnce_thenNoneFailsOnTheDatabase() throws Exception {
+        int origins = 100;
+        int each = WitnessServer.THREADS;
+        ExecutorService pool = Executors.newFixedThreadPool(each);
+        try {
+            for (int o = 0; o < origins; o++) {
+                Fixture.Tree log = new Fixture.Tree(Fixture.TENANTS + "first-" + o).grow(each);
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+                for (int i = 1; i <= each; i++) {
+                    long size = i;
+                    sent.add(pool.submit(() -> {
+                        go.await();
+                        return post(witness, log.request(0, size));
+                    }));
+                }
+                go.countDown();
+                long ok = 0;
+                for (Future<HttpResponse<String>> f : sent) {
+                    HttpResponse<String> r = f.get();
+                    assertThat(r.statusCode()).as("origin %d: %s", o, r.body()).isIn(200, 409);
+                    ok += r.statusCode() == 200 ? 1 : 0;
+                }
+                assertThat(ok).as("origin %d", o).isEqualTo(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Waits (up to 10 s) until {@code n} other sessions wait on a lock. */
     private static void awaitWaiting(Statement s, int n) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
