@@ -546,6 +546,9 @@ public final class MeterReaderBench {
         if (System.getProperty("consumers") != null) {
             env.put("METER_READER_CONSUMERS", System.getProperty("consumers"));
         }
+        if (System.getProperty("meterEvents") != null) {
+            env.put("METER_EVENTS_MODE", System.getProperty("meterEvents"));
+        }
         if (System.getProperty("maxPollRecords") != null) {
             env.put("METER_READER_MAX_POLL_RECORDS", System.getProperty("maxPollRecords"));
         }
