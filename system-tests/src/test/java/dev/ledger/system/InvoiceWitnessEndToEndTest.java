@@ -268,7 +268,11 @@ class InvoiceWitnessEndToEndTest {
     /** Moves the clock past the meter-reader's window and waits until Stripe's meter holds each tenant's usage. */
     private static void billUsage(SharedInfrastructure infra, StripeEmulator emulator, StripeClient stripe, MovableClock clock,
                                   List<Billed> billed, Meter meter, int[] usage, Instant from, Instant to) throws Exception {
-        Thread.sleep(500); // the ledger publishes its entries to Kafka, then the window may close
+        // the window may close only once the meter-reader has every entry: one it reads later counts in a later window
+        for (Billed b : billed) {
+            Boolean caughtUp = EndToEndTest.eventually(Duration.ofSeconds(60), () -> meterReaderHasHead(infra, b.tenant()));
+            assertThat(caughtUp).as("the meter-reader verified tenant %s up to its head", b.tenant()).isTrue();
+        }
         clock.advance(WINDOW.plus(IDLE_CLOSE).plusSeconds(1));
         for (int t = 0; t < billed.size(); t++) {
             Billed b = billed.get(t);
@@ -287,6 +291,21 @@ class InvoiceWitnessEndToEndTest {
                 }
             });
             assertThat(total).isEqualTo(expected);
+        }
+    }
+
+    /** True once the meter-reader's position of the tenant is the ledger's head, else null (for eventually). */
+    private static Boolean meterReaderHasHead(SharedInfrastructure infra, String tenant) {
+        try (Connection c = DriverManager.getConnection(infra.postgres.jdbcUrl());
+             PreparedStatement ps = c.prepareStatement("select (select last_sequence from meter_reader_tenant where tenant_id = ?)"
+                     + " = (select max(sequence_number) + 1 from domain_event_entry where aggregate_identifier = ?)")) {
+            ps.setString(1, tenant);
+            ps.setString(2, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1) ? Boolean.TRUE : null;
+            }
+        } catch (java.sql.SQLException e) {
+            return null;
         }
     }
 
