@@ -63,7 +63,7 @@ class WitnessConcurrencyTest {
             s.executeQuery("select size from witness_checkpoint where origin = '" + log.origin + "' for update").close();
             Future<HttpResponse<String>> toTen = pool.submit(() -> post(witness, log.request(4, 10)));
             Future<HttpResponse<String>> toTwenty = pool.submit(() -> post(witness, log.request(4, 20)));
-            awaitWaiting(s, 2);
+            awaitWaiting(2);
             holder.commit();
 
             List<Integer> statuses = List.of(toTen.get().statusCode(), toTwenty.get().statusCode());
@@ -139,18 +139,23 @@ class WitnessConcurrencyTest {
         }
     }
 
-    /** Waits (up to 10 s) until {@code n} other sessions wait on a lock. */
-    private static void awaitWaiting(Statement s, int n) throws Exception {
+    /**
+     * Waits (up to 10 s) until {@code n} sessions wait on a lock. On a connection of its own in autocommit: inside the
+     * holder's transaction pg_stat_activity answers the snapshot of its first read, however long one polls.
+     */
+    private static void awaitWaiting(int n) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
-                    + "and datname = current_database()")) {
-                rs.next();
-                if (rs.getInt(1) >= n) {
-                    return;
+        try (Connection c = DriverManager.getConnection(ownerUrl()); Statement s = c.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                        + "and datname = current_database()")) {
+                    rs.next();
+                    if (rs.getInt(1) >= n) {
+                        return;
+                    }
                 }
+                LockSupport.parkNanos(20_000_000L);
             }
-            LockSupport.parkNanos(20_000_000L);
         }
         throw new AssertionError("the submissions never waited for the row");
     }
