@@ -60,7 +60,7 @@ public final class Cosignature {
             }
             byte[] raw;
             try {
-                raw = Base64.getDecoder().decode(parts[2]);
+                raw = Base64Text.decode(parts[2]);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("a cosigner key's key is base64");
             }
@@ -141,7 +141,7 @@ public final class Cosignature {
         }
         byte[] raw;
         try {
-            raw = Base64.getDecoder().decode(body.substring(PREFIX.length() + key.name().length() + 1));
+            raw = Base64Text.decode(body.substring(PREFIX.length() + key.name().length() + 1));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -167,7 +167,7 @@ public final class Cosignature {
 
     /** The timestamp a cosignature's base64 carries (bytes 4..11), without checking the signature. */
     public static long timestampOf(String base64) {
-        byte[] raw = Base64.getDecoder().decode(base64);
+        byte[] raw = Base64Text.decode(base64);
         if (raw.length != 4 + 8 + 64) {
             throw new IllegalArgumentException("an Ed25519 cosignature is a key ID, a timestamp and a 64-byte signature");
         }

@@ -200,7 +200,7 @@ public final class SignedNote {
             requireName(name);
             byte[] raw;
             try {
-                raw = Base64.getDecoder().decode(rest.substring(space + 1));
+                raw = Base64Text.decode(rest.substring(space + 1));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("a signature is base64");
             }
@@ -274,7 +274,7 @@ public final class SignedNote {
     private static byte[] algorithmKey(String base64) {
         byte[] raw;
         try {
-            raw = Base64.getDecoder().decode(base64);
+            raw = Base64Text.decode(base64);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("a key is base64");
         }
