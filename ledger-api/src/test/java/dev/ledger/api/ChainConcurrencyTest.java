@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
+import dev.ledger.ops.postgres.LocalPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -92,7 +93,8 @@ class ChainConcurrencyTest {
                 ps.executeUpdate();
             }
             held = CompletableFuture.supplyAsync(() -> slow.post("/v1/evaluations", LedgerClient.evaluation("ev_held"), "held"));
-            awaitLockWaiter();
+            assertThat(SharedInfrastructure.get().postgres.awaitLockWaiters(LocalPostgres.DATABASE, 1, Duration.ofSeconds(30)))
+                    .as("the slow writer waits for the held key inside its transaction").isTrue();
             quick = fast.post("/v1/evaluations", LedgerClient.evaluation("ev_quick"), "quick");
             assertThat(quick.status()).isEqualTo(201);
             Thread.sleep(1500);
@@ -117,27 +119,5 @@ class ChainConcurrencyTest {
             }
         }
         assertThat(seen).contains(slowKey, quickKey);
-    }
-
-    /**
-     * Waits (up to 30 s) until a session of this database waits on a lock: the slow writer, inside its transaction. On
-     * a connection of its own in autocommit: within one transaction pg_stat_activity would answer the same snapshot.
-     */
-    private static void awaitLockWaiter() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl());
-             PreparedStatement ps = c.prepareStatement("select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
-                + " and datname = current_database()")) {
-            while (System.nanoTime() < deadline) {
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getInt(1) > 0) {
-                        return;
-                    }
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-            }
-        }
-        throw new AssertionError("the slow writer never waited for the held key");
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,7 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,7 +63,9 @@ class WitnessConcurrencyTest {
             s.executeQuery("select size from witness_checkpoint where origin = '" + log.origin + "' for update").close();
             Future<HttpResponse<String>> toTen = pool.submit(() -> post(witness, log.request(4, 10)));
             Future<HttpResponse<String>> toTwenty = pool.submit(() -> post(witness, log.request(4, 20)));
-            awaitWaiting(2);
+            String database = ownerUrl().substring(ownerUrl().lastIndexOf('/') + 1, ownerUrl().indexOf('?'));
+            assertThat(postgres.awaitLockWaiters(database, 2, Duration.ofSeconds(10)))
+                    .as("both submissions wait for the row").isTrue();
             holder.commit();
 
             List<Integer> statuses = List.of(toTen.get().statusCode(), toTwenty.get().statusCode());
@@ -137,27 +139,6 @@ class WitnessConcurrencyTest {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    /**
-     * Waits (up to 10 s) until {@code n} sessions wait on a lock. On a connection of its own in autocommit: inside the
-     * holder's transaction pg_stat_activity answers the snapshot of its first read, however long one polls.
-     */
-    private static void awaitWaiting(int n) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        try (Connection c = DriverManager.getConnection(ownerUrl()); Statement s = c.createStatement()) {
-            while (System.nanoTime() < deadline) {
-                try (ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
-                        + "and datname = current_database()")) {
-                    rs.next();
-                    if (rs.getInt(1) >= n) {
-                        return;
-                    }
-                }
-                LockSupport.parkNanos(20_000_000L);
-            }
-        }
-        throw new AssertionError("the submissions never waited for the row");
     }
 
     private static long storedSize(Statement s, String origin) throws Exception {

@@ -117,6 +117,32 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether at least {@code n} sessions of {@code database} come to wait on a lock within {@code within}: tests hold
+     * a row and need its contenders queued behind it before they let go. pg_stat_activity is read on a connection of
+     * its own in autocommit, since inside a transaction it answers the snapshot of its first read however long one polls.
+     */
+    public boolean awaitLockWaiters(String database, int n, Duration within) throws SQLException {
+        long deadline = System.nanoTime() + within.toNanos();
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"));
+             java.sql.PreparedStatement ps = c.prepareStatement(
+                     "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = ?")) {
+            ps.setString(1, database);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) >= n) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+            }
+        }
+    }
+
     /** {@link #createDatabase}, unless it exists already (a local stack started again keeps its databases). */
     public void createDatabaseIfMissing(String database) throws SQLException {
         try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"));
