@@ -84,7 +84,7 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
         }
         try {
             return new Checkpoint(text(n, "tenant_id"), size.asLong(), Hex.parse(text(n, "root_hash")), text(n, "issued_at"),
-                    text(n, "key_id"), Base64.getDecoder().decode(text(n, "signature")));
+                    text(n, "key_id"), Base64Text.decode(text(n, "signature")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("malformed checkpoint: " + e.getMessage(), e);
         }
@@ -131,7 +131,7 @@ public record Checkpoint(String tenantId, long size, byte[] rootHash, String iss
         }
         try {
             return new Checkpoint(values[0], Long.parseLong(values[1]), Hex.parse(values[2]), values[3], values[4],
-                    Base64.getDecoder().decode(values[5]));
+                    Base64Text.decode(values[5]));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("malformed ledger checkpoint: " + e.getMessage(), e);
         }

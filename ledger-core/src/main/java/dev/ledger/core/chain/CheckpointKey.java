@@ -39,7 +39,7 @@ public record CheckpointKey(String keyId, PublicKey publicKey) {
     /** From base64 of the X.509 encoding. */
     public static CheckpointKey fromBase64(String x509Base64) {
         try {
-            byte[] encoded = Base64.getDecoder().decode(x509Base64);
+            byte[] encoded = Base64Text.decode(x509Base64);
             return of(KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(encoded)));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not a base64 X.509 Ed25519 public key", e);

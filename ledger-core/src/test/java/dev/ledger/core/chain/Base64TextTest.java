@@ -3,14 +3,15 @@ package dev.ledger.core.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 /**
- * A signed note or a cosignature has one spelling: a second base64 spelling of the same bytes (another last character
- * whose unused low bits differ), which the JDK's decoder reads as the same bytes, is refused. (Keys are 33 bytes: their
- * base64 has no unused bits, so no second spelling.)
+ * A signed note, a cosignature, a JSON checkpoint and a checkpoint key have one spelling: a second base64 spelling of
+ * the same bytes (another last character whose unused low bits differ), which the JDK's decoder reads as the same
+ * bytes, is refused. (Note verifier keys are 33 bytes: their base64 has no unused bits, so no second spelling.)
  */
 class Base64TextTest {
 
@@ -57,5 +58,23 @@ class Base64TextTest {
         String respelled = line.replace(base64, otherSpelling(base64));
         assertThat(Cosignature.verify(text, line, witness.key())).contains(1_700_000_000L);
         assertThat(Cosignature.verify(text, respelled, witness.key())).isEmpty();
+    }
+
+    @Test
+    void aJsonCheckpointOrACheckpointKeySpelledOtherwiseIsRefused() {
+        CheckpointSigner signer = CheckpointSigner.generate();
+        Checkpoint cp = signer.sign("acme", 3, new byte[32], Instant.parse("2026-01-01T12:00:00Z"));
+        var json = cp.toJson();
+        assertThat(Checkpoint.fromJson(json)).isEqualTo(cp);
+        String signature = json.get("signature").asText();
+        json.put("signature", otherSpelling(signature));
+        assertThatThrownBy(() -> Checkpoint.fromJson(json)).isInstanceOf(IllegalArgumentException.class);
+        String metadata = cp.toMetadata();
+        assertThat(Checkpoint.fromMetadata(metadata)).isEqualTo(cp);
+        assertThatThrownBy(() -> Checkpoint.fromMetadata(metadata.replace(signature, otherSpelling(signature))))
+                .isInstanceOf(IllegalArgumentException.class);
+        String key = signer.key().publicKeyBase64();
+        assertThat(CheckpointKey.fromBase64(key)).isEqualTo(signer.key());
+        assertThatThrownBy(() -> CheckpointKey.fromBase64(otherSpelling(key))).isInstanceOf(IllegalArgumentException.class);
     }
 }
