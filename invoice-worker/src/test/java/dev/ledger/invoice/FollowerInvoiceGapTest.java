@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -84,7 +85,7 @@ class FollowerInvoiceGapTest {
     private static void await(java.util.concurrent.Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.call() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+            LockSupport.parkNanos(100_000_000L);
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,7 +62,7 @@ class InvoiceWorkerTest {
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 12 || worker.brokenChains() < 1) && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
+                    LockSupport.parkNanos(100_000_000L);
                 }
                 assertThat(worker.verifiedEntries()).isEqualTo(10 + 2); // tenant-b verifies up to its tampered entry
                 assertThat(worker.brokenChains()).isEqualTo(1);

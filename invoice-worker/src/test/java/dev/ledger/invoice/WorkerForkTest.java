@@ -31,6 +31,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -75,7 +76,7 @@ class WorkerForkTest {
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 9 || worker.forkedTenants() < 1) && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
+                    LockSupport.parkNanos(100_000_000L);
                 }
                 assertThat(worker.verifiedEntries()).isEqualTo(9);
                 assertThat(worker.forkedTenants()).isEqualTo(1);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
@@ -142,7 +143,7 @@ class EntryTypeStoredBytesTest {
             // the snapshot is taken after the commit, on a thread of its own
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (snapshots(infra, run).isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+                LockSupport.parkNanos(200_000_000L);
             }
         }
         List<String> stored = snapshots(infra, run);

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -72,7 +73,7 @@ public final class PublicationFixtures {
         long deadline = System.nanoTime() + within.toNanos();
         double value = metric(ledger, name);
         while (!done.test(value) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
+            LockSupport.parkNanos(200_000_000L);
             value = metric(ledger, name);
         }
         return value;

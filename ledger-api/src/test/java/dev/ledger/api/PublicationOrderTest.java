@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -110,12 +111,12 @@ class PublicationOrderTest {
         }
         long seen = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // the position is written just after Kafka's ack
         while (!gaps().contains(rolledBack) && System.nanoTime() < seen) {
-            Thread.sleep(20);
+            LockSupport.parkNanos(20_000_000L);
         }
         assertThat(gaps()).as("the index is waited for first").contains(rolledBack);
         long deadline = System.nanoTime() + BOUND.multipliedBy(3).plusSeconds(10).toNanos();
         while (gaps().contains(rolledBack) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+            LockSupport.parkNanos(100_000_000L);
         }
         assertThat(gaps()).as("passed once the gap timeout proved it can never commit").doesNotContain(rolledBack);
     }

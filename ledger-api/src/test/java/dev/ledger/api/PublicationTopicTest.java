@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -37,7 +38,7 @@ class PublicationTopicTest {
             writeOneEntry(ledger);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!kafka.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+                LockSupport.parkNanos(200_000_000L);
             }
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config config = kafka.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);

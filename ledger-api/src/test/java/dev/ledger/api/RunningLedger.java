@@ -4,6 +4,7 @@ import dev.ledger.api.chain.EntryPublisher;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -65,11 +66,10 @@ public final class RunningLedger implements AutoCloseable {
             Long last = context.getBean(JdbcTemplate.class).queryForObject("select max(global_index) from domain_event_entry", Long.class);
             EntryPublisher publisher = context.getBean(EntryPublisher.class);
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (last != null && System.nanoTime() < deadline && publisher.position() < last) {
-                Thread.sleep(50);
+            while (last != null && System.nanoTime() < deadline && publisher.position() < last
+                    && !Thread.currentThread().isInterrupted()) {
+                LockSupport.parkNanos(50_000_000L);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // a ledger whose database is gone stops all the same
         }

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -190,7 +191,7 @@ class EndToEndTest {
             if (value != null) {
                 return value;
             }
-            Thread.sleep(250);
+            LockSupport.parkNanos(250_000_000L);
         }
         throw new AssertionError("not within " + timeout.toSeconds() + " s");
     }

@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -257,7 +258,7 @@ class MeterReaderCrashTest {
             if (m.size() == members && m.stream().allMatch(d -> !d.assignment().topicPartitions().isEmpty())) {
                 return;
             }
-            Thread.sleep(250);
+            LockSupport.parkNanos(250_000_000L);
         }
         throw new AssertionError("group " + group + " did not reach " + members + " members with partitions in " + timeout);
     }
@@ -506,7 +507,7 @@ class MeterReaderCrashTest {
         long deadline = started + timeout.toNanos();
         Observed o = observe();
         while (!o.settled(posting.accepted()) && System.nanoTime() < deadline) {
-            Thread.sleep(1_000);
+            LockSupport.parkNanos(1_000_000_000L);
             o = observe();
         }
         if (o.settled(posting.accepted())) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The meter-reader as its own OS process ({@code java -cp <this JVM's class path> dev.ledger.meter.MeterReaderMain}),
@@ -74,7 +75,7 @@ final class MeterReaderProcess implements AutoCloseable {
             if (started()) {
                 return true;
             }
-            Thread.sleep(50);
+            LockSupport.parkNanos(50_000_000L);
         }
         return started();
     }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.axonframework.common.DateTimeUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +110,7 @@ class ClockPublicationReconcilerTest {
                     }
                 }
                 assertThat(System.nanoTime()).as("entry %d of %s published within 20 s", sequence, tenant).isLessThan(deadline);
-                Thread.sleep(100);
+                LockSupport.parkNanos(100_000_000L);
             }
         }
     }
