@@ -3,6 +3,7 @@ package dev.ledger.core.usage;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.ledger.core.chain.JsonBytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -93,13 +94,15 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
      */
     static BillableMetadata readFlat(byte[] m, long maxQuantity) {
         int n = m.length;
-        if (n < 2 || n > FLAT_LIMIT || m[0] != '{' || m[n - 1] != '}') {
-            return null;
+        if (n < 2 || n > FLAT_LIMIT || m[0] != '{' || m[n - 1] != '}' || !JsonBytes.isPrintableAscii(m, 0, n)) {
+            return null; // the structure's bytes are printable too: checking all at once is checking every string
         }
         int last = n - 1;
         int p = 1;
-        String meter = null;
-        String quantity = null;
+        int meterFrom = -1;
+        int meterTo = -1;
+        int quantityFrom = -1;
+        int quantityTo = -1;
         if (p < last) {
             while (true) {
                 if (m[p] != '"') {
@@ -116,9 +119,11 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
                     return null;
                 }
                 if (is(METER_BYTES, m, nameFrom, nameTo)) {
-                    meter = new String(m, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
+                    meterFrom = valueFrom;
+                    meterTo = valueTo;
                 } else if (is(QUANTITY_BYTES, m, nameFrom, nameTo)) {
-                    quantity = new String(m, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
+                    quantityFrom = valueFrom;
+                    quantityTo = valueTo;
                 }
                 p = valueTo + 1;
                 if (p == last) {
@@ -130,21 +135,44 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
                 p++;
             }
         }
-        return decide(meter, quantity, maxQuantity);
+        if (meterFrom < 0 || quantityFrom < 0) {
+            return NONE;
+        }
+        // decide's rules on the bytes (printable ASCII, so each byte is its character): no string but the meter's
+        if (!isMeterName(m, meterFrom, meterTo)) {
+            return new BillableMetadata(null, 0, INVALID_METER);
+        }
+        if (quantityTo - quantityFrom == 1 && m[quantityFrom] == '0') {
+            return NONE;
+        }
+        long q = positiveDecimal(m, quantityFrom, quantityTo, maxQuantity);
+        return q < 0 ? new BillableMetadata(null, 0, QUANTITY_OUT_OF_RANGE)
+                : new BillableMetadata(meterName(m, meterFrom, meterTo), q, null);
     }
 
-    /** The closing quote of the plain string starting at {@code from}, before {@code limit}; -1 if it is not plain. */
-    private static int plainStringEnd(byte[] m, int from, int limit) {
-        for (int i = from; i < limit; i++) {
-            byte b = m[i];
-            if (b == '"') {
-                return i;
-            }
-            if (b < 0x20 || b > 0x7e || b == '\\') {
-                return -1;
-            }
+    /** The meter read last, reused while it repeats (an entry stream names a few meters). */
+    private record SeenMeter(byte[] bytes, String name) {
+    }
+
+    private static volatile SeenMeter seenMeter = new SeenMeter(new byte[0], "");
+
+    private static String meterName(byte[] m, int from, int to) {
+        SeenMeter seen = seenMeter;
+        if (Arrays.equals(m, from, to, seen.bytes(), 0, seen.bytes().length)) {
+            return seen.name();
         }
-        return -1;
+        byte[] bytes = Arrays.copyOfRange(m, from, to);
+        String name = new String(bytes, StandardCharsets.ISO_8859_1);
+        seenMeter = new SeenMeter(bytes, name);
+        return name;
+    }
+
+    /**
+     * The closing quote of the string starting at {@code from}, before {@code limit}, or -1 (the object is printable
+     * ASCII without a backslash, checked once: a string ends at its next quote).
+     */
+    private static int plainStringEnd(byte[] m, int from, int limit) {
+        return JsonBytes.indexOfQuote(m, from, limit);
     }
 
     private static boolean is(byte[] name, byte[] m, int from, int to) {
@@ -172,24 +200,43 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
             return false;
         }
         for (int i = 0; i < meter.length(); i++) {
-            char c = meter.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '-';
-            if (!ok) {
+            if (!isMeterChar(meter.charAt(i))) {
                 return false;
             }
         }
         return true;
     }
 
+    private static boolean isMeterName(byte[] m, int from, int to) {
+        if (to - from < 1 || to - from > 100) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (!isMeterChar((char) m[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isMeterChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '-';
+    }
+
     /** 1..max written without sign or leading zero, else -1. */
     private static long positiveDecimal(String s, long max) {
-        if (s.isEmpty() || s.length() > 19 || s.charAt(0) == '0') {
+        return positiveDecimal(s.getBytes(StandardCharsets.ISO_8859_1), 0, s.length(), max);
+    }
+
+    /** The same for the ASCII bytes in [from, to) (any other byte is not a digit). */
+    private static long positiveDecimal(byte[] s, int from, int to, long max) {
+        if (to == from || to - from > 19 || s[from] == '0') {
             return -1;
         }
         long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        for (int i = from; i < to; i++) {
+            char c = (char) s[i];
             if (c < '0' || c > '9') {
                 return -1;
             }

@@ -521,6 +521,8 @@ public final class MeterReaderBench {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        long[] machineBefore = machineTicks();
+        long[] othersBefore = otherCpu();
         long cpuStarted = cpu();
         long started = System.nanoTime();
         long firstAt = 0;
@@ -548,6 +550,10 @@ public final class MeterReaderBench {
             }
         }
         long done = System.nanoTime();
+        if (!published.cycle()) {
+            printMachineBusy("bare loop", machineBefore, machineTicks());
+            printOtherCpu("bare loop", othersBefore);
+        }
         if (touched == 42) {
             System.out.print(""); // keeps the touched bytes alive for the JIT
         }
@@ -591,6 +597,8 @@ public final class MeterReaderBench {
         }
         MeterReaderConfig config = MeterReaderConfig.fromEnv(env);
         Map<String, Long> threadsBefore = threadCpu();
+        long[] machineBefore = machineTicks();
+        long[] othersBefore = otherCpu();
         long cpuStarted = cpu();
         long started = System.nanoTime();
         long firstAt = 0;
@@ -621,6 +629,8 @@ public final class MeterReaderBench {
         long cpuUsed = cpu() - cpuStarted;
         if (!published.cycle()) {
             printBusiestThreads(threadsBefore, threadCpu());
+            printMachineBusy("meter-reader", machineBefore, machineTicks());
+            printOtherCpu("meter-reader", othersBefore);
             Thread.sleep(600); // PostgreSQL publishes table statistics with a delay of up to 500 ms
             try (Connection c = DriverManager.getConnection(jdbc);
                  PreparedStatement ps = c.prepareStatement(
@@ -769,6 +779,78 @@ public final class MeterReaderBench {
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
                 .forEach(e -> line.append(String.format(" %s %.1f;", e.getKey(), e.getValue() / 100.0)));
         System.out.println(line);
+    }
+
+    /** CPU ticks so far of the parent JVM (the broker, the Stripe emulator, the ledger's stand-in) and of PostgreSQL. */
+    private static long[] otherCpu() {
+        long postgres = 0;
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path proc : processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    String stat = Files.readString(proc.resolve("stat"));
+                    if (stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).equals("postgres")) {
+                        postgres += ticks(proc.resolve("stat"));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return new long[] {0, 0};
+        }
+        long parent = ProcessHandle.current().parent().map(ph -> ticks(Path.of("/proc", String.valueOf(ph.pid()), "stat")))
+                .orElse(0L);
+        return new long[] {parent, postgres};
+    }
+
+    /** utime + stime of one /proc stat file (0 when it cannot be read). */
+    private static long ticks(Path stat) {
+        try {
+            String s = Files.readString(stat);
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * What the parent JVM and PostgreSQL took while this measuring JVM consumed (measured before its reader closes:
+     * a backend's ticks leave the sum when it ends); answers the ticks now.
+     */
+    private static long[] printOtherCpu(String what, long[] before) {
+        long[] now = otherCpu();
+        System.out.printf("other CPU while the %s consumed: broker, Stripe emulator and stand-in %.1f s, PostgreSQL %.1f s%n",
+                what, (now[0] - before[0]) / 100.0, (now[1] - before[1]) / 100.0);
+        return now;
+    }
+
+    /** The machine's busy and total CPU ticks so far (Linux /proc/stat; zeros elsewhere). */
+    private static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle and iowait
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
+    /**
+     * How busy the whole machine was (every process: broker, PostgreSQL, both JVMs): below its cores, the consumer
+     * waited on something other than CPU.
+     */
+    private static void printMachineBusy(String what, long[] before, long[] after) {
+        long total = after[1] - before[1];
+        if (total > 0) {
+            System.out.printf("machine CPU while the %s consumed: %.2f of %d cores busy%n", what,
+                    (double) (after[0] - before[0]) / total * Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().availableProcessors());
+        }
     }
 
     /** CPU time of this JVM (the measuring one: neither the broker, the emulator nor PostgreSQL). */
