@@ -33,9 +33,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Test fixture for the billing and fork tests: a real PostgreSQL and Kafka broker shared by a test class, and per
@@ -54,16 +52,13 @@ final class BillingWorld implements AutoCloseable {
         final LocalPostgres postgres;
         final LocalKafka kafka;
         final Admin admin;
-        final KafkaProducer<byte[], byte[]> producer;
+        final TransactionalSender producer;
 
         Servers() throws Exception {
             postgres = LocalPostgres.start(null, 0);
             kafka = LocalKafka.start(null, 0);
             admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-            producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
-                    "enable.idempotence", "true", "transactional.id", "billing-test-" + System.nanoTime()),
-                    new ByteArraySerializer(), new ByteArraySerializer());
-            producer.initTransactions();
+            producer = new TransactionalSender(kafka.bootstrapServers(), "billing-test-" + System.nanoTime());
         }
 
         @Override
@@ -173,9 +168,7 @@ final class BillingWorld implements AutoCloseable {
     }
 
     void sendRecords(List<ProducerRecord<byte[], byte[]>> records) {
-        servers.producer.beginTransaction();
-        records.forEach(servers.producer::send);
-        servers.producer.commitTransaction();
+        servers.producer.send(records);
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -70,7 +71,7 @@ class MeterReaderTest {
     private static LocalPostgres postgres;
     private static LocalKafka kafka;
     private static Admin admin;
-    private static KafkaProducer<String, byte[]> producer;
+    private static TransactionalSender producer;
     private static KafkaProducer<String, byte[]> publisherLike;
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -91,10 +92,7 @@ class MeterReaderTest {
         kafka = LocalKafka.start(null, 0);
         admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
         // Transactional: a read_committed reader sees each send() whole or not at all.
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
-                "enable.idempotence", "true", "transactional.id", "meter-reader-test"), new StringSerializer(),
-                new ByteArraySerializer());
-        producer.initTransactions();
+        producer = new TransactionalSender(kafka.bootstrapServers(), "meter-reader-test");
         // As the ledger's publisher sends: idempotent, no transaction (so no commit marker ends a partition).
         publisherLike = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
                 "enable.idempotence", "true"), new StringSerializer(), new ByteArraySerializer());
@@ -661,11 +659,12 @@ class MeterReaderTest {
 
     /** Publishes the entries in one Kafka transaction. */
     private void send(List<StoredEntry> entries) {
-        producer.beginTransaction();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (StoredEntry e : entries) {
-            producer.send(new ProducerRecord<>(topic, e.tenantId(), TenantChain.encode(e)));
+            records.add(new ProducerRecord<>(topic, e.tenantId().getBytes(StandardCharsets.UTF_8),
+                    TenantChain.encode(e)));
         }
-        producer.commitTransaction();
+        producer.send(records);
     }
 
     /** Publishes the entries as the ledger's publisher does: idempotent, acknowledged by all, no transaction. */
