@@ -42,6 +42,11 @@ final class DunningView implements ChainFollower.Worker {
         this.clock = clock;
     }
 
+    /** Whether entries of this type change dunning's view (a tenant's status, or an invoice that may have moved). */
+    static boolean reads(String type) {
+        return STATUS.containsKey(type) || InvoiceProjection.ENTRY_TYPE.equals(type);
+    }
+
     @Override
     public void onVerified(StoredEntry entry, Connection transaction) throws SQLException {
         String status = STATUS.get(entry.type());

@@ -7,7 +7,6 @@ import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.ledger.core.config.DatabaseUrl;
-import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.follower.ChainFollower;
 import dev.ledger.follower.ProbeServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -46,21 +45,19 @@ public final class InvoiceWorker implements AutoCloseable {
     private final HikariDataSource database;
     private final Admin admin;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final ChainFollower<StoredEntry> follower;
+    private final ChainFollower<InvoiceEntries.Prepared> follower;
     private final Thread thread;
     private final ProbeServer probes;
     private final Scheduler scheduler;
 
     /**
-     * What the worker does with each verified entry, in the follower's transaction: usage per period, invoices, then
-     * dunning's view of the tenant.
+     * The views the worker keeps of the entries that concern them, one entry at a time in the follower's transaction:
+     * invoices, then dunning's view of the tenant. Usage is summed per poll ({@link InvoiceEntries}).
      */
     static ChainFollower.Worker entries(Clock clock) {
-        InvoiceUsage usage = new InvoiceUsage();
         InvoiceProjection invoices = new InvoiceProjection();
         DunningView dunning = new DunningView(clock);
         return (entry, transaction) -> {
-            usage.onVerified(entry, transaction);
             invoices.onVerified(entry, transaction);
             dunning.onVerified(entry, transaction);
         };
@@ -69,10 +66,10 @@ public final class InvoiceWorker implements AutoCloseable {
     private InvoiceWorker(InvoiceWorkerConfig config, InetAddress probeBind, Clock clock) {
         this.database = open(config);
         try {
-            this.follower = ChainFollower.of(new ChainFollower.Settings("invoice-worker", "invoice_worker",
+            this.follower = new ChainFollower<>(new ChainFollower.Settings("invoice-worker", "invoice_worker",
                     config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
                     config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS, ChainFollower.RetentionLoss.RESUME,
-                    "invoice_worker_chain", 1, config.sessionTimeout()), database, InvoiceWorker.entries(clock), clock,
+                    "invoice_worker_chain", 1, config.sessionTimeout()), database, new InvoiceEntries(InvoiceWorker.entries(clock)), clock,
                     registry);
             this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.kafkaBootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));
