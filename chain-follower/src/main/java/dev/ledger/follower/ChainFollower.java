@@ -1,7 +1,6 @@
 package dev.ledger.follower;
 
 import dev.ledger.core.chain.ChainVerifier;
-import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.EntryReader;
 import dev.ledger.core.chain.StoredEntry;
@@ -77,7 +76,10 @@ import org.slf4j.MDC;
  */
 public final class ChainFollower<E> implements Runnable {
 
-    /** What a worker does with each verified entry, one at a time (the simple form of {@link BatchWorker}). */
+    /**
+     * What a worker does with one verified entry, e.g. a view a {@link BatchWorker} keeps of the entries that concern
+     * it, handing them on one at a time in its {@link Poll#verified}.
+     */
     public interface Worker {
         /**
          * An entry whose link and hash verified, in order per tenant, each once: in {@code transaction}, which also
@@ -263,32 +265,6 @@ public final class ChainFollower<E> implements Runnable {
     private long nextHousekeeping = Long.MIN_VALUE / 2;
     /** What the last housekeeping saw, for {@link #describe()}: read from other threads. */
     private volatile String lastHousekeeping = "none yet";
-
-    /** A follower for a worker that takes verified entries one at a time. */
-    public static ChainFollower<StoredEntry> of(Settings settings, DataSource database, Worker worker, Clock clock,
-                                                MeterRegistry registry) {
-        return new ChainFollower<>(settings, database, new BatchWorker<>() {
-            @Override
-            public StoredEntry prepare(EntryReader.Link entry, byte[] record) {
-                try {
-                    return EntryCodec.decode(record);
-                } catch (RuntimeException e) {
-                    return null; // read by the fast reader, refused by the codec: stops its tenant when its turn comes
-                }
-            }
-
-            @Override
-            public Poll<StoredEntry> begin(Connection transaction, Set<String> tenants) {
-                return (entry, decoded) -> {
-                    if (decoded == null) {
-                        return Stop.refuse(UNREADABLE, "the record does not decode as an entry");
-                    }
-                    worker.onVerified(decoded, transaction);
-                    return null;
-                };
-            }
-        }, clock, registry);
-    }
 
     public ChainFollower(Settings settings, DataSource database, BatchWorker<E> worker, Clock clock, MeterRegistry registry) {
         this.settings = settings;

@@ -69,8 +69,8 @@ public final class InvoiceWorker implements AutoCloseable {
             this.follower = new ChainFollower<>(new ChainFollower.Settings("invoice-worker", "invoice_worker",
                     config.kafkaBootstrapServers(), config.topic(), config.consumerGroup(), config.kafkaSecurity(),
                     config.gapWait(), config.maxHeldPerTenant(), MAX_POLL_RECORDS, ChainFollower.RetentionLoss.RESUME,
-                    "invoice_worker_chain", 1, config.sessionTimeout()), database, new InvoiceEntries(InvoiceWorker.entries(clock)), clock,
-                    registry);
+                    "invoice_worker_chain", 1, config.sessionTimeout()), database,
+                    new InvoiceEntries(InvoiceWorker.entries(clock)), clock, registry);
             this.admin = Admin.create(config.kafkaSecurity().with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.kafkaBootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "invoice-worker-readiness")));
         } catch (RuntimeException e) {
