@@ -2,10 +2,7 @@ package dev.ledger.invoice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.ops.kafka.LocalKafka;
-import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,14 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,26 +24,15 @@ class FollowerInvoiceGapTest {
     @Test
     void givenAMissingSequence_whenTheClockPassesTheGapWait_thenOnlyThatTenantsChainBreaksAsASequenceGap()
             throws Exception {
-        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
-             LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
-                     new ByteArraySerializer())) {
-            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 2, (short) 1)));
+        try (InvoiceWorld world = InvoiceWorld.start(2)) {
             List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-a", 5));
             delivery.remove(2); // sequence 3 never arrives
             delivery.addAll(WorkerForkTest.chain("tenant-b", 4));
-            for (StoredEntry e : delivery) {
-                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
-            }
-            producer.flush();
+            world.send(delivery);
 
             FollowerMovableClock clock = new FollowerMovableClock(Instant.parse("2026-12-01T00:00:00Z"));
-            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
-                    "DATABASE_URL", postgres.jdbcUrl(),
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0",
-                    "INVOICE_WORKER_GAP_WAIT_SECONDS", "60")), InetAddress.getLoopbackAddress(), clock)) {
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(
+                    world.env("INVOICE_WORKER_GAP_WAIT_SECONDS", "60")), InetAddress.getLoopbackAddress(), clock)) {
                 await(() -> worker.verifiedEntries() >= 6 && held(worker) >= 2);
                 assertThat(worker.verifiedEntries()).isEqualTo(6); // a: 1, 2; b: 1..4
                 assertThat(worker.brokenChains()).isZero();

@@ -2,15 +2,12 @@ package dev.ledger.invoice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.tenant.TenantRegistered;
 import dev.ledger.core.usage.UsageRecorded;
-import dev.ledger.ops.kafka.LocalKafka;
-import dev.ledger.ops.postgres.LocalPostgres;
 import dev.ledger.core.chain.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,15 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 class InvoiceWorkerTest {
@@ -36,13 +26,7 @@ class InvoiceWorkerTest {
 
     @Test
     void givenChainedEntriesOnTheTopic_thenItVerifiesEachOnceFlagsTheTamperedTenantAndReportsHealthy() throws Exception {
-        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
-             LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
-                     new ByteArraySerializer())) {
-            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 4, (short) 1)));
+        try (InvoiceWorld world = InvoiceWorld.start(4)) {
             List<StoredEntry> good = chain("tenant-a", 10);
             List<StoredEntry> tampered = chain("tenant-b", 5);
             StoredEntry third = tampered.get(2);
@@ -52,14 +36,9 @@ class InvoiceWorkerTest {
             List<StoredEntry> delivery = new ArrayList<>(good);
             delivery.addAll(good.subList(3, 7)); // redelivered
             delivery.addAll(tampered);
-            for (StoredEntry e : delivery) {
-                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
-            }
-            producer.flush();
+            world.send(delivery);
 
-            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
-                    "DATABASE_URL", postgres.jdbcUrl(),
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(world.env()))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 12 || worker.brokenChains() < 1) && System.nanoTime() < deadline) {
                     LockSupport.parkNanos(100_000_000L);

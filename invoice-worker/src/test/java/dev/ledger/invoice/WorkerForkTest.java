@@ -3,15 +3,12 @@ package dev.ledger.invoice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.EntryFraming;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.messages.LedgerEvent;
 import dev.ledger.core.messages.LedgerJson;
 import dev.ledger.core.tenant.TenantRegistered;
 import dev.ledger.core.usage.UsageRecorded;
-import dev.ledger.ops.kafka.LocalKafka;
-import dev.ledger.ops.postgres.LocalPostgres;
 import dev.ledger.core.chain.Sha256;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -29,15 +26,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,13 +41,7 @@ class WorkerForkTest {
     @Test
     void givenAForgedRecordForAKnownSequence_thenTheInvoiceWorkerRaisesAForkAlertAndStopsOnlyThatTenant()
             throws Exception {
-        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
-             LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
-                     new ByteArraySerializer())) {
-            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 2, (short) 1)));
+        try (InvoiceWorld world = InvoiceWorld.start(2)) {
             List<StoredEntry> a = chain("tenant-a", 5);
             List<StoredEntry> b = chain("tenant-b", 4);
             StoredEntry forged = entry("tenant-a", 3, new UsageRecorded("tenant-a", "forged", "tokens", 9_000,
@@ -66,14 +50,9 @@ class WorkerForkTest {
             delivery.add(a.get(3)); // an honest redelivery: a duplicate, not a fork
             delivery.add(forged);
             delivery.addAll(b);
-            for (StoredEntry e : delivery) {
-                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
-            }
-            producer.flush();
+            world.send(delivery);
 
-            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
-                    "DATABASE_URL", postgres.jdbcUrl(),
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(world.env()))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((worker.verifiedEntries() < 9 || worker.forkedTenants() < 1) && System.nanoTime() < deadline) {
                     LockSupport.parkNanos(100_000_000L);

@@ -2,10 +2,7 @@ package dev.ledger.invoice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledger.core.chain.EntryCodec;
 import dev.ledger.core.chain.StoredEntry;
-import dev.ledger.ops.kafka.LocalKafka;
-import dev.ledger.ops.postgres.LocalPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,14 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,25 +24,15 @@ class WorkerRetentionLossTest {
 
     @Test
     void givenTheTopicsBeginningDeletedByRetention_thenTheLossIsReportedAndTheRestOfTheChainVerified() throws Exception {
-        try (LocalPostgres postgres = LocalPostgres.start(null, 0);
-             LocalKafka kafka = LocalKafka.start(null, 0);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true"), new StringSerializer(),
-                     new ByteArraySerializer())) {
-            dev.ledger.ops.kafka.LocalKafka.createTopics(admin, List.of(new NewTopic("ledger.entries", 1, (short) 1)));
+        try (InvoiceWorld world = InvoiceWorld.start(1)) {
             List<StoredEntry> delivery = new ArrayList<>(WorkerForkTest.chain("tenant-old", 6));
             delivery.addAll(WorkerForkTest.chain("tenant-new", 3));
-            for (StoredEntry e : delivery) {
-                producer.send(new ProducerRecord<>("ledger.entries", e.tenantId(), EntryCodec.encode(e)));
-            }
-            producer.flush();
+            world.send(delivery);
             // what retention does to a topic's oldest segment: tenant-old's entries 1-3 are gone
-            admin.deleteRecords(Map.of(new TopicPartition("ledger.entries", 0), RecordsToDelete.beforeOffset(3))).all().get();
+            world.admin.deleteRecords(Map.of(new TopicPartition(InvoiceWorld.TOPIC, 0), RecordsToDelete.beforeOffset(3)))
+                    .all().get();
 
-            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(Map.of(
-                    "DATABASE_URL", postgres.jdbcUrl(),
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "INVOICE_WORKER_PORT", "0")))) {
+            try (InvoiceWorker worker = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(world.env()))) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (worker.verifiedEntries() < 6 && System.nanoTime() < deadline) {
                     java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
