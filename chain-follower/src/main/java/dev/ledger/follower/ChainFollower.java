@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -265,6 +266,8 @@ public final class ChainFollower<E> implements Runnable {
     private long nextHousekeeping = Long.MIN_VALUE / 2;
     /** What the last housekeeping saw, for {@link #describe()}: read from other threads. */
     private volatile String lastHousekeeping = "none yet";
+    /** Housekeeping passes that expired gaps on the clock and committed; read from other threads. */
+    private final AtomicLong gapPasses = new AtomicLong();
 
     public ChainFollower(Settings settings, DataSource database, BatchWorker<E> worker, Clock clock, MeterRegistry registry) {
         this.settings = settings;
@@ -311,6 +314,14 @@ public final class ChainFollower<E> implements Runnable {
 
     public boolean healthy() {
         return !failed;
+    }
+
+    /**
+     * How many housekeeping passes have committed, each having expired the gaps due on the clock as it read it: one
+     * that starts after a move of the clock has seen the move (two more than before the move, then).
+     */
+    public long gapPasses() {
+        return gapPasses.get();
     }
 
     /**
@@ -1136,6 +1147,7 @@ public final class ChainFollower<E> implements Runnable {
                     throw e;
                 }
             }
+            gapPasses.incrementAndGet();
             after.run();
             alerts.forEach(this::alert);
         }

@@ -210,6 +210,11 @@ public final class InvoiceWorker implements AutoCloseable {
         return follower.verifiedEntries();
     }
 
+    /** The follower's committed housekeeping passes ({@link ChainFollower#gapPasses}). */
+    long gapPasses() {
+        return follower.gapPasses();
+    }
+
     public long brokenChains() {
         return follower.brokenChains();
     }

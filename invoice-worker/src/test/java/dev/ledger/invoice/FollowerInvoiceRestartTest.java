@@ -44,7 +44,7 @@ class FollowerInvoiceRestartTest {
             world.send(b.subList(1, 4)); // 2 again, then 3 and 4
             try (InvoiceWorker again = InvoiceWorker.start(InvoiceWorkerConfig.fromEnv(env))) {
                 await(() -> again.verifiedEntries() >= 5);
-                Thread.sleep(500); // a few more polls: nothing else is verified
+                world.awaitCaughtUp(); // every record applied: nothing else can be verified
                 assertThat(again.verifiedEntries()).as("only what came after the stored position").isEqualTo(5);
                 assertThat(again.brokenChains()).isZero();
                 assertThat(again.forkedTenants()).isZero();

@@ -8,13 +8,17 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -31,6 +35,7 @@ final class InvoiceWorld implements AutoCloseable {
     final LocalKafka kafka;
     final Admin admin;
     final KafkaProducer<String, byte[]> producer;
+    private int partitions;
 
     private InvoiceWorld(LocalPostgres postgres, LocalKafka kafka) {
         this.postgres = postgres;
@@ -52,6 +57,7 @@ final class InvoiceWorld implements AutoCloseable {
         }
         try {
             LocalKafka.createTopics(world.admin, List.of(new NewTopic(TOPIC, partitions, (short) 1)));
+            world.partitions = partitions;
         } catch (Exception | Error e) {
             world.close();
             throw e;
@@ -75,6 +81,29 @@ final class InvoiceWorld implements AutoCloseable {
             producer.send(new ProducerRecord<>(TOPIC, e.tenantId(), EntryCodec.encode(e)));
         }
         producer.flush();
+    }
+
+    /**
+     * Waits until the worker's stored offsets reach the end of the topic: every record sent has been applied (or
+     * skipped) and committed, so none is left to change what the worker has verified.
+     */
+    void awaitCaughtUp() throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(TOPIC, p), OffsetSpec.latest());
+        }
+        long end = 0;
+        for (var r : admin.listOffsets(latest).all().get().values()) {
+            end += r.offset();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String stored = "select coalesce(sum(next_offset), 0) from invoice_worker_offset where topic = '" + TOPIC + "'";
+        while (query(stored) < end) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the worker's stored offsets did not reach the topic's end, " + end);
+            }
+            LockSupport.parkNanos(50_000_000L);
+        }
     }
 
     /** The first column of the first row. */
