@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ledger.api.LedgerClient.Answer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,17 @@ class AuthKeyLifecycleTest {
     record Probe(long startedNanos, int status) {
     }
 
+    /** Waits until {@code n} answered probes match (at most 30 s). */
+    private static void awaitProbes(ConcurrentLinkedQueue<Probe> probes, java.util.function.Predicate<Probe> which, int n) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (probes.stream().filter(which).count() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fewer than " + n + " probes answered in 30 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+    }
+
     @Test
     void givenRequestsHammeringAKeyWhenItIsRevokedThenEveryRequestStartedAfterThe204Answers401() throws Exception {
         String tenant = newTenant();
@@ -63,11 +75,11 @@ class AuthKeyLifecycleTest {
                         }
                     }));
                 }
-                Thread.sleep(150);
+                awaitProbes(probes, p -> p.status() == 200, 16); // the hammers are at work with the live key
                 Answer revoked = admin.delete("/v1/tenants/" + tenant + "/api-keys/" + issued.body().get("key_id").asText());
                 long answered = System.nanoTime();
                 assertThat(revoked.status()).isEqualTo(204);
-                Thread.sleep(400);
+                awaitProbes(probes, p -> p.startedNanos() > answered, 16); // and went on after the 204
                 stop.set(true);
                 for (var h : hammers) {
                     h.get(30, TimeUnit.SECONDS);

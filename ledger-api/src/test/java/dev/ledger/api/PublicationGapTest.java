@@ -124,11 +124,15 @@ class PublicationGapTest {
     void anAppendTransactionBoundSetInsideTheTransactionEndsItOnTheServer() throws Exception {
         try (Connection c = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl())) {
             c.setAutoCommit(false);
+            int pid;
             try (var s = c.createStatement()) {
                 s.execute("set local transaction_timeout = '500ms'");
-                s.execute("select 1");
+                try (var rs = s.executeQuery("select pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getInt(1);
+                }
             }
-            Thread.sleep(1500);
+            awaitSessionGone(pid, Duration.ofSeconds(30));
             boolean ended;
             try (var s = c.createStatement()) {
                 s.execute("select 1");
@@ -137,6 +141,24 @@ class PublicationGapTest {
                 ended = true;
             }
             assertThat(ended).as("PostgreSQL ended the transaction that outlived its transaction_timeout").isTrue();
+        }
+    }
+
+    /** Waits, on a connection of its own, until PostgreSQL has no session of this backend pid. */
+    private static void awaitSessionGone(int pid, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        try (Connection watcher = DriverManager.getConnection(SharedInfrastructure.get().postgres.jdbcUrl());
+             var ps = watcher.prepareStatement("select count(*) from pg_stat_activity where pid = ?")) {
+            ps.setInt(1, pid);
+            while (true) {
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) == 0 || System.nanoTime() > deadline) {
+                        return; // the assertion after says whether it ended
+                    }
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+            }
         }
     }
 
