@@ -53,8 +53,8 @@ public final class EntryReader {
 
     private final MessageDigest md = Sha256.newDigest();
     private final EntryFraming.Frame frame = new EntryFraming.Frame();
-    private final Repeating tenants = new Repeating();
-    private final Repeating types = new Repeating();
+    private final AsciiStrings tenants = new AsciiStrings();
+    private final AsciiStrings types = new AsciiStrings();
     private byte[] b;
     private int p;
 
@@ -232,22 +232,4 @@ public final class EntryReader {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The last value read of one field, reused while its bytes repeat (a poll is mostly a few tenants' entries). */
-    private static final class Repeating {
-        private byte[] bytes = NO_BYTES;
-        private String value;
-
-        /** The printable-ASCII text in [from, to) (IllegalArgumentException for anything else, see textEnd). */
-        String of(byte[] b, int from, int to) {
-            if (value != null && Arrays.equals(b, from, to, bytes, 0, bytes.length)) {
-                return value;
-            }
-            if (!JsonBytes.isPrintableAscii(b, from, to)) {
-                throw new IllegalArgumentException();
-            }
-            bytes = Arrays.copyOfRange(b, from, to);
-            value = new String(bytes, StandardCharsets.ISO_8859_1);
-            return value;
-        }
-    }
 }

@@ -85,15 +85,15 @@ public final class JsonBytes {
     public static boolean isPrintableAscii(byte[] b, int from, int to) {
         int i = from;
         long bad = 0;
+        // Per byte, high bit of: the byte itself (above 0x7f); byte + 0x01 (0x7f); NOT (byte + 0x60) (below 0x20);
+        // NOT ((byte ^ '\\') + 0x7f) (a backslash). For bytes below 0x80 none of these sums carries into the next
+        // byte; a byte above 0x7f may, but it is flagged by its own high bit, so a carry never hides a bad word.
         for (; i + Long.BYTES <= to; i += Long.BYTES) {
             long w = (long) LONGS.get(b, i);
-            long backslash = w ^ 0x5c5c5c5c5c5c5c5cL;
-            long delete = w ^ 0x7f7f7f7f7f7f7f7fL;
-            bad |= (backslash - 0x0101010101010101L) & ~backslash & 0x8080808080808080L; // a byte equal to '\\'
-            bad |= (delete - 0x0101010101010101L) & ~delete & 0x8080808080808080L; // a byte equal to 0x7f
-            bad |= (w - 0x2020202020202020L) & ~w & 0x8080808080808080L; // a byte below 0x20
-            bad |= w & 0x8080808080808080L; // a byte above 0x7f
+            bad |= w | (w + 0x0101010101010101L)
+                    | ~((w + 0x6060606060606060L) & ((w ^ 0x5c5c5c5c5c5c5c5cL) + 0x7f7f7f7f7f7f7f7fL));
         }
+        bad &= 0x8080808080808080L;
         if (bad != 0) {
             return false;
         }

@@ -3,6 +3,7 @@ package dev.ledger.core.usage;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.ledger.core.chain.AsciiStrings;
 import dev.ledger.core.chain.JsonBytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -150,21 +151,11 @@ public record BillableMetadata(String meter, long quantity, String refusal) {
                 : new BillableMetadata(meterName(m, meterFrom, meterTo), q, null);
     }
 
-    /** The meter read last, reused while it repeats (an entry stream names a few meters). */
-    private record SeenMeter(byte[] bytes, String name) {
-    }
-
-    private static volatile SeenMeter seenMeter = new SeenMeter(new byte[0], "");
+    /** The meters read on this thread, reused while they repeat (an entry stream names a few meters). */
+    private static final ThreadLocal<AsciiStrings> METERS = ThreadLocal.withInitial(AsciiStrings::new);
 
     private static String meterName(byte[] m, int from, int to) {
-        SeenMeter seen = seenMeter;
-        if (Arrays.equals(m, from, to, seen.bytes(), 0, seen.bytes().length)) {
-            return seen.name();
-        }
-        byte[] bytes = Arrays.copyOfRange(m, from, to);
-        String name = new String(bytes, StandardCharsets.ISO_8859_1);
-        seenMeter = new SeenMeter(bytes, name);
-        return name;
+        return METERS.get().of(m, from, to);
     }
 
     /**

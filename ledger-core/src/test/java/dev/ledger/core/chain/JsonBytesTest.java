@@ -49,4 +49,31 @@ class JsonBytesTest {
                     java.util.Arrays.toString(b), from, to).isEqualTo(printable);
         }
     }
+
+    /**
+     * Every pair of byte values side by side, at every place in a word and across two words: a carry out of one lane
+     * into the next (bytes above 0x7f make them) never turns a bad word good.
+     */
+    @Test
+    void printableCheckAgreesWithAByteByByteScanForEveryPairOfBytesInEveryLane() {
+        byte[] b = new byte[16];
+        for (int at = 0; at < b.length - 1; at++) {
+            for (int x = 0; x < 256; x++) {
+                for (int y = 0; y < 256; y++) {
+                    java.util.Arrays.fill(b, (byte) 'a');
+                    b[at] = (byte) x;
+                    b[at + 1] = (byte) y;
+                    boolean printable = printable(x) && printable(y);
+                    if (JsonBytes.isPrintableAscii(b, 0, b.length) != printable) {
+                        throw new AssertionError("isPrintableAscii with 0x" + Integer.toHexString(x) + ", 0x"
+                                + Integer.toHexString(y) + " at " + at + ": expected " + printable);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean printable(int v) {
+        return v >= 0x20 && v <= 0x7e && v != '\\';
+    }
 }
