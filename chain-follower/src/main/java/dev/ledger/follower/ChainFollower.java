@@ -718,8 +718,12 @@ public final class ChainFollower<E> implements Runnable {
         Map<Integer, Long> nextOffsets = new LinkedHashMap<>();
         Set<String> tenants = new LinkedHashSet<>();
         String lastTenant = null;
-        for (Item<E> item : items) {
-            nextOffsets.put(item.partition, item.offset + 1);
+        for (int i = 0; i < items.size(); i++) {
+            Item<E> item = items.get(i);
+            // a poll holds each partition's records in offset order, in one run: one map write at each run's end
+            if (i + 1 == items.size() || items.get(i + 1).partition != item.partition) {
+                nextOffsets.put(item.partition, item.offset + 1);
+            }
             if (item.tenantId != null && !item.tenantId.equals(lastTenant)) {
                 tenants.add(item.tenantId);
                 lastTenant = item.tenantId;
@@ -743,11 +747,7 @@ public final class ChainFollower<E> implements Runnable {
                 batch.finish();
                 batch.save();
                 batch.poll.save();
-                for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
-                    if (!advanceOffset(c, e.getKey(), stored.get(e.getKey()), e.getValue())) {
-                        throw new IllegalStateException("partition " + e.getKey() + " was consumed elsewhere meanwhile");
-                    }
-                }
+                advanceOffsets(c, nextOffsets);
                 c.commit();
                 stored.putAll(nextOffsets);
                 batch.afterCommit();
@@ -1095,24 +1095,51 @@ public final class ChainFollower<E> implements Runnable {
         }
     }
 
-    private boolean advanceOffset(Connection c, int partition, Long expected, long next) throws SQLException {
-        if (expected == null) {
-            try (PreparedStatement ps = c.prepareStatement("insert into " + offsetTable
-                    + " (topic, kafka_partition, next_offset) values (?, ?, ?) on conflict do nothing")) {
-                ps.setString(1, settings.topic());
-                ps.setInt(2, partition);
-                ps.setLong(3, next);
-                return ps.executeUpdate() == 1;
+    /**
+     * Moves the stored offsets of a poll's partitions, each only from the offset this follower stored (or read) for it:
+     * one statement for all the partitions that have one (a statement costs PostgreSQL about as much as the rows it
+     * writes here), an insert for a partition seen for the first time.
+     */
+    private void advanceOffsets(Connection c, Map<Integer, Long> nextOffsets) throws SQLException {
+        List<Integer> partitions = new ArrayList<>(nextOffsets.size());
+        List<Long> expected = new ArrayList<>(nextOffsets.size());
+        List<Long> next = new ArrayList<>(nextOffsets.size());
+        for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
+            Long from = stored.get(e.getKey());
+            if (from == null) {
+                try (PreparedStatement ps = c.prepareStatement("insert into " + offsetTable
+                        + " (topic, kafka_partition, next_offset) values (?, ?, ?) on conflict do nothing")) {
+                    ps.setString(1, settings.topic());
+                    ps.setInt(2, e.getKey());
+                    ps.setLong(3, e.getValue());
+                    if (ps.executeUpdate() != 1) {
+                        throw consumedElsewhere(List.of(e.getKey()));
+                    }
+                }
+            } else {
+                partitions.add(e.getKey());
+                expected.add(from);
+                next.add(e.getValue());
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("update " + offsetTable + " set next_offset = ? "
-                + "where topic = ? and kafka_partition = ? and next_offset = ?")) {
-            ps.setLong(1, next);
-            ps.setString(2, settings.topic());
-            ps.setInt(3, partition);
-            ps.setLong(4, expected);
-            return ps.executeUpdate() == 1;
+        if (partitions.isEmpty()) {
+            return;
         }
+        try (PreparedStatement ps = c.prepareStatement("update " + offsetTable + " o set next_offset = v.next "
+                + "from unnest(?::integer[], ?::bigint[], ?::bigint[]) as v(kafka_partition, expected, next) "
+                + "where o.topic = ? and o.kafka_partition = v.kafka_partition and o.next_offset = v.expected")) {
+            ps.setArray(1, c.createArrayOf("integer", partitions.toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", expected.toArray()));
+            ps.setArray(3, c.createArrayOf("bigint", next.toArray()));
+            ps.setString(4, settings.topic());
+            if (ps.executeUpdate() != partitions.size()) {
+                throw consumedElsewhere(partitions);
+            }
+        }
+    }
+
+    private static IllegalStateException consumedElsewhere(List<Integer> partitions) {
+        return new IllegalStateException("partition(s) " + partitions + " were consumed elsewhere meanwhile");
     }
 
     // ------------------------------------------------------------------ housekeeping: gap expiry, the worker's, gauges

@@ -106,6 +106,13 @@ final class InvoiceWorld implements AutoCloseable {
         }
     }
 
+    /** Runs one statement (an update behind the worker's back, say). */
+    void execute(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     /** The first column of the first row. */
     long query(String sql) throws Exception {
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement();
