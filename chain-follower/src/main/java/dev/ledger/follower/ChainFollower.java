@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -98,8 +99,30 @@ public final class ChainFollower<E> implements Runnable {
         /** What the worker needs of an entry later, parsed off the applier thread; never throws (refusals are values). */
         E prepare(EntryReader.Link entry, byte[] record);
 
-        /** The worker's part of one poll, in {@code transaction}; {@code tenants}: the tenants the poll names. */
-        Poll<E> begin(Connection transaction, Set<String> tenants) throws SQLException;
+        /**
+         * The worker's part of one poll, in {@code transaction}; {@code tenants}: the tenants the poll names;
+         * {@code chainRows}: for each of them whose chain-table row exists, the values of {@link #chainColumnsRead}
+         * in that order ({@link ResultSet#getObject}), read and locked with its position.
+         */
+        Poll<E> begin(Connection transaction, Set<String> tenants, Map<String, Object[]> chainRows) throws SQLException;
+
+        /**
+         * Columns of the chain table this worker reads with the poll's positions, in the statement that reads and locks
+         * them (its own columns beside the follower's, with {@link Settings#chainTable} a table of the worker's, and any
+         * of the follower's it needs too): a second statement on the same rows per poll cost PostgreSQL as much again.
+         * None by default.
+         */
+        default List<String> chainColumnsRead() {
+            return List.of();
+        }
+
+        /**
+         * The worker's own columns of the chain table, written with each tenant's position in one statement
+         * ({@link Poll#chainValues} binds them); never one of the follower's. None by default.
+         */
+        default List<String> chainColumnsWritten() {
+            return List.of();
+        }
 
         /**
          * Records {@code [from, to)} of {@code partition} were deleted by the topic's retention before this worker read
@@ -133,6 +156,14 @@ public final class ChainFollower<E> implements Runnable {
             return Map.of();
         }
 
+        /**
+         * This tenant's values of {@link BatchWorker#chainColumnsWritten}, bound into the statement that writes its
+         * position; null leaves them as they are (a new row gets their defaults). Called after {@link #finish}.
+         */
+        default ChainValues chainValues(String tenantId) {
+            return null;
+        }
+
         /** After the chain positions were written (their rows exist): the worker's own rows. */
         default void save() throws SQLException {
         }
@@ -140,6 +171,13 @@ public final class ChainFollower<E> implements Runnable {
         /** After the commit: metrics, log lines. */
         default void afterCommit() {
         }
+    }
+
+    /** A worker's values of its own chain-table columns for one tenant. */
+    @FunctionalInterface
+    public interface ChainValues {
+        /** Binds the values of {@link BatchWorker#chainColumnsWritten}, in that order, from parameter {@code from}. */
+        void bind(PreparedStatement statement, int from) throws SQLException;
     }
 
     /**
@@ -233,6 +271,9 @@ public final class ChainFollower<E> implements Runnable {
     private static final int MAX_IN_FLIGHT = 3;
     /** One record reader per thread (the preparers, and the applier for held entries). */
     private static final ThreadLocal<EntryReader> READERS = ThreadLocal.withInitial(EntryReader::new);
+    /** The follower's columns of the chain table beside {@code tenant_id}, in the order it reads and binds them. */
+    private static final List<String> POSITION_COLUMNS = List.of("kafka_partition", "last_sequence", "last_hash",
+            "recent_hashes", "recent_from", "broken_sequence", "broken_reason", "lost_to_retention");
 
     private final Settings settings;
     private final DataSource database;
@@ -244,6 +285,10 @@ public final class ChainFollower<E> implements Runnable {
     private final String offsetTable;
     private final String chainTable;
     private final String heldTable;
+    /** The statements that read and write the chain table's rows (with the worker's columns). */
+    private final String readStatement;
+    private final String saveStatement;
+    private final String saveWithWorkerStatement;
     private final ExecutorService preparers;
     private final ExecutorService applier;
     /** The polls submitted to the applier and not yet awaited, oldest first. Consumer thread only. */
@@ -279,6 +324,16 @@ public final class ChainFollower<E> implements Runnable {
         this.offsetTable = p + "_offset";
         this.chainTable = settings.chainTable();
         this.heldTable = p + "_held_entry";
+        for (String column : worker.chainColumnsWritten()) {
+            if (POSITION_COLUMNS.contains(column) || column.equals("tenant_id")) {
+                throw new IllegalArgumentException("the worker writes the follower's column " + column);
+            }
+        }
+        this.readStatement = "select tenant_id, " + String.join(", ", POSITION_COLUMNS)
+                + worker.chainColumnsRead().stream().map(col -> ", " + col).collect(Collectors.joining())
+                + " from " + chainTable + " where tenant_id = any(?) order by tenant_id for update";
+        this.saveStatement = upsert(chainTable, List.of());
+        this.saveWithWorkerStatement = upsert(chainTable, worker.chainColumnsWritten());
         this.consumer = new KafkaConsumer<>(FollowerKafka.consumerProperties(settings.bootstrapServers(), settings.group(),
                 settings.worker() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
                 settings.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, settings.sessionTimeout(), settings.security()),
@@ -739,8 +794,7 @@ public final class ChainFollower<E> implements Runnable {
             c.setAutoCommit(false);
             try {
                 Batch batch = new Batch(c, now);
-                batch.read(tenants);
-                batch.poll = worker.begin(c, tenants);
+                batch.poll = worker.begin(c, tenants, batch.read(tenants));
                 for (Item<E> item : items) {
                     batch.accept(item);
                 }
@@ -773,14 +827,14 @@ public final class ChainFollower<E> implements Runnable {
             this.now = now;
         }
 
-        /** Reads (and locks) the positions of these tenants. */
-        void read(Collection<String> tenantIds) throws SQLException {
+        /** Reads (and locks) the positions of these tenants; answers the worker's columns of each row found. */
+        Map<String, Object[]> read(Collection<String> tenantIds) throws SQLException {
             if (tenantIds.isEmpty()) {
-                return;
+                return Map.of();
             }
-            try (PreparedStatement ps = c.prepareStatement("select tenant_id, kafka_partition, last_sequence, last_hash, "
-                    + "recent_hashes, recent_from, broken_sequence, broken_reason, lost_to_retention from " + chainTable
-                    + " where tenant_id = any(?) order by tenant_id for update")) {
+            Map<String, Object[]> rows = new HashMap<>();
+            List<String> theirs = worker.chainColumnsRead();
+            try (PreparedStatement ps = c.prepareStatement(readStatement)) {
                 ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -793,9 +847,17 @@ public final class ChainFollower<E> implements Runnable {
                         p.brokenReason = rs.getString(8);
                         p.lostToRetention = rs.getBoolean(9);
                         positions.put(p.tenantId, p);
+                        if (!theirs.isEmpty()) {
+                            Object[] values = new Object[theirs.size()];
+                            for (int i = 0; i < values.length; i++) {
+                                values[i] = rs.getObject(POSITION_COLUMNS.size() + 2 + i);
+                            }
+                            rows.put(p.tenantId, values);
+                        }
                     }
                 }
             }
+            return rows;
         }
 
         private Position position(String tenantId) {
@@ -1018,18 +1080,36 @@ public final class ChainFollower<E> implements Runnable {
             }
         }
 
+        /**
+         * Writes the positions, each with the worker's own columns when it has values for them: one statement (batched)
+         * for those, one for the rest.
+         */
         void save() throws SQLException {
             if (positions.isEmpty()) {
                 return;
             }
-            try (PreparedStatement ps = c.prepareStatement("insert into " + chainTable + " (tenant_id, kafka_partition, "
-                    + "last_sequence, last_hash, recent_hashes, recent_from, broken_sequence, broken_reason, lost_to_retention) "
-                    + "values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (tenant_id) do update set kafka_partition = excluded.kafka_partition, "
-                    + "last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, "
-                    + "recent_hashes = excluded.recent_hashes, recent_from = excluded.recent_from, "
-                    + "broken_sequence = excluded.broken_sequence, broken_reason = excluded.broken_reason, "
-                    + "lost_to_retention = excluded.lost_to_retention")) {
-                for (Position t : positions.values()) {
+            List<Position> alone = new ArrayList<>();
+            List<Position> withTheirs = new ArrayList<>();
+            Map<String, ChainValues> theirs = new HashMap<>();
+            for (Position t : positions.values()) {
+                ChainValues v = worker.chainColumnsWritten().isEmpty() ? null : poll.chainValues(t.tenantId);
+                if (v == null) {
+                    alone.add(t);
+                } else {
+                    withTheirs.add(t);
+                    theirs.put(t.tenantId, v);
+                }
+            }
+            write(saveStatement, alone, theirs);
+            write(saveWithWorkerStatement, withTheirs, theirs);
+        }
+
+        private void write(String sql, List<Position> rows, Map<String, ChainValues> theirs) throws SQLException {
+            if (rows.isEmpty()) {
+                return;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (Position t : rows) {
                     ps.setString(1, t.tenantId);
                     ps.setObject(2, t.partition, Types.INTEGER);
                     ps.setLong(3, t.lastSequence);
@@ -1039,6 +1119,10 @@ public final class ChainFollower<E> implements Runnable {
                     ps.setObject(7, t.brokenSequence, Types.BIGINT);
                     ps.setString(8, t.brokenReason);
                     ps.setBoolean(9, t.lostToRetention);
+                    ChainValues v = theirs.get(t.tenantId);
+                    if (v != null) {
+                        v.bind(ps, POSITION_COLUMNS.size() + 2);
+                    }
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -1065,6 +1149,16 @@ public final class ChainFollower<E> implements Runnable {
         private void outcome(String o) {
             outcomes.merge(o, 1, Integer::sum);
         }
+    }
+
+    /** Inserts or updates a tenant's row: the follower's columns and {@code theirs}, bound in that order. */
+    private static String upsert(String table, List<String> theirs) {
+        List<String> columns = new ArrayList<>(List.of("tenant_id"));
+        columns.addAll(POSITION_COLUMNS);
+        columns.addAll(theirs);
+        return "insert into " + table + " (" + String.join(", ", columns) + ") values ("
+                + String.join(", ", java.util.Collections.nCopies(columns.size(), "?")) + ") on conflict (tenant_id) do update set "
+                + columns.stream().skip(1).map(col -> col + " = excluded." + col).collect(Collectors.joining(", "));
     }
 
     private void alert(Alert a) {

@@ -9,6 +9,7 @@ import dev.ledger.follower.ChainFollower;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,7 +56,8 @@ final class InvoiceEntries implements ChainFollower.BatchWorker<InvoiceEntries.P
     }
 
     @Override
-    public ChainFollower.Poll<Prepared> begin(Connection transaction, Set<String> tenants) {
+    public ChainFollower.Poll<Prepared> begin(Connection transaction, Set<String> tenants,
+            Map<String, Object[]> chainRows) {
         InvoiceUsage usage = new InvoiceUsage();
         return new ChainFollower.Poll<>() {
             @Override

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -91,59 +93,78 @@ final class MeterReaderStore implements AutoCloseable {
     // ------------------------------------------------------------------ tenants
 
     /**
-     * Loads and locks the rows of these tenants for the rest of the transaction: the worker's columns, and the
-     * follower's position and break (read only here).
+     * The columns of a tenant's row the meter-reader reads: its own, and the follower's position and break (read only
+     * here). The chain follower reads them with its positions, in one statement ({@link MeterReading#chainColumnsRead}).
      */
+    static final List<String> TENANT_READ = List.of("last_sequence", "last_recorded_at", "stripe_customer_id",
+            "broken_sequence", "broken_reason", "kafka_partition", "closed_through", "tenant_name", "customer_wanted",
+            "merkle_frontier", "checkpoint_size", "checkpoint_root", "witnessed_size");
+    /** The meter-reader's own columns of a tenant's row, in the order {@link #bindTenant} binds them. */
+    static final List<String> TENANT_WRITTEN = List.of("last_recorded_at", "stripe_customer_id", "closed_through",
+            "tenant_name", "customer_wanted", "merkle_frontier", "checkpoint_size", "checkpoint_root", "witnessed_size");
+
+    /** Loads and locks the rows of these tenants for the rest of the transaction (outside a follower's poll). */
     Map<String, TenantPosition> tenants(Connection c, Set<String> tenantIds) throws SQLException {
         Map<String, TenantPosition> found = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select tenant_id, last_sequence, last_recorded_at, "
-                + "stripe_customer_id, broken_sequence, broken_reason, kafka_partition, closed_through, tenant_name, "
-                + "customer_wanted, merkle_frontier, checkpoint_size, checkpoint_root, witnessed_size "
-                + "from meter_reader_tenant where tenant_id = any(?) for update")) {
+        try (PreparedStatement ps = c.prepareStatement("select tenant_id, " + String.join(", ", TENANT_READ)
+                + " from meter_reader_tenant where tenant_id = any(?) for update")) {
             ps.setArray(1, c.createArrayOf("varchar", tenantIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    TenantPosition t = new TenantPosition(rs.getString(1));
-                    t.lastSequence = rs.getLong(2);
-                    t.lastRecordedAt = instant(rs.getTimestamp(3));
-                    t.stripeCustomerId = rs.getString(4);
-                    t.brokenSequence = longOrNull(rs, 5);
-                    t.brokenReason = rs.getString(6);
-                    int partition = rs.getInt(7);
-                    t.partition = rs.wasNull() ? null : partition;
-                    t.closedThrough = instant(rs.getTimestamp(8));
-                    t.tenantName = rs.getString(9);
-                    t.customerWanted = rs.getBoolean(10);
-                    // a frontier exists for a tenant first seen with it; the genesis position has the empty one
-                    byte[] frontier = rs.getBytes(11);
-                    t.frontier = frontier == null && t.lastSequence == 0 ? new MerkleFrontier()
-                            : MerkleFrontier.fromBytes(frontier, t.lastSequence);
-                    t.checkpointSize = longOrNull(rs, 12);
-                    t.checkpointRoot = rs.getBytes(13);
-                    t.witnessedSize = longOrNull(rs, 14);
-                    found.put(t.tenantId, t);
+                    Object[] values = new Object[TENANT_READ.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = rs.getObject(i + 2);
+                    }
+                    found.put(rs.getString(1), tenant(rs.getString(1), values));
                 }
             }
         }
         return found;
     }
 
-    /** The worker's columns of these tenants (their rows exist: the follower wrote their positions first). */
+    /** A tenant from its row's values of {@link #TENANT_READ}, in that order (as {@link ResultSet#getObject} reads them). */
+    static TenantPosition tenant(String tenantId, Object[] v) {
+        TenantPosition t = new TenantPosition(tenantId);
+        t.lastSequence = (Long) v[0];
+        t.lastRecordedAt = instant((Timestamp) v[1]);
+        t.stripeCustomerId = (String) v[2];
+        t.brokenSequence = (Long) v[3];
+        t.brokenReason = (String) v[4];
+        t.partition = (Integer) v[5];
+        t.closedThrough = instant((Timestamp) v[6]);
+        t.tenantName = (String) v[7];
+        t.customerWanted = (Boolean) v[8];
+        // a frontier exists for a tenant first seen with it; the genesis position has the empty one
+        byte[] frontier = (byte[]) v[9];
+        t.frontier = frontier == null && t.lastSequence == 0 ? new MerkleFrontier()
+                : MerkleFrontier.fromBytes(frontier, t.lastSequence);
+        t.checkpointSize = (Long) v[10];
+        t.checkpointRoot = (byte[]) v[11];
+        t.witnessedSize = (Long) v[12];
+        return t;
+    }
+
+    /** Binds the tenant's values of {@link #TENANT_WRITTEN}, in that order, from parameter {@code from}. */
+    static void bindTenant(PreparedStatement ps, int from, TenantPosition t) throws SQLException {
+        ps.setTimestamp(from, timestamp(t.lastRecordedAt));
+        ps.setString(from + 1, t.stripeCustomerId);
+        ps.setTimestamp(from + 2, timestamp(t.closedThrough));
+        ps.setString(from + 3, t.tenantName);
+        ps.setBoolean(from + 4, t.customerWanted);
+        ps.setBytes(from + 5, t.frontier == null ? null : t.frontier.toBytes());
+        ps.setObject(from + 6, t.checkpointSize, Types.BIGINT);
+        ps.setBytes(from + 7, t.checkpointRoot);
+        ps.setObject(from + 8, t.witnessedSize, Types.BIGINT);
+    }
+
+    /** The worker's columns of these tenants (their rows exist), outside a follower's poll. */
     void saveTenants(Connection c, Collection<TenantPosition> tenants) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update meter_reader_tenant set last_recorded_at = ?, "
-                + "stripe_customer_id = ?, closed_through = ?, tenant_name = ?, customer_wanted = ?, merkle_frontier = ?, "
-                + "checkpoint_size = ?, checkpoint_root = ?, witnessed_size = ? where tenant_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("update meter_reader_tenant set "
+                + TENANT_WRITTEN.stream().map(col -> col + " = ?").collect(Collectors.joining(", "))
+                + " where tenant_id = ?")) {
             for (TenantPosition t : tenants) {
-                ps.setTimestamp(1, timestamp(t.lastRecordedAt));
-                ps.setString(2, t.stripeCustomerId);
-                ps.setTimestamp(3, timestamp(t.closedThrough));
-                ps.setString(4, t.tenantName);
-                ps.setBoolean(5, t.customerWanted);
-                ps.setBytes(6, t.frontier == null ? null : t.frontier.toBytes());
-                ps.setObject(7, t.checkpointSize);
-                ps.setBytes(8, t.checkpointRoot);
-                ps.setObject(9, t.witnessedSize);
-                ps.setString(10, t.tenantId);
+                bindTenant(ps, 1, t);
+                ps.setString(TENANT_WRITTEN.size() + 1, t.tenantId);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -687,11 +708,6 @@ final class MeterReaderStore implements AutoCloseable {
 
     private static Array intArray(Connection c, Set<Integer> values) throws SQLException {
         return c.createArrayOf("integer", values.toArray());
-    }
-
-    private static Long longOrNull(ResultSet rs, int column) throws SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
     }
 
     private static Timestamp timestamp(Instant i) {

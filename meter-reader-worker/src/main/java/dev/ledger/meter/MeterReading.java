@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -92,8 +93,20 @@ final class MeterReading implements ChainFollower.BatchWorker<MeterReading.Bille
     }
 
     @Override
-    public ChainFollower.Poll<Billed> begin(Connection transaction, Set<String> tenants) throws SQLException {
-        return new Poll(transaction, store.tenants(transaction, tenants));
+    public ChainFollower.Poll<Billed> begin(Connection transaction, Set<String> tenants, Map<String, Object[]> rows) {
+        Map<String, TenantPosition> positions = new HashMap<>();
+        rows.forEach((tenantId, values) -> positions.put(tenantId, MeterReaderStore.tenant(tenantId, values)));
+        return new Poll(transaction, positions);
+    }
+
+    @Override
+    public List<String> chainColumnsRead() {
+        return MeterReaderStore.TENANT_READ;
+    }
+
+    @Override
+    public List<String> chainColumnsWritten() {
+        return MeterReaderStore.TENANT_WRITTEN;
     }
 
     @Override
@@ -193,11 +206,16 @@ final class MeterReading implements ChainFollower.BatchWorker<MeterReading.Bille
         }
 
         @Override
+        public ChainFollower.ChainValues chainValues(String tenantId) {
+            TenantPosition t = touched.get(tenantId);
+            return t == null ? null : (ps, from) -> MeterReaderStore.bindTenant(ps, from, t);
+        }
+
+        @Override
         public void save() throws SQLException {
             if (touched.isEmpty()) {
                 return;
             }
-            store.saveTenants(c, touched.values());
             Map<String, Instant> closing = new HashMap<>();
             for (TenantPosition t : touched.values()) {
                 if (t.closedThrough != null) {
