@@ -132,6 +132,7 @@ final class MeterReaderStore implements AutoCloseable {
         t.brokenReason = (String) v[4];
         t.partition = (Integer) v[5];
         t.closedThrough = instant((Timestamp) v[6]);
+        t.closedThroughStored = t.closedThrough;
         t.tenantName = (String) v[7];
         t.customerWanted = (Boolean) v[8];
         // a frontier exists for a tenant first seen with it; the genesis position has the empty one

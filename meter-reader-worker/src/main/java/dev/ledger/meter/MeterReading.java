@@ -218,7 +218,10 @@ final class MeterReading implements ChainFollower.BatchWorker<MeterReading.Bille
             }
             Map<String, Instant> closing = new HashMap<>();
             for (TenantPosition t : touched.values()) {
-                if (t.closedThrough != null) {
+                // Only a boundary that moved closes windows: no window ending at or before the stored one is open
+                // (units always count in a window ending after it), and a statement per poll cost PostgreSQL as much
+                // as the rows it wrote.
+                if (t.closedThrough != null && !t.closedThrough.equals(t.closedThroughStored)) {
                     closing.put(t.tenantId, t.closedThrough);
                 }
             }

@@ -17,6 +17,8 @@ final class TenantPosition {
     Integer partition;
     /** Every window of this tenant ending at or before this instant is closed (null: none yet). */
     Instant closedThrough;
+    /** {@link #closedThrough} as stored before this poll: windows need closing only once it moved past it. */
+    Instant closedThroughStored;
     String tenantName;
     boolean customerWanted;
     /** Units the current batch added to this tenant's windows, not yet handed to the batch. */
