@@ -9,6 +9,7 @@ import dev.ledger.core.config.KafkaClientSecurity;
 import dev.ledger.core.trace.RequestId;
 import dev.ledger.core.tenant.ChainIds;
 import io.micrometer.core.instrument.Counter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Array;
@@ -97,7 +98,7 @@ public final class ChainFollower<E> implements Runnable {
      */
     public interface BatchWorker<E> {
         /** What the worker needs of an entry later, parsed off the applier thread; never throws (refusals are values). */
-        E prepare(EntryReader.Link entry, byte[] record);
+        E prepare(EntryReader.Link entry, ByteBuffer record);
 
         /**
          * The worker's part of one poll, in {@code transaction}; {@code tenants}: the tenants the poll names;
@@ -281,7 +282,7 @@ public final class ChainFollower<E> implements Runnable {
     private final Clock clock;
     private final MeterRegistry registry;
     private final FollowerGauges gauges;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaConsumer<byte[], ByteBuffer> consumer;
     private final String offsetTable;
     private final String chainTable;
     private final String heldTable;
@@ -337,7 +338,7 @@ public final class ChainFollower<E> implements Runnable {
         this.consumer = new KafkaConsumer<>(FollowerKafka.consumerProperties(settings.bootstrapServers(), settings.group(),
                 settings.worker() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
                 settings.maxPollRecords(), MAX_PARTITION_FETCH_BYTES, settings.sessionTimeout(), settings.security()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                new ByteArrayDeserializer(), new InPlaceValues());
         this.gauges = FollowerGauges.of(registry, p);
         gauges.add(this);
         String id = UUID.randomUUID().toString().substring(0, 4);
@@ -409,7 +410,7 @@ public final class ChainFollower<E> implements Runnable {
                         awaitInFlight();
                         rewind(consumer.assignment());
                     }
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                    ConsumerRecords<byte[], ByteBuffer> records = consumer.poll(POLL);
                     if (needsRewind) {
                         continue; // a seek failed during the rebalance: these records may start at the wrong place
                     }
@@ -573,7 +574,7 @@ public final class ChainFollower<E> implements Runnable {
 
     /** One polled record, read and hashed by a preparer. */
     /** The record's request id header when it holds a valid one. */
-    private static String requestId(ConsumerRecord<byte[], byte[]> r) {
+    private static String requestId(ConsumerRecord<byte[], ByteBuffer> r) {
         Header h = r.headers().lastHeader(RequestId.HEADER);
         if (h == null || h.value() == null) {
             return null;
@@ -593,7 +594,8 @@ public final class ChainFollower<E> implements Runnable {
         String requestId;
         byte[] rawKey;
         boolean hashHolds;
-        byte[] raw;
+        /** The record as it arrived (in place in the fetched bytes), or null (a record without a value). */
+        ByteBuffer raw;
         E prepared;
 
         Item(int partition, long offset) {
@@ -602,12 +604,16 @@ public final class ChainFollower<E> implements Runnable {
         }
     }
 
-    private Item<E> read(int partition, long offset, byte[] key, byte[] value) {
+    private Item<E> read(int partition, long offset, byte[] key, ByteBuffer value) {
         Item<E> item = new Item<>(partition, offset);
         item.raw = value;
         EntryReader.Link link;
         try {
-            link = READERS.get().read(value);
+            if (value == null) {
+                throw new IllegalArgumentException("a record without a value");
+            }
+            int from = value.arrayOffset() + value.position();
+            link = READERS.get().read(value.array(), from, from + value.remaining());
         } catch (RuntimeException e) {
             item.tenantId = tenantOf(key);
             item.rawKey = key;
@@ -625,6 +631,13 @@ public final class ChainFollower<E> implements Runnable {
         return item;
     }
 
+    /** A copy of the record's bytes (for what keeps or decodes a whole record: the hold, a worker's full decode). */
+    public static byte[] bytes(ByteBuffer record) {
+        byte[] copy = new byte[record.remaining()];
+        record.duplicate().get(copy);
+        return copy;
+    }
+
     private static String tenantOf(byte[] key) {
         if (key == null || key.length > ChainIds.MAX_LENGTH) {
             return null;
@@ -634,12 +647,12 @@ public final class ChainFollower<E> implements Runnable {
     }
 
     /** Hands a poll to the preparers and then to the applier, after waiting for room in the pipeline. */
-    private void submit(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+    private void submit(ConsumerRecords<byte[], ByteBuffer> records) throws SQLException {
         while (inFlight.size() >= MAX_IN_FLIGHT) {
             // a failure here drops this poll too: the caller drains the pipeline and rewinds to the stored offsets
             await(inFlight.poll());
         }
-        List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
+        List<ConsumerRecord<byte[], ByteBuffer>> polled = new ArrayList<>(records.count());
         for (TopicPartition tp : records.partitions()) {
             polled.addAll(records.records(tp));
         }
@@ -652,7 +665,7 @@ public final class ChainFollower<E> implements Runnable {
             int to = polled.size() * (part + 1) / parts;
             futures.add(preparers.submit(() -> {
                 for (int i = from; i < to; i++) {
-                    ConsumerRecord<byte[], byte[]> r = polled.get(i);
+                    ConsumerRecord<byte[], ByteBuffer> r = polled.get(i);
                     items[i] = read(r.partition(), r.offset(), r.key(), r.value());
                     items[i].requestId = requestId(r);
                 }
@@ -967,7 +980,7 @@ public final class ChainFollower<E> implements Runnable {
                 ps.setString(1, t.tenantId);
                 ps.setLong(2, sequence);
                 ps.setBytes(3, item.link.hash());
-                ps.setBytes(4, item.raw);
+                ps.setBytes(4, bytes(item.raw));
                 ps.setTimestamp(5, Timestamp.from(now));
                 if (ps.executeUpdate() == 0) {
                     byte[] before = heldHash(t.tenantId, sequence);
@@ -1001,7 +1014,7 @@ public final class ChainFollower<E> implements Runnable {
             try {
                 byte[] next;
                 while (!t.broken() && (next = takeHeld(t.tenantId, t.lastSequence + 1)) != null) {
-                    Item<E> item = ChainFollower.this.read(partition, -1, null, next);
+                    Item<E> item = ChainFollower.this.read(partition, -1, null, ByteBuffer.wrap(next));
                     if (item.link == null || !item.link.tenantId().equals(t.tenantId)) {
                         breakChain(t, t.lastSequence + 1, UNREADABLE, "a held record is not the tenant's entry", Kind.BREAK);
                         return;

@@ -6,6 +6,7 @@ import dev.ledger.core.chain.RecordedAt;
 import dev.ledger.core.chain.StoredEntry;
 import dev.ledger.core.usage.BillableMetadata;
 import dev.ledger.follower.ChainFollower;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
@@ -42,11 +43,11 @@ final class InvoiceEntries implements ChainFollower.BatchWorker<InvoiceEntries.P
     }
 
     @Override
-    public Prepared prepare(EntryReader.Link entry, byte[] record) {
+    public Prepared prepare(EntryReader.Link entry, ByteBuffer record) {
         try {
             BillableMetadata bill = InvoiceUsage.billable(entry.metadata());
             LocalDate period = bill == null ? null : InvoiceUsage.period(RecordedAt.parse(entry.recordedAt()));
-            StoredEntry decoded = viewed(entry.type()) ? EntryCodec.decode(record) : null;
+            StoredEntry decoded = viewed(entry.type()) ? EntryCodec.decode(ChainFollower.bytes(record)) : null;
             return bill == null ? new Prepared(null, 0, null, decoded, null)
                     : new Prepared(bill.meter(), bill.quantity(), period, decoded, null);
         } catch (RuntimeException e) {

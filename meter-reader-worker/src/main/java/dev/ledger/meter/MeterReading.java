@@ -8,6 +8,7 @@ import dev.ledger.core.tenant.StripeCustomerLinked;
 import dev.ledger.core.tenant.TenantRegistered;
 import dev.ledger.core.usage.BillableMetadata;
 import dev.ledger.follower.ChainFollower;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -63,7 +64,7 @@ final class MeterReading implements ChainFollower.BatchWorker<MeterReading.Bille
     }
 
     @Override
-    public Billed prepare(EntryReader.Link entry, byte[] record) {
+    public Billed prepare(EntryReader.Link entry, ByteBuffer record) {
         Billed b = new Billed();
         b.leafHash = MerkleTree.leafHash(entry.hash());
         try {

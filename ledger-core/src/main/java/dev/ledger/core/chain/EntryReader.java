@@ -3,6 +3,7 @@ package dev.ledger.core.chain;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Reads entry records (Kafka values) for a reader that re-verifies every entry: the record is scanned once, its hash
@@ -56,6 +57,8 @@ public final class EntryReader {
     private final AsciiStrings tenants = new AsciiStrings();
     private final AsciiStrings types = new AsciiStrings();
     private byte[] b;
+    /** Where the record being read ends in {@link #b} (exclusive). */
+    private int end;
     private int p;
 
     public EntryReader() {
@@ -63,14 +66,27 @@ public final class EntryReader {
 
     /** The record read and its hash recomputed; IllegalArgumentException when it is not an entry record. */
     public Link read(byte[] record) {
-        Link fast = readCanonical(record);
-        return fast != null ? fast : reference(record);
+        return read(record, 0, record.length);
+    }
+
+    /**
+     * The record in {@code [from, to)} of {@code bytes} (a Kafka value read in place, say), read as {@link #read(byte[])}
+     * reads it alone: nothing outside the range is looked at.
+     */
+    public Link read(byte[] bytes, int from, int to) {
+        Objects.checkFromToIndex(from, to, bytes.length);
+        Link fast = readCanonical(bytes, from, to);
+        return fast != null ? fast : reference(Arrays.copyOfRange(bytes, from, to));
     }
 
     /** The fast path alone: null when the record is not in the canonical form it reads. */
     Link readCanonical(byte[] record) {
+        return readCanonical(record, 0, record.length);
+    }
+
+    private Link readCanonical(byte[] bytes, int from, int to) {
         try {
-            return canonical(record);
+            return canonical(bytes, from, to);
         } catch (IllegalArgumentException | IndexOutOfBoundsException notCanonical) {
             return null; // the reference path decides
         } finally {
@@ -92,9 +108,10 @@ public final class EntryReader {
     }
 
     /** The canonical record, or null (or an exception) for anything else. */
-    private Link canonical(byte[] record) {
-        b = record;
-        p = 0;
+    private Link canonical(byte[] bytes, int from, int to) {
+        b = bytes;
+        end = to;
+        p = from;
         expect(TENANT);
         int tenantFrom = p;
         int tenantTo = quote();
@@ -126,13 +143,13 @@ public final class EntryReader {
         // The rest is found from the end, where everything has a fixed length but the metadata: the payload, most of
         // a record's bytes, is then never scanned for its closing quote. Its span is exact because the base64
         // decoder refuses a quote (or anything else outside its alphabet) inside it.
-        int hashFrom = b.length - END.length - HEX_LENGTH;
+        int hashFrom = end - END.length - HEX_LENGTH;
         int prevFrom = hashFrom - HASH.length - HEX_LENGTH;
         int metadataTo = prevFrom - PREV_HASH.length;
         int metadataFrom = JsonBytes.lastIndexOfQuote(b, p, metadataTo) + 1;
         int payloadTo = metadataFrom - METADATA.length;
         if (!at(END, hashFrom + HEX_LENGTH) || !at(HASH, hashFrom - HASH.length) || !at(PREV_HASH, metadataTo)
-                || metadataFrom <= 0 || !at(METADATA, payloadTo)) {
+                || metadataFrom <= p || !at(METADATA, payloadTo)) {
             return null;
         }
         byte[] payload = null;
@@ -163,27 +180,27 @@ public final class EntryReader {
      */
     private int textEnd() {
         int from = p;
-        int end = quote();
-        if (!JsonBytes.isPrintableAscii(b, from, end)) {
+        int quote = quote();
+        if (!JsonBytes.isPrintableAscii(b, from, quote)) {
             throw new IllegalArgumentException();
         }
-        return end;
+        return quote;
     }
 
     /** The next quote from {@code p}, where {@code p} is moved. */
     private int quote() {
-        int end = JsonBytes.indexOfQuote(b, p, b.length);
-        if (end < 0) {
+        int quote = JsonBytes.indexOfQuote(b, p, end);
+        if (quote < 0) {
             throw new IllegalArgumentException();
         }
-        p = end;
-        return end;
+        p = quote;
+        return quote;
     }
 
     private long number() {
-        int end = JsonBytes.digitsEnd(b, p);
-        long v = JsonBytes.digits(b, p, end);
-        p = end;
+        int digitsEnd = JsonBytes.digitsEnd(b, p, end);
+        long v = JsonBytes.digits(b, p, digitsEnd);
+        p = digitsEnd;
         return v;
     }
 
@@ -209,7 +226,7 @@ public final class EntryReader {
     /** Whether {@code literal} is next; moves past it if so. */
     private boolean next(byte[] literal) {
         int n = literal.length;
-        if (p + n > b.length || !Arrays.equals(b, p, p + n, literal, 0, n)) {
+        if (p + n > end || !Arrays.equals(b, p, p + n, literal, 0, n)) {
             return false;
         }
         p += n;
@@ -218,7 +235,7 @@ public final class EntryReader {
 
     /** Whether {@code literal} stands at {@code from}. */
     private boolean at(byte[] literal, int from) {
-        return from >= 0 && from + literal.length <= b.length
+        return from >= p && from + literal.length <= end
                 && Arrays.equals(b, from, from + literal.length, literal, 0, literal.length);
     }
 

@@ -111,11 +111,16 @@ public final class JsonBytes {
      * record readers leave to their reference parser.
      */
     public static int digitsEnd(byte[] b, int from) {
+        return digitsEnd(b, from, b.length);
+    }
+
+    /** {@link #digitsEnd(byte[], int)} within {@code [from, to)}: a digit at {@code to} or after is not looked at. */
+    public static int digitsEnd(byte[] b, int from, int to) {
         int p = from;
-        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - from < 18) {
+        while (p < to && b[p] >= '0' && b[p] <= '9' && p - from < 18) {
             p++;
         }
-        if (p == from || p < b.length && b[p] >= '0' && b[p] <= '9') {
+        if (p == from || p < to && b[p] >= '0' && b[p] <= '9') {
             throw new IllegalArgumentException("empty, or too long for this path");
         }
         if (b[from] == '0' && p - from > 1) {

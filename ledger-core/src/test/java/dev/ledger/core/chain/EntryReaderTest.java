@@ -81,6 +81,39 @@ class EntryReaderTest {
         assertThat(fast).isGreaterThan(5_000);
     }
 
+    /**
+     * Property: a record read in place, inside larger bytes (a Kafka value in its fetch buffer), gets exactly the
+     * answer it gets alone, whatever bytes stand before and after it: quotes, digits and a record's own closing
+     * bytes included, which a scan running past either end would take for the record's.
+     */
+    @Test
+    void aRecordReadInPlaceGetsTheAnswerItGetsAloneWhateverSurroundsIt() {
+        byte[] alphabet = "\"\\{}:,0123456789abcdef+/=\"}".getBytes(StandardCharsets.US_ASCII);
+        Random random = new Random(13);
+        List<StoredEntry> entries = records();
+        for (int round = 0; round < 20_000; round++) {
+            byte[] record = EntryCodec.encode(entries.get(random.nextInt(entries.size())));
+            if (random.nextBoolean()) {
+                record[random.nextInt(record.length)] = alphabet[random.nextInt(alphabet.length)];
+            }
+            int before = random.nextInt(40);
+            byte[] around = new byte[before + record.length + random.nextInt(40)];
+            for (int i = 0; i < around.length; i++) {
+                around[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            System.arraycopy(record, 0, around, before, record.length);
+            EntryReader.Link alone;
+            try {
+                alone = new EntryReader().read(record);
+            } catch (IllegalArgumentException refused) {
+                assertThatThrownBy(() -> reader.read(around, before, before + record.length))
+                        .isInstanceOf(IllegalArgumentException.class);
+                continue;
+            }
+            assertSame(reader.read(around, before, before + record.length), alone);
+        }
+    }
+
     private static void assertSame(EntryReader.Link actual, EntryReader.Link expected) {
         assertThat(actual.tenantId()).isEqualTo(expected.tenantId());
         assertThat(actual.sequence()).isEqualTo(expected.sequence());
