@@ -34,15 +34,16 @@ public final class JsonBytes {
     }
 
     /**
-     * Index of the last {@code '"'} in [from, to), or -1: eight bytes per step, from the end. Each byte is tested on
-     * its own (no borrow between bytes), so the highest match found is a real one.
+     * Index of the last {@code '"'} in [from, to), or -1: eight bytes per step, from the end. A word is first asked
+     * whether it holds a quote at all (three operations, exact for that question); only the word that does has each
+     * byte tested on its own (no borrow between bytes), so the highest match found is a real one.
      */
     public static int lastIndexOfQuote(byte[] b, int from, int to) {
         int i = to;
         for (; i - Long.BYTES >= from; i -= Long.BYTES) {
             long w = (long) LONGS.get(b, i - Long.BYTES) ^ 0x2222222222222222L;
-            long zero = ~(((w & 0x7f7f7f7f7f7f7f7fL) + 0x7f7f7f7f7f7f7f7fL) | w) & 0x8080808080808080L;
-            if (zero != 0) {
+            if (((w - 0x0101010101010101L) & ~w & 0x8080808080808080L) != 0) {
+                long zero = ~(((w & 0x7f7f7f7f7f7f7f7fL) + 0x7f7f7f7f7f7f7f7fL) | w) & 0x8080808080808080L;
                 return i - Long.BYTES + 7 - (Long.numberOfLeadingZeros(zero) >>> 3);
             }
         }
@@ -92,6 +93,13 @@ public final class JsonBytes {
             long w = (long) LONGS.get(b, i);
             bad |= w | (w + 0x0101010101010101L)
                     | ~((w + 0x6060606060606060L) & ((w ^ 0x5c5c5c5c5c5c5c5cL) + 0x7f7f7f7f7f7f7f7fL));
+        }
+        if (i < to && to - from >= Long.BYTES) {
+            // the last, partial word: the eight bytes ending at the range's end (some of them checked already)
+            long w = (long) LONGS.get(b, to - Long.BYTES);
+            bad |= w | (w + 0x0101010101010101L)
+                    | ~((w + 0x6060606060606060L) & ((w ^ 0x5c5c5c5c5c5c5c5cL) + 0x7f7f7f7f7f7f7f7fL));
+            i = to;
         }
         bad &= 0x8080808080808080L;
         if (bad != 0) {
