@@ -108,10 +108,10 @@ public final class ChainFollower<E> implements Runnable {
         Poll<E> begin(Connection transaction, Set<String> tenants, Map<String, Object[]> chainRows) throws SQLException;
 
         /**
-         * Columns of the chain table this worker reads with the poll's positions, in the statement that reads and locks
-         * them (its own columns beside the follower's, with {@link Settings#chainTable} a table of the worker's, and any
-         * of the follower's it needs too): a second statement on the same rows per poll cost PostgreSQL as much again.
-         * None by default.
+         * Columns of the chain table this worker reads with the poll's positions, in the statement that reads and
+         * locks them (its own columns beside the follower's, with {@link Settings#chainTable} a table of the
+         * worker's, and any of the follower's it needs too): a second statement on the same rows per poll cost
+         * PostgreSQL as much again. None by default.
          */
         default List<String> chainColumnsRead() {
             return List.of();
@@ -325,7 +325,15 @@ public final class ChainFollower<E> implements Runnable {
         this.offsetTable = p + "_offset";
         this.chainTable = settings.chainTable();
         this.heldTable = p + "_held_entry";
+        for (String column : worker.chainColumnsRead()) {
+            if (!column.matches("[a-z][a-z_]{0,62}")) {
+                throw new IllegalArgumentException("a chain-table column is lower-case letters and underscores");
+            }
+        }
         for (String column : worker.chainColumnsWritten()) {
+            if (!column.matches("[a-z][a-z_]{0,62}")) {
+                throw new IllegalArgumentException("a chain-table column is lower-case letters and underscores");
+            }
             if (POSITION_COLUMNS.contains(column) || column.equals("tenant_id")) {
                 throw new IllegalArgumentException("the worker writes the follower's column " + column);
             }
@@ -1170,7 +1178,8 @@ public final class ChainFollower<E> implements Runnable {
         columns.addAll(POSITION_COLUMNS);
         columns.addAll(theirs);
         return "insert into " + table + " (" + String.join(", ", columns) + ") values ("
-                + String.join(", ", java.util.Collections.nCopies(columns.size(), "?")) + ") on conflict (tenant_id) do update set "
+                + String.join(", ", java.util.Collections.nCopies(columns.size(), "?"))
+                + ") on conflict (tenant_id) do update set "
                 + columns.stream().skip(1).map(col -> col + " = excluded." + col).collect(Collectors.joining(", "));
     }
 

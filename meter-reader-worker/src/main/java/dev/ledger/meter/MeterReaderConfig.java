@@ -90,7 +90,8 @@ public record MeterReaderConfig(String jdbcUrl, String dbUser, String dbPassword
      * METER_IDLE_CLOSE_SECONDS (15), METER_GAP_WAIT_SECONDS (60), STRIPE_TIMEOUT_SECONDS (20),
      * METER_READER_TOPIC (ledger.entries), METER_READER_GROUP (meter-reader), METER_EVENTS_MODE (v1 or v2; v1),
      * METER_READER_ADMIN_TOKEN (no default: unset, the /parked endpoints answer 403), METER_READER_MAX_POLL_RECORDS
-     * (6000), METER_READER_CONSUMERS (2), METER_READER_SESSION_TIMEOUT_SECONDS (45), LEDGER_MIGRATION_DATABASE_URL (unset), LEDGER_PRODUCTION (false),
+     * (6000), METER_READER_CONSUMERS (2), METER_READER_SESSION_TIMEOUT_SECONDS (45), LEDGER_MIGRATION_DATABASE_URL
+     * (unset), LEDGER_PRODUCTION (false),
      * LEDGER_KAFKA_REQUIRE_SECURE (false) and the Kafka security variables of {@link KafkaClientSecurity}.
      */
     public static MeterReaderConfig fromEnv(Map<String, String> env) {

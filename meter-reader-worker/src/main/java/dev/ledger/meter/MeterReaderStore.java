@@ -94,14 +94,16 @@ final class MeterReaderStore implements AutoCloseable {
 
     /**
      * The columns of a tenant's row the meter-reader reads: its own, and the follower's position and break (read only
-     * here). The chain follower reads them with its positions, in one statement ({@link MeterReading#chainColumnsRead}).
+     * here). The chain follower reads them with its positions, in one statement
+     * ({@link MeterReading#chainColumnsRead}).
      */
     static final List<String> TENANT_READ = List.of("last_sequence", "last_recorded_at", "stripe_customer_id",
             "broken_sequence", "broken_reason", "kafka_partition", "closed_through", "tenant_name", "customer_wanted",
             "merkle_frontier", "checkpoint_size", "checkpoint_root", "witnessed_size");
     /** The meter-reader's own columns of a tenant's row, in the order {@link #bindTenant} binds them. */
     static final List<String> TENANT_WRITTEN = List.of("last_recorded_at", "stripe_customer_id", "closed_through",
-            "tenant_name", "customer_wanted", "merkle_frontier", "checkpoint_size", "checkpoint_root", "witnessed_size");
+            "tenant_name", "customer_wanted", "merkle_frontier", "checkpoint_size", "checkpoint_root",
+            "witnessed_size");
 
     /** Loads and locks the rows of these tenants for the rest of the transaction (outside a follower's poll). */
     Map<String, TenantPosition> tenants(Connection c, Set<String> tenantIds) throws SQLException {
@@ -122,7 +124,7 @@ final class MeterReaderStore implements AutoCloseable {
         return found;
     }
 
-    /** A tenant from its row's values of {@link #TENANT_READ}, in that order (as {@link ResultSet#getObject} reads them). */
+    /** A tenant from its row's values of {@link #TENANT_READ}, in order (as {@link ResultSet#getObject} reads them). */
     static TenantPosition tenant(String tenantId, Object[] v) {
         TenantPosition t = new TenantPosition(tenantId);
         t.lastSequence = (Long) v[0];

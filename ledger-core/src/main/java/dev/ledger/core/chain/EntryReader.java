@@ -70,8 +70,8 @@ public final class EntryReader {
     }
 
     /**
-     * The record in {@code [from, to)} of {@code bytes} (a Kafka value read in place, say), read as {@link #read(byte[])}
-     * reads it alone: nothing outside the range is looked at.
+     * The record in {@code [from, to)} of {@code bytes} (a Kafka value read in place, say), read as
+     * {@link #read(byte[])} reads it alone: nothing outside the range is looked at.
      */
     public Link read(byte[] bytes, int from, int to) {
         Objects.checkFromToIndex(from, to, bytes.length);
