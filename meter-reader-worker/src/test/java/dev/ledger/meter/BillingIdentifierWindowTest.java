@@ -41,9 +41,11 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
                 + "and first_sent_at is not null and sent_at is not null")).isEqualTo(windows);
         assertThat(world.ledger.usageReports()).isEmpty();
 
-        // 25 h later: Stripe has forgotten the identifiers, and the outage ends
-        world.stripe.advanceClock(Duration.ofHours(25));
+        // 25 h later: Stripe has forgotten the identifiers, and the outage ends. The worker's clock moves first, as
+        // both do at once in production: a retry between the two moves would otherwise send blindly (its last send
+        // looks recent) to a Stripe that no longer dedupes, which bills that window twice (seen on a clean clone)
         world.clock.advance(Duration.ofHours(25));
+        world.stripe.advanceClock(Duration.ofHours(25));
         world.stripe.loseAnswers(false);
 
         world.awaitWrittenBack((int) windows);
@@ -63,8 +65,8 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
         BillingWorld.await(() -> world.queryLong("select count(*) from meter_reader_window where sent_at is not null")
                 == 1, "a first send recorded");
 
+        world.clock.advance(Duration.ofHours(25)); // the worker's clock first (see the test above)
         world.stripe.advanceClock(Duration.ofHours(25));
-        world.clock.advance(Duration.ofHours(25));
         world.stripe.injectFaults(0, 0);
 
         world.awaitWrittenBack(1);
@@ -86,8 +88,8 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
         world.queryString("update meter_reader_window set status = 'PARKED', parked_from = 'CLOSED', parked_at = now() "
                 + "where tenant_id = 'tenant-a' returning identifier");
         world.stripe.loseAnswers(false);
+        world.clock.advance(Duration.ofDays(3)); // the worker's clock first (see the first test)
         world.stripe.advanceClock(Duration.ofDays(3));
-        world.clock.advance(Duration.ofDays(3));
 
         String identifier = world.queryString("select identifier from meter_reader_window where tenant_id = 'tenant-a'");
         java.net.http.HttpResponse<String> retried = java.net.http.HttpClient.newHttpClient().send(
