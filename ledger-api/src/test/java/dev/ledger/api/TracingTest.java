@@ -34,6 +34,7 @@ class TracingTest {
         try (RunningLedger ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
                 "http://127.0.0.1:" + collector.getAddress().getPort(), "management.tracing.opentelemetry.export.schedule-delay", "200ms"))) {
             assertThat(ledger.context().getBeanNamesForType(OtlpHttpSpanExporter.class)).isNotEmpty();
+            assertThat(ledger.context().getBeanNamesForType(io.micrometer.tracing.Tracer.class)).isNotEmpty();
             LedgerClient admin = new LedgerClient(ledger.url(), RunningLedger.ADMIN_KEY);
             assertThat(admin.get("/v1/tenants?limit=1").status()).isEqualTo(200);
 
@@ -60,6 +61,10 @@ class TracingTest {
         try (RunningLedger ledger = RunningLedger.start(SharedInfrastructure.get(), Map.of())) {
             assertThat(ledger.context().getBeanNamesForType(OtlpHttpSpanExporter.class)).isEmpty();
             assertThat(ledger.context().getEnvironment().getProperty("management.tracing.enabled")).isEqualTo("false");
+            // no tracer at all, so no request opens a span or a tracing scope
+            assertThat(ledger.context().getBeanNamesForType(io.micrometer.tracing.Tracer.class)).isEmpty();
+            assertThat(ledger.context().getBeanNamesForType(io.micrometer.tracing.handler.TracingObservationHandler.class))
+                    .isEmpty();
         }
     }
 
