@@ -77,7 +77,16 @@ public class AppendBatcher {
     private AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc,
                           java.util.function.Supplier<EntryPublisher> publisher) {
         this.commands = commands;
-        this.publisher = publisher;
+        // looked up once it exists: resolving the bean per batch was a visible share of a small batch's cost
+        java.util.concurrent.atomic.AtomicReference<EntryPublisher> found = new java.util.concurrent.atomic.AtomicReference<>();
+        this.publisher = () -> {
+            EntryPublisher p = found.get();
+            if (p == null) {
+                p = publisher.get();
+                found.compareAndSet(null, p);
+            }
+            return p;
+        };
         this.jdbc = jdbc;
         this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
                 .register(metrics);

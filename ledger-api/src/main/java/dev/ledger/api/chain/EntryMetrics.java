@@ -28,17 +28,21 @@ final class EntryMetrics {
     private final MeterRegistry metrics;
     private final Set<String> gates = ConcurrentHashMap.newKeySet();
     private final Set<String> meters = ConcurrentHashMap.newKeySet();
+    /** The counters once registered: a registry lookup (a new id, its tags sorted, a map probe) per entry cost more. */
+    private final java.util.EnumMap<TerminalState, Counter> evaluations = new java.util.EnumMap<>(TerminalState.class);
+    private final ConcurrentHashMap<String, Counter> gateFailures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> billableUnits = new ConcurrentHashMap<>();
 
     EntryMetrics(MeterRegistry metrics) {
         this.metrics = metrics;
         for (TerminalState state : TerminalState.values()) {
-            evaluations(state);
+            evaluations.put(state, Counter.builder("ledger.evaluations").tag("terminal_state", state.name())
+                    .description("evaluations recorded, by their terminal state").register(metrics));
         }
     }
 
     private Counter evaluations(TerminalState state) {
-        return Counter.builder("ledger.evaluations").tag("terminal_state", state.name())
-                .description("evaluations recorded, by their terminal state").register(metrics);
+        return evaluations.get(state);
     }
 
     void appended(TenantCommand command) {
@@ -60,18 +64,19 @@ final class EntryMetrics {
             evaluations(e.terminalState()).increment();
             for (GateResult g : e.gates()) {
                 if (g.outcome() == GateOutcome.FAIL) {
-                    Counter.builder("ledger.gate.failures").tag("gate", bounded(gates, g.gate(), MAX_GATES))
+                    gateFailures.computeIfAbsent(bounded(gates, g.gate(), MAX_GATES), gate -> Counter.builder("ledger.gate.failures")
+                            .tag("gate", gate)
                             .description("gates that failed in recorded evaluations, by gate (at most " + MAX_GATES + " gates named)")
-                            .register(metrics).increment();
+                            .register(metrics)).increment();
                 }
             }
         }
     }
 
     private void billable(String meter, long quantity) {
-        Counter.builder("ledger.billable.units").tag("meter", bounded(meters, meter, MAX_METERS))
-                .description("billable units recorded (what the entries' hashed metadata bills), by meter")
-                .register(metrics).increment(quantity);
+        billableUnits.computeIfAbsent(bounded(meters, meter, MAX_METERS), m -> Counter.builder("ledger.billable.units")
+                .tag("meter", m).description("billable units recorded (what the entries' hashed metadata bills), by meter")
+                .register(metrics)).increment(quantity);
     }
 
     /** The name itself while fewer than {@code max} names were seen, or any seen before; {@code other} beyond. */

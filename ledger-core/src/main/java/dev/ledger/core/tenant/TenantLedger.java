@@ -87,7 +87,10 @@ public class TenantLedger {
             LedgerEvent entry = fact(verb);
             MetaData metadata = MetaData.from(item.metadata());
             // billable facts travel in the hashed metadata, so workers bill without knowing the entry's type
-            metadata = entry.billable().map(units -> MetaData.from(item.metadata()).mergedWith(units.metadata())).orElse(metadata);
+            var billable = entry.billable();
+            if (billable.isPresent()) {
+                metadata = metadata.mergedWith(billable.get().metadata());
+            }
             apply(entry, metadata);
             outcomes.add(AppendOutcome.appended(sequence));
         }
