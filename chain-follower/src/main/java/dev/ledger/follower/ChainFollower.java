@@ -325,15 +325,9 @@ public final class ChainFollower<E> implements Runnable {
         this.offsetTable = p + "_offset";
         this.chainTable = settings.chainTable();
         this.heldTable = p + "_held_entry";
-        for (String column : worker.chainColumnsRead()) {
-            if (!column.matches("[a-z][a-z_]{0,62}")) {
-                throw new IllegalArgumentException("a chain-table column is lower-case letters and underscores");
-            }
-        }
+        worker.chainColumnsRead().forEach(ChainFollower::requireColumnName);
         for (String column : worker.chainColumnsWritten()) {
-            if (!column.matches("[a-z][a-z_]{0,62}")) {
-                throw new IllegalArgumentException("a chain-table column is lower-case letters and underscores");
-            }
+            requireColumnName(column);
             if (POSITION_COLUMNS.contains(column) || column.equals("tenant_id")) {
                 throw new IllegalArgumentException("the worker writes the follower's column " + column);
             }
@@ -637,6 +631,13 @@ public final class ChainFollower<E> implements Runnable {
         // the body was the worker's in prepare: up to MAX_IN_FLIGHT polls wait here, and young collections copy them
         item.link = link.chainOnly();
         return item;
+    }
+
+    /** A worker's chain-table column goes into SQL text: lower-case letters and underscores only. */
+    private static void requireColumnName(String column) {
+        if (!column.matches("[a-z][a-z_]{0,62}")) {
+            throw new IllegalArgumentException("a chain-table column is lower-case letters and underscores");
+        }
     }
 
     /** A copy of the record's bytes (for what keeps or decodes a whole record: the hold, a worker's full decode). */

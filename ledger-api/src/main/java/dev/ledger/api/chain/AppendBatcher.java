@@ -62,6 +62,7 @@ public class AppendBatcher {
 
     /** Waits while the publisher is too far behind (EntryPublisher.awaitBacklog); resolved late, the two are peers. */
     private final java.util.function.Supplier<EntryPublisher> publisher;
+    private volatile EntryPublisher publisherFound;
 
     /** Without backpressure (no publisher): for tests of the batching alone. */
     public AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc) {
@@ -77,16 +78,7 @@ public class AppendBatcher {
     private AppendBatcher(CommandGateway commands, MeterRegistry metrics, JdbcTemplate jdbc,
                           java.util.function.Supplier<EntryPublisher> publisher) {
         this.commands = commands;
-        // looked up once it exists: resolving the bean per batch was a visible share of a small batch's cost
-        java.util.concurrent.atomic.AtomicReference<EntryPublisher> found = new java.util.concurrent.atomic.AtomicReference<>();
-        this.publisher = () -> {
-            EntryPublisher p = found.get();
-            if (p == null) {
-                p = publisher.get();
-                found.compareAndSet(null, p);
-            }
-            return p;
-        };
+        this.publisher = publisher;
         this.jdbc = jdbc;
         this.batchSizes = DistributionSummary.builder("ledger.append.batch.size").description("entries per append transaction")
                 .register(metrics);
@@ -158,7 +150,11 @@ public class AppendBatcher {
             // the lookup only saves work; the append's own constraints still decide
         }
         if (!fresh.isEmpty()) {
-            EntryPublisher p = publisher.get();
+            EntryPublisher p = publisherFound;
+            if (p == null) {
+                // looked up until it exists, then kept: resolving the bean per batch was a visible share of a small batch
+                p = publisherFound = publisher.get();
+            }
             if (p != null) {
                 p.awaitBacklog(); // the lane's next items queue meanwhile and join this batch's successor
             }
