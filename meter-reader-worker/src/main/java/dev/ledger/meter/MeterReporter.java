@@ -99,13 +99,30 @@ final class MeterReporter implements Runnable {
             }
         }
         // v2: the pass's closed windows go out together first; each then moves on by itself as in v1
-        Map<String, Delivery> streamed = stream == null ? Map.of()
-                : stream.send(ready.stream().filter(r -> r.status() == MeterReport.Status.CLOSED).toList());
+        Map<String, Delivery> streamed = Map.of();
+        if (stream != null) {
+            Instant now = clock.instant();
+            List<MeterReport> closed = new ArrayList<>();
+            for (MeterReport report : ready) {
+                if (steps.get(report.identifier()) instanceof WindowReconciler.Step.Send send) {
+                    WindowReconciler.Step step = stillSendable(send, now);
+                    steps.put(report.identifier(), step);
+                    if (step == send) {
+                        closed.add(report);
+                    }
+                }
+            }
+            streamed = stream.send(closed);
+        }
         for (MeterReport report : due) {
             if (!running) {
                 break; // a window streamed but not marked DELIVERED is streamed again: Stripe ignores the duplicate
             }
-            switch (steps.get(report.identifier())) {
+            WindowReconciler.Step step = steps.get(report.identifier());
+            if (stream == null && step instanceof WindowReconciler.Step.Send send) {
+                step = stillSendable(send, clock.instant());
+            }
+            switch (step) {
                 case null -> deliver(report, null);
                 case WindowReconciler.Step.Send send -> deliver(send.report(), streamed.get(report.identifier()));
                 case WindowReconciler.Step.AlreadyDelivered held -> delivered(held.report());
@@ -116,6 +133,20 @@ final class MeterReporter implements Runnable {
             }
         }
         return !due.isEmpty();
+    }
+
+    /**
+     * Whether a send decided earlier in this pass may still go out at {@code now}. Deciding every window before any
+     * call means a pass held up by slow Stripe calls sends later than it decided; once the window's identifier has
+     * been open longer than reconciliation allows, Stripe may have forgotten it, so the send is put off (the step
+     * becomes a retry) and the next pass reconciles the window instead of sending it blindly.
+     */
+    private WindowReconciler.Step stillSendable(WindowReconciler.Step.Send send, Instant now) {
+        if (reconciler.mayStillSend(send.report(), now)) {
+            return send;
+        }
+        return new WindowReconciler.Step.NotNow(send.report(), new Delivery.Retry("the send decided for window "
+                + send.report().identifier() + " came after its identifier window ran out; reconciling first"));
     }
 
     /** {@code streamed}: the outcome of the window's v2 stream call, or null to send it here as a v1 event. */

@@ -49,8 +49,16 @@ final class WindowReconciler {
         this.reconcileAfter = reconcileAfter;
     }
 
+    /**
+     * Whether the report's identifier window (opened at its {@code sentAt}) is recent enough at {@code now} for a
+     * send without asking Stripe first.
+     */
+    boolean mayStillSend(MeterReport report, Instant now) {
+        return report.sentAt() == null || !report.sentAt().isBefore(now.minus(reconcileAfter));
+    }
+
     Step beforeSend(MeterReport report, Instant now) throws SQLException {
-        if (report.sentAt() == null || !report.sentAt().isBefore(now.minus(reconcileAfter))) {
+        if (mayStillSend(report, now)) {
             MeterReport marked = store.markSending(report, now, false);
             return marked == null ? new Step.Gone() : new Step.Send(marked);
         }

@@ -41,17 +41,60 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
                 + "and first_sent_at is not null and sent_at is not null")).isEqualTo(windows);
         assertThat(world.ledger.usageReports()).isEmpty();
 
-        // 25 h later: Stripe has forgotten the identifiers, and the outage ends. The worker's clock moves first, as
-        // both do at once in production: a retry between the two moves would otherwise send blindly (its last send
-        // looks recent) to a Stripe that no longer dedupes, which bills that window twice (seen on a clean clone)
-        world.clock.advance(Duration.ofHours(25));
-        world.stripe.advanceClock(Duration.ofHours(25));
-        world.stripe.loseAnswers(false);
+        // 25 h later: Stripe has forgotten the identifiers, and the outage ends. Both clocks move at once, as they do
+        // in production, on the reporter's thread between two of its calls: moved from here, a send decided at the
+        // old time could reach Stripe at the new one, which no longer dedupes, and bill that window twice (seen twice
+        // on clean clones, once with the worker's clock moved second, once with it first)
+        world.clock.moveOnReporterThread(() -> true, () -> endOutage(Duration.ofHours(25)));
 
         world.awaitWrittenBack((int) windows);
         assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
         assertThat(world.stripe.meterEventsAccepted()).as("no event sent again").isEqualTo(windows);
         assertThat(world.ledger.usageReports()).hasSize((int) windows);
+    }
+
+    /**
+     * The worker decides every window of a pass before its first call. A pass that sends after an identifier window
+     * ran out (here: both clocks move 25 h after the pass's first call) must not send the rest blindly.
+     */
+    @Test
+    void givenAPassThatDecidedToSendBeforeStripeForgotTheIdentifiers_whenItSendsAfter_thenNothingIsBilledTwice()
+            throws Exception {
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cus, world.at(0)));
+        long expected = 0;
+        for (int i = 0; i < 4; i++) {
+            entries.add(a.usage("tokens", 10 + i, world.at(i * 2_000L)));
+            expected += 10 + i;
+        }
+        world.stripe.loseAnswers(true);
+        MeterReader first = world.start(Map.of());
+        world.send(entries);
+        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == 4, "Stripe to accept every window");
+        world.stop(first);
+        // all four due at once, their identifier windows recent: the next pass decides to send each again
+        world.queryString("update meter_reader_window set next_attempt_at = null where status = 'CLOSED' "
+                + "and sent_at is not null returning 1");
+        assertThat(world.queryLong("select count(*) from meter_reader_window where status = 'CLOSED' "
+                + "and sent_at is not null")).isEqualTo(4);
+
+        int callsBefore = world.stripe.meterEventCalls();
+        world.start(Map.of());
+        world.clock.moveOnReporterThread(() -> world.stripe.meterEventCalls() > callsBefore,
+                () -> endOutage(Duration.ofHours(25)));
+
+        world.awaitWrittenBack(4);
+        assertThat(world.stripe.meterEventsAccepted()).as("no event sent again").isEqualTo(4);
+        assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
+    }
+
+    /** Both clocks move on, Stripe forgets the identifiers it held for longer, and its answers arrive again. */
+    private void endOutage(Duration by) {
+        world.clock.advance(by);
+        world.stripe.advanceClock(by);
+        world.stripe.loseAnswers(false);
     }
 
     @Test

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -72,10 +74,29 @@ final class BillingWorld implements AutoCloseable {
 
     /** A clock the test moves: system time plus an offset. */
     static final class MovableClock extends Clock {
+        private record Move(BooleanSupplier when, Runnable move, CountDownLatch done) {
+        }
+
         private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+        private final AtomicReference<Move> armed = new AtomicReference<>();
 
         void advance(Duration by) {
             offset.updateAndGet(d -> d.plus(by));
+        }
+
+        /**
+         * Runs {@code move} (which moves this clock and others) on the worker's reporter thread, at its first reading
+         * of this clock that finds {@code when} true; answers once it has run. The reporter reads the clock only
+         * between its Stripe calls, so unlike a move from the test's thread this one cannot fall between a call
+         * leaving the worker and Stripe taking it, where a send decided at the old time would reach a Stripe already
+         * at the new one.
+         */
+        void moveOnReporterThread(BooleanSupplier when, Runnable move) throws InterruptedException {
+            Move m = new Move(when, move, new CountDownLatch(1));
+            armed.set(m);
+            if (!m.done().await(45, TimeUnit.SECONDS)) {
+                throw new AssertionError("the reporter never read the clock");
+            }
         }
 
         @Override
@@ -90,6 +111,12 @@ final class BillingWorld implements AutoCloseable {
 
         @Override
         public Instant instant() {
+            Move m = armed.get();
+            if (m != null && Thread.currentThread().getName().equals("meter-reader-reporter") && m.when().getAsBoolean()
+                    && armed.compareAndSet(m, null)) {
+                m.move().run();
+                m.done().countDown();
+            }
             return Instant.now().plus(offset.get());
         }
     }
