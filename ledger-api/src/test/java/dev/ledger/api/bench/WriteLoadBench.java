@@ -2,6 +2,7 @@ package dev.ledger.api.bench;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ledger.api.chain.BinaryCopy;
 import dev.ledger.core.entry.EntryTypes;
 import dev.ledger.core.evaluation.EvaluationRecorded;
 import java.io.IOException;
@@ -75,7 +76,8 @@ import org.junit.jupiter.api.Test;
  * indexes, the service's JDBC driver settings (read from ledger-api's application.properties: reWriteBatchedInserts,
  * prepareThreshold), 1,000 rows per transaction, as many threads as (a) has tenants, and one thread; and (d") the
  * same with the two unique-key rows every evaluation writes in its transaction (Idempotency-Key and evaluation_id,
- * shaped like {@code idempotency_record}), the floor PostgreSQL alone sets for (a);</li>
+ * shaped like {@code idempotency_record}), the floor PostgreSQL alone sets for (a); (d"') is (d") written the way the
+ * ledger's append writes its rows, by two binary COPYs per transaction, to show what COPY saves over the INSERT;</li>
  * <li>the naive design: one transaction per entry that locks the tenant's head row ({@code SELECT … FOR UPDATE}),
  * computes the SHA-256 link, inserts the row, updates the head and commits; 64 threads, one tenant;</li>
  * </ol>
@@ -166,6 +168,9 @@ class WriteLoadBench {
             if (wanted("d2")) {
                 r.put("d2", measure("(d\") raw + 2 key rows/entry, 1000/txn, 4 threads", () -> raw(sample, A_TENANTS, true)));
             }
+            if (wanted("d3")) {
+                r.put("d3", measure("(d\"') as (d\") by binary COPY, 1000/txn, 4 thr", () -> raw(sample, A_TENANTS, true, true)));
+            }
             if (wanted("d1")) {
                 r.put("d1", measure("(d') raw JDBC batch 1000/txn, 1 thread", () -> raw(sample, 1, false)));
             }
@@ -194,6 +199,11 @@ class WriteLoadBench {
         if (r.containsKey("d2")) {
             System.out.printf(Locale.ROOT, "  %-46s %12.2f   (PostgreSQL alone, for the rows one evaluation needs)%n", "(d\") raw with key rows / (d) raw",
                     r.get("d2").rate / r.getOrDefault("d", r.get("d2")).rate);
+        }
+        if (r.containsKey("d3") && r.containsKey("d2")) {
+            System.out.printf(Locale.ROOT, "  %-46s %12.2f   rows/s; PostgreSQL %.1f vs %.1f us/row%n", "(d\"') COPY / (d\") INSERT",
+                    r.get("d3").rate / r.get("d2").rate, r.get("d3").micros(r.get("d3").pgCores),
+                    r.get("d2").micros(r.get("d2").pgCores));
         }
         if (r.containsKey("a")) {
             Result a = r.get("a");
@@ -230,7 +240,7 @@ class WriteLoadBench {
         System.out.println();
     }
 
-    /** bench.only=a,a1,b,b1,c,d,d1,d2,e picks phases (all by default). */
+    /** bench.only=a,a1,b,b1,c,d,d1,d2,d3,e picks phases (all by default). */
     private static boolean wanted(String phase) {
         String only = System.getProperty("bench.only", "");
         return only.isBlank() || List.of(only.split(",")).contains(phase);
@@ -883,6 +893,11 @@ class WriteLoadBench {
      * evaluation_id, shaped like idempotency_record): the floor of what PostgreSQL must do per evaluation.
      */
     private Result raw(Sample sample, int threads, boolean keys) throws Exception {
+        return raw(sample, threads, keys, false);
+    }
+
+    /** With {@code copy}, each transaction's rows go out as two binary COPYs (the key rows, then the entries). */
+    private Result raw(Sample sample, int threads, boolean keys, boolean copy) throws Exception {
         scratch(RAW);
         if (keys) {
             try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
@@ -913,6 +928,15 @@ class WriteLoadBench {
                              + " (tenant_id, idempotency_key, request_digest, sequence) values (?, ?, ?, ?)")) {
                     while (System.nanoTime() < end) {
                         long s = System.nanoTime();
+                        if (copy) {
+                            seq = copyBatch(c, sample, aggregate, seq, hash);
+                            c.commit();
+                            long done = System.nanoTime();
+                            latencies.add(done - s);
+                            rows.addAndGet(BATCH);
+                            last.accumulateAndGet(done, Math::max);
+                            continue;
+                        }
                         for (int i = 0; i < BATCH; i++) {
                             if (keys) {
                                 for (String key : new String[] {"k:" + sample.nextId(), "evaluation_id:ev_" + seq}) {
@@ -958,6 +982,26 @@ class WriteLoadBench {
         percentiles(r, latencies.stream().mapToLong(Long::longValue).toArray());
         r.extra = "latency per 1000-row transaction";
         return r;
+    }
+
+    /** One (d\"') transaction's rows, as the ledger's append writes them (ChainedAppend); answers the next sequence. */
+    private static long copyBatch(Connection c, Sample sample, String aggregate, long seq, byte[] hash) throws SQLException {
+        BinaryCopy keyRows = new BinaryCopy("copy " + RAW_KEYS + " (tenant_id, idempotency_key, request_digest, sequence)"
+                + " from stdin (format binary)", 4);
+        BinaryCopy entries = new BinaryCopy("copy " + RAW + " (event_identifier, aggregate_identifier, sequence_number,"
+                + " type, time_stamp, payload_type, payload_revision, payload, meta_data, prev_hash, entry_hash)"
+                + " from stdin (format binary)", 11);
+        long next = seq;
+        for (int i = 0; i < BATCH; i++) {
+            keyRows.row().text(aggregate).text("k:" + sample.nextId()).bytes(hash).bigint(next + 1);
+            keyRows.row().text(aggregate).text("evaluation_id:ev_" + next).bytes(hash).bigint(next + 1);
+            entries.row().text(sample.nextId()).text(aggregate).bigint(next++).text(sample.type()).text(sample.timeStamp())
+                    .text(sample.payloadType()).text(sample.revision()).bytes(sample.payload()).bytes(sample.metadata())
+                    .bytes(hash).bytes(hash);
+        }
+        keyRows.copyIn(c);
+        entries.copyIn(c);
+        return next;
     }
 
     /** (e): one transaction per entry, serialised by a locked head row: lock, link, insert, update head, commit. */
