@@ -262,6 +262,58 @@ class WriteApiTest {
         assertThat(again.body().get("results").get(1).get("receipt")).isEqualTo(results.get(1).get("receipt"));
     }
 
+    /**
+     * The batch body is read as a stream, each item straight into its record: an item refused anywhere inside (a wrong
+     * type deep in its gates, an unknown member after its gates, not an object at all) fails alone, and the reader
+     * finds the next item's start exactly, so every neighbour is recorded as sent.
+     */
+    @Test
+    void givenBatchItemsBadAnywhereInsideThenEachFailsAloneAndEveryNeighbourIsRecordedAsSent() throws Exception {
+        Tenant t = newTenant();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.function.IntFunction<String> good = i -> {
+            Map<String, Object> item = new HashMap<>(LedgerClient.evaluation("st_" + i));
+            item.put("idempotency_key", "st-" + i);
+            try {
+                return mapper.writeValueAsString(item);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String gates = "\"gates\":[{\"gate\":\"pii\",\"outcome\":\"FAIL\",\"reason_code\":\"PII_EMAIL\"}]";
+        String rest = "\"evaluation_id\":\"st_bad\",\"policy_id\":\"p\",\"policy_version\":\"1\",\"subject\":\"s\","
+                + "\"input_digest\":\"sha256:" + "ab".repeat(32) + "\",\"terminal_state\":\"APPROVED\","
+                + "\"occurred_at\":\"2026-11-21T10:00:00Z\",\"idempotency_key\":\"st-bad\"";
+        List<String> items = new ArrayList<>(List.of(good.apply(0),
+                "{" + rest + ",\"gates\":[{\"gate\":\"pii\",\"outcome\":{\"deep\":[1,{\"x\":[]}]},\"reason_code\":\"R\"}]}",
+                good.apply(1),
+                "{" + rest + "," + gates + ",\"prompt\":{\"text\":\"secret\",\"parts\":[{\"a\":1}]}}",
+                good.apply(2),
+                "[{\"evaluation_id\":\"inside an array\"}]",
+                "17",
+                "null",
+                good.apply(3),
+                "{" + rest + ",\"gates\":[],\"terminal_state\":\"MAYBE\"}",
+                good.apply(4)));
+        Answer batch = t.client().post("/v1/evaluations:batch", "{\"items\":[" + String.join(",", items) + "]}");
+        assertThat(batch.status()).isEqualTo(200);
+        var results = batch.body().get("results");
+        List<String> answers = new ArrayList<>();
+        for (var r : results) {
+            answers.add(r.get("status").asInt() + (r.has("error") ? " " + r.get("error").get("code").asText() : ""));
+        }
+        assertThat(answers).containsExactly("201", "422 validation_failed", "201", "400 unknown_field", "201",
+                "400 malformed_json", "400 malformed_json", "400 malformed_json", "201", "422 validation_failed", "201");
+        int[] goodAt = {0, 2, 4, 8, 10};
+        for (int n = 0; n < goodAt.length; n++) {
+            assertThat(results.get(goodAt[n]).get("receipt").get("evaluation_id").asText()).isEqualTo("st_" + n);
+        }
+        Answer broken = t.client().post("/v1/evaluations:batch", "{\"items\":[" + good.apply(5) + ",{\"evaluation_id\":");
+        assertThat(broken.status()).isEqualTo(400);
+        assertThat(broken.code()).isEqualTo("malformed_json");
+        assertThat(t.client().post("/v1/evaluations:batch", Map.of("items", List.of(), "extra", 1)).code()).isEqualTo("unknown_field");
+    }
+
     @Test
     void aTenantOverItsRateLimitGets429WithRetryAfterAndOtherTenantsAreUnaffected() {
         assertThat(admin.post("/v1/tenants", Map.of("tenant_id", "rl-tenant", "name", "Rate limited")).status()).isEqualTo(201);
