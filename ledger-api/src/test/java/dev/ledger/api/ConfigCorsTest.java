@@ -31,6 +31,7 @@ class ConfigCorsTest {
 
             assertThat(allowed.statusCode()).isEqualTo(200);
             assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://audit.example.com");
+            assertThat(String.join(",", allowed.headers().allValues("Vary")).toLowerCase()).contains("origin");
             assertThat(allowed.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("POST");
             assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers").orElse("").toLowerCase())
                     .contains("authorization", "idempotency-key");
@@ -49,6 +50,12 @@ class ConfigCorsTest {
             HttpResponse<String> answer = preflight(ledger.url(), "https://console.example.com");
 
             assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+            // and no answer varies by origin, so a shared cache keeps one copy whatever page asked
+            HttpResponse<String> keys = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(ledger.url() + "/v1/checkpoint-keys")).header("Origin", "https://console.example.com").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(keys.statusCode()).isEqualTo(200);
+            assertThat(String.join(",", keys.headers().allValues("Vary")).toLowerCase()).doesNotContain("origin");
         }
     }
 }

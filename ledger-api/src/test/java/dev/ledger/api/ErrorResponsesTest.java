@@ -65,6 +65,22 @@ class ErrorResponsesTest {
         assertProblem(406, "not_acceptable", r.headers().firstValue("Content-Type").orElse(""), r.body());
     }
 
+    /** JSON is the only representation: a format whose library happens to be on the class path is not served. */
+    @Test
+    void givenAcceptOfAnotherDataFormatThenItAnswers406ProblemJsonNotThatFormat() throws Exception {
+        for (String format : List.of("application/yaml", "application/xml", "application/x-jackson-smile",
+                "application/cbor")) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/caller")).header("Accept", format));
+            assertThat(r.statusCode()).as(format).isEqualTo(406);
+            assertProblem(406, "not_acceptable", r.headers().firstValue("Content-Type").orElse(""), r.body());
+        }
+        HttpResponse<String> json = send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/caller"))
+                .header("Accept", "application/yaml;q=1, application/json;q=0.5"));
+        assertThat(json.statusCode()).isEqualTo(200);
+        assertThat(json.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(LedgerClient.parse(json.body()).path("kind").asText()).isEqualTo("tenant");
+    }
+
     @Test
     void givenAMethodTheRouteDoesNotTakeThenItAnswers405ProblemJson() throws Exception {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/evaluations")).DELETE().header("Accept", "text/html"));

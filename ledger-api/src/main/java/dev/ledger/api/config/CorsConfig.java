@@ -23,6 +23,9 @@ import org.springframework.web.filter.CorsFilter;
  * Cross-origin calls from browsers: only the origins of {@code LEDGER_CORS_ORIGINS}, with credentials sent as the
  * {@code Authorization} header (never cookies). The filter runs before authentication, since a browser's preflight
  * carries no key; it answers preflights itself and refuses a request from another origin with 403 problem+json.
+ * Without origins the filter is not installed: no browser origin is allowed then, and the answers do not vary by
+ * {@code Origin} (Spring's processor adds its three {@code Vary} names to every answer, which Tomcat's compression check
+ * then parses again on each one).
  */
 @Configuration
 class CorsConfig {
@@ -55,6 +58,7 @@ class CorsConfig {
         // after RequestGate (which refuses non-canonical paths first), before authentication (preflights carry no key)
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
         registration.addUrlPatterns("/*");
+        registration.setEnabled(!props.corsOrigins().isEmpty());
         return registration;
     }
 }
