@@ -87,10 +87,10 @@ class LargeTenantCheckpointTest {
         }
     }
 
-    private static double settledEntriesRead(RunningLedger ledger) throws InterruptedException {
+    private static double settledEntriesRead(RunningLedger ledger) {
         double last = entriesRead(ledger);
         for (int stable = 0, rounds = 0; stable < 15 && rounds < 300; rounds++) {
-            Thread.sleep(100);
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // poll until unchanged for 1.5 s
             double now = entriesRead(ledger);
             stable = Double.compare(now, last) == 0 ? stable + 1 : 0;
             last = now;

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -261,14 +262,13 @@ class ReadIsolationTest {
         }
     }
 
-    private static void awaitPublisherIdle(RunningLedger ledger) throws InterruptedException {
+    /** Until the Kafka publisher has published every committed entry (it must within two minutes). */
+    private static void awaitPublisherIdle(RunningLedger ledger) {
         var publisher = ledger.context().getBean(dev.ledger.api.chain.EntryPublisher.class);
-        AtomicInteger waited = new AtomicInteger();
-        while (waited.getAndIncrement() < 600) {
-            if (publisher.caughtUp()) {
-                return;
-            }
-            Thread.sleep(100);
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!publisher.caughtUp()) {
+            assertThat(System.nanoTime()).as("the publisher to catch up").isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll
         }
     }
 

@@ -20,15 +20,10 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
     @Test
     void givenEventsStripeAcceptedWhoseAnswersWereLost_whenTheWorkerRetriesAfter25Hours_thenNothingIsBilledTwice()
             throws Exception {
-        String cus = world.customer("tenant-a");
-        TenantChain a = new TenantChain("tenant-a");
-        List<StoredEntry> entries = new ArrayList<>();
-        entries.add(a.registered("Tenant A", cus, world.at(0)));
-        long expected = 0;
-        for (int i = 0; i < 6; i++) {
-            entries.add(a.usage("tokens", i + 1, world.at(i * 1_500L)));
-            expected += i + 1;
-        }
+        Usage usage = usage(6, 1, 1_500L);
+        String cus = usage.customer();
+        List<StoredEntry> entries = usage.entries();
+        long expected = usage.units();
         long windows = entries.stream().skip(1).map(e -> Math.floorDiv(java.time.Instant.parse(e.recordedAt())
                 .getEpochSecond(), BillingWorld.WINDOW_SECONDS)).distinct().count();
 
@@ -60,15 +55,10 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
     @Test
     void givenAPassThatDecidedToSendBeforeStripeForgotTheIdentifiers_whenItSendsAfter_thenNothingIsBilledTwice()
             throws Exception {
-        String cus = world.customer("tenant-a");
-        TenantChain a = new TenantChain("tenant-a");
-        List<StoredEntry> entries = new ArrayList<>();
-        entries.add(a.registered("Tenant A", cus, world.at(0)));
-        long expected = 0;
-        for (int i = 0; i < 4; i++) {
-            entries.add(a.usage("tokens", 10 + i, world.at(i * 2_000L)));
-            expected += 10 + i;
-        }
+        Usage usage = usage(4, 10, 2_000L);
+        String cus = usage.customer();
+        List<StoredEntry> entries = usage.entries();
+        long expected = usage.units();
         world.stripe.loseAnswers(true);
         MeterReader first = world.start(Map.of());
         world.send(entries);
@@ -88,6 +78,23 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
         world.awaitWrittenBack(4);
         assertThat(world.stripe.meterEventsAccepted()).as("no event sent again").isEqualTo(4);
         assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
+    }
+
+    /** Tenant A's chain: its registration, then {@code n} usage entries of growing units, {@code apart} seconds apart. */
+    private Usage usage(int n, long firstUnits, long apart) throws Exception {
+        String cus = world.customer("tenant-a");
+        TenantChain a = new TenantChain("tenant-a");
+        List<StoredEntry> entries = new ArrayList<>();
+        entries.add(a.registered("Tenant A", cus, world.at(0)));
+        long units = 0;
+        for (int i = 0; i < n; i++) {
+            entries.add(a.usage("tokens", firstUnits + i, world.at(i * apart)));
+            units = Math.addExact(units, firstUnits + i);
+        }
+        return new Usage(cus, entries, units);
+    }
+
+    private record Usage(String customer, List<StoredEntry> entries, long units) {
     }
 
     /** Both clocks move on, Stripe forgets the identifiers it held for longer, and its answers arrive again. */
