@@ -35,6 +35,12 @@ final class LeanHttp implements AutoCloseable {
             System.arraycopy(b, 0, all, head.length, b.length);
             return new Request(all);
         }
+
+        static Request get(URI base, String path, String key) {
+            return new Request(("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ':' + base.getPort()
+                    + "\r\nAuthorization: Bearer " + key + "\r\nAccept: application/json\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
     }
 
     record Response(int status, String body) {

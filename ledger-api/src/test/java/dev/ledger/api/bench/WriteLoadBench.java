@@ -80,6 +80,10 @@ import org.junit.jupiter.api.Test;
  * ledger's append writes its rows, by two binary COPYs per transaction, to show what COPY saves over the INSERT;</li>
  * <li>the naive design: one transaction per entry that locks the tenant's head row ({@code SELECT … FOR UPDATE}),
  * computes the SHA-256 link, inserts the row, updates the head and commits; 64 threads, one tenant;</li>
+ * <li>the floor under (b), 64 closed-loop clients on one tenant: {@code GET /v1/caller}, the server, filters, key check,
+ * rate limit and a small JSON answer with no work behind it; and (f') (b)'s request made invalid (an empty
+ * {@code policy_id}), read, bound, validated and refused with 422 before any write. ledger-api's CPU per request of
+ * (b) minus these is what recording an evaluation itself costs;</li>
  * </ol>
  * plus ledger-api's heap from {@code /actuator/prometheus}, the ratios (a)/(d) and (b)/(e) against the targets, and
  * for each phase where the two cores' CPU went (ledger-api, PostgreSQL, this JVM, the stack JVM with Kafka, the
@@ -159,6 +163,17 @@ class WriteLoadBench {
             openLoop(one, C_RATE, 3, null); // warm-up of the connections and of this path
             r.put("c", measure("(c)  single POST, open loop 1000/s, 1 tenant", () -> openLoop(one, C_RATE, seconds, new Result())));
         }
+        // (f) the floor a single request stands on: the same server, filters, key check, rate limit and JSON answer
+        if (wanted("f")) {
+            Tenant one = tenants("f", 1).get(0);
+            r.put("f", measure("(f)  GET /v1/caller, 64 clients (the stack alone)", () -> closedLoop(List.of(one), B_CLIENTS,
+                    t -> LeanHttp.Request.get(URI.create(api), "/v1/caller", t.key()), 200, "answers/s")));
+        }
+        if (wanted("f1")) {
+            Tenant one = tenants("f1", 1).get(0);
+            r.put("f1", measure("(f') single POST refused 422, 64 clients", () -> closedLoop(List.of(one), B_CLIENTS,
+                    this::refused, 422, "answers/s")));
+        }
         // (d), (e) baselines on the same database
         Sample sample = sample();
         try {
@@ -222,6 +237,14 @@ class WriteLoadBench {
         if (r.containsKey("b")) {
             Result b = r.get("b");
             target("(b)  ledger-api CPU us/request", b.micros(b.apiCores), "<= 120", b.micros(b.apiCores) <= 120);
+            for (String floor : List.of("f", "f1")) {
+                if (r.containsKey(floor)) {
+                    Result f = r.get(floor);
+                    System.out.printf(Locale.ROOT, "  %-46s %12.1f   us/request of ledger-api; (b) minus it: %.1f%n",
+                            "(" + (floor.equals("f") ? "f" : "f'") + ") floor, ledger-api CPU", f.micros(f.apiCores),
+                            b.micros(b.apiCores) - f.micros(f.apiCores));
+                }
+            }
         }
         if (r.containsKey("c")) {
             target("(c)  p99 ms", r.get("c").p99 / 1e6, "<= 20", r.get("c").p99 / 1e6 <= 20);
@@ -240,7 +263,7 @@ class WriteLoadBench {
         System.out.println();
     }
 
-    /** bench.only=a,a1,b,b1,c,d,d1,d2,d3,e picks phases (all by default). */
+    /** bench.only=a,a1,b,b1,c,f,f1,d,d1,d2,d3,e picks phases (all by default). */
     private static boolean wanted(String phase) {
         String only = System.getProperty("bench.only", "");
         return only.isBlank() || List.of(only.split(",")).contains(phase);
@@ -420,6 +443,13 @@ class WriteLoadBench {
     private LeanHttp.Request single(Tenant t) {
         String id = nextId();
         return LeanHttp.Request.post(URI.create(api), "/v1/evaluations", t.key(), "ik-" + id, evaluation(id));
+    }
+
+    /** (b)'s request with an empty policy_id: read, bound and validated as (b)'s, then refused (422) before any write. */
+    private LeanHttp.Request refused(Tenant t) {
+        String id = nextId();
+        return LeanHttp.Request.post(URI.create(api), "/v1/evaluations", t.key(), "ik-" + id,
+                evaluation(id).replace("\"policy_id\":\"pol_pii\"", "\"policy_id\":\"\""));
     }
 
     private LeanHttp.Request batch(Tenant t) {
@@ -632,8 +662,17 @@ class WriteLoadBench {
 
     /** Closed loop: {@code clientsPerTenant} clients per tenant, each sending single evaluations back to back. */
     private Result singles(List<Tenant> tenants, int clientsPerTenant) throws Exception {
+        return closedLoop(tenants, clientsPerTenant, this::single, 201, "receipts/s");
+    }
+
+    /**
+     * Closed loop of one request at a time per client, {@code clientsPerTenant} clients per tenant; the answers with
+     * status {@code expected} count (and their latency), 429 backs off 5 ms, anything else is a failure.
+     */
+    private Result closedLoop(List<Tenant> tenants, int clientsPerTenant, java.util.function.Function<Tenant, LeanHttp.Request> next,
+            int expected, String unit) throws Exception {
         Result r = new Result();
-        r.unit = "receipts/s";
+        r.unit = unit;
         AtomicLong ok = new AtomicLong();
         AtomicLong limited = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -650,7 +689,7 @@ class WriteLoadBench {
                     int n = 0;
                     LeanHttp connection = null;
                     while (System.nanoTime() < end) {
-                        LeanHttp.Request request = single(t);
+                        LeanHttp.Request request = next.apply(t);
                         long s = System.nanoTime();
                         try {
                             if (connection == null || !connection.isOpen()) {
@@ -658,7 +697,7 @@ class WriteLoadBench {
                             }
                             LeanHttp.Response resp = connection.send(request);
                             long done = System.nanoTime();
-                            if (resp.status() == 201) {
+                            if (resp.status() == expected) {
                                 ok.incrementAndGet();
                                 last.accumulateAndGet(done, Math::max);
                                 if (n == mine.length) {
