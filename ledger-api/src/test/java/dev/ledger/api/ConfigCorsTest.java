@@ -51,8 +51,9 @@ class ConfigCorsTest {
 
             assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
             // and no answer varies by origin, so a shared cache keeps one copy whatever page asked
-            HttpResponse<String> keys = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(ledger.url() + "/v1/checkpoint-keys")).header("Origin", "https://console.example.com").build(),
+            HttpResponse<String> keys = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/checkpoint-keys"))
+                            .header("Origin", "https://console.example.com").build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(keys.statusCode()).isEqualTo(200);
             assertThat(String.join(",", keys.headers().allValues("Vary")).toLowerCase()).doesNotContain("origin");

@@ -70,7 +70,8 @@ class ErrorResponsesTest {
     void givenAcceptOfAnotherDataFormatThenItAnswers406ProblemJsonNotThatFormat() throws Exception {
         for (String format : List.of("application/yaml", "application/xml", "application/x-jackson-smile",
                 "application/cbor")) {
-            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/caller")).header("Accept", format));
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(ledger.url() + "/v1/caller"))
+                    .header("Accept", format));
             assertThat(r.statusCode()).as(format).isEqualTo(406);
             assertProblem(406, "not_acceptable", r.headers().firstValue("Content-Type").orElse(""), r.body());
         }

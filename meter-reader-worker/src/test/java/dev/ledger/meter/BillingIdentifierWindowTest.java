@@ -80,7 +80,7 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
         assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
     }
 
-    /** Tenant A's chain: its registration, then {@code n} usage entries of growing units, {@code apart} seconds apart. */
+    /** Tenant A's chain: its registration, then {@code n} usage entries of growing units, {@code apart} s apart. */
     private Usage usage(int n, long firstUnits, long apart) throws Exception {
         String cus = world.customer("tenant-a");
         TenantChain a = new TenantChain("tenant-a");

@@ -20,8 +20,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @Configuration
 class ContractConverters implements WebMvcConfigurer {
 
-    private static final List<Class<?>> KEPT = List.of(ByteArrayHttpMessageConverter.class, StringHttpMessageConverter.class,
-            ResourceHttpMessageConverter.class, ResourceRegionHttpMessageConverter.class,
+    private static final List<Class<?>> KEPT = List.of(ByteArrayHttpMessageConverter.class,
+            StringHttpMessageConverter.class, ResourceHttpMessageConverter.class, ResourceRegionHttpMessageConverter.class,
             MappingJackson2HttpMessageConverter.class);
 
     @Override
