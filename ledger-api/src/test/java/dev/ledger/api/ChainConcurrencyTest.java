@@ -1,6 +1,7 @@
 package dev.ledger.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledger.api.LedgerClient.Answer;
 import dev.ledger.core.chain.EntryCodec;
@@ -20,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -97,8 +100,8 @@ class ChainConcurrencyTest {
                     .as("the slow writer waits for the held key inside its transaction").isTrue();
             quick = fast.post("/v1/evaluations", LedgerClient.evaluation("ev_quick"), "quick");
             assertThat(quick.status()).isEqualTo(201);
-            Thread.sleep(1500);
-            assertThat(held).as("the slow writer is still inside its transaction").isNotDone();
+            assertThatThrownBy(() -> held.get(1500, TimeUnit.MILLISECONDS))
+                    .as("the slow writer is still inside its transaction").isInstanceOf(TimeoutException.class);
             blocker.rollback();
         }
         Answer slowAnswer = held.get();

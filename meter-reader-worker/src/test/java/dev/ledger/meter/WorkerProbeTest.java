@@ -22,10 +22,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,19 @@ class WorkerProbeTest extends BillingWorldTest {
         assertThat(status(external.get().getHostAddress(), open.port())).isEqualTo(200);
     }
 
+    /** Until both of the probe server's threads sit reading a slow client's unfinished request. */
+    private static void awaitProbeThreadsHeld() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (Thread.getAllStackTraces().entrySet().stream()
+                .filter(t -> t.getKey().getName().equals("meter-reader-http"))
+                .filter(t -> Arrays.stream(t.getValue())
+                        .anyMatch(f -> f.getClassName().equals("sun.net.httpserver.Request")))
+                .count() < 2) {
+            assertThat(System.nanoTime()).as("both probe threads held by slow clients").isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // poll
+        }
+    }
+
     @Test
     void givenClientsThatNeverFinishTheirRequests_thenHealthStillAnswersWithinTheRequestLimit() throws Exception {
         MeterReader reader = world.start(Map.of());
@@ -72,7 +87,7 @@ class WorkerProbeTest extends BillingWorldTest {
                 out.flush();
                 slow.add(s);
             }
-            Thread.sleep(300);
+            awaitProbeThreadsHeld();
             long started = System.nanoTime();
             assertThat(status("127.0.0.1", reader.port())).isEqualTo(200);
             assertThat(Duration.ofNanos(System.nanoTime() - started))
