@@ -38,6 +38,13 @@ class FollowerCaughtUpAfterRebalanceTest {
     private static final int PARTITIONS = 4;
     private static final int PER_PARTITION = 50;
 
+    /**
+     * Only a bound, so a broken broker fails the test instead of hanging it: locally each phase takes about a second.
+     * A CI run with another module's suite beside it once took more than 30 s to read 200 records (why is unknown;
+     * the failure now shows what the consumer saw), so the bound is wide.
+     */
+    private static final Duration PHASE = Duration.ofMinutes(2);
+
     private static LocalKafka kafka;
 
     @BeforeAll
@@ -57,10 +64,11 @@ class FollowerCaughtUpAfterRebalanceTest {
         }
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                 kafka.bootstrapServers(), "acks", "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
             for (int i = 0; i < PARTITIONS * PER_PARTITION; i++) {
-                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, new byte[] {1}));
+                records.add(new ProducerRecord<>(topic, i % PARTITIONS, null, new byte[] {1}));
             }
-            producer.flush();
+            LocalKafka.sendAll(producer, records);
         }
         return FollowerKafka.consumerProperties(kafka.bootstrapServers(), "follower-" + topic, clientId, 500, 1 << 20, ChainFollower.Settings.DEFAULT_SESSION_TIMEOUT,
                 dev.ledger.core.config.KafkaClientSecurity.of(Map.of()));
@@ -91,12 +99,13 @@ class FollowerCaughtUpAfterRebalanceTest {
                     }
                 }
             });
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + PHASE.toNanos();
             while (read.values().stream().mapToLong(Long::longValue).sum() < PARTITIONS * PER_PARTITION) {
                 for (ConsumerRecord<byte[], byte[]> r : first.poll(Duration.ofMillis(100))) {
                     read.put(r.partition(), r.offset() + 1);
                 }
-                assertThat(System.nanoTime()).as("the first consumer reads every record").isLessThan(deadline);
+                assertThat(System.nanoTime()).as(() -> "the first consumer reads every record; read so far "
+                        + read + ", lags " + ConsumerLag.perPartition(first, Duration.ofSeconds(5))).isLessThan(deadline);
             }
             assertThat(ConsumerLag.perPartition(first, Duration.ofSeconds(5)).values())
                     .as("read to the end").containsOnly(OptionalLong.of(0));
@@ -121,7 +130,7 @@ class FollowerCaughtUpAfterRebalanceTest {
                 while (reassigned.isEmpty()) { // until the rebalance gave the first consumer partitions it had read
                     first.poll(Duration.ofMillis(100));
                     assertThat(System.nanoTime()).as("the second consumer's join rebalances the group")
-                            .isLessThan(deadline + Duration.ofSeconds(60).toNanos());
+                            .isLessThan(deadline + PHASE.toNanos());
                 }
                 assertThat(reassigned).hasSize(PARTITIONS / 2);
 
@@ -154,11 +163,12 @@ class FollowerCaughtUpAfterRebalanceTest {
                 partitions.add(new TopicPartition(topic, p));
             }
             consumer.assign(partitions);
-            long read = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (read < PARTITIONS * PER_PARTITION) {
-                read += consumer.poll(Duration.ofMillis(100)).count();
-                assertThat(System.nanoTime()).as("every record read").isLessThan(deadline);
+            long[] read = {0};
+            long deadline = System.nanoTime() + PHASE.toNanos();
+            while (read[0] < PARTITIONS * PER_PARTITION) {
+                read[0] += consumer.poll(Duration.ofMillis(100)).count();
+                assertThat(System.nanoTime()).as(() -> "every record read; read so far " + read[0] + ", lags "
+                        + ConsumerLag.perPartition(consumer, Duration.ofSeconds(5))).isLessThan(deadline);
             }
             for (int i = 0; i < 5; i++) {
                 consumer.poll(Duration.ofMillis(100)); // fetches that find nothing new: the session knows the end

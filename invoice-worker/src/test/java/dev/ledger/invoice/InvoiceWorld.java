@@ -76,11 +76,9 @@ final class InvoiceWorld implements AutoCloseable {
     }
 
     /** Publishes the entries and waits until the broker has them all. */
-    void send(List<StoredEntry> entries) {
-        for (StoredEntry e : entries) {
-            producer.send(new ProducerRecord<>(TOPIC, e.tenantId(), EntryCodec.encode(e)));
-        }
-        producer.flush();
+    void send(List<StoredEntry> entries) throws InterruptedException {
+        LocalKafka.sendAll(producer, entries.stream()
+                .map(e -> new ProducerRecord<>(TOPIC, e.tenantId(), EntryCodec.encode(e))).toList());
     }
 
     /**

@@ -668,11 +668,9 @@ class MeterReaderTest {
     }
 
     /** Publishes the entries as the ledger's publisher does: idempotent, acknowledged by all, no transaction. */
-    private void sendAsThePublisherDoes(List<StoredEntry> entries) {
-        for (StoredEntry e : entries) {
-            publisherLike.send(new ProducerRecord<>(topic, e.tenantId(), TenantChain.encode(e)));
-        }
-        publisherLike.flush();
+    private void sendAsThePublisherDoes(List<StoredEntry> entries) throws InterruptedException {
+        LocalKafka.sendAll(publisherLike, entries.stream()
+                .map(e -> new ProducerRecord<>(topic, e.tenantId(), TenantChain.encode(e))).toList());
     }
 
     private String customerLinkedFor(String tenant) {

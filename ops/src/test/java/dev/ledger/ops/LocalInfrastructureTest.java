@@ -66,6 +66,29 @@ class LocalInfrastructureTest {
         }
     }
 
+    /**
+     * A fixture that sends and flushes goes on even when a send failed, then waits for records that never come (a CI
+     * run timed out so, 30 s later, with no word of why). {@code sendAll} fails at once and says which sends failed.
+     */
+    @Test
+    void sendAllFailsWhenTheBrokerDidNotTakeEveryRecord() throws Exception {
+        try (LocalKafka kafka = LocalKafka.start(null, 0);
+             org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers(), "acks", "all"), new StringSerializer(), new StringSerializer())) {
+            LocalKafka.createTopics(admin, List.of(new org.apache.kafka.clients.admin.NewTopic("small", 2, (short) 1)
+                    .configs(Map.of("max.message.bytes", "1024"))));
+            LocalKafka.sendAll(producer, List.of(new ProducerRecord<>("small", 0, "k", "fits"),
+                    new ProducerRecord<>("small", 1, "k", "fits too")));
+            List<ProducerRecord<String, String>> oneTooLarge = List.of(new ProducerRecord<>("small", 0, "k", "fits"),
+                    new ProducerRecord<>("small", 1, "k", "x".repeat(4096)));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalKafka.sendAll(producer, oneTooLarge))
+                    .isInstanceOf(IllegalStateException.class).hasMessage("1 of 2 records were not written")
+                    .cause().isInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+        }
+    }
+
     /** docs/postgresql.md tells an operator of an external database the settings the embedded server runs with. */
     @Test
     void thePostgresqlDocumentListsExactlyTheSettingsTheLocalServerRunsWith() throws Exception {

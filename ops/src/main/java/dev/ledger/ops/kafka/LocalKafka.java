@@ -4,9 +4,29 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -79,30 +99,67 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the topics and returns once every partition has a leader in the cluster's metadata. A producer that
-     * sends the moment {@code createTopics} answers can meet NOT_LEADER_OR_FOLLOWER on a fresh partition; its
-     * idempotent retries then fail with OUT_OF_ORDER_SEQUENCE_NUMBER for good (seen under load), so fixtures wait.
+     * Creates the topics and returns once every partition's leader serves it. A producer that sends the moment
+     * {@code createTopics} answers can meet NOT_LEADER_OR_FOLLOWER on a fresh partition; its idempotent retries then
+     * fail with OUT_OF_ORDER_SEQUENCE_NUMBER for good (seen under load), so fixtures wait. A leader in the metadata is
+     * not enough: the broker publishes its metadata cache before its replica manager takes the partition on, so this
+     * also waits until the leader answers a latest-offset lookup for every partition, which only a leading replica does.
      */
-    public static void createTopics(org.apache.kafka.clients.admin.Admin admin, java.util.Collection<org.apache.kafka.clients.admin.NewTopic> topics)
-            throws Exception {
-        admin.createTopics(topics).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        java.util.List<String> names = topics.stream().map(org.apache.kafka.clients.admin.NewTopic::name).toList();
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                boolean led = admin.describeTopics(names).allTopicNames().get(10, java.util.concurrent.TimeUnit.SECONDS).values().stream()
-                        .flatMap(d -> d.partitions().stream())
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty() && !p.isr().isEmpty());
-                if (led) {
-                    return;
-                }
-            } catch (java.util.concurrent.ExecutionException notYetKnown) {
-                // the metadata of a topic just created may not have reached the broker yet
-            }
+    public static void createTopics(Admin admin, Collection<NewTopic> topics) throws Exception {
+        admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        List<String> names = topics.stream().map(NewTopic::name).toList();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!served(admin, names)) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("topics " + names + " have no leader after 30 s");
+                throw new IllegalStateException("topics " + names + " are not served by a leader after 30 s");
             }
-            Thread.sleep(50);
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    private static boolean served(Admin admin, List<String> names) throws InterruptedException, TimeoutException {
+        try {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values()) {
+                for (TopicPartitionInfo p : d.partitions()) {
+                    if (p.leader() == null || p.leader().isEmpty() || p.isr().isEmpty()) {
+                        return false;
+                    }
+                    latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                }
+            }
+            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException notYet) {
+            // a topic just created may be unknown to the broker yet, or its leader not yet serving it
+            return false;
+        }
+    }
+
+    /**
+     * Sends the records and returns once the broker has acknowledged every one. {@link Producer#flush()} alone
+     * returns when the sends are done, failed ones included, and a fixture that goes on after a failed send waits
+     * for records that will never come; this fails at once instead, naming the first failure.
+     */
+    public static <K, V> void sendAll(Producer<K, V> producer, Collection<ProducerRecord<K, V>> records)
+            throws InterruptedException {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (ProducerRecord<K, V> r : records) {
+            sent.add(producer.send(r));
+        }
+        producer.flush();
+        int failed = 0;
+        Throwable first = null;
+        for (Future<RecordMetadata> f : sent) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                failed++;
+                first = first == null ? e.getCause() : first;
+            }
+        }
+        if (first != null) {
+            throw new IllegalStateException(failed + " of " + sent.size() + " records were not written", first);
         }
     }
 
