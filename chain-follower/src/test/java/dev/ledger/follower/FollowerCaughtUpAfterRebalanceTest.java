@@ -105,7 +105,8 @@ class FollowerCaughtUpAfterRebalanceTest {
                     read.put(r.partition(), r.offset() + 1);
                 }
                 assertThat(System.nanoTime()).as(() -> "the first consumer reads every record; read so far "
-                        + read + ", lags " + ConsumerLag.perPartition(first, Duration.ofSeconds(5))).isLessThan(deadline);
+                        + read + ", lags " + ConsumerLag.perPartition(first, Duration.ofSeconds(5)))
+                        .isLessThan(deadline);
             }
             assertThat(ConsumerLag.perPartition(first, Duration.ofSeconds(5)).values())
                     .as("read to the end").containsOnly(OptionalLong.of(0));

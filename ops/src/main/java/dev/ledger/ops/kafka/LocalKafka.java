@@ -103,7 +103,8 @@ public final class LocalKafka implements AutoCloseable {
      * {@code createTopics} answers can meet NOT_LEADER_OR_FOLLOWER on a fresh partition; its idempotent retries then
      * fail with OUT_OF_ORDER_SEQUENCE_NUMBER for good (seen under load), so fixtures wait. A leader in the metadata is
      * not enough: the broker publishes its metadata cache before its replica manager takes the partition on, so this
-     * also waits until the leader answers a latest-offset lookup for every partition, which only a leading replica does.
+     * also waits until the leader answers a latest-offset lookup for every partition, which only a leading replica
+     * does.
      */
     public static void createTopics(Admin admin, Collection<NewTopic> topics) throws Exception {
         admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
