@@ -55,29 +55,61 @@ class BillingIdentifierWindowTest extends BillingWorldTest {
     @Test
     void givenAPassThatDecidedToSendBeforeStripeForgotTheIdentifiers_whenItSendsAfter_thenNothingIsBilledTwice()
             throws Exception {
-        Usage usage = usage(4, 10, 2_000L);
-        String cus = usage.customer();
-        List<StoredEntry> entries = usage.entries();
-        long expected = usage.units();
-        world.stripe.loseAnswers(true);
-        MeterReader first = world.start(Map.of());
-        world.send(entries);
-        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == 4, "Stripe to accept every window");
-        world.stop(first);
-        // all four due at once, their identifier windows recent: the next pass decides to send each again
-        world.queryString("update meter_reader_window set next_attempt_at = null where status = 'CLOSED' "
-                + "and sent_at is not null returning 1");
-        assertThat(world.queryLong("select count(*) from meter_reader_window where status = 'CLOSED' "
-                + "and sent_at is not null")).isEqualTo(4);
+        Usage usage = fourWindowsStripeTookWhoseAnswersWereLost(Map.of());
 
         int callsBefore = world.stripe.meterEventCalls();
         world.start(Map.of());
         world.clock.moveOnReporterThread(() -> world.stripe.meterEventCalls() > callsBefore,
                 () -> endOutage(Duration.ofHours(25)));
 
+        assertEachWindowBilledOnce(usage);
+    }
+
+    /**
+     * The same on the v2 stream, where a pass decides every window and then sends them all in one call: both clocks
+     * move after the last decision, before that call, so the decisions are 25 h old when it would go out.
+     */
+    @Test
+    void givenAV2PassThatDecidedToSendBeforeStripeForgotTheIdentifiers_whenItStreamsAfter_thenNothingIsBilledTwice()
+            throws Exception {
+        Map<String, String> v2 = Map.of("METER_EVENTS_MODE", "v2");
+        Usage usage = fourWindowsStripeTookWhoseAnswersWereLost(v2);
+        assertThat(world.stripe.meterEventCalls()).as("sent on the stream only").isZero();
+
+        // a decision to send records the send on the window's row (an update, even when it changes no value), so a
+        // row written by a transaction after this one is a window the next pass has decided on; fresh cluster: the
+        // 64-bit transaction id equals the 32-bit xmin
+        long before = world.queryLong("select pg_current_xact_id()::text::bigint");
+        world.start(v2);
+        world.clock.moveOnReporterThread(() -> world.queryLong("select count(*) from meter_reader_window "
+                + "where xmin::text::bigint > " + before) == 4, () -> endOutage(Duration.ofHours(25)));
+
+        assertEachWindowBilledOnce(usage);
+    }
+
+    /**
+     * Four windows of tenant A that Stripe recorded while every answer was lost, the worker stopped, and all four due
+     * again at once with their identifier windows recent: the next pass decides to send each again.
+     */
+    private Usage fourWindowsStripeTookWhoseAnswersWereLost(Map<String, String> mode) throws Exception {
+        Usage usage = usage(4, 10, 2_000L);
+        world.stripe.loseAnswers(true);
+        MeterReader first = world.start(mode);
+        world.send(usage.entries());
+        BillingWorld.await(() -> world.stripe.meterEventsAccepted() == 4, "Stripe to accept every window");
+        world.stop(first);
+        world.queryString("update meter_reader_window set next_attempt_at = null where status = 'CLOSED' "
+                + "and sent_at is not null returning 1");
+        assertThat(world.queryLong("select count(*) from meter_reader_window where status = 'CLOSED' "
+                + "and sent_at is not null")).isEqualTo(4);
+        return usage;
+    }
+
+    private void assertEachWindowBilledOnce(Usage usage) throws InterruptedException {
         world.awaitWrittenBack(4);
         assertThat(world.stripe.meterEventsAccepted()).as("no event sent again").isEqualTo(4);
-        assertThat(world.stripe.meterEventTotal(cus, "tokens")).as("billed once").isEqualTo(expected);
+        assertThat(world.stripe.meterEventTotal(usage.customer(), "tokens")).as("billed once")
+                .isEqualTo(usage.units());
     }
 
     /** Tenant A's chain: its registration, then {@code n} usage entries of growing units, {@code apart} s apart. */

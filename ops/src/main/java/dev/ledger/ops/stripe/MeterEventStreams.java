@@ -56,7 +56,7 @@ final class MeterEventStreams implements StripeResource {
     @Override
     public void routes(Router router) {
         router.post("/v2/billing/meter_event_session", this::createSession);
-        router.post(STREAM_PATH, this::stream);
+        router.post(STREAM_PATH, this::stream).answersCanBeLost();
     }
 
     @Override
