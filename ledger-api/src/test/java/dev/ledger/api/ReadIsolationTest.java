@@ -96,7 +96,7 @@ class ReadIsolationTest {
                     }
                 }));
             }
-            sleep(3000); // the exports have filled their sockets' buffers: they now sit inside their scans
+            awaitExportsWaitingToWrite(TENANTS * EXPORTS_PER_TENANT); // their scans hold until the clients read
 
             // when another tenant writes, one append every 400 ms
             List<Long> latencies = new ArrayList<>();
@@ -270,6 +270,35 @@ class ReadIsolationTest {
             assertThat(System.nanoTime()).as("the publisher to catch up").isLessThan(deadline);
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll
         }
+    }
+
+    /**
+     * Until {@code n} request threads are inside an export and waiting in Tomcat's socket write: their sockets'
+     * buffers are full (the clients stopped reading), so each export waits for its client, inside its scan.
+     */
+    private static void awaitExportsWaitingToWrite(int n) {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(1).toNanos();
+        long waiting = 0;
+        while ((waiting = exportsWaiting()) < n) {
+            assertThat(System.nanoTime()).as("exports waiting on their clients: %d of %d", waiting, n)
+                    .isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll
+        }
+        System.out.println(n + " exports waiting on their clients after " + (System.nanoTime() - start) / 1_000_000
+                + " ms");
+    }
+
+    private static long exportsWaiting() {
+        String controller = dev.ledger.api.checkpoint.CheckpointController.class.getName();
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(t -> t.getKey().getState() == Thread.State.WAITING
+                        || t.getKey().getState() == Thread.State.TIMED_WAITING)
+                .filter(t -> java.util.Arrays.stream(t.getValue())
+                        .anyMatch(f -> f.getClassName().equals(controller) && f.getMethodName().equals("export")))
+                .filter(t -> java.util.Arrays.stream(t.getValue()).anyMatch(f -> f.getMethodName().equals("doWrite")
+                        && f.getClassName().startsWith("org.apache.tomcat.util.net.")))
+                .count();
     }
 
     private static void sleep(long ms) {
