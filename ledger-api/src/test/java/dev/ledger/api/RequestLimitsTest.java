@@ -136,6 +136,30 @@ class RequestLimitsTest {
         assertThat(tenant.post("/v1/usage", ok, "int-1").status()).isEqualTo(201);
     }
 
+    /**
+     * A JSON integer beyond 64 bits is valid JSON with a value too large, not a malformed body: the answer names the
+     * member, and nothing is recorded.
+     */
+    @Test
+    void givenAQuantityBeyondA64BitIntegerThenItIsRefused422TooLargeNamingIt() {
+        int before = entries();
+        for (String quantity : List.of("9223372036854775808", "-9223372036854775809", "99999999999999999999")) {
+            String body = "{\"usage_id\":\"u-big-" + quantity.hashCode() + "\",\"meter\":\"tokens\",\"quantity\":"
+                    + quantity + ",\"occurred_at\":\"2026-12-03T09:00:00Z\"}";
+            Answer a = tenant.post("/v1/usage", body, "big-" + quantity.hashCode());
+            assertThat(a.status()).as(quantity).isEqualTo(422);
+            assertThat(a.code()).as(quantity).isEqualTo("validation_failed");
+            JsonNode error = a.body().get("errors").get(0);
+            assertThat(error.get("field").asText()).as(quantity).isEqualTo("quantity");
+            assertThat(error.get("code").asText()).as(quantity).isEqualTo("too_large");
+        }
+        Answer verification = tenant.post("/v1/tenants/" + tenantId + "/verifications",
+                "{\"from_sequence\":1,\"to_sequence\":18446744073709551616}");
+        assertThat(verification.status()).isEqualTo(422);
+        assertThat(verification.body().get("errors").get(0).get("field").asText()).isEqualTo("to_sequence");
+        assertThat(entries()).as("nothing recorded").isEqualTo(before);
+    }
+
     @Test
     void givenAUsageReportQuantityAsAFloatThenItIsRefused422WrongType() {
         LedgerClient service = admin.withKey(admin.post("/v1/service-keys", Map.of()).body().get("key").asText());

@@ -150,6 +150,15 @@ public class Problems {
             return response(new ApiProblem(HttpStatus.BAD_REQUEST, "json_limits_exceeded",
                     "The JSON document is too deep, too long or holds too many tokens or too long a string or number."));
         }
+        com.fasterxml.jackson.core.exc.InputCoercionException outOfRange =
+                cause(e, com.fasterxml.jackson.core.exc.InputCoercionException.class);
+        if (outOfRange != null) {
+            // a JSON integer past what the member holds (a long's 19 digits): valid JSON, a value too large
+            String field = path(outOfRange);
+            return response(new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
+                    "'" + field + "' is beyond the range of a 64-bit integer.",
+                    List.of(Map.of("field", field, "code", "too_large"))));
+        }
         if (cause instanceof UnrecognizedPropertyException unknown) {
             return response(new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_field",
                     "Unknown member '" + unknown.getPropertyName() + "': the ledger stores only the documented fields.",
@@ -180,6 +189,22 @@ public class Problems {
                 sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
             } else {
                 sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "body" : sb.toString();
+    }
+
+    /** The member the parser was reading when it refused a number, named as {@link #path(MismatchedInputException)}. */
+    private static String path(com.fasterxml.jackson.core.exc.InputCoercionException e) {
+        if (!(e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser parser)) {
+            return "body";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (var p = parser.getParsingContext().pathAsPointer(); !p.matches(); p = p.tail()) {
+            if (p.mayMatchElement()) {
+                sb.append('[').append(p.getMatchingIndex()).append(']');
+            } else {
+                sb.append(sb.isEmpty() ? "" : ".").append(p.getMatchingProperty());
             }
         }
         return sb.isEmpty() ? "body" : sb.toString();
