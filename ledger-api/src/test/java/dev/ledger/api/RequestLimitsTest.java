@@ -131,6 +131,7 @@ class RequestLimitsTest {
             JsonNode error = a.body().get("errors").get(0);
             assertThat(error.get("field").asText()).as(quantity).isEqualTo("quantity");
             assertThat(error.get("code").asText()).as(quantity).isEqualTo("wrong_type");
+            assertThat(error.path("message").asText()).as("the contract's {field, code, message}").isNotBlank();
         }
         String ok = "{\"usage_id\":\"u-int\",\"meter\":\"tokens\",\"quantity\":3,\"occurred_at\":\"2026-12-03T09:00:00Z\"}";
         assertThat(tenant.post("/v1/usage", ok, "int-1").status()).isEqualTo(201);
@@ -152,6 +153,7 @@ class RequestLimitsTest {
             JsonNode error = a.body().get("errors").get(0);
             assertThat(error.get("field").asText()).as(quantity).isEqualTo("quantity");
             assertThat(error.get("code").asText()).as(quantity).isEqualTo("too_large");
+            assertThat(error.path("message").asText()).as("the contract's {field, code, message}").isNotBlank();
         }
         Answer verification = tenant.post("/v1/tenants/" + tenantId + "/verifications",
                 "{\"from_sequence\":1,\"to_sequence\":18446744073709551616}");

@@ -157,22 +157,27 @@ public class Problems {
             String field = path(outOfRange);
             return response(new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
                     "'" + field + "' is beyond the range of a 64-bit integer.",
-                    List.of(Map.of("field", field, "code", "too_large"))));
+                    List.of(Map.of("field", field, "code", "too_large",
+                            "message", "is beyond a 64-bit integer"))));
         }
         if (cause instanceof UnrecognizedPropertyException unknown) {
             return response(new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_field",
                     "Unknown member '" + unknown.getPropertyName() + "': the ledger stores only the documented fields.",
-                    List.of(Map.of("field", unknown.getPropertyName(), "code", "unknown_field"))));
+                    List.of(Map.of("field", unknown.getPropertyName(), "code", "unknown_field", "message",
+                            "is not a documented member"))));
         }
         if (cause instanceof InvalidFormatException bad && !isScalar(bad.getTargetType())) {
             String field = path(bad);
             return response(new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
-                    "'" + field + "' has a value that is not allowed.", List.of(Map.of("field", field, "code", "invalid_value"))));
+                    "'" + field + "' has a value that is not allowed.",
+                    List.of(Map.of("field", field, "code", "invalid_value",
+                            "message", "has a value that is not allowed"))));
         }
         if (cause instanceof MismatchedInputException bad) {
             String field = path(bad);
             return response(new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "validation_failed",
-                    "'" + field + "' has the wrong type.", List.of(Map.of("field", field, "code", "wrong_type"))));
+                    "'" + field + "' has the wrong type.", List.of(Map.of("field", field, "code", "wrong_type",
+                            "message", "has the wrong JSON type"))));
         }
         return response(new ApiProblem(HttpStatus.BAD_REQUEST, "malformed_json", "The request body is not valid JSON."));
     }
