@@ -125,13 +125,8 @@ class RequestLimitsTest {
         for (String quantity : List.of("1.5", "\"3\"", "2.0", "true")) {
             String body = "{\"usage_id\":\"u-f-" + quantity.length() + quantity.hashCode() + "\",\"meter\":\"tokens\",\"quantity\":" + quantity
                     + ",\"occurred_at\":\"2026-12-03T09:00:00Z\"}";
-            Answer a = tenant.post("/v1/usage", body, "float-" + quantity.hashCode());
-            assertThat(a.status()).as(quantity).isEqualTo(422);
-            assertThat(a.code()).as(quantity).isEqualTo("validation_failed");
-            JsonNode error = a.body().get("errors").get(0);
-            assertThat(error.get("field").asText()).as(quantity).isEqualTo("quantity");
-            assertThat(error.get("code").asText()).as(quantity).isEqualTo("wrong_type");
-            assertThat(error.path("message").asText()).as("the contract's {field, code, message}").isNotBlank();
+            assertRefusedField(tenant.post("/v1/usage", body, "float-" + quantity.hashCode()), "quantity", "wrong_type",
+                    quantity);
         }
         String ok = "{\"usage_id\":\"u-int\",\"meter\":\"tokens\",\"quantity\":3,\"occurred_at\":\"2026-12-03T09:00:00Z\"}";
         assertThat(tenant.post("/v1/usage", ok, "int-1").status()).isEqualTo(201);
@@ -147,19 +142,22 @@ class RequestLimitsTest {
         for (String quantity : List.of("9223372036854775808", "-9223372036854775809", "99999999999999999999")) {
             String body = "{\"usage_id\":\"u-big-" + quantity.hashCode() + "\",\"meter\":\"tokens\",\"quantity\":"
                     + quantity + ",\"occurred_at\":\"2026-12-03T09:00:00Z\"}";
-            Answer a = tenant.post("/v1/usage", body, "big-" + quantity.hashCode());
-            assertThat(a.status()).as(quantity).isEqualTo(422);
-            assertThat(a.code()).as(quantity).isEqualTo("validation_failed");
-            JsonNode error = a.body().get("errors").get(0);
-            assertThat(error.get("field").asText()).as(quantity).isEqualTo("quantity");
-            assertThat(error.get("code").asText()).as(quantity).isEqualTo("too_large");
-            assertThat(error.path("message").asText()).as("the contract's {field, code, message}").isNotBlank();
+            assertRefusedField(tenant.post("/v1/usage", body, "big-" + quantity.hashCode()), "quantity", "too_large",
+                    quantity);
         }
-        Answer verification = tenant.post("/v1/tenants/" + tenantId + "/verifications",
-                "{\"from_sequence\":1,\"to_sequence\":18446744073709551616}");
-        assertThat(verification.status()).isEqualTo(422);
-        assertThat(verification.body().get("errors").get(0).get("field").asText()).isEqualTo("to_sequence");
+        assertRefusedField(tenant.post("/v1/tenants/" + tenantId + "/verifications",
+                "{\"from_sequence\":1,\"to_sequence\":18446744073709551616}"), "to_sequence", "too_large", "a range");
         assertThat(entries()).as("nothing recorded").isEqualTo(before);
+    }
+
+    /** 422 validation_failed whose first field error is {@code field} with {@code code} and a message. */
+    private static void assertRefusedField(Answer a, String field, String code, String sent) {
+        assertThat(a.status()).as(sent).isEqualTo(422);
+        assertThat(a.code()).as(sent).isEqualTo("validation_failed");
+        JsonNode error = a.body().get("errors").get(0);
+        assertThat(error.get("field").asText()).as(sent).isEqualTo(field);
+        assertThat(error.get("code").asText()).as(sent).isEqualTo(code);
+        assertThat(error.path("message").asText()).as("the contract's {field, code, message}").isNotBlank();
     }
 
     @Test
