@@ -58,20 +58,44 @@ public class LedgerWriter {
     private final CommandGateway commands;
     private final AppendBatcher batcher;
     private final JdbcTemplate jdbc;
+    private final org.axonframework.common.caching.Cache tenantLedgerCache;
+    /** Sends of a ledger-issued command that met a stale head, before its failure is final. */
+    private static final int STALE_HEAD_ATTEMPTS = 5;
 
-    public LedgerWriter(CommandGateway commands, AppendBatcher batcher, JdbcTemplate jdbc) {
+    public LedgerWriter(CommandGateway commands, AppendBatcher batcher, JdbcTemplate jdbc,
+                        org.axonframework.common.caching.Cache tenantLedgerCache) {
         this.commands = commands;
         this.batcher = batcher;
         this.jdbc = jdbc;
+        this.tenantLedgerCache = tenantLedgerCache;
     }
 
     public void register(RegisterTenant command) {
         commands.sendAndWait(command);
     }
 
-    /** Sends commands the ledger issues itself (admin actions), in the caller's transaction when there is one. */
+    /**
+     * Sends commands the ledger issues itself (admin actions, verification and reconciliation records), in the
+     * caller's transaction when there is one. Another instance may have appended to the tenant since this one last
+     * did: its cached view of the head is then stale, and the append would fail on the chain's unique row. These
+     * commands are rare, so each first drops this instance's cached tenant and loads it from the store. One that
+     * still meets a head moved meanwhile has written nothing: outside a caller's transaction it is sent again;
+     * inside one, the failed statement has ended that transaction, so the failure is the caller's.
+     */
     public List<Receipt> appendAll(String tenantId, List<? extends TenantCommand> commands, String actor) {
-        AppendResult result = send(AppendEntries.of(tenantId, commands, Map.of(ACTOR, actor)));
+        AppendEntries command = AppendEntries.of(tenantId, commands, Map.of(ACTOR, actor));
+        tenantLedgerCache.remove(tenantId);
+        boolean own = !org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive();
+        AppendResult result = null;
+        for (int attempt = 1; result == null; attempt++) {
+            try {
+                result = send(command);
+            } catch (DuplicateKeyException staleHead) {
+                if (!own || attempt == STALE_HEAD_ATTEMPTS) {
+                    throw staleHead;
+                }
+            }
+        }
         List<Receipt> receipts = new ArrayList<>();
         for (AppendOutcome o : result.outcomes()) {
             if (!o.isAppended()) {
