@@ -56,11 +56,14 @@ class ChainTwoInstancesTest {
         String run = "twostale" + Long.toString(System.nanoTime() % 2_000_000_000L, 36);
         infra.postgres.createDatabase(run);
         Map<String, Object> store = Map.of("DATABASE_URL", infra.ledgerApiLogin.databaseUrl(run),
-                "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(run), "ledger.entries-topic", run + ".entries");
-        try (RunningLedger one = RunningLedger.start(infra, store); RunningLedger two = RunningLedger.start(infra, store)) {
+                "LEDGER_MIGRATION_DATABASE_URL", infra.postgres.databaseUrl(run),
+                "ledger.entries-topic", run + ".entries");
+        try (RunningLedger one = RunningLedger.start(infra, store);
+             RunningLedger two = RunningLedger.start(infra, store)) {
             LedgerClient adminOne = new LedgerClient(one.url(), RunningLedger.ADMIN_KEY);
             LedgerClient adminTwo = new LedgerClient(two.url(), RunningLedger.ADMIN_KEY);
-            assertThat(adminOne.post("/v1/tenants", Map.of("tenant_id", "stale", "name", "Stale")).status()).isEqualTo(201);
+            assertThat(adminOne.post("/v1/tenants", Map.of("tenant_id", "stale", "name", "Stale")).status())
+                    .isEqualTo(201);
             String key = adminOne.post("/v1/tenants/stale/api-keys", Map.of("scopes", List.of("evaluations:write")))
                     .body().get("key").asText();
             // instance two appends once (it now knows the head), then instance one appends three times
@@ -90,7 +93,8 @@ class ChainTwoInstancesTest {
                     .forEach(e -> types.add(e.get("sequence").asLong() + " " + e.get("type").asText()));
             assertThat(types).as("each after the head the other instance wrote")
                     .endsWith((head + 1) + " VerificationRecorded", (head + 2) + " EvaluationRecorded",
-                            (head + 3) + " ApiKeyIssued", (head + 4) + " EvaluationRecorded", (head + 5) + " TenantSuspended");
+                            (head + 3) + " ApiKeyIssued", (head + 4) + " EvaluationRecorded",
+                            (head + 5) + " TenantSuspended");
         }
     }
 

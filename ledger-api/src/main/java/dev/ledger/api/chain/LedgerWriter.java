@@ -85,7 +85,8 @@ public class LedgerWriter {
     public List<Receipt> appendAll(String tenantId, List<? extends TenantCommand> commands, String actor) {
         AppendEntries command = AppendEntries.of(tenantId, commands, Map.of(ACTOR, actor));
         tenantLedgerCache.remove(tenantId);
-        boolean own = !org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive();
+        boolean own = !org.springframework.transaction.support.TransactionSynchronizationManager
+                .isActualTransactionActive();
         AppendResult result = null;
         for (int attempt = 1; result == null; attempt++) {
             try {
