@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -265,11 +264,7 @@ class ReadIsolationTest {
     /** Until the Kafka publisher has published every committed entry (it must within two minutes). */
     private static void awaitPublisherIdle(RunningLedger ledger) {
         var publisher = ledger.context().getBean(dev.ledger.api.chain.EntryPublisher.class);
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!publisher.caughtUp()) {
-            assertThat(System.nanoTime()).as("the publisher to catch up").isLessThan(deadline);
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll
-        }
+        Await.until(publisher::caughtUp, Duration.ofMinutes(2), () -> "the publisher to catch up");
     }
 
     /**
@@ -278,13 +273,8 @@ class ReadIsolationTest {
      */
     private static void awaitExportsWaitingToWrite(int n) {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofMinutes(1).toNanos();
-        long waiting = 0;
-        while ((waiting = exportsWaiting()) < n) {
-            assertThat(System.nanoTime()).as("exports waiting on their clients: %d of %d", waiting, n)
-                    .isLessThan(deadline);
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll
-        }
+        Await.until(() -> exportsWaiting() >= n, Duration.ofMinutes(1),
+                () -> "exports waiting on their clients: " + exportsWaiting() + " of " + n);
         System.out.println(n + " exports waiting on their clients after " + (System.nanoTime() - start) / 1_000_000
                 + " ms");
     }
